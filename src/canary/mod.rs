@@ -1,0 +1,1 @@
+//! Canary analysis: metric sources, the judge, the canary plan.
