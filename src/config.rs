@@ -1,1 +1,183 @@
-//! placeholder
+//! Configuration: the repository's `.greenlight.toml` (shared by the team)
+//! and the user's `config.toml` (personal). Both optional; defaults make a
+//! bare repository work. Unknown keys are errors naming file, line, column.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A configuration file that could not be read, with where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}", file.display())]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parse TOML into `T`, turning errors into `file:line:col: message`.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        ConfigError { file: file.to_path_buf(), line, column, message: e.message().trim().to_string() }
+    })
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: Option<String>,
+    #[serde(default = "default_tag_pattern")]
+    pub tag_pattern: String,
+}
+
+fn default_tag_pattern() -> String {
+    "v{version}".into()
+}
+
+/// A member of the team, with the roles they may sign off for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Environments {
+    #[serde(default)]
+    pub order: Vec<String>,
+}
+
+/// `.greenlight.toml`. Sections owned by later parts of the app (canary,
+/// logs, audit) are kept as tables here and read by their own modules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RepoConfig {
+    #[serde(default)]
+    pub project: Project,
+    #[serde(default)]
+    pub people: Vec<Person>,
+    #[serde(default)]
+    pub environments: Environments,
+    #[serde(default)]
+    pub canary: Option<toml::Table>,
+    #[serde(default)]
+    pub logs: Vec<toml::Table>,
+    #[serde(default)]
+    pub audit: Option<toml::Table>,
+}
+
+impl RepoConfig {
+    pub const FILE: &'static str = ".greenlight.toml";
+
+    /// Read `<root>/.greenlight.toml`; defaults when it does not exist.
+    pub fn load(root: &Path) -> Result<RepoConfig, ConfigError> {
+        let file = root.join(Self::FILE);
+        match std::fs::read_to_string(&file) {
+            Ok(text) => parse_toml(&text, &file),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RepoConfig::default()),
+            Err(e) => Err(ConfigError { file, line: 1, column: 1, message: e.to_string() }),
+        }
+    }
+
+    pub fn person(&self, email: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.email.eq_ignore_ascii_case(email))
+    }
+
+    /// May `email` sign off as `role`? With no people configured anyone may
+    /// (a team that has not written its roster yet); otherwise only a person
+    /// listed with that role.
+    pub fn may_sign_as(&self, email: &str, role: &str) -> Result<(), String> {
+        if self.people.is_empty() {
+            return Ok(());
+        }
+        match self.person(email) {
+            Some(p) if p.roles.iter().any(|r| r == role) => Ok(()),
+            Some(p) => Err(format!(
+                "{} <{}> does not hold the `{role}` role in {} (roles: {})",
+                p.name,
+                p.email,
+                Self::FILE,
+                if p.roles.is_empty() { "none".to_string() } else { p.roles.join(", ") }
+            )),
+            None => Err(format!(
+                "{email} is not listed in [[people]] of {}; only listed people with the `{role}` role may sign off for it",
+                Self::FILE
+            )),
+        }
+    }
+}
+
+/// The user's personal `config.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub identity: Option<IdentityConfig>,
+    #[serde(default)]
+    pub keys: Option<toml::Table>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+impl UserConfig {
+    /// `<config dir>/config.toml`; `GREENLIGHT_CONFIG` overrides the path.
+    pub fn path() -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os("GREENLIGHT_CONFIG").filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        directories::ProjectDirs::from("dev", "greenlight", "greenlight").map(|d| d.config_dir().join("config.toml"))
+    }
+
+    pub fn load() -> Result<UserConfig, ConfigError> {
+        let Some(file) = Self::path() else { return Ok(UserConfig::default()) };
+        match std::fs::read_to_string(&file) {
+            Ok(text) => parse_toml(&text, &file),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserConfig::default()),
+            Err(e) => Err(ConfigError { file, line: 1, column: 1, message: e.to_string() }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let text = "[project]\nname = \"x\"\n\n[[people]]\nname = \"P\"\nemail = \"p@x\"\nrole = [\"pm\"]\n";
+        let err = parse_toml::<RepoConfig>(text, Path::new(".greenlight.toml")).unwrap_err();
+        assert_eq!((err.line, err.column), (7, 1), "{err}");
+        assert!(err.message.contains("unknown field `role`"), "{err}");
+    }
+
+    #[test]
+    fn sign_off_rights_follow_the_roster() {
+        let mut c = RepoConfig::default();
+        assert!(c.may_sign_as("a@x", "pm").is_ok());
+        c.people.push(Person { name: "Pat".into(), email: "pat@x".into(), roles: vec!["pm".into()] });
+        assert!(c.may_sign_as("PAT@x", "pm").is_ok());
+        assert!(c.may_sign_as("pat@x", "dm").is_err());
+        assert!(c.may_sign_as("a@x", "pm").is_err());
+    }
+}

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod playbook;
+pub mod repo;
 pub mod session;
+pub mod workspace;
 pub mod canary;
 pub mod release;

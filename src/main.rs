@@ -1,6 +1,23 @@
-//! Entry point: install error reporting, parse the command line, dispatch.
+//! Entry point: install error reporting, run the CLI, print errors plainly.
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
-    greenlight::cli::run()
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if color_eyre::install().is_err() {
+        eprintln!("warning: could not install the error reporter");
+    }
+    match greenlight::cli::run() {
+        Ok(code) => code,
+        Err(e) => {
+            if std::env::var_os("GREENLIGHT_DEBUG").is_some() {
+                eprintln!("{e:?}");
+            } else {
+                eprintln!("error: {e}");
+                for cause in e.chain().skip(1) {
+                    eprintln!("  because: {cause}");
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,1 +1,4 @@
-//! TODO
+//! The audit trail: verifying a session's journals (and, later, syncing
+//! them into the git repository).
+
+pub mod verify;

@@ -1,1 +1,16 @@
-//! TODO
+//! Release sessions: events, actor journals, the fold into state, and the
+//! store that finds sessions on disk.
+
+pub mod event;
+pub mod journal;
+pub mod lock;
+pub mod payload;
+pub mod plan;
+pub mod state;
+pub mod store;
+
+pub use event::{Event, Who};
+pub use payload::Payload;
+pub use plan::{Plan, PlanStep};
+pub use state::{Command, RuleError, SessionState, SessionStatus, StepStatus};
+pub use store::{Session, SessionSummary, Store, StoreError};

@@ -1,0 +1,123 @@
+//! `greenlight playbook list|show|validate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use color_eyre::eyre::{Result, eyre};
+
+use super::{Global, print_json};
+use crate::playbook::{Catalog, Origin, Playbook};
+
+#[derive(Debug, Subcommand)]
+pub enum PlaybookCmd {
+    /// List the playbooks: built-ins and the repository's own.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a playbook's steps.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check playbook files; every problem is named with file:line:column.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn catalog(g: &Global) -> Result<Catalog> {
+    // Outside a repository the built-ins are still listed.
+    let dir = match &g.repo {
+        Some(d) => d.clone(),
+        None => std::env::current_dir()?,
+    };
+    let root = crate::repo::RepoContext::discover(&dir).ok().map(|r| r.root);
+    Catalog::load(root.as_deref()).map_err(|e| eyre!("{e}"))
+}
+
+fn origin_label(p: &Playbook) -> String {
+    match &p.origin {
+        Origin::Builtin => "built-in".into(),
+        Origin::File(f) => f.display().to_string(),
+    }
+}
+
+pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
+    match c {
+        PlaybookCmd::List { json } => {
+            let cat = catalog(g)?;
+            if json {
+                let v: Vec<_> = cat.list().collect();
+                print_json(&v)?;
+            } else {
+                for p in cat.list() {
+                    println!("{:<18} {:>2} steps  {}  ({})", p.id, p.steps.len(), p.title, origin_label(p));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PlaybookCmd::Show { name, json } => {
+            let cat = catalog(g)?;
+            let p = cat.get(&name).ok_or_else(|| {
+                let ids: Vec<&str> = cat.list().map(|p| p.id.as_str()).collect();
+                eyre!("unknown playbook `{name}`; playbooks: {}", ids.join(", "))
+            })?;
+            if json {
+                print_json(p)?;
+            } else {
+                println!("{} · {} ({})", p.id, p.title, origin_label(p));
+                if !p.description.is_empty() {
+                    println!("{}", p.description.trim());
+                }
+                for (i, s) in p.steps.iter().enumerate() {
+                    let mut extra = Vec::new();
+                    if !s.with.is_empty() {
+                        extra.push(format!("with {}", s.with.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")));
+                    }
+                    if !s.requires.is_empty() {
+                        extra.push(format!("after {}", s.requires.join(", ")));
+                    }
+                    if !s.roles.is_empty() {
+                        extra.push(format!("sign-off by {}", s.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")));
+                    }
+                    if let Some(r) = &s.run {
+                        extra.push(format!("runs `{r}`"));
+                    }
+                    if s.rollback.is_some() {
+                        extra.push("has rollback".into());
+                    }
+                    println!("{:>2}. {:<24} [{}] {} — {}", i + 1, s.id, s.kind, s.owner, s.title);
+                    if !extra.is_empty() {
+                        println!("    {}", extra.join("; "));
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PlaybookCmd::Validate { paths } => {
+            let mut failed = false;
+            for path in paths {
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("{}: cannot read: {e}", path.display());
+                        failed = true;
+                        continue;
+                    }
+                };
+                match crate::playbook::parse(&text, Origin::File(path.clone())) {
+                    Ok(p) => println!("{}: ok ({} · {} steps)", path.display(), p.id, p.steps.len()),
+                    Err(errs) => {
+                        eprintln!("{errs}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Plain-text and JSON views of sessions for the terminal and for scripts.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::session::journal::LineProblem;
+use crate::session::state::{HistoryEntry, StepState};
+use crate::session::{PlanStep, Session, SessionState, SessionStatus, SessionSummary, StepStatus};
+
+pub fn status_word(s: SessionStatus) -> &'static str {
+    match s {
+        SessionStatus::Unstarted => "not started",
+        SessionStatus::Open => "open",
+        SessionStatus::Completed => "complete",
+        SessionStatus::Aborted => "aborted",
+    }
+}
+
+/// Icon and word: meaning never rests on colour or the icon alone.
+pub fn step_mark(st: &StepState, waiting: bool) -> (&'static str, &'static str) {
+    match st.status {
+        StepStatus::Done => ("✔", "done"),
+        StepStatus::Skipped => ("↷", "skipped"),
+        StepStatus::InProgress => ("▶", "in progress"),
+        StepStatus::Failed => ("✘", "failed"),
+        StepStatus::Rejected => ("⛔", "rejected"),
+        StepStatus::Pending if waiting => ("·", "waiting"),
+        StepStatus::Pending => ("○", "ready"),
+    }
+}
+
+pub fn sessions_table(list: &[SessionSummary]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<26}  {:<16}  {:<10}  {:<11}  {:>5}  STARTED", "ID", "SCENARIO", "VERSION", "STATUS", "STEPS");
+    for s in list {
+        let _ = writeln!(
+            out,
+            "{:<26}  {:<16}  {:<10}  {:<11}  {:>5}  {} {}",
+            s.id,
+            s.playbook,
+            s.version.as_deref().unwrap_or("-"),
+            status_word(s.status),
+            format!("{}/{}", s.done, s.total),
+            s.started_at.as_deref().unwrap_or("-"),
+            s.started_by.as_deref().unwrap_or(""),
+        );
+    }
+    out
+}
+
+fn short_time(at: &str) -> &str {
+    // "2026-11-26T14:03:11.123Z" -> "14:03:11"
+    at.get(11..19).unwrap_or(at)
+}
+
+fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
+    let pending = state.pending_requires(p);
+    let (icon, word) = step_mark(st, !pending.is_empty());
+    let mut detail = String::new();
+    match st.status {
+        StepStatus::Done => {
+            if let Some(c) = st.completed.first() {
+                let _ = write!(detail, "by {} at {}", c.who.name, short_time(&c.at));
+            }
+            if let Some(n) = &st.completion_note {
+                let _ = write!(detail, ": {n}");
+            }
+        }
+        StepStatus::Skipped => {
+            if let Some((by, reason)) = &st.skipped {
+                let _ = write!(detail, "by {}: {reason}", by.who.name);
+            }
+        }
+        StepStatus::Failed => {
+            if let Some((by, reason)) = &st.failed {
+                let _ = write!(detail, "by {}: {reason}", by.who.name);
+            }
+        }
+        StepStatus::InProgress if !p.is_signoff() => {
+            if let Some(s) = &st.started {
+                let _ = write!(detail, "since {} by {}", short_time(&s.at), s.who.name);
+            }
+        }
+        _ if !pending.is_empty() => {
+            let _ = write!(detail, "waits on {}", pending.join(", "));
+        }
+        _ => {}
+    }
+    format!("  {icon} {:<22} {:<10} {:<11} {}", p.id, p.owner, word, detail).trim_end().to_string()
+}
+
+/// The human `greenlight status`.
+pub fn status(session: &Session, history: usize) -> String {
+    let st = session.state();
+    let (done, total) = st.progress();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Session {} · {} · {} · {} · {done}/{total} steps",
+        st.id,
+        if st.plan.title.is_empty() { &st.plan.playbook } else { &st.plan.title },
+        st.version.as_deref().map(|v| format!("v{v}")).unwrap_or_else(|| "no version".into()),
+        status_word(st.status),
+    );
+    if let Some(s) = &st.started {
+        let _ = writeln!(out, "Started {} by {}", s.at, s.who);
+    }
+    if let Some(r) = &st.abort_reason {
+        let _ = writeln!(out, "Aborted: {r}");
+    }
+    let _ = writeln!(out, "\nSteps:");
+    for (p, s) in st.plan.steps.iter().zip(&st.steps) {
+        let _ = writeln!(out, "{}", step_line(st, p, s));
+    }
+    let signoffs: Vec<_> = st.plan.steps.iter().zip(&st.steps).filter(|(p, _)| p.is_signoff()).collect();
+    if !signoffs.is_empty() {
+        let _ = writeln!(out, "\nSign-offs:");
+        for (p, s) in signoffs {
+            let latest = s.latest_decisions();
+            for role in &p.roles {
+                match latest.iter().find(|d| &d.role == role) {
+                    Some(d) => {
+                        let _ = writeln!(
+                            out,
+                            "  {:<22} {:<10} {} by {} at {}{}",
+                            p.id,
+                            role,
+                            if d.approve { "✔ approved" } else { "⛔ rejected" },
+                            d.by.who.name,
+                            short_time(&d.by.at),
+                            d.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {:<22} {:<10} ○ pending", p.id, role);
+                    }
+                }
+            }
+        }
+    }
+    if !st.notes.is_empty() {
+        let _ = writeln!(out, "\nNotes:");
+        for n in &st.notes {
+            let about = n.step.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
+            let _ = writeln!(out, "  {} {}{about}: {}", short_time(&n.by.at), n.by.who.name, n.text);
+        }
+    }
+    if history > 0 {
+        let _ = writeln!(out, "\nHistory (last {history}):");
+        let skip = st.history.len().saturating_sub(history);
+        for h in &st.history[skip..] {
+            let _ = writeln!(out, "  {}", history_line(h));
+        }
+    }
+    for p in session.problems() {
+        let _ = writeln!(out, "warning: unreadable journal line left out: {p}");
+    }
+    for side in session.set_aside() {
+        let _ = writeln!(out, "warning: a torn last line was set aside in {}", side.display());
+    }
+    out
+}
+
+pub fn history_line(h: &HistoryEntry) -> String {
+    let mut s = format!("{} {:<14} {}", short_time(&h.by.at), h.by.who.name, h.summary);
+    if let Some(why) = &h.not_applied {
+        let _ = write!(s, " (not applied: {why})");
+    }
+    s
+}
+
+/// `status --json`: the summary, the ready steps, the full state (steps with
+/// who and when, sign-offs, notes, history) and any unreadable lines.
+#[derive(Serialize)]
+pub struct StatusJson<'a> {
+    pub summary: SessionSummary,
+    pub ready: Vec<&'a str>,
+    pub state: &'a SessionState,
+    pub problems: &'a [LineProblem],
+    pub files: Vec<String>,
+}
+
+impl<'a> StatusJson<'a> {
+    pub fn of(session: &'a Session) -> Self {
+        StatusJson {
+            summary: session.summary(),
+            ready: session.state().ready_steps().iter().map(|s| s.id.as_str()).collect(),
+            state: session.state(),
+            problems: session.problems(),
+            files: session.files().map(|p| p.display().to_string()).collect(),
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Session subcommands: new, sessions, status, step, signoff, note, abort.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::{Global, print_json, render};
+use crate::session::Command;
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The scenario's playbook id (see `greenlight playbook list`).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: String,
+    /// The version being released (semver, e.g. 1.4.0).
+    #[arg(long, value_name = "X.Y.Z")]
+    pub version: Option<String>,
+    /// Print the new session as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// A session id or a unique prefix of one; default: the last open session.
+    pub session: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// How many history lines to show (human output).
+    #[arg(long, default_value_t = 10)]
+    pub history: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The session (id or prefix); default: the last open session.
+    #[arg(long, value_name = "SESSION")]
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StepCmd {
+    /// Start working on a step (its requires must be done or skipped).
+    Start {
+        step: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Mark a step done.
+    Done {
+        step: String,
+        /// What was done, or where the evidence is.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Skip a step, with the reason.
+    Skip {
+        step: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Mark a step in progress as failed, with the reason.
+    Fail {
+        step: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("decision").required(true).args(["approve", "reject"]))]
+pub struct SignoffArgs {
+    /// The role you sign for (pm, dm, developer, tech-lead, on-call, security, sre).
+    #[arg(long)]
+    pub role: String,
+    #[arg(long)]
+    pub approve: bool,
+    /// Reject (needs --comment saying why).
+    #[arg(long)]
+    pub reject: bool,
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// The sign-off step; default: the first open one asking for the role.
+    #[arg(long)]
+    pub step: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    pub text: String,
+    /// The step the note is about.
+    #[arg(long)]
+    pub step: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct AbortArgs {
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
+    let ws = g.workspace()?;
+    let version = a
+        .version
+        .as_deref()
+        .map(|v| semver::Version::parse(v.trim_start_matches('v')))
+        .transpose()
+        .wrap_err("--version must be a semantic version such as 1.4.0")?;
+    let open = ws.store.resolve(&ws.repo.key, None).ok();
+    let session = ws.start_session(&a.scenario, version)?;
+    if a.json {
+        print_json(&session.summary())?;
+    } else {
+        println!("Started session {} ({}) in {}", session.id(), a.scenario, ws.repo.name);
+        if let Some(other) = open {
+            println!("note: session {other} is still open; commands now act on the new one unless given --session");
+        }
+        let st = session.state();
+        let ready: Vec<&str> = st.ready_steps().iter().map(|s| s.id.as_str()).collect();
+        println!("Ready to start: {}", ready.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn sessions(g: &Global, a: SessionsArgs) -> Result<ExitCode> {
+    let ws = g.workspace()?;
+    let list = ws.store.summaries(&ws.repo.key)?;
+    if a.json {
+        print_json(&list)?;
+    } else if list.is_empty() {
+        println!("No sessions in {} yet. Start one with `greenlight new --scenario NAME`.", ws.repo.name);
+    } else {
+        print!("{}", render::sessions_table(&list));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
+    let ws = g.workspace()?;
+    let session = ws.session(a.session.as_deref())?;
+    if a.json {
+        print_json(&render::StatusJson::of(&session))?;
+    } else {
+        print!("{}", render::status(&session, a.history));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
+    let ws = g.workspace()?;
+    let mut session = ws.session_for_writing(target.session.as_deref())?;
+    for side in session.set_aside() {
+        eprintln!("warning: a torn last line (a write cut short) was set aside in {}", side.display());
+    }
+    for p in session.problems() {
+        eprintln!("warning: unreadable journal line left out: {p}");
+    }
+    let events = ws.perform(&mut session, &cmd)?;
+    for ev in &events {
+        if let Some(p) = ev.payload() {
+            println!("{} {}", ev.who.name, crate::session::state::summarize(&p));
+        }
+    }
+    let (done, total) = session.state().progress();
+    println!("{done}/{total} steps settled; session {}", render::status_word(session.state().status));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
+    match c {
+        StepCmd::Start { step, target } => act(g, &target, Command::Start { step }),
+        StepCmd::Done { step, note, target } => act(g, &target, Command::Complete { step, note }),
+        StepCmd::Skip { step, reason, target } => act(g, &target, Command::Skip { step, reason }),
+        StepCmd::Fail { step, reason, target } => act(g, &target, Command::Fail { step, reason }),
+    }
+}
+
+pub fn signoff(g: &Global, a: SignoffArgs) -> Result<ExitCode> {
+    let cmd = Command::Signoff { step: a.step, role: a.role, approve: a.approve, comment: a.comment };
+    act(g, &a.target, cmd)
+}
+
+pub fn note(g: &Global, a: NoteArgs) -> Result<ExitCode> {
+    act(g, &a.target, Command::Note { text: a.text, step: a.step })
+}
+
+pub fn abort(g: &Global, a: AbortArgs) -> Result<ExitCode> {
+    act(g, &a.target, Command::Abort { reason: a.reason })
+}

@@ -1,0 +1,419 @@
+//! Actor files: reading them line by line, and the single writer that
+//! appends to one.
+//!
+//! An append is one `write` of a whole line followed by `fdatasync`, and the
+//! call returns only after both. A writer killed mid-write can leave a torn
+//! last line (bytes without a newline); the next process that can take the
+//! actor's lock moves those bytes to a side file and truncates the journal
+//! back to its last complete line, so nothing is silently dropped.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::value::RawValue;
+
+use super::event::{Draft, Event, GENESIS, Who, check_line_hash};
+use super::lock::{ActorLock, LockError};
+
+/// A problem found while reading a journal: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LineProblem {
+    pub file: PathBuf,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LineProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{problem}; nothing was written (run `greenlight audit verify` for the full report)")]
+    Corrupt { problem: LineProblem },
+    #[error("cannot encode event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io { path: path.to_path_buf(), source }
+}
+
+/// The file name of an actor's journal. Actor ids are `email/device`; the
+/// slash cannot be in a file name, so it becomes `~`, and anything outside a
+/// safe set becomes `_`.
+pub fn actor_file_name(actor: &str) -> String {
+    let mut name: String = actor
+        .chars()
+        .map(|c| match c {
+            '/' => '~',
+            c if c.is_ascii_alphanumeric() || "@.-_+".contains(c) => c,
+            _ => '_',
+        })
+        .collect();
+    name.push_str(".jsonl");
+    name
+}
+
+/// Reads new complete lines of one file, remembering where it stopped, so a
+/// live session re-reads only what was appended since.
+#[derive(Debug, Clone)]
+pub struct FileCursor {
+    pub path: PathBuf,
+    /// Bytes consumed: always just after a newline.
+    pub offset: u64,
+    /// Lines consumed.
+    pub lines: usize,
+    /// Bytes after the last newline at the last read: a line being written
+    /// right now, or a torn one.
+    pub partial_tail: u64,
+}
+
+/// What one read of a cursor produced.
+#[derive(Debug, Default)]
+pub struct ReadBatch {
+    pub events: Vec<Event>,
+    pub problems: Vec<LineProblem>,
+}
+
+impl FileCursor {
+    pub fn new(path: PathBuf) -> Self {
+        FileCursor { path, offset: 0, lines: 0, partial_tail: 0 }
+    }
+
+    /// Read what was appended since the last call. Each line is parsed and its
+    /// own hash checked; a line that fails is reported and left out of the
+    /// events (it is still on disk for `audit verify` and for people).
+    pub fn read_new(&mut self) -> Result<ReadBatch, JournalError> {
+        let mut file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ReadBatch::default()),
+            Err(e) => return Err(io_err(&self.path)(e)),
+        };
+        let len = file.metadata().map_err(io_err(&self.path))?.len();
+        if len < self.offset {
+            // The file shrank: only a repair of a torn tail does that, and it
+            // never cuts below a complete line we consumed. Anything else is
+            // reported by verify; start over to stay truthful.
+            self.offset = 0;
+            self.lines = 0;
+        }
+        file.seek(SeekFrom::Start(self.offset)).map_err(io_err(&self.path))?;
+        let mut buf = Vec::with_capacity((len - self.offset) as usize);
+        file.read_to_end(&mut buf).map_err(io_err(&self.path))?;
+        let complete = match buf.iter().rposition(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None => 0,
+        };
+        self.partial_tail = (buf.len() - complete) as u64;
+        let batch = parse_lines(&self.path, &buf[..complete], self.lines);
+        self.lines += buf[..complete].iter().filter(|&&b| b == b'\n').count();
+        self.offset += complete as u64;
+        Ok(batch)
+    }
+}
+
+/// Parse complete lines (each ending in `\n`); `first_line` is the number of
+/// lines before them in the file. Big inputs are split across threads: lines
+/// are independent until the fold.
+pub fn parse_lines(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
+    const PARALLEL_ABOVE: usize = 4 << 20;
+    if bytes.len() > PARALLEL_ABOVE {
+        let mid = bytes.len() / 2;
+        if let Some(nl) = bytes[mid..].iter().position(|&b| b == b'\n') {
+            let split = mid + nl + 1;
+            let (a, b) = bytes.split_at(split);
+            let lines_in_a = a.iter().filter(|&&c| c == b'\n').count();
+            let (mut left, right) = std::thread::scope(|s| {
+                let right = s.spawn(|| parse_lines(path, b, first_line + lines_in_a));
+                let left = parse_lines(path, a, first_line);
+                (left, right.join())
+            });
+            match right {
+                Ok(mut r) => {
+                    left.events.append(&mut r.events);
+                    left.problems.append(&mut r.problems);
+                    return left;
+                }
+                // A panic in the parser would be a bug; fall back to one thread.
+                Err(_) => return parse_serial(path, bytes, first_line),
+            }
+        }
+    }
+    parse_serial(path, bytes, first_line)
+}
+
+fn parse_serial(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
+    let mut out = ReadBatch::default();
+    if bytes.is_empty() {
+        return out;
+    }
+    // Every line ends with a newline, so drop the empty piece after the last.
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let line_no = first_line + i + 1;
+        match parse_line(line) {
+            Ok(ev) => out.events.push(ev),
+            Err(reason) => out.problems.push(LineProblem { file: path.to_path_buf(), line: line_no, reason }),
+        }
+    }
+    out
+}
+
+/// Parse one line and check its own hash.
+pub fn parse_line(line: &[u8]) -> Result<Event, String> {
+    if line.is_empty() {
+        return Err("empty line".into());
+    }
+    let ev: Event = serde_json::from_slice(line).map_err(|e| format!("not a valid event: {e}"))?;
+    check_line_hash(line).map_err(|e| e.to_string())?;
+    Ok(ev)
+}
+
+/// The only process allowed to append to one actor file.
+#[derive(Debug)]
+pub struct JournalWriter {
+    lock: ActorLock,
+    file: File,
+    path: PathBuf,
+    session: String,
+    actor: String,
+    last_seq: u64,
+    last_hash: String,
+    last_lamport: u64,
+    /// Where the torn tail found on open was put, if there was one.
+    pub set_aside: Option<PathBuf>,
+}
+
+impl JournalWriter {
+    /// Lock and open `dir/<actor>.jsonl`, repairing a torn tail first.
+    pub fn open(dir: &Path, session: &str, actor: &str) -> Result<JournalWriter, JournalError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let name = actor_file_name(actor);
+        let path = dir.join(&name);
+        let lock = ActorLock::acquire(&dir.join(format!("{}.lock", name.trim_end_matches(".jsonl"))))?;
+        let set_aside = repair_torn_tail(&path)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err(&path))?;
+        let batch = parse_lines(&path, &bytes, 0);
+        if let Some(problem) = batch.problems.into_iter().next() {
+            return Err(JournalError::Corrupt { problem });
+        }
+        let (last_seq, last_hash, last_lamport) = match batch.events.last() {
+            Some(ev) => (ev.seq, ev.hash.clone(), ev.lamport),
+            None => (0, GENESIS.to_string(), 0),
+        };
+        if let Some(ev) = batch.events.iter().find(|e| e.actor != actor || e.session != session) {
+            return Err(JournalError::Corrupt {
+                problem: LineProblem {
+                    file: path.clone(),
+                    line: ev.seq as usize,
+                    reason: format!("event of actor {} in session {} does not belong in this file", ev.actor, ev.session),
+                },
+            });
+        }
+        Ok(JournalWriter {
+            lock,
+            file,
+            path,
+            session: session.to_string(),
+            actor: actor.to_string(),
+            last_seq,
+            last_hash,
+            last_lamport,
+            set_aside,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn lock_path(&self) -> &Path {
+        self.lock.path()
+    }
+
+    pub fn last_lamport(&self) -> u64 {
+        self.last_lamport
+    }
+
+    /// Append one event and make it durable before returning. `lamport` must
+    /// already be one more than the largest lamport seen in the session; it
+    /// is raised if this file alone has seen more.
+    pub fn append(&mut self, kind: &str, data: &RawValue, who: &Who, lamport: u64) -> Result<Event, JournalError> {
+        let lamport = lamport.max(self.last_lamport + 1);
+        let (event, mut line) = Event::seal(Draft {
+            session: &self.session,
+            actor: &self.actor,
+            seq: self.last_seq + 1,
+            lamport,
+            at: now_rfc3339(),
+            who,
+            kind,
+            data,
+            prev: &self.last_hash,
+        })?;
+        line.push('\n');
+        let before = self.file.metadata().map_err(io_err(&self.path))?.len();
+        if let Err(e) = self.file.write_all(line.as_bytes()).and_then(|_| self.file.sync_data()) {
+            // Leave no torn line behind us on a failed write (disk full...).
+            let _ = self.file.set_len(before);
+            let _ = self.file.sync_data();
+            return Err(io_err(&self.path)(e));
+        }
+        self.last_seq = event.seq;
+        self.last_hash = event.hash.clone();
+        self.last_lamport = lamport;
+        Ok(event)
+    }
+}
+
+/// The current time as RFC 3339 UTC with millisecond precision.
+pub fn now_rfc3339() -> String {
+    let now = jiff::Timestamp::now();
+    format!("{:.3}", now)
+}
+
+/// If `path` ends with bytes after its last newline, move them to
+/// `<path>.torn-<n>` (fsynced) and cut the file back. Returns the side
+/// file. The caller must hold the actor lock.
+pub fn repair_torn_tail(path: &Path) -> Result<Option<PathBuf>, JournalError> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let len = file.metadata().map_err(io_err(path))?.len();
+    if len == 0 {
+        return Ok(None);
+    }
+    // Scan back from the end for the last newline.
+    let mut end = len;
+    let mut tail: Vec<u8> = Vec::new();
+    let complete = loop {
+        let start = end.saturating_sub(64 * 1024);
+        let mut chunk = vec![0u8; (end - start) as usize];
+        file.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
+        file.read_exact(&mut chunk).map_err(io_err(path))?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            tail.splice(0..0, chunk[i + 1..].iter().copied());
+            break start + i as u64 + 1;
+        }
+        tail.splice(0..0, chunk);
+        if start == 0 {
+            break 0;
+        }
+        end = start;
+    };
+    if complete == len {
+        return Ok(None);
+    }
+    let mut n = 1;
+    let side = loop {
+        let candidate = PathBuf::from(format!("{}.torn-{n}", path.display()));
+        if !candidate.exists() {
+            break candidate;
+        }
+        n += 1;
+    };
+    let mut out = File::create(&side).map_err(io_err(&side))?;
+    out.write_all(&tail).and_then(|_| out.sync_all()).map_err(io_err(&side))?;
+    file.set_len(complete).map_err(io_err(path))?;
+    file.sync_all().map_err(io_err(path))?;
+    Ok(Some(side))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who() -> Who {
+        Who { name: "A".into(), email: "a@x".into() }
+    }
+
+    fn data() -> Box<RawValue> {
+        serde_json::value::to_raw_value(&serde_json::json!({"text": "hi"})).unwrap()
+    }
+
+    #[test]
+    fn appends_chain_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+        let e1 = w.append("note_added", &data(), &who(), 1).unwrap();
+        let e2 = w.append("note_added", &data(), &who(), 1).unwrap();
+        assert_eq!(e2.prev, e1.hash);
+        assert_eq!(e2.seq, 2);
+        assert_eq!(e2.lamport, 2, "lamport never goes back within a file");
+        let mut c = FileCursor::new(w.path().to_path_buf());
+        let b = c.read_new().unwrap();
+        assert_eq!(b.events.len(), 2);
+        assert!(b.problems.is_empty());
+        assert_eq!(c.lines, 2);
+    }
+
+    #[test]
+    fn torn_tail_is_set_aside_and_writer_continues() {
+        let dir = tempfile::tempdir().unwrap();
+        let path;
+        {
+            let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+            w.append("note_added", &data(), &who(), 1).unwrap();
+            path = w.path().to_path_buf();
+        }
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"v\":1,\"sess").unwrap();
+        drop(f);
+        let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+        let side = w.set_aside.clone().expect("torn tail set aside");
+        assert_eq!(std::fs::read(&side).unwrap(), b"{\"v\":1,\"sess");
+        let e = w.append("note_added", &data(), &who(), 1).unwrap();
+        assert_eq!(e.seq, 2);
+        let b = FileCursor::new(path).read_new().unwrap();
+        assert_eq!(b.events.len(), 2);
+        assert!(b.problems.is_empty());
+    }
+
+    #[test]
+    fn reader_leaves_a_partial_line_for_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.jsonl");
+        std::fs::write(&path, b"{\"partial").unwrap();
+        let mut c = FileCursor::new(path);
+        let b = c.read_new().unwrap();
+        assert!(b.events.is_empty() && b.problems.is_empty());
+        assert_eq!(c.partial_tail, 9);
+        assert_eq!(c.offset, 0);
+    }
+
+    #[test]
+    fn writer_refuses_a_corrupt_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path;
+        {
+            let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+            w.append("note_added", &data(), &who(), 1).unwrap();
+            path = w.path().to_path_buf();
+        }
+        let text = std::fs::read_to_string(&path).unwrap().replace("hi", "ho");
+        std::fs::write(&path, text).unwrap();
+        let err = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap_err();
+        assert!(err.to_string().contains(":1: hash mismatch"), "{err}");
+    }
+}

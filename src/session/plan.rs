@@ -1,0 +1,91 @@
+//! The playbook as a session froze it at its start.
+//!
+//! A session's state must be a fold over its events alone, so the
+//! `session_started` event carries a copy of the steps. Editing a playbook
+//! file later never changes a session that is already running.
+
+use serde::{Deserialize, Serialize};
+
+use crate::playbook::{Playbook, Step};
+
+/// One step, with roles and kinds as plain strings so an old session still
+/// reads after the playbook model grows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStep {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirm: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+impl PlanStep {
+    pub fn is_signoff(&self) -> bool {
+        self.kind == "signoff"
+    }
+}
+
+/// The frozen playbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub playbook: String,
+    pub title: String,
+    pub steps: Vec<PlanStep>,
+}
+
+impl Plan {
+    pub fn step(&self, id: &str) -> Option<&PlanStep> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+}
+
+impl From<&Step> for PlanStep {
+    fn from(s: &Step) -> Self {
+        PlanStep {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            description: s.description.clone(),
+            owner: s.owner.to_string(),
+            with: s.with.iter().map(|r| r.to_string()).collect(),
+            kind: s.kind.to_string(),
+            requires: s.requires.clone(),
+            roles: s.roles.iter().map(|r| r.to_string()).collect(),
+            run: s.run.clone(),
+            rollback: s.rollback.clone(),
+            confirm: s.confirm,
+            timeout_secs: s.timeout.map(|t| t.as_secs()),
+            evidence: s.evidence.clone(),
+        }
+    }
+}
+
+impl From<&Playbook> for Plan {
+    fn from(p: &Playbook) -> Self {
+        Plan {
+            playbook: p.id.clone(),
+            title: p.title.clone(),
+            steps: p.steps.iter().map(PlanStep::from).collect(),
+        }
+    }
+}

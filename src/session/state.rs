@@ -1,0 +1,863 @@
+//! Session state as a pure fold over events, and the rules of the release.
+//!
+//! `fold` orders events by `(lamport, actor, seq)` and applies each one
+//! through `validate`, the same rules `check` enforces before anything is
+//! written. An event that breaks the rules in fold order (two people acting
+//! at once on different machines) stays in the history, marked as not
+//! applied with the reason, so the state never silently disagrees with the
+//! journal.
+
+use serde::Serialize;
+
+use super::event::{Event, Who};
+use super::payload::{self, Payload};
+use super::plan::{Plan, PlanStep};
+
+/// Who did something, and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stamp {
+    pub who: Who,
+    pub actor: String,
+    pub at: String,
+    pub lamport: u64,
+}
+
+impl Stamp {
+    fn of(ev: &Event) -> Stamp {
+        Stamp { who: ev.who.clone(), actor: ev.actor.clone(), at: ev.at.clone(), lamport: ev.lamport }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    InProgress,
+    Done,
+    Skipped,
+    Failed,
+    /// A sign-off with a rejection as some role's latest decision.
+    Rejected,
+}
+
+impl StepStatus {
+    /// Done or skipped: it no longer holds anything back.
+    pub fn is_settled(self) -> bool {
+        matches!(self, StepStatus::Done | StepStatus::Skipped)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::InProgress => "in progress",
+            StepStatus::Done => "done",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Failed => "failed",
+            StepStatus::Rejected => "rejected",
+        }
+    }
+}
+
+/// One sign-off decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub role: String,
+    pub approve: bool,
+    pub comment: Option<String>,
+    pub by: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoteEntry {
+    pub text: String,
+    pub step: Option<String>,
+    pub by: Stamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepState {
+    pub id: String,
+    pub status: StepStatus,
+    pub started: Option<Stamp>,
+    /// Every completion recorded: usually one; two people finishing the same
+    /// step at once gives two, and still one completion.
+    pub completed: Vec<Stamp>,
+    pub completion_note: Option<String>,
+    pub skipped: Option<(Stamp, String)>,
+    pub failed: Option<(Stamp, String)>,
+    pub decisions: Vec<Decision>,
+}
+
+impl StepState {
+    fn new(id: &str) -> Self {
+        StepState {
+            id: id.to_string(),
+            status: StepStatus::Pending,
+            started: None,
+            completed: Vec::new(),
+            completion_note: None,
+            skipped: None,
+            failed: None,
+            decisions: Vec::new(),
+        }
+    }
+
+    /// The latest decision of each role, in the order roles first decided.
+    pub fn latest_decisions(&self) -> Vec<&Decision> {
+        let mut out: Vec<&Decision> = Vec::new();
+        for d in &self.decisions {
+            match out.iter_mut().find(|x| x.role == d.role) {
+                Some(slot) => *slot = d,
+                None => out.push(d),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// No `session_started` event has been read (yet).
+    Unstarted,
+    Open,
+    Completed,
+    Aborted,
+}
+
+/// One line of "who did what and when".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub by: Stamp,
+    pub seq: u64,
+    pub kind: String,
+    pub summary: String,
+    /// Why the fold did not apply it, if it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionState {
+    pub id: String,
+    pub status: SessionStatus,
+    pub plan: Plan,
+    pub version: Option<String>,
+    pub previous_version: Option<String>,
+    pub repo: String,
+    pub started: Option<Stamp>,
+    pub ended: Option<Stamp>,
+    pub abort_reason: Option<String>,
+    pub steps: Vec<StepState>,
+    pub notes: Vec<NoteEntry>,
+    pub history: Vec<HistoryEntry>,
+    pub max_lamport: u64,
+}
+
+/// Why an action is refused. Each names what to do instead where it can.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("unknown step `{step}`; valid steps: {}", valid.join(", "))]
+    UnknownStep { step: String, valid: Vec<String> },
+    #[error("step `{step}` cannot start: it requires {} (not done or skipped yet)", pending.join(", "))]
+    RequiresPending { step: String, pending: Vec<String> },
+    #[error("step `{step}` is already {status}")]
+    AlreadySettled { step: String, status: &'static str },
+    #[error("step `{step}` is {status}; {hint}")]
+    WrongStatus { step: String, status: &'static str, hint: &'static str },
+    #[error("step `{step}` is a sign-off: it completes when {} approve (greenlight signoff --role ROLE --approve)", roles.join(" and "))]
+    SignoffStep { step: String, roles: Vec<String> },
+    #[error("a reason is required to {what}")]
+    ReasonRequired { what: &'static str },
+    #[error("role `{role}` does not sign off step `{step}`; it needs: {}", roles.join(", "))]
+    RoleNotRequired { step: String, role: String, roles: Vec<String> },
+    #[error("no sign-off step asks for role `{role}`{}", if open.is_empty() { String::new() } else { format!("; open sign-offs: {}", open.join(", ")) })]
+    NoSignoffForRole { role: String, open: Vec<String> },
+    #[error("the session is {status}; nothing more can be recorded in it")]
+    SessionClosed { status: &'static str },
+    #[error("the session cannot complete: {} not done or skipped", pending.join(", "))]
+    NotFinished { pending: Vec<String> },
+    #[error("the session has not started")]
+    NotStarted,
+    #[error("the session has already started")]
+    AlreadyStarted,
+    #[error("a note cannot be empty")]
+    EmptyNote,
+}
+
+/// What a person asks to do. `check` turns it into the payload to record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Start { step: String },
+    Complete { step: String, note: Option<String> },
+    Skip { step: String, reason: String },
+    Fail { step: String, reason: String },
+    Signoff { step: Option<String>, role: String, approve: bool, comment: Option<String> },
+    Note { text: String, step: Option<String> },
+    Abort { reason: String },
+}
+
+impl SessionState {
+    pub fn empty(id: &str) -> Self {
+        SessionState {
+            id: id.to_string(),
+            status: SessionStatus::Unstarted,
+            plan: Plan { playbook: String::new(), title: String::new(), steps: Vec::new() },
+            version: None,
+            previous_version: None,
+            repo: String::new(),
+            started: None,
+            ended: None,
+            abort_reason: None,
+            steps: Vec::new(),
+            notes: Vec::new(),
+            history: Vec::new(),
+            max_lamport: 0,
+        }
+    }
+
+    pub fn step(&self, id: &str) -> Option<&StepState> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    fn step_mut(&mut self, id: &str) -> Option<&mut StepState> {
+        self.steps.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Settled steps and all steps.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.steps.iter().filter(|s| s.status.is_settled()).count(), self.steps.len())
+    }
+
+    /// Required steps of `id` that are not settled yet.
+    pub fn pending_requires(&self, plan_step: &PlanStep) -> Vec<String> {
+        plan_step
+            .requires
+            .iter()
+            .filter(|r| !self.step(r).is_some_and(|s| s.status.is_settled()))
+            .cloned()
+            .collect()
+    }
+
+    /// Steps that can be worked on now: not settled, with requires settled.
+    pub fn ready_steps(&self) -> Vec<&PlanStep> {
+        self.plan
+            .steps
+            .iter()
+            .filter(|p| {
+                self.step(&p.id).is_some_and(|s| !s.status.is_settled()) && self.pending_requires(p).is_empty()
+            })
+            .collect()
+    }
+
+    /// Every step settled.
+    pub fn all_settled(&self) -> bool {
+        !self.steps.is_empty() && self.steps.iter().all(|s| s.status.is_settled())
+    }
+
+    fn plan_step(&self, id: &str) -> Result<&PlanStep, RuleError> {
+        self.plan.step(id).ok_or_else(|| RuleError::UnknownStep {
+            step: id.to_string(),
+            valid: self.plan.steps.iter().map(|s| s.id.clone()).collect(),
+        })
+    }
+
+    fn require_open(&self) -> Result<(), RuleError> {
+        match self.status {
+            SessionStatus::Open => Ok(()),
+            SessionStatus::Unstarted => Err(RuleError::NotStarted),
+            SessionStatus::Completed => Err(RuleError::SessionClosed { status: "complete" }),
+            SessionStatus::Aborted => Err(RuleError::SessionClosed { status: "aborted" }),
+        }
+    }
+
+    fn require_ready(&self, p: &PlanStep) -> Result<(), RuleError> {
+        let pending = self.pending_requires(p);
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(RuleError::RequiresPending { step: p.id.clone(), pending })
+        }
+    }
+
+    /// The sign-off step a role's decision goes to when none is named: the
+    /// first unsettled sign-off asking for the role whose requires are met,
+    /// else the first unsettled one asking for it (so the refusal says why).
+    fn signoff_step_for(&self, role: &str) -> Result<String, RuleError> {
+        let candidates: Vec<&PlanStep> = self
+            .plan
+            .steps
+            .iter()
+            .filter(|p| p.is_signoff() && p.roles.iter().any(|r| r == role))
+            .filter(|p| self.step(&p.id).is_some_and(|s| !s.status.is_settled()))
+            .collect();
+        if let Some(p) = candidates.iter().find(|p| self.pending_requires(p).is_empty()) {
+            return Ok(p.id.clone());
+        }
+        if let Some(p) = candidates.first() {
+            return Ok(p.id.clone());
+        }
+        let open = self
+            .plan
+            .steps
+            .iter()
+            .filter(|p| p.is_signoff() && self.step(&p.id).is_some_and(|s| !s.status.is_settled()))
+            .map(|p| format!("{} ({})", p.id, p.roles.join(", ")))
+            .collect();
+        Err(RuleError::NoSignoffForRole { role: role.to_string(), open })
+    }
+
+    /// Decide whether a command is allowed now, and what to record if so.
+    /// Pure: nothing is written here.
+    pub fn check(&self, cmd: &Command) -> Result<Payload, RuleError> {
+        self.require_open()?;
+        let payload = match cmd {
+            Command::Start { step } => {
+                let p = self.plan_step(step)?;
+                if p.is_signoff() {
+                    return Err(RuleError::SignoffStep { step: p.id.clone(), roles: p.roles.clone() });
+                }
+                match self.step(step).map(|s| s.status) {
+                    Some(StepStatus::InProgress) => {
+                        return Err(RuleError::WrongStatus {
+                            step: step.clone(),
+                            status: "in progress",
+                            hint: "complete it with `step done`, or fail or skip it",
+                        });
+                    }
+                    Some(s) if s.is_settled() => {
+                        return Err(RuleError::AlreadySettled { step: step.clone(), status: s.label() });
+                    }
+                    _ => {}
+                }
+                Payload::StepStarted(payload::StepRef { step: step.clone() })
+            }
+            Command::Complete { step, note } => {
+                let p = self.plan_step(step)?;
+                if p.is_signoff() {
+                    return Err(RuleError::SignoffStep { step: p.id.clone(), roles: p.roles.clone() });
+                }
+                if let Some(StepStatus::Failed) = self.step(step).map(|s| s.status) {
+                    return Err(RuleError::WrongStatus {
+                        step: step.clone(),
+                        status: "failed",
+                        hint: "start it again to retry, or skip it with a reason",
+                    });
+                }
+                if let Some(s) = self.step(step).filter(|s| s.status.is_settled()) {
+                    return Err(RuleError::AlreadySettled { step: step.clone(), status: s.status.label() });
+                }
+                Payload::StepCompleted(payload::StepWithNote { step: step.clone(), note: non_empty(note) })
+            }
+            Command::Skip { step, reason } => {
+                self.plan_step(step)?;
+                if reason.trim().is_empty() {
+                    return Err(RuleError::ReasonRequired { what: "skip a step" });
+                }
+                if let Some(s) = self.step(step).filter(|s| s.status.is_settled()) {
+                    return Err(RuleError::AlreadySettled { step: step.clone(), status: s.status.label() });
+                }
+                Payload::StepSkipped(payload::StepWithReason { step: step.clone(), reason: reason.trim().into() })
+            }
+            Command::Fail { step, reason } => {
+                self.plan_step(step)?;
+                if reason.trim().is_empty() {
+                    return Err(RuleError::ReasonRequired { what: "fail a step" });
+                }
+                match self.step(step).map(|s| s.status) {
+                    Some(StepStatus::InProgress) => {}
+                    Some(s) => {
+                        return Err(RuleError::WrongStatus {
+                            step: step.clone(),
+                            status: s.label(),
+                            hint: "only a step in progress can fail",
+                        });
+                    }
+                    None => {}
+                }
+                Payload::StepFailed(payload::StepWithReason { step: step.clone(), reason: reason.trim().into() })
+            }
+            Command::Signoff { step, role, approve, comment } => {
+                let step = match step {
+                    Some(s) => s.clone(),
+                    None => self.signoff_step_for(role)?,
+                };
+                if !*approve && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                    return Err(RuleError::ReasonRequired { what: "reject a sign-off (--comment)" });
+                }
+                let data = payload::Signoff { step, role: role.clone(), comment: non_empty(comment) };
+                if *approve { Payload::SignoffGiven(data) } else { Payload::SignoffRejected(data) }
+            }
+            Command::Note { text, step } => {
+                if text.trim().is_empty() {
+                    return Err(RuleError::EmptyNote);
+                }
+                if let Some(s) = step {
+                    self.plan_step(s)?;
+                }
+                Payload::NoteAdded(payload::Note { text: text.trim().into(), step: step.clone() })
+            }
+            Command::Abort { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(RuleError::ReasonRequired { what: "abort a session" });
+                }
+                Payload::SessionAborted(payload::Reason { reason: reason.trim().into() })
+            }
+        };
+        self.validate(&payload)?;
+        Ok(payload)
+    }
+
+    /// The rules every recorded payload must satisfy in fold order. `check`
+    /// adds the stricter "don't record it twice" rules on top.
+    pub fn validate(&self, payload: &Payload) -> Result<(), RuleError> {
+        match payload {
+            Payload::SessionStarted(_) => {
+                if self.status != SessionStatus::Unstarted {
+                    return Err(RuleError::AlreadyStarted);
+                }
+                return Ok(());
+            }
+            _ => self.require_open()?,
+        }
+        match payload {
+            Payload::SessionStarted(_) => Ok(()),
+            Payload::StepStarted(s) => {
+                let p = self.plan_step(&s.step)?;
+                self.require_ready(p)
+            }
+            Payload::StepCompleted(s) => {
+                let p = self.plan_step(&s.step)?;
+                if p.is_signoff() {
+                    return Err(RuleError::SignoffStep { step: p.id.clone(), roles: p.roles.clone() });
+                }
+                if self.step(&s.step).is_some_and(|st| st.status == StepStatus::Skipped) {
+                    return Err(RuleError::AlreadySettled { step: s.step.clone(), status: "skipped" });
+                }
+                self.require_ready(p)
+            }
+            Payload::StepSkipped(s) => {
+                self.plan_step(&s.step)?;
+                if self.step(&s.step).is_some_and(|st| st.status == StepStatus::Done) {
+                    return Err(RuleError::AlreadySettled { step: s.step.clone(), status: "done" });
+                }
+                Ok(())
+            }
+            Payload::StepFailed(s) => {
+                self.plan_step(&s.step)?;
+                match self.step(&s.step).map(|st| st.status) {
+                    Some(st) if st.is_settled() => {
+                        Err(RuleError::AlreadySettled { step: s.step.clone(), status: st.label() })
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Payload::SignoffGiven(s) | Payload::SignoffRejected(s) => {
+                let p = self.plan_step(&s.step)?;
+                if !p.is_signoff() {
+                    return Err(RuleError::WrongStatus {
+                        step: s.step.clone(),
+                        status: "not a sign-off step",
+                        hint: "complete it with `step done`",
+                    });
+                }
+                if !p.roles.iter().any(|r| r == &s.role) {
+                    return Err(RuleError::RoleNotRequired {
+                        step: s.step.clone(),
+                        role: s.role.clone(),
+                        roles: p.roles.clone(),
+                    });
+                }
+                if let Some(st) = self.step(&s.step).filter(|st| st.status.is_settled()) {
+                    return Err(RuleError::AlreadySettled { step: s.step.clone(), status: st.status.label() });
+                }
+                self.require_ready(p)
+            }
+            Payload::NoteAdded(n) => match &n.step {
+                Some(s) => self.plan_step(s).map(|_| ()),
+                None => Ok(()),
+            },
+            Payload::SessionCompleted(_) => {
+                if self.all_settled() {
+                    Ok(())
+                } else {
+                    Err(RuleError::NotFinished {
+                        pending: self.steps.iter().filter(|s| !s.status.is_settled()).map(|s| s.id.clone()).collect(),
+                    })
+                }
+            }
+            Payload::SessionAborted(_) => Ok(()),
+        }
+    }
+
+    /// Apply one event. Unknown kinds are kept in the history only.
+    pub fn apply_event(&mut self, ev: &Event) {
+        self.max_lamport = self.max_lamport.max(ev.lamport);
+        let by = Stamp::of(ev);
+        let Some(payload) = ev.payload() else {
+            let known = payload::KNOWN_KINDS.contains(&ev.kind.as_str());
+            self.history.push(HistoryEntry {
+                by,
+                seq: ev.seq,
+                kind: ev.kind.clone(),
+                summary: String::new(),
+                not_applied: Some(if known {
+                    "its data does not have the expected fields".into()
+                } else {
+                    "kind unknown to this version of greenlight".into()
+                }),
+            });
+            return;
+        };
+        let summary = summarize(&payload);
+        let not_applied = match self.validate(&payload) {
+            Err(e) => Some(e.to_string()),
+            Ok(()) => {
+                self.mutate(payload, &by);
+                None
+            }
+        };
+        self.history.push(HistoryEntry { by, seq: ev.seq, kind: ev.kind.clone(), summary, not_applied });
+    }
+
+    fn mutate(&mut self, payload: Payload, by: &Stamp) {
+        match payload {
+            Payload::SessionStarted(s) => {
+                self.steps = s.plan.steps.iter().map(|p| StepState::new(&p.id)).collect();
+                self.plan = s.plan;
+                self.version = s.version;
+                self.previous_version = s.previous_version;
+                self.repo = s.repo;
+                self.started = Some(by.clone());
+                self.status = SessionStatus::Open;
+            }
+            Payload::StepStarted(s) => {
+                if let Some(st) = self.step_mut(&s.step) {
+                    if !st.status.is_settled() {
+                        st.status = StepStatus::InProgress;
+                        st.started = Some(by.clone());
+                        st.failed = None;
+                    }
+                }
+            }
+            Payload::StepCompleted(s) => {
+                if let Some(st) = self.step_mut(&s.step) {
+                    st.status = StepStatus::Done;
+                    st.completed.push(by.clone());
+                    if st.completion_note.is_none() {
+                        st.completion_note = s.note;
+                    }
+                }
+            }
+            Payload::StepSkipped(s) => {
+                if let Some(st) = self.step_mut(&s.step) {
+                    if st.skipped.is_none() {
+                        st.skipped = Some((by.clone(), s.reason));
+                    }
+                    st.status = StepStatus::Skipped;
+                }
+            }
+            Payload::StepFailed(s) => {
+                if let Some(st) = self.step_mut(&s.step) {
+                    st.status = StepStatus::Failed;
+                    st.failed = Some((by.clone(), s.reason));
+                }
+            }
+            Payload::SignoffGiven(s) => self.decide(s, true, by),
+            Payload::SignoffRejected(s) => self.decide(s, false, by),
+            Payload::NoteAdded(n) => {
+                self.notes.push(NoteEntry { text: n.text, step: n.step, by: by.clone() });
+            }
+            Payload::SessionCompleted(_) => {
+                self.status = SessionStatus::Completed;
+                self.ended = Some(by.clone());
+            }
+            Payload::SessionAborted(r) => {
+                self.status = SessionStatus::Aborted;
+                self.ended = Some(by.clone());
+                self.abort_reason = Some(r.reason);
+            }
+        }
+    }
+
+    fn decide(&mut self, s: payload::Signoff, approve: bool, by: &Stamp) {
+        let roles = match self.plan.step(&s.step) {
+            Some(p) => p.roles.clone(),
+            None => return,
+        };
+        let Some(st) = self.step_mut(&s.step) else { return };
+        st.decisions.push(Decision { role: s.role, approve, comment: s.comment, by: by.clone() });
+        let latest = st.latest_decisions();
+        let rejected = latest.iter().any(|d| !d.approve);
+        let all_approved = roles.iter().all(|r| latest.iter().any(|d| &d.role == r && d.approve));
+        st.status = if rejected {
+            StepStatus::Rejected
+        } else if all_approved {
+            StepStatus::Done
+        } else if latest.is_empty() {
+            StepStatus::Pending
+        } else {
+            StepStatus::InProgress
+        };
+        if st.status == StepStatus::Done {
+            st.completed.push(by.clone());
+        }
+    }
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A one-line description of a payload for the history.
+pub fn summarize(p: &Payload) -> String {
+    match p {
+        Payload::SessionStarted(s) => format!(
+            "started {} {}",
+            s.plan.playbook,
+            s.version.as_deref().map(|v| format!("for {v}")).unwrap_or_default()
+        )
+        .trim_end()
+        .to_string(),
+        Payload::StepStarted(s) => format!("started {}", s.step),
+        Payload::StepCompleted(s) => match &s.note {
+            Some(n) => format!("completed {}: {n}", s.step),
+            None => format!("completed {}", s.step),
+        },
+        Payload::StepSkipped(s) => format!("skipped {}: {}", s.step, s.reason),
+        Payload::StepFailed(s) => format!("failed {}: {}", s.step, s.reason),
+        Payload::NoteAdded(n) => match &n.step {
+            Some(s) => format!("note on {s}: {}", n.text),
+            None => format!("note: {}", n.text),
+        },
+        Payload::SignoffGiven(s) => format!(
+            "approved {} as {}{}",
+            s.step,
+            s.role,
+            s.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+        ),
+        Payload::SignoffRejected(s) => format!(
+            "rejected {} as {}{}",
+            s.step,
+            s.role,
+            s.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+        ),
+        Payload::SessionCompleted(_) => "completed the session".into(),
+        Payload::SessionAborted(r) => format!("aborted the session: {}", r.reason),
+    }
+}
+
+/// The fold's order: `(lamport, actor, seq)`. Total, so every reader of the
+/// same files gets the same state.
+pub fn sort_events(events: &mut [Event]) {
+    events.sort_by(|a, b| (a.lamport, &a.actor, a.seq).cmp(&(b.lamport, &b.actor, b.seq)));
+}
+
+/// Fold sorted events into a state. Pure and deterministic.
+pub fn fold(id: &str, events: &[Event]) -> SessionState {
+    let mut state = SessionState::empty(id);
+    for ev in events {
+        state.apply_event(ev);
+    }
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::event::{Draft, GENESIS};
+    use crate::session::payload::SessionStarted;
+
+    fn step(id: &str, kind: &str, requires: &[&str], roles: &[&str]) -> PlanStep {
+        PlanStep {
+            id: id.into(),
+            title: id.into(),
+            description: String::new(),
+            owner: "developer".into(),
+            with: vec![],
+            kind: kind.into(),
+            requires: requires.iter().map(|s| s.to_string()).collect(),
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+            run: None,
+            rollback: None,
+            confirm: false,
+            timeout_secs: None,
+            evidence: vec![],
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            playbook: "t".into(),
+            title: "T".into(),
+            steps: vec![
+                step("impact", "check", &[], &[]),
+                step("canary", "canary", &["impact"], &[]),
+                step("go", "signoff", &["canary"], &["pm", "dm"]),
+                step("enable", "command", &["go"], &[]),
+            ],
+        }
+    }
+
+    /// A tiny in-memory journal: events from several actors, lamport-ordered.
+    struct Log {
+        events: Vec<Event>,
+        lamport: u64,
+    }
+
+    impl Log {
+        fn new() -> Self {
+            let mut l = Log { events: vec![], lamport: 0 };
+            l.push("a", Payload::SessionStarted(SessionStarted { plan: plan(), version: None, previous_version: None, repo: "r".into() }));
+            l
+        }
+
+        fn push(&mut self, actor: &str, p: Payload) {
+            self.lamport += 1;
+            let who = Who { name: actor.into(), email: format!("{actor}@x") };
+            let seq = self.events.iter().filter(|e| e.actor == actor).count() as u64 + 1;
+            let data = p.to_data().unwrap();
+            let (ev, _) = Event::seal(Draft {
+                session: "S",
+                actor,
+                seq,
+                lamport: self.lamport,
+                at: "2026-11-26T14:00:00Z".into(),
+                who: &who,
+                kind: p.kind(),
+                data: &data,
+                prev: GENESIS,
+            })
+            .unwrap();
+            self.events.push(ev);
+        }
+
+        fn cmd(&mut self, actor: &str, c: Command) -> Result<(), RuleError> {
+            let p = self.state().check(&c)?;
+            self.push(actor, p);
+            Ok(())
+        }
+
+        fn state(&self) -> SessionState {
+            fold("S", &self.events)
+        }
+    }
+
+    fn start(s: &str) -> Command {
+        Command::Start { step: s.into() }
+    }
+    fn done(s: &str) -> Command {
+        Command::Complete { step: s.into(), note: None }
+    }
+    fn sign(role: &str, approve: bool, comment: Option<&str>) -> Command {
+        Command::Signoff { step: None, role: role.into(), approve, comment: comment.map(Into::into) }
+    }
+
+    #[test]
+    fn a_step_waits_for_its_requires() {
+        let mut l = Log::new();
+        let err = l.cmd("a", start("canary")).unwrap_err();
+        assert_eq!(err, RuleError::RequiresPending { step: "canary".into(), pending: vec!["impact".into()] });
+        l.cmd("a", done("impact")).unwrap();
+        l.cmd("a", start("canary")).unwrap();
+        assert_eq!(l.state().step("canary").unwrap().status, StepStatus::InProgress);
+    }
+
+    #[test]
+    fn skipping_with_a_reason_unblocks() {
+        let mut l = Log::new();
+        assert_eq!(
+            l.cmd("a", Command::Skip { step: "impact".into(), reason: " ".into() }).unwrap_err(),
+            RuleError::ReasonRequired { what: "skip a step" }
+        );
+        l.cmd("a", Command::Skip { step: "impact".into(), reason: "config only".into() }).unwrap();
+        l.cmd("a", start("canary")).unwrap();
+    }
+
+    #[test]
+    fn unknown_step_lists_valid_ones() {
+        let l = Log::new();
+        let err = l.state().check(&start("nope")).unwrap_err();
+        assert_eq!(err.to_string(), "unknown step `nope`; valid steps: impact, canary, go, enable");
+    }
+
+    #[test]
+    fn signoff_needs_every_role_and_rejection_blocks() {
+        let mut l = Log::new();
+        l.cmd("a", done("impact")).unwrap();
+        l.cmd("a", done("canary")).unwrap();
+        l.cmd("pm", sign("pm", true, None)).unwrap();
+        assert_eq!(l.state().step("go").unwrap().status, StepStatus::InProgress);
+        assert!(l.cmd("a", start("enable")).is_err());
+        assert_eq!(l.cmd("dm", sign("dm", false, None)).unwrap_err(), RuleError::ReasonRequired { what: "reject a sign-off (--comment)" });
+        l.cmd("dm", sign("dm", false, Some("release notes missing"))).unwrap();
+        let st = l.state();
+        assert_eq!(st.step("go").unwrap().status, StepStatus::Rejected);
+        assert_eq!(st.step("go").unwrap().latest_decisions()[1].comment.as_deref(), Some("release notes missing"));
+        l.cmd("dm", sign("dm", true, Some("notes added"))).unwrap();
+        assert_eq!(l.state().step("go").unwrap().status, StepStatus::Done);
+        l.cmd("a", start("enable")).unwrap();
+    }
+
+    #[test]
+    fn role_not_asked_for_is_refused() {
+        let mut l = Log::new();
+        l.cmd("a", done("impact")).unwrap();
+        l.cmd("a", done("canary")).unwrap();
+        let err = l.state().check(&Command::Signoff { step: Some("go".into()), role: "security".into(), approve: true, comment: None });
+        assert!(matches!(err, Err(RuleError::RoleNotRequired { .. })));
+        assert!(matches!(l.state().check(&sign("security", true, None)), Err(RuleError::NoSignoffForRole { .. })));
+    }
+
+    #[test]
+    fn two_completions_are_one_and_both_recorded() {
+        let mut l = Log::new();
+        let a = l.state().check(&done("impact")).unwrap();
+        let b = l.state().check(&done("impact")).unwrap();
+        l.push("a", a);
+        l.push("b", b);
+        let st = l.state();
+        let s = st.step("impact").unwrap();
+        assert_eq!(s.status, StepStatus::Done);
+        assert_eq!(s.completed.len(), 2);
+        assert_eq!(st.progress(), (1, 4));
+        assert!(st.history.iter().all(|h| h.not_applied.is_none()));
+    }
+
+    #[test]
+    fn fold_flags_rule_breaking_events_without_applying_them() {
+        let mut l = Log::new();
+        // Written by a buggy or hostile writer: bypasses `check`.
+        l.push("a", Payload::StepCompleted(crate::session::payload::StepWithNote { step: "enable".into(), note: None }));
+        let st = l.state();
+        assert_eq!(st.step("enable").unwrap().status, StepStatus::Pending);
+        assert!(st.history.last().unwrap().not_applied.as_deref().unwrap().contains("requires go"));
+    }
+
+    #[test]
+    fn session_completes_only_when_everything_is_settled() {
+        let mut l = Log::new();
+        assert!(l.state().validate(&Payload::SessionCompleted(Default::default())).is_err());
+        l.cmd("a", done("impact")).unwrap();
+        l.cmd("a", done("canary")).unwrap();
+        l.cmd("pm", sign("pm", true, None)).unwrap();
+        l.cmd("dm", sign("dm", true, None)).unwrap();
+        l.cmd("a", Command::Skip { step: "enable".into(), reason: "dark launch".into() }).unwrap();
+        let st = l.state();
+        assert!(st.all_settled());
+        l.push("a", Payload::SessionCompleted(Default::default()));
+        assert_eq!(l.state().status, SessionStatus::Completed);
+        assert_eq!(l.cmd("a", Command::Note { text: "late".into(), step: None }).unwrap_err(), RuleError::SessionClosed { status: "complete" });
+    }
+
+    #[test]
+    fn fold_is_deterministic_and_idempotent_over_order() {
+        let mut l = Log::new();
+        l.cmd("a", done("impact")).unwrap();
+        l.cmd("b", Command::Note { text: "hi".into(), step: Some("impact".into()) }).unwrap();
+        let mut shuffled = l.events.clone();
+        shuffled.reverse();
+        sort_events(&mut shuffled);
+        assert_eq!(fold("S", &shuffled), l.state());
+    }
+}

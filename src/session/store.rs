@@ -1,0 +1,374 @@
+//! Where sessions live on disk, and a live handle on one session.
+//!
+//! `<data dir>/repos/<repo key>/sessions/<id>/<actor>.jsonl`. The data dir is
+//! `directories`' data dir for greenlight, or `GREENLIGHT_HOME`.
+
+use std::path::{Path, PathBuf};
+
+use super::event::{Event, Who};
+use super::journal::{FileCursor, JournalError, JournalWriter, LineProblem, actor_file_name, repair_torn_tail};
+use super::lock::ActorLock;
+use super::payload::{Payload, SessionStarted};
+use super::state::{Command, RuleError, SessionState, SessionStatus, fold, sort_events};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no data directory could be found for this user; set GREENLIGHT_HOME")]
+    NoDataDir,
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("no session matches `{prefix}`{}", if known.is_empty() { String::new() } else { format!("; sessions: {}", known.join(", ")) })]
+    NoSuchSession { prefix: String, known: Vec<String> },
+    #[error("`{prefix}` matches several sessions: {}; give more characters", matches.join(", "))]
+    Ambiguous { prefix: String, matches: Vec<String> },
+    #[error("this repository has no open session; start one with `greenlight new --scenario NAME`")]
+    NoOpenSession,
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error("this session handle is read-only: no actor file is open for writing")]
+    ReadOnly,
+    #[error("cannot encode event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io { path: path.to_path_buf(), source }
+}
+
+/// The root of everything greenlight keeps for this user.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// One line of `greenlight sessions`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub playbook: String,
+    pub version: Option<String>,
+    pub status: SessionStatus,
+    pub done: usize,
+    pub total: usize,
+    pub started_at: Option<String>,
+    pub started_by: Option<String>,
+}
+
+impl Store {
+    /// `GREENLIGHT_HOME` if set, else the platform data dir.
+    pub fn from_env() -> Result<Store, StoreError> {
+        if let Some(home) = std::env::var_os("GREENLIGHT_HOME").filter(|h| !h.is_empty()) {
+            return Ok(Store::at(PathBuf::from(home)));
+        }
+        let dirs = directories::ProjectDirs::from("dev", "greenlight", "greenlight").ok_or(StoreError::NoDataDir)?;
+        Ok(Store::at(dirs.data_dir().to_path_buf()))
+    }
+
+    pub fn at(root: PathBuf) -> Store {
+        Store { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn sessions_dir(&self, repo_key: &str) -> PathBuf {
+        self.root.join("repos").join(repo_key).join("sessions")
+    }
+
+    pub fn session_dir(&self, repo_key: &str, id: &str) -> PathBuf {
+        self.sessions_dir(repo_key).join(id)
+    }
+
+    /// This machine's device id, made once and kept in the data dir, so one
+    /// person on two machines writes two actor files.
+    pub fn device_id(&self) -> Result<String, StoreError> {
+        let path = self.root.join("device-id");
+        match std::fs::read_to_string(&path) {
+            Ok(s) if !s.trim().is_empty() => return Ok(s.trim().to_string()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+        std::fs::create_dir_all(&self.root).map_err(io_err(&self.root))?;
+        let id = ulid::Ulid::new().to_string().to_lowercase();
+        let id = id[id.len() - 10..].to_string();
+        let tmp = self.root.join(format!("device-id.{}", std::process::id()));
+        std::fs::write(&tmp, &id).map_err(io_err(&tmp))?;
+        // Two first runs at once: the first rename wins, both read it back.
+        if std::fs::hard_link(&tmp, &path).is_err() && !path.exists() {
+            std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
+        }
+        let _ = std::fs::remove_file(&tmp);
+        Ok(std::fs::read_to_string(&path).map_err(io_err(&path))?.trim().to_string())
+    }
+
+    /// Session ids of a repository, oldest first (ULIDs sort by time).
+    pub fn session_ids(&self, repo_key: &str) -> Result<Vec<String>, StoreError> {
+        let dir = self.sessions_dir(repo_key);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| ulid::Ulid::from_string(n).is_ok())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    pub fn summaries(&self, repo_key: &str) -> Result<Vec<SessionSummary>, StoreError> {
+        self.session_ids(repo_key)?
+            .into_iter()
+            .map(|id| {
+                let s = Session::open(&id, self.session_dir(repo_key, &id))?;
+                Ok(s.summary())
+            })
+            .collect()
+    }
+
+    /// Resolve an id prefix, or with none the repository's current session:
+    /// its last open one.
+    pub fn resolve(&self, repo_key: &str, prefix: Option<&str>) -> Result<String, StoreError> {
+        let ids = self.session_ids(repo_key)?;
+        match prefix {
+            Some(p) => {
+                let p_up = p.to_uppercase();
+                let matches: Vec<String> = ids.iter().filter(|id| id.starts_with(&p_up)).cloned().collect();
+                match matches.len() {
+                    1 => Ok(matches[0].clone()),
+                    0 => Err(StoreError::NoSuchSession { prefix: p.to_string(), known: ids }),
+                    _ => Err(StoreError::Ambiguous { prefix: p.to_string(), matches }),
+                }
+            }
+            None => {
+                for id in ids.iter().rev() {
+                    let s = Session::open(id, self.session_dir(repo_key, id))?;
+                    if s.state().status == SessionStatus::Open {
+                        return Ok(id.clone());
+                    }
+                }
+                Err(StoreError::NoOpenSession)
+            }
+        }
+    }
+
+    /// Start a new session: its folder, and `session_started` in the
+    /// creator's actor file.
+    pub fn create_session(
+        &self,
+        repo_key: &str,
+        started: SessionStarted,
+        actor: &str,
+        who: &Who,
+    ) -> Result<Session, StoreError> {
+        let id = ulid::Ulid::new().to_string();
+        let dir = self.session_dir(repo_key, &id);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut session = Session::open(&id, dir)?;
+        session.attach(actor)?;
+        session.record(who, &Payload::SessionStarted(started))?;
+        Ok(session)
+    }
+}
+
+/// A live view of one session: every actor file read so far, the folded
+/// state, and optionally the writer for this process's actor.
+#[derive(Debug)]
+pub struct Session {
+    id: String,
+    dir: PathBuf,
+    cursors: Vec<FileCursor>,
+    events: Vec<Event>,
+    problems: Vec<LineProblem>,
+    set_aside: Vec<PathBuf>,
+    writer: Option<JournalWriter>,
+    state: SessionState,
+}
+
+impl Session {
+    /// Read every actor file of the session and fold them. Torn tails of
+    /// files nobody is writing are set aside first.
+    pub fn open(id: &str, dir: PathBuf) -> Result<Session, StoreError> {
+        let mut s = Session {
+            id: id.to_string(),
+            dir,
+            cursors: Vec::new(),
+            events: Vec::new(),
+            problems: Vec::new(),
+            set_aside: Vec::new(),
+            writer: None,
+            state: SessionState::empty(id),
+        };
+        s.refresh()?;
+        s.repair_abandoned_tails()?;
+        Ok(s)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn state(&self) -> &SessionState {
+        &self.state
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Lines that could not be read (bad JSON, bad hash), with where.
+    pub fn problems(&self) -> &[LineProblem] {
+        &self.problems
+    }
+
+    /// Side files holding torn tails that were set aside.
+    pub fn set_aside(&self) -> &[PathBuf] {
+        &self.set_aside
+    }
+
+    /// Actor files (paths) of the session.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        self.cursors.iter().map(|c| c.path.as_path())
+    }
+
+    pub fn summary(&self) -> SessionSummary {
+        let st = &self.state;
+        let (done, total) = st.progress();
+        SessionSummary {
+            id: self.id.clone(),
+            playbook: st.plan.playbook.clone(),
+            version: st.version.clone(),
+            status: st.status,
+            done,
+            total,
+            started_at: st.started.as_ref().map(|s| s.at.clone()),
+            started_by: st.started.as_ref().map(|s| s.who.to_string()),
+        }
+    }
+
+    /// Pick up new actor files and new lines. Returns true if anything new
+    /// was read. Cheap when nothing changed: one `read_dir` and a seek per
+    /// file.
+    pub fn refresh(&mut self) -> Result<bool, StoreError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(io_err(&self.dir)(e)),
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            if !self.cursors.iter().any(|c| c.path == p) {
+                self.cursors.push(FileCursor::new(p));
+            }
+        }
+        let mut fresh = Vec::new();
+        for c in &mut self.cursors {
+            let batch = c.read_new()?;
+            fresh.extend(batch.events);
+            self.problems.extend(batch.problems);
+        }
+        if fresh.is_empty() {
+            return Ok(false);
+        }
+        sort_events(&mut fresh);
+        let appends_in_order = match (self.events.last(), fresh.first()) {
+            (Some(last), Some(first)) => {
+                (last.lamport, &last.actor, last.seq) < (first.lamport, &first.actor, first.seq)
+            }
+            _ => false,
+        };
+        if appends_in_order {
+            // The common live case: new events sort after everything seen, so
+            // applying them to the current state equals a full refold.
+            for ev in &fresh {
+                self.state.apply_event(ev);
+            }
+            self.events.extend(fresh);
+        } else {
+            self.events.extend(fresh);
+            sort_events(&mut self.events);
+            self.state = fold(&self.id, &self.events);
+        }
+        Ok(true)
+    }
+
+    fn repair_abandoned_tails(&mut self) -> Result<(), StoreError> {
+        for c in &self.cursors {
+            if c.partial_tail == 0 {
+                continue;
+            }
+            let Some(name) = c.path.file_name().and_then(|n| n.to_str()) else { continue };
+            let lock_path = self.dir.join(format!("{}.lock", name.trim_end_matches(".jsonl")));
+            // If its writer is alive the tail is a line being written now.
+            if let Ok(_lock) = ActorLock::acquire(&lock_path) {
+                if let Some(side) = repair_torn_tail(&c.path)? {
+                    self.set_aside.push(side);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Open this session for writing as `actor`.
+    pub fn attach(&mut self, actor: &str) -> Result<(), StoreError> {
+        let w = JournalWriter::open(&self.dir, &self.id, actor)?;
+        if let Some(side) = &w.set_aside {
+            self.set_aside.push(side.clone());
+        }
+        // The repair may have cut a tail our cursor had not consumed; re-read.
+        self.writer = Some(w);
+        self.refresh()?;
+        Ok(())
+    }
+
+    pub fn writer(&self) -> Option<&JournalWriter> {
+        self.writer.as_ref()
+    }
+
+    /// Append a payload as-is (after a refresh for the lamport clock). The
+    /// caller is responsible for having checked it; `execute` does.
+    pub fn record(&mut self, who: &Who, payload: &Payload) -> Result<Event, StoreError> {
+        self.refresh()?;
+        let lamport = self.state.max_lamport + 1;
+        let data = payload.to_data()?;
+        let writer = self.writer.as_mut().ok_or(StoreError::ReadOnly)?;
+        let ev = writer.append(payload.kind(), &data, who, lamport)?;
+        self.refresh()?;
+        Ok(ev)
+    }
+
+    /// Check a command against the rules on the freshest state, record it,
+    /// and close the session when that settles its last step. Refused
+    /// commands write nothing.
+    pub fn execute(&mut self, who: &Who, cmd: &Command) -> Result<Vec<Event>, StoreError> {
+        self.refresh()?;
+        let payload = self.state.check(cmd)?;
+        let mut written = vec![self.record(who, &payload)?];
+        if self.state.status == SessionStatus::Open && self.state.all_settled() {
+            let done = Payload::SessionCompleted(Default::default());
+            written.push(self.record(who, &done)?);
+        }
+        Ok(written)
+    }
+}
+
+/// The actor file of `actor` in a session folder.
+pub fn actor_path(dir: &Path, actor: &str) -> PathBuf {
+    dir.join(actor_file_name(actor))
+}
