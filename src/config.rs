@@ -26,10 +26,18 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Parse TOML into `T`, turning errors into `file:line:col: message`.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-        ConfigError { file: file.to_path_buf(), line, column, message: e.message().trim().to_string() }
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
     })
 }
 
@@ -90,12 +98,19 @@ impl RepoConfig {
         match std::fs::read_to_string(&file) {
             Ok(text) => parse_toml(&text, &file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RepoConfig::default()),
-            Err(e) => Err(ConfigError { file, line: 1, column: 1, message: e.to_string() }),
+            Err(e) => Err(ConfigError {
+                file,
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+            }),
         }
     }
 
     pub fn person(&self, email: &str) -> Option<&Person> {
-        self.people.iter().find(|p| p.email.eq_ignore_ascii_case(email))
+        self.people
+            .iter()
+            .find(|p| p.email.eq_ignore_ascii_case(email))
     }
 
     /// May `email` sign off as `role`? With no people configured anyone may
@@ -112,7 +127,11 @@ impl RepoConfig {
                 p.name,
                 p.email,
                 Self::FILE,
-                if p.roles.is_empty() { "none".to_string() } else { p.roles.join(", ") }
+                if p.roles.is_empty() {
+                    "none".to_string()
+                } else {
+                    p.roles.join(", ")
+                }
             )),
             None => Err(format!(
                 "{email} is not listed in [[people]] of {}; only listed people with the `{role}` role may sign off for it",
@@ -146,15 +165,23 @@ impl UserConfig {
         if let Some(p) = std::env::var_os("GREENLIGHT_CONFIG").filter(|p| !p.is_empty()) {
             return Some(PathBuf::from(p));
         }
-        directories::ProjectDirs::from("dev", "greenlight", "greenlight").map(|d| d.config_dir().join("config.toml"))
+        directories::ProjectDirs::from("dev", "greenlight", "greenlight")
+            .map(|d| d.config_dir().join("config.toml"))
     }
 
     pub fn load() -> Result<UserConfig, ConfigError> {
-        let Some(file) = Self::path() else { return Ok(UserConfig::default()) };
+        let Some(file) = Self::path() else {
+            return Ok(UserConfig::default());
+        };
         match std::fs::read_to_string(&file) {
             Ok(text) => parse_toml(&text, &file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserConfig::default()),
-            Err(e) => Err(ConfigError { file, line: 1, column: 1, message: e.to_string() }),
+            Err(e) => Err(ConfigError {
+                file,
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+            }),
         }
     }
 }
@@ -175,7 +202,11 @@ mod tests {
     fn sign_off_rights_follow_the_roster() {
         let mut c = RepoConfig::default();
         assert!(c.may_sign_as("a@x", "pm").is_ok());
-        c.people.push(Person { name: "Pat".into(), email: "pat@x".into(), roles: vec!["pm".into()] });
+        c.people.push(Person {
+            name: "Pat".into(),
+            email: "pat@x".into(),
+            roles: vec!["pm".into()],
+        });
         assert!(c.may_sign_as("PAT@x", "pm").is_ok());
         assert!(c.may_sign_as("pat@x", "dm").is_err());
         assert!(c.may_sign_as("a@x", "pm").is_err());

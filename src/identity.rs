@@ -6,7 +6,9 @@ use crate::session::Who;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("no identity: set `git config user.email` (and user.name), or pass --user-email / set GREENLIGHT_USER_EMAIL")]
+    #[error(
+        "no identity: set `git config user.email` (and user.name), or pass --user-email / set GREENLIGHT_USER_EMAIL"
+    )]
     Missing,
     #[error("`{0}` is not an email address")]
     BadEmail(String),
@@ -26,8 +28,17 @@ pub fn resolve(repo: Option<&git2::Repository>, over: &Overrides) -> Result<Who,
         Some(r) => r.config().ok(),
         None => git2::Config::open_default().ok(),
     };
-    let from_git = |key: &str| config.as_ref().and_then(|c| c.get_string(key).ok()).filter(|s| !s.trim().is_empty());
-    let email = over.email.clone().filter(|s| !s.trim().is_empty()).or_else(|| from_git("user.email"));
+    let from_git = |key: &str| {
+        config
+            .as_ref()
+            .and_then(|c| c.get_string(key).ok())
+            .filter(|s| !s.trim().is_empty())
+    };
+    let email = over
+        .email
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| from_git("user.email"));
     let email = email.ok_or(IdentityError::Missing)?.trim().to_string();
     if !email.contains('@') || email.contains(char::is_whitespace) || email.contains('/') {
         return Err(IdentityError::BadEmail(email));
@@ -38,7 +49,10 @@ pub fn resolve(repo: Option<&git2::Repository>, over: &Overrides) -> Result<Who,
         .filter(|s| !s.trim().is_empty())
         .or_else(|| from_git("user.name"))
         .unwrap_or_else(|| email.split('@').next().unwrap_or("someone").to_string());
-    Ok(Who { name: name.trim().to_string(), email })
+    Ok(Who {
+        name: name.trim().to_string(),
+        email,
+    })
 }
 
 /// The actor id of a person on a device: `email/device`.

@@ -5,12 +5,12 @@
 //! ends (CLI and TUI). The core never depends on a front end.
 
 pub mod audit;
+pub mod canary;
 pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod playbook;
+pub mod release;
 pub mod repo;
 pub mod session;
 pub mod workspace;
-pub mod canary;
-pub mod release;

@@ -31,12 +31,20 @@ impl RepoContext {
     /// Find the repository containing `start`.
     pub fn discover(start: &Path) -> Result<RepoContext, RepoError> {
         let repo = git2::Repository::discover(start).map_err(|e| match e.code() {
-            git2::ErrorCode::NotFound => RepoError::NotARepo { path: start.to_path_buf() },
+            git2::ErrorCode::NotFound => RepoError::NotARepo {
+                path: start.to_path_buf(),
+            },
             _ => RepoError::Git(e),
         })?;
-        let root = repo.workdir().ok_or_else(|| RepoError::Bare { path: repo.path().to_path_buf() })?;
+        let root = repo.workdir().ok_or_else(|| RepoError::Bare {
+            path: repo.path().to_path_buf(),
+        })?;
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let name = root.file_name().and_then(|n| n.to_str()).unwrap_or("repo").to_string();
+        let name = root
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("repo")
+            .to_string();
         let first = root_commit(&repo).unwrap_or_else(|| "empty".to_string());
         let mut h = Sha256::new();
         h.update(first.as_bytes());
@@ -45,9 +53,19 @@ impl RepoContext {
         let digest = hex::encode(h.finalize());
         let safe: String = name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
-        Ok(RepoContext { key: format!("{safe}-{}", &digest[..12]), root, name })
+        Ok(RepoContext {
+            key: format!("{safe}-{}", &digest[..12]),
+            root,
+            name,
+        })
     }
 
     pub fn open(&self) -> Result<git2::Repository, RepoError> {
@@ -60,5 +78,7 @@ fn root_commit(repo: &git2::Repository) -> Option<String> {
     let mut walk = repo.revwalk().ok()?;
     walk.push_head().ok()?;
     walk.simplify_first_parent().ok()?;
-    walk.filter_map(Result::ok).last().map(|oid| oid.to_string())
+    walk.filter_map(Result::ok)
+        .last()
+        .map(|oid| oid.to_string())
 }

@@ -30,7 +30,9 @@ impl Workspace {
         let config = RepoConfig::load(&repo.root)?;
         let user = UserConfig::load()?;
         let store = Store::from_env()?;
-        let device = store.device_id().wrap_err("cannot read or create the device id")?;
+        let device = store
+            .device_id()
+            .wrap_err("cannot read or create the device id")?;
         let mut over = over.clone();
         if let Some(id) = &user.identity {
             over.name = over.name.or_else(|| id.name.clone());
@@ -38,7 +40,14 @@ impl Workspace {
         }
         let git = repo.open().ok();
         let who = identity::resolve(git.as_ref(), &over)?;
-        Ok(Workspace { repo, config, user, store, device, who })
+        Ok(Workspace {
+            repo,
+            config,
+            user,
+            store,
+            device,
+            who,
+        })
     }
 
     /// The actor id this process writes as.
@@ -54,7 +63,10 @@ impl Workspace {
     /// read-only.
     pub fn session(&self, prefix: Option<&str>) -> Result<Session> {
         let id = self.store.resolve(&self.repo.key, prefix)?;
-        Ok(Session::open(&id, self.store.session_dir(&self.repo.key, &id))?)
+        Ok(Session::open(
+            &id,
+            self.store.session_dir(&self.repo.key, &id),
+        )?)
     }
 
     /// Open a session for writing as this process's actor.
@@ -65,11 +77,18 @@ impl Workspace {
     }
 
     /// Start a session of a playbook.
-    pub fn start_session(&self, scenario: &str, version: Option<semver::Version>) -> Result<Session> {
+    pub fn start_session(
+        &self,
+        scenario: &str,
+        version: Option<semver::Version>,
+    ) -> Result<Session> {
         let catalog = self.playbooks()?;
         let playbook = catalog.get(scenario).ok_or_else(|| {
             let ids: Vec<&str> = catalog.list().map(|p| p.id.as_str()).collect();
-            eyre!("unknown scenario `{scenario}`; playbooks: {}", ids.join(", "))
+            eyre!(
+                "unknown scenario `{scenario}`; playbooks: {}",
+                ids.join(", ")
+            )
         })?;
         let started = SessionStarted {
             plan: Plan::from(playbook),
@@ -77,14 +96,18 @@ impl Workspace {
             previous_version: None,
             repo: self.repo.name.clone(),
         };
-        Ok(self.store.create_session(&self.repo.key, started, &self.actor(), &self.who)?)
+        Ok(self
+            .store
+            .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
     }
 
     /// Perform a command as the person at the keyboard, enforcing the
     /// team roster for sign-offs.
     pub fn perform(&self, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {
         if let Command::Signoff { role, .. } = cmd {
-            self.config.may_sign_as(&self.who.email, role).map_err(|e| eyre!(e))?;
+            self.config
+                .may_sign_as(&self.who.email, role)
+                .map_err(|e| eyre!(e))?;
         }
         Ok(session.execute(&self.who, cmd)?)
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::session::event::{GENESIS, check_line_hash};
+use crate::session::event::{GENESIS_HEX, check_line_hash};
 use crate::session::journal::actor_file_name;
 
 /// A record that does not hold, and why.
@@ -67,7 +67,10 @@ impl Report {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The fields verify needs; everything else is only scanned for syntax.
@@ -88,12 +91,19 @@ struct Head<'a> {
 
 /// Verify every `*.jsonl` in a session folder.
 pub fn verify_session(dir: &Path, session_id: &str) -> Result<Report, VerifyError> {
-    let io = |source| VerifyError::Io { path: dir.to_path_buf(), source };
+    let io = |source| VerifyError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut files = Vec::new();
     let mut set_aside = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         if name.ends_with(".jsonl") {
             files.push(path);
         } else if name.contains(".jsonl.torn-") {
@@ -104,10 +114,17 @@ pub fn verify_session(dir: &Path, session_id: &str) -> Result<Report, VerifyErro
     set_aside.sort();
     let mut reports = Vec::new();
     for f in files {
-        let bytes = std::fs::read(&f).map_err(|source| VerifyError::Io { path: f.clone(), source })?;
+        let bytes = std::fs::read(&f).map_err(|source| VerifyError::Io {
+            path: f.clone(),
+            source,
+        })?;
         reports.push(verify_file(&f, &bytes, session_id));
     }
-    Ok(Report { session: session_id.to_string(), files: reports, set_aside })
+    Ok(Report {
+        session: session_id.to_string(),
+        files: reports,
+        set_aside,
+    })
 }
 
 /// The first and last record of a chunk, for checking links across chunks.
@@ -125,12 +142,20 @@ struct Ends {
 pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let body = &bytes[..complete];
-    let expected_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let chunks = split_chunks(body, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let expected_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let chunks = split_chunks(
+        body,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
     let results: Vec<(Vec<Finding>, usize, Ends)> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
-            .map(|&(start_line, chunk)| s.spawn(move || verify_chunk(path, chunk, start_line, session_id, expected_name)))
+            .map(|&(start_line, chunk)| {
+                s.spawn(move || verify_chunk(path, chunk, start_line, session_id, expected_name))
+            })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
@@ -143,14 +168,45 @@ pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
                 let line = start_line + 1;
                 if let (Some(h), Some(p)) = (&prev.last_hash, &ends.first_prev) {
                     if h != p {
-                        f.insert(0, Finding { file: path.to_path_buf(), line, reason: format!("prev {p} is not the hash of the line before ({h})") });
+                        f.insert(
+                            0,
+                            Finding {
+                                file: path.to_path_buf(),
+                                line,
+                                reason: format!(
+                                    "prev {p} is not the hash of the line before ({h})"
+                                ),
+                            },
+                        );
                     }
                 }
                 if prev.last_hash.is_some() && ends.first_seq != prev.last_seq + 1 {
-                    f.insert(0, Finding { file: path.to_path_buf(), line, reason: format!("seq {} follows seq {}; expected {}", ends.first_seq, prev.last_seq, prev.last_seq + 1) });
+                    f.insert(
+                        0,
+                        Finding {
+                            file: path.to_path_buf(),
+                            line,
+                            reason: format!(
+                                "seq {} follows seq {}; expected {}",
+                                ends.first_seq,
+                                prev.last_seq,
+                                prev.last_seq + 1
+                            ),
+                        },
+                    );
                 }
                 if prev.last_hash.is_some() && ends.first_lamport <= prev.last_lamport {
-                    f.insert(0, Finding { file: path.to_path_buf(), line, reason: format!("lamport {} does not grow past {}", ends.first_lamport, prev.last_lamport) });
+                    f.insert(
+                        0,
+                        Finding {
+                            file: path.to_path_buf(),
+                            line,
+                            reason: format!(
+                                "lamport {} does not grow past {}",
+                                ends.first_lamport, prev.last_lamport
+                            ),
+                        },
+                    );
                 }
             }
         }
@@ -178,7 +234,11 @@ fn split_chunks(body: &[u8], n: usize) -> Vec<(usize, &[u8])> {
     let mut start = 0;
     let mut lines_before = 0;
     for i in 1..=n {
-        let target = if i == n { body.len() } else { body.len() * i / n };
+        let target = if i == n {
+            body.len()
+        } else {
+            body.len() * i / n
+        };
         if target <= start {
             continue;
         }
@@ -201,9 +261,22 @@ fn split_chunks(body: &[u8], n: usize) -> Vec<(usize, &[u8])> {
     out
 }
 
-fn verify_chunk(path: &Path, chunk: &[u8], start_line: usize, session_id: &str, file_name: &str) -> (Vec<Finding>, usize, Ends) {
+fn verify_chunk(
+    path: &Path,
+    chunk: &[u8],
+    start_line: usize,
+    session_id: &str,
+    file_name: &str,
+) -> (Vec<Finding>, usize, Ends) {
     let mut findings = Vec::new();
-    let mut ends = Ends { first_prev: None, first_seq: 0, first_lamport: 0, last_hash: None, last_seq: 0, last_lamport: 0 };
+    let mut ends = Ends {
+        first_prev: None,
+        first_seq: 0,
+        first_lamport: 0,
+        last_hash: None,
+        last_seq: 0,
+        last_lamport: 0,
+    };
     let mut count = 0;
     let mut last: Option<(String, u64, u64)> = None;
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
@@ -212,7 +285,13 @@ fn verify_chunk(path: &Path, chunk: &[u8], start_line: usize, session_id: &str, 
     }
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
         let line_no = start_line + i + 1;
-        let mut bad = |reason: String| findings.push(Finding { file: path.to_path_buf(), line: line_no, reason });
+        let mut bad = |reason: String| {
+            findings.push(Finding {
+                file: path.to_path_buf(),
+                line: line_no,
+                reason,
+            })
+        };
         count += 1;
         let head: Head = match serde_json::from_slice(line) {
             Ok(h) => h,
@@ -229,14 +308,20 @@ fn verify_chunk(path: &Path, chunk: &[u8], start_line: usize, session_id: &str, 
             bad(format!("unknown event format version {}", head.v));
         }
         if head.session != session_id {
-            bad(format!("belongs to session {}, not {session_id}", head.session));
+            bad(format!(
+                "belongs to session {}, not {session_id}",
+                head.session
+            ));
         }
         if actor_file_name(&head.actor) != file_name {
-            bad(format!("written by actor {}, which does not own this file", head.actor));
+            bad(format!(
+                "written by actor {}, which does not own this file",
+                head.actor
+            ));
         }
         match &last {
             None if start_line == 0 && i == 0 => {
-                if head.prev != GENESIS {
+                if head.prev != GENESIS_HEX {
                     bad("first event of the file must have the genesis prev (64 zeros)".into());
                 }
                 if head.seq != 1 {
@@ -246,13 +331,23 @@ fn verify_chunk(path: &Path, chunk: &[u8], start_line: usize, session_id: &str, 
             None => {}
             Some((h, seq, lamport)) => {
                 if head.prev != h.as_str() {
-                    bad(format!("prev {} is not the hash of the line before ({h})", head.prev));
+                    bad(format!(
+                        "prev {} is not the hash of the line before ({h})",
+                        head.prev
+                    ));
                 }
                 if head.seq != seq + 1 {
-                    bad(format!("seq {} follows seq {seq}; expected {}", head.seq, seq + 1));
+                    bad(format!(
+                        "seq {} follows seq {seq}; expected {}",
+                        head.seq,
+                        seq + 1
+                    ));
                 }
                 if head.lamport <= *lamport {
-                    bad(format!("lamport {} does not grow past {lamport}", head.lamport));
+                    bad(format!(
+                        "lamport {} does not grow past {lamport}",
+                        head.lamport
+                    ));
                 }
             }
         }

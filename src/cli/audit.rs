@@ -55,7 +55,11 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                     eprintln!("audit FAILED: {total} bad records in session {id}");
                 }
             }
-            Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

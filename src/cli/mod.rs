@@ -38,7 +38,12 @@ pub struct Global {
     #[arg(long, global = true, env = "GREENLIGHT_USER_NAME", value_name = "NAME")]
     pub user_name: Option<String>,
     /// Act as this person (email); default: git config user.email.
-    #[arg(long, global = true, env = "GREENLIGHT_USER_EMAIL", value_name = "EMAIL")]
+    #[arg(
+        long,
+        global = true,
+        env = "GREENLIGHT_USER_EMAIL",
+        value_name = "EMAIL"
+    )]
     pub user_email: Option<String>,
     /// Run as if started in this directory.
     #[arg(short = 'C', long = "repo", global = true, value_name = "DIR")]
@@ -72,7 +77,10 @@ pub enum Cmd {
 
 impl Global {
     fn overrides(&self) -> Overrides {
-        Overrides { name: self.user_name.clone(), email: self.user_email.clone() }
+        Overrides {
+            name: self.user_name.clone(),
+            email: self.user_email.clone(),
+        }
     }
 
     fn dir(&self) -> Result<PathBuf> {

@@ -35,7 +35,9 @@ fn catalog(g: &Global) -> Result<Catalog> {
         Some(d) => d.clone(),
         None => std::env::current_dir()?,
     };
-    let root = crate::repo::RepoContext::discover(&dir).ok().map(|r| r.root);
+    let root = crate::repo::RepoContext::discover(&dir)
+        .ok()
+        .map(|r| r.root);
     Catalog::load(root.as_deref()).map_err(|e| eyre!("{e}"))
 }
 
@@ -55,7 +57,13 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                 print_json(&v)?;
             } else {
                 for p in cat.list() {
-                    println!("{:<18} {:>2} steps  {}  ({})", p.id, p.steps.len(), p.title, origin_label(p));
+                    println!(
+                        "{:<18} {:>2} steps  {}  ({})",
+                        p.id,
+                        p.steps.len(),
+                        p.title,
+                        origin_label(p)
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -76,13 +84,27 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                 for (i, s) in p.steps.iter().enumerate() {
                     let mut extra = Vec::new();
                     if !s.with.is_empty() {
-                        extra.push(format!("with {}", s.with.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")));
+                        extra.push(format!(
+                            "with {}",
+                            s.with
+                                .iter()
+                                .map(|r| r.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
                     }
                     if !s.requires.is_empty() {
                         extra.push(format!("after {}", s.requires.join(", ")));
                     }
                     if !s.roles.is_empty() {
-                        extra.push(format!("sign-off by {}", s.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")));
+                        extra.push(format!(
+                            "sign-off by {}",
+                            s.roles
+                                .iter()
+                                .map(|r| r.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
                     }
                     if let Some(r) = &s.run {
                         extra.push(format!("runs `{r}`"));
@@ -90,7 +112,14 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                     if s.rollback.is_some() {
                         extra.push("has rollback".into());
                     }
-                    println!("{:>2}. {:<24} [{}] {} — {}", i + 1, s.id, s.kind, s.owner, s.title);
+                    println!(
+                        "{:>2}. {:<24} [{}] {} — {}",
+                        i + 1,
+                        s.id,
+                        s.kind,
+                        s.owner,
+                        s.title
+                    );
                     if !extra.is_empty() {
                         println!("    {}", extra.join("; "));
                     }
@@ -110,14 +139,23 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                     }
                 };
                 match crate::playbook::parse(&text, Origin::File(path.clone())) {
-                    Ok(p) => println!("{}: ok ({} · {} steps)", path.display(), p.id, p.steps.len()),
+                    Ok(p) => println!(
+                        "{}: ok ({} · {} steps)",
+                        path.display(),
+                        p.id,
+                        p.steps.len()
+                    ),
                     Err(errs) => {
                         eprintln!("{errs}");
                         failed = true;
                     }
                 }
             }
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

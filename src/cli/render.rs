@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::session::journal::LineProblem;
-use crate::session::state::{HistoryEntry, StepState};
+use crate::session::state::{HistoryEntry, StepState, describe};
 use crate::session::{PlanStep, Session, SessionState, SessionStatus, SessionSummary, StepStatus};
 
 pub fn status_word(s: SessionStatus) -> &'static str {
@@ -32,7 +32,11 @@ pub fn step_mark(st: &StepState, waiting: bool) -> (&'static str, &'static str) 
 
 pub fn sessions_table(list: &[SessionSummary]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<26}  {:<16}  {:<10}  {:<11}  {:>5}  STARTED", "ID", "SCENARIO", "VERSION", "STATUS", "STEPS");
+    let _ = writeln!(
+        out,
+        "{:<26}  {:<16}  {:<10}  {:<11}  {:>5}  STARTED",
+        "ID", "SCENARIO", "VERSION", "STATUS", "STEPS"
+    );
     for s in list {
         let _ = writeln!(
             out,
@@ -87,7 +91,12 @@ fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
         }
         _ => {}
     }
-    format!("  {icon} {:<22} {:<10} {:<11} {}", p.id, p.owner, word, detail).trim_end().to_string()
+    format!(
+        "  {icon} {:<22} {:<10} {:<11} {}",
+        p.id, p.owner, word, detail
+    )
+    .trim_end()
+    .to_string()
 }
 
 /// The human `greenlight status`.
@@ -99,8 +108,15 @@ pub fn status(session: &Session, history: usize) -> String {
         out,
         "Session {} · {} · {} · {} · {done}/{total} steps",
         st.id,
-        if st.plan.title.is_empty() { &st.plan.playbook } else { &st.plan.title },
-        st.version.as_deref().map(|v| format!("v{v}")).unwrap_or_else(|| "no version".into()),
+        if st.plan.title.is_empty() {
+            &st.plan.playbook
+        } else {
+            &st.plan.title
+        },
+        st.version
+            .as_deref()
+            .map(|v| format!("v{v}"))
+            .unwrap_or_else(|| "no version".into()),
         status_word(st.status),
     );
     if let Some(s) = &st.started {
@@ -113,7 +129,13 @@ pub fn status(session: &Session, history: usize) -> String {
     for (p, s) in st.plan.steps.iter().zip(&st.steps) {
         let _ = writeln!(out, "{}", step_line(st, p, s));
     }
-    let signoffs: Vec<_> = st.plan.steps.iter().zip(&st.steps).filter(|(p, _)| p.is_signoff()).collect();
+    let signoffs: Vec<_> = st
+        .plan
+        .steps
+        .iter()
+        .zip(&st.steps)
+        .filter(|(p, _)| p.is_signoff())
+        .collect();
     if !signoffs.is_empty() {
         let _ = writeln!(out, "\nSign-offs:");
         for (p, s) in signoffs {
@@ -126,10 +148,17 @@ pub fn status(session: &Session, history: usize) -> String {
                             "  {:<22} {:<10} {} by {} at {}{}",
                             p.id,
                             role,
-                            if d.approve { "✔ approved" } else { "⛔ rejected" },
+                            if d.approve {
+                                "✔ approved"
+                            } else {
+                                "⛔ rejected"
+                            },
                             d.by.who.name,
                             short_time(&d.by.at),
-                            d.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+                            d.comment
+                                .as_deref()
+                                .map(|c| format!(": {c}"))
+                                .unwrap_or_default()
                         );
                     }
                     None => {
@@ -142,28 +171,47 @@ pub fn status(session: &Session, history: usize) -> String {
     if !st.notes.is_empty() {
         let _ = writeln!(out, "\nNotes:");
         for n in &st.notes {
-            let about = n.step.as_deref().map(|s| format!(" [{s}]")).unwrap_or_default();
-            let _ = writeln!(out, "  {} {}{about}: {}", short_time(&n.by.at), n.by.who.name, n.text);
+            let about = n
+                .step
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {}{about}: {}",
+                short_time(&n.by.at),
+                n.by.who.name,
+                n.text
+            );
         }
     }
     if history > 0 {
         let _ = writeln!(out, "\nHistory (last {history}):");
         let skip = st.history.len().saturating_sub(history);
         for h in &st.history[skip..] {
-            let _ = writeln!(out, "  {}", history_line(h));
+            let _ = writeln!(out, "  {}", history_line(session, h));
         }
     }
     for p in session.problems() {
         let _ = writeln!(out, "warning: unreadable journal line left out: {p}");
     }
     for side in session.set_aside() {
-        let _ = writeln!(out, "warning: a torn last line was set aside in {}", side.display());
+        let _ = writeln!(
+            out,
+            "warning: a torn last line was set aside in {}",
+            side.display()
+        );
     }
     out
 }
 
-pub fn history_line(h: &HistoryEntry) -> String {
-    let mut s = format!("{} {:<14} {}", short_time(&h.by.at), h.by.who.name, h.summary);
+pub fn history_line(session: &Session, h: &HistoryEntry) -> String {
+    let what = session
+        .events()
+        .get(h.index)
+        .map(describe)
+        .unwrap_or_default();
+    let mut s = format!("{} {:<14} {what}", short_time(&h.by.at), h.by.who.name);
     if let Some(why) = &h.not_applied {
         let _ = write!(s, " (not applied: {why})");
     }
@@ -176,6 +224,8 @@ pub fn history_line(h: &HistoryEntry) -> String {
 pub struct StatusJson<'a> {
     pub summary: SessionSummary,
     pub ready: Vec<&'a str>,
+    /// Who did what and when, in the fold's order.
+    pub history: Vec<HistoryJson<'a>>,
     pub state: &'a SessionState,
     pub problems: &'a [LineProblem],
     pub files: Vec<String>,
@@ -185,10 +235,45 @@ impl<'a> StatusJson<'a> {
     pub fn of(session: &'a Session) -> Self {
         StatusJson {
             summary: session.summary(),
-            ready: session.state().ready_steps().iter().map(|s| s.id.as_str()).collect(),
+            ready: session
+                .state()
+                .ready_steps()
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect(),
+            history: session
+                .state()
+                .history
+                .iter()
+                .map(|h| HistoryJson {
+                    at: &h.by.at,
+                    who: &h.by.who.name,
+                    email: &h.by.who.email,
+                    actor: &h.by.actor,
+                    kind: &h.kind,
+                    what: session
+                        .events()
+                        .get(h.index)
+                        .map(describe)
+                        .unwrap_or_default(),
+                    not_applied: h.not_applied.as_deref(),
+                })
+                .collect(),
             state: session.state(),
             problems: session.problems(),
             files: session.files().map(|p| p.display().to_string()).collect(),
         }
     }
+}
+
+#[derive(Serialize)]
+pub struct HistoryJson<'a> {
+    pub at: &'a str,
+    pub who: &'a str,
+    pub email: &'a str,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub what: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<&'a str>,
 }

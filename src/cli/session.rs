@@ -131,9 +131,16 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&session.summary())?;
     } else {
-        println!("Started session {} ({}) in {}", session.id(), a.scenario, ws.repo.name);
+        println!(
+            "Started session {} ({}) in {}",
+            session.id(),
+            a.scenario,
+            ws.repo.name
+        );
         if let Some(other) = open {
-            println!("note: session {other} is still open; commands now act on the new one unless given --session");
+            println!(
+                "note: session {other} is still open; commands now act on the new one unless given --session"
+            );
         }
         let st = session.state();
         let ready: Vec<&str> = st.ready_steps().iter().map(|s| s.id.as_str()).collect();
@@ -148,7 +155,10 @@ pub fn sessions(g: &Global, a: SessionsArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&list)?;
     } else if list.is_empty() {
-        println!("No sessions in {} yet. Start one with `greenlight new --scenario NAME`.", ws.repo.name);
+        println!(
+            "No sessions in {} yet. Start one with `greenlight new --scenario NAME`.",
+            ws.repo.name
+        );
     } else {
         print!("{}", render::sessions_table(&list));
     }
@@ -170,7 +180,10 @@ fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut session = ws.session_for_writing(target.session.as_deref())?;
     for side in session.set_aside() {
-        eprintln!("warning: a torn last line (a write cut short) was set aside in {}", side.display());
+        eprintln!(
+            "warning: a torn last line (a write cut short) was set aside in {}",
+            side.display()
+        );
     }
     for p in session.problems() {
         eprintln!("warning: unreadable journal line left out: {p}");
@@ -182,7 +195,10 @@ fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
         }
     }
     let (done, total) = session.state().progress();
-    println!("{done}/{total} steps settled; session {}", render::status_word(session.state().status));
+    println!(
+        "{done}/{total} steps settled; session {}",
+        render::status_word(session.state().status)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -190,18 +206,38 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
     match c {
         StepCmd::Start { step, target } => act(g, &target, Command::Start { step }),
         StepCmd::Done { step, note, target } => act(g, &target, Command::Complete { step, note }),
-        StepCmd::Skip { step, reason, target } => act(g, &target, Command::Skip { step, reason }),
-        StepCmd::Fail { step, reason, target } => act(g, &target, Command::Fail { step, reason }),
+        StepCmd::Skip {
+            step,
+            reason,
+            target,
+        } => act(g, &target, Command::Skip { step, reason }),
+        StepCmd::Fail {
+            step,
+            reason,
+            target,
+        } => act(g, &target, Command::Fail { step, reason }),
     }
 }
 
 pub fn signoff(g: &Global, a: SignoffArgs) -> Result<ExitCode> {
-    let cmd = Command::Signoff { step: a.step, role: a.role, approve: a.approve, comment: a.comment };
+    let cmd = Command::Signoff {
+        step: a.step,
+        role: a.role,
+        approve: a.approve,
+        comment: a.comment,
+    };
     act(g, &a.target, cmd)
 }
 
 pub fn note(g: &Global, a: NoteArgs) -> Result<ExitCode> {
-    act(g, &a.target, Command::Note { text: a.text, step: a.step })
+    act(
+        g,
+        &a.target,
+        Command::Note {
+            text: a.text,
+            step: a.step,
+        },
+    )
 }
 
 pub fn abort(g: &Global, a: AbortArgs) -> Result<ExitCode> {

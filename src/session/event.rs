@@ -5,6 +5,9 @@
 //! line can be checked from its bytes alone, without re-encoding it, which
 //! keeps `audit verify` close to the speed of hashing the file.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -13,7 +16,10 @@ use sha2::{Digest, Sha256};
 pub const EVENT_VERSION: u32 = 1;
 
 /// The `prev` of the first event of an actor file.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS: Hash32 = Hash32::ZERO;
+
+/// The genesis `prev` as written on disk.
+pub const GENESIS_HEX: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The person who made an event (not necessarily the owner of the device:
 /// pairing over screen share hands the keyboard around).
@@ -29,22 +35,160 @@ impl std::fmt::Display for Who {
     }
 }
 
-/// A journal event as stored. `data` stays raw JSON until the fold asks for
-/// its typed payload, so reading a large session does not build trees it
-/// never looks at.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A sha256 digest, written as 64 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hash32(pub [u8; 32]);
+
+impl Hash32 {
+    pub const ZERO: Hash32 = Hash32([0; 32]);
+
+    pub fn parse(hex_str: &str) -> Option<Hash32> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(hex_str, &mut out).ok()?;
+        Some(Hash32(out))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl std::fmt::Display for Hash32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl std::fmt::Debug for Hash32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hash32({})", self.to_hex())
+    }
+}
+
+impl Serialize for Hash32 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash32 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s: Cow<'de, str> = Deserialize::deserialize(d)?;
+        Hash32::parse(&s).ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
+    }
+}
+
+/// A journal event in memory. `data` stays raw JSON until the fold asks for
+/// its typed payload, and the strings every event of a file repeats
+/// (session, actor, person, kind) are shared, so a session of a hundred
+/// thousand events opens fast and stays small.
+#[derive(Debug, Clone, Serialize)]
 pub struct Event {
     pub v: u32,
-    pub session: String,
-    pub actor: String,
+    pub session: Arc<str>,
+    pub actor: Arc<str>,
     pub seq: u64,
     pub lamport: u64,
-    pub at: String,
-    pub who: Who,
-    pub kind: String,
+    pub at: Arc<str>,
+    pub who: Arc<Who>,
+    pub kind: Arc<str>,
     pub data: Box<RawValue>,
-    pub prev: String,
-    pub hash: String,
+    pub prev: Hash32,
+    pub hash: Hash32,
+}
+
+/// An event as parsed from a line, borrowing from it where it can.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    v: u32,
+    #[serde(borrow)]
+    session: Cow<'a, str>,
+    #[serde(borrow)]
+    actor: Cow<'a, str>,
+    seq: u64,
+    lamport: u64,
+    #[serde(borrow)]
+    at: Cow<'a, str>,
+    #[serde(borrow)]
+    who: WireWho<'a>,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    data: Box<RawValue>,
+    prev: Hash32,
+    hash: Hash32,
+}
+
+#[derive(Deserialize)]
+struct WireWho<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    email: Cow<'a, str>,
+}
+
+/// Shares the strings that repeat from line to line of one file.
+#[derive(Default)]
+pub struct Interner {
+    session: Option<Arc<str>>,
+    actor: Option<Arc<str>>,
+    who: Vec<Arc<Who>>,
+    kinds: Vec<Arc<str>>,
+}
+
+impl Interner {
+    fn str_slot(slot: &mut Option<Arc<str>>, s: &str) -> Arc<str> {
+        match slot {
+            Some(a) if &**a == s => a.clone(),
+            _ => {
+                let a: Arc<str> = Arc::from(s);
+                *slot = Some(a.clone());
+                a
+            }
+        }
+    }
+
+    fn who(&mut self, name: &str, email: &str) -> Arc<Who> {
+        if let Some(w) = self.who.iter().find(|w| w.name == name && w.email == email) {
+            return w.clone();
+        }
+        let w = Arc::new(Who {
+            name: name.to_string(),
+            email: email.to_string(),
+        });
+        if self.who.len() < 64 {
+            self.who.push(w.clone());
+        }
+        w
+    }
+
+    fn kind(&mut self, k: &str) -> Arc<str> {
+        if let Some(a) = self.kinds.iter().find(|a| &***a == k) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(k);
+        if self.kinds.len() < 64 {
+            self.kinds.push(a.clone());
+        }
+        a
+    }
+
+    /// Parse one line (without checking its hash).
+    pub fn parse(&mut self, line: &[u8]) -> Result<Event, serde_json::Error> {
+        let w: Wire = serde_json::from_slice(line)?;
+        Ok(Event {
+            v: w.v,
+            session: Self::str_slot(&mut self.session, &w.session),
+            actor: Self::str_slot(&mut self.actor, &w.actor),
+            seq: w.seq,
+            lamport: w.lamport,
+            at: Arc::from(&*w.at),
+            who: self.who(&w.who.name, &w.who.email),
+            kind: self.kind(&w.kind),
+            data: w.data,
+            prev: w.prev,
+            hash: w.hash,
+        })
+    }
 }
 
 /// The fields that are hashed, in their canonical order. Serializing this
@@ -61,7 +205,7 @@ struct Canonical<'a> {
     who: &'a Who,
     kind: &'a str,
     data: &'a RawValue,
-    prev: &'a str,
+    prev: &'a Hash32,
 }
 
 /// Everything needed to make an event except what the journal fills in.
@@ -74,7 +218,7 @@ pub struct Draft<'a> {
     pub who: &'a Who,
     pub kind: &'a str,
     pub data: &'a RawValue,
-    pub prev: &'a str,
+    pub prev: &'a Hash32,
 }
 
 const HASH_PREFIX: &[u8] = b",\"hash\":\"";
@@ -94,23 +238,23 @@ impl Event {
             data: d.data,
             prev: d.prev,
         })?;
-        let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
+        let hash = Hash32(Sha256::digest(canonical.as_bytes()).into());
         let mut line = String::with_capacity(canonical.len() + HASH_PREFIX.len() + 66);
         line.push_str(&canonical[..canonical.len() - 1]);
         line.push_str(",\"hash\":\"");
-        line.push_str(&hash);
+        line.push_str(&hash.to_hex());
         line.push_str("\"}");
         let event = Event {
             v: EVENT_VERSION,
-            session: d.session.to_string(),
-            actor: d.actor.to_string(),
+            session: Arc::from(d.session),
+            actor: Arc::from(d.actor),
             seq: d.seq,
             lamport: d.lamport,
-            at: d.at,
-            who: d.who.clone(),
-            kind: d.kind.to_string(),
+            at: Arc::from(d.at),
+            who: Arc::new(d.who.clone()),
+            kind: Arc::from(d.kind),
             data: d.data.to_owned(),
-            prev: d.prev.to_string(),
+            prev: *d.prev,
             hash,
         };
         Ok((event, line))
@@ -169,7 +313,10 @@ mod tests {
     use super::*;
 
     fn who() -> Who {
-        Who { name: "Alice".into(), email: "alice@example.com".into() }
+        Who {
+            name: "Alice".into(),
+            email: "alice@example.com".into(),
+        }
     }
 
     #[test]
@@ -184,11 +331,11 @@ mod tests {
             who: &who(),
             kind: "step_started",
             data: &data,
-            prev: GENESIS,
+            prev: &GENESIS,
         })
         .unwrap();
-        assert_eq!(check_line_hash(line.as_bytes()).unwrap(), ev.hash);
-        let back: Event = serde_json::from_str(&line).unwrap();
+        assert_eq!(check_line_hash(line.as_bytes()).unwrap(), ev.hash.to_hex());
+        let back = Interner::default().parse(line.as_bytes()).unwrap();
         assert_eq!(back.hash, ev.hash);
         assert_eq!(back.lamport, 3);
         assert!(line.starts_with("{\"v\":1,\"session\":\"01S\""));
@@ -206,7 +353,7 @@ mod tests {
             who: &who(),
             kind: "note_added",
             data: &data,
-            prev: GENESIS,
+            prev: &GENESIS,
         })
         .unwrap();
         let hash_start = line.len() - (HASH_PREFIX.len() + 64 + 2);

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;
 
-use super::event::{Draft, Event, GENESIS, Who, check_line_hash};
+use super::event::{Draft, Event, GENESIS, Hash32, Interner, Who, check_line_hash};
 use super::lock::{ActorLock, LockError};
 
 /// A problem found while reading a journal: where, and why.
@@ -35,7 +35,10 @@ pub enum JournalError {
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{problem}; nothing was written (run `greenlight audit verify` for the full report)")]
     Corrupt { problem: LineProblem },
     #[error("cannot encode event: {0}")]
@@ -43,7 +46,10 @@ pub enum JournalError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
-    move |source| JournalError::Io { path: path.to_path_buf(), source }
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The file name of an actor's journal. Actor ids are `email/device`; the
@@ -85,7 +91,12 @@ pub struct ReadBatch {
 
 impl FileCursor {
     pub fn new(path: PathBuf) -> Self {
-        FileCursor { path, offset: 0, lines: 0, partial_tail: 0 }
+        FileCursor {
+            path,
+            offset: 0,
+            lines: 0,
+            partial_tail: 0,
+        }
     }
 
     /// Read what was appended since the last call. Each line is parsed and its
@@ -105,7 +116,8 @@ impl FileCursor {
             self.offset = 0;
             self.lines = 0;
         }
-        file.seek(SeekFrom::Start(self.offset)).map_err(io_err(&self.path))?;
+        file.seek(SeekFrom::Start(self.offset))
+            .map_err(io_err(&self.path))?;
         let mut buf = Vec::with_capacity((len - self.offset) as usize);
         file.read_to_end(&mut buf).map_err(io_err(&self.path))?;
         let complete = match buf.iter().rposition(|&b| b == b'\n') {
@@ -157,11 +169,16 @@ fn parse_serial(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
     }
     // Every line ends with a newline, so drop the empty piece after the last.
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let mut interner = Interner::default();
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
         let line_no = first_line + i + 1;
-        match parse_line(line) {
+        match parse_line_with(&mut interner, line) {
             Ok(ev) => out.events.push(ev),
-            Err(reason) => out.problems.push(LineProblem { file: path.to_path_buf(), line: line_no, reason }),
+            Err(reason) => out.problems.push(LineProblem {
+                file: path.to_path_buf(),
+                line: line_no,
+                reason,
+            }),
         }
     }
     out
@@ -169,10 +186,16 @@ fn parse_serial(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
 
 /// Parse one line and check its own hash.
 pub fn parse_line(line: &[u8]) -> Result<Event, String> {
+    parse_line_with(&mut Interner::default(), line)
+}
+
+fn parse_line_with(interner: &mut Interner, line: &[u8]) -> Result<Event, String> {
     if line.is_empty() {
         return Err("empty line".into());
     }
-    let ev: Event = serde_json::from_slice(line).map_err(|e| format!("not a valid event: {e}"))?;
+    let ev = interner
+        .parse(line)
+        .map_err(|e| format!("not a valid event: {e}"))?;
     check_line_hash(line).map_err(|e| e.to_string())?;
     Ok(ev)
 }
@@ -186,7 +209,7 @@ pub struct JournalWriter {
     session: String,
     actor: String,
     last_seq: u64,
-    last_hash: String,
+    last_hash: Hash32,
     last_lamport: u64,
     /// Where the torn tail found on open was put, if there was one.
     pub set_aside: Option<PathBuf>,
@@ -198,7 +221,8 @@ impl JournalWriter {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         let name = actor_file_name(actor);
         let path = dir.join(&name);
-        let lock = ActorLock::acquire(&dir.join(format!("{}.lock", name.trim_end_matches(".jsonl"))))?;
+        let lock =
+            ActorLock::acquire(&dir.join(format!("{}.lock", name.trim_end_matches(".jsonl"))))?;
         let set_aside = repair_torn_tail(&path)?;
         let mut file = OpenOptions::new()
             .read(true)
@@ -213,15 +237,22 @@ impl JournalWriter {
             return Err(JournalError::Corrupt { problem });
         }
         let (last_seq, last_hash, last_lamport) = match batch.events.last() {
-            Some(ev) => (ev.seq, ev.hash.clone(), ev.lamport),
-            None => (0, GENESIS.to_string(), 0),
+            Some(ev) => (ev.seq, ev.hash, ev.lamport),
+            None => (0, GENESIS, 0),
         };
-        if let Some(ev) = batch.events.iter().find(|e| e.actor != actor || e.session != session) {
+        if let Some(ev) = batch
+            .events
+            .iter()
+            .find(|e| &*e.actor != actor || &*e.session != session)
+        {
             return Err(JournalError::Corrupt {
                 problem: LineProblem {
                     file: path.clone(),
                     line: ev.seq as usize,
-                    reason: format!("event of actor {} in session {} does not belong in this file", ev.actor, ev.session),
+                    reason: format!(
+                        "event of actor {} in session {} does not belong in this file",
+                        ev.actor, ev.session
+                    ),
                 },
             });
         }
@@ -257,7 +288,13 @@ impl JournalWriter {
     /// Append one event and make it durable before returning. `lamport` must
     /// already be one more than the largest lamport seen in the session; it
     /// is raised if this file alone has seen more.
-    pub fn append(&mut self, kind: &str, data: &RawValue, who: &Who, lamport: u64) -> Result<Event, JournalError> {
+    pub fn append(
+        &mut self,
+        kind: &str,
+        data: &RawValue,
+        who: &Who,
+        lamport: u64,
+    ) -> Result<Event, JournalError> {
         let lamport = lamport.max(self.last_lamport + 1);
         let (event, mut line) = Event::seal(Draft {
             session: &self.session,
@@ -272,14 +309,18 @@ impl JournalWriter {
         })?;
         line.push('\n');
         let before = self.file.metadata().map_err(io_err(&self.path))?.len();
-        if let Err(e) = self.file.write_all(line.as_bytes()).and_then(|_| self.file.sync_data()) {
+        if let Err(e) = self
+            .file
+            .write_all(line.as_bytes())
+            .and_then(|_| self.file.sync_data())
+        {
             // Leave no torn line behind us on a failed write (disk full...).
             let _ = self.file.set_len(before);
             let _ = self.file.sync_data();
             return Err(io_err(&self.path)(e));
         }
         self.last_seq = event.seq;
-        self.last_hash = event.hash.clone();
+        self.last_hash = event.hash;
         self.last_lamport = lamport;
         Ok(event)
     }
@@ -334,7 +375,9 @@ pub fn repair_torn_tail(path: &Path) -> Result<Option<PathBuf>, JournalError> {
         n += 1;
     };
     let mut out = File::create(&side).map_err(io_err(&side))?;
-    out.write_all(&tail).and_then(|_| out.sync_all()).map_err(io_err(&side))?;
+    out.write_all(&tail)
+        .and_then(|_| out.sync_all())
+        .map_err(io_err(&side))?;
     file.set_len(complete).map_err(io_err(path))?;
     file.sync_all().map_err(io_err(path))?;
     Ok(Some(side))
@@ -345,7 +388,10 @@ mod tests {
     use super::*;
 
     fn who() -> Who {
-        Who { name: "A".into(), email: "a@x".into() }
+        Who {
+            name: "A".into(),
+            email: "a@x".into(),
+        }
     }
 
     fn data() -> Box<RawValue> {

@@ -14,7 +14,10 @@ pub enum LockError {
     #[error("{} is in use by pid {pid}: another greenlight is writing as this actor (close it, or act as another person with --user-email)", path.display())]
     InUse { path: PathBuf, pid: String },
     #[error("cannot lock {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A held lock; released when dropped (or when the process dies).
@@ -27,7 +30,10 @@ pub struct ActorLock {
 impl ActorLock {
     /// Take the lock without waiting.
     pub fn acquire(lock_path: &Path) -> Result<ActorLock, LockError> {
-        let io = |source| LockError::Io { path: lock_path.to_path_buf(), source };
+        let io = |source| LockError::Io {
+            path: lock_path.to_path_buf(),
+            source,
+        };
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -42,8 +48,15 @@ impl ActorLock {
                 // Best effort: the owner may be between lock and write.
                 let _ = file.read_to_string(&mut pid);
                 let pid = pid.trim();
-                let pid = if pid.is_empty() { "unknown".to_string() } else { pid.to_string() };
-                return Err(LockError::InUse { path: lock_path.to_path_buf(), pid });
+                let pid = if pid.is_empty() {
+                    "unknown".to_string()
+                } else {
+                    pid.to_string()
+                };
+                return Err(LockError::InUse {
+                    path: lock_path.to_path_buf(),
+                    pid,
+                });
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
@@ -51,7 +64,10 @@ impl ActorLock {
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         write!(file, "{}", std::process::id()).map_err(io)?;
         file.flush().map_err(io)?;
-        Ok(ActorLock { _file: file, path: lock_path.to_path_buf() })
+        Ok(ActorLock {
+            _file: file,
+            path: lock_path.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {

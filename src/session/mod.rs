@@ -8,6 +8,7 @@ pub mod payload;
 pub mod plan;
 pub mod state;
 pub mod store;
+pub mod synth;
 
 pub use event::{Event, Who};
 pub use payload::Payload;

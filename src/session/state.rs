@@ -7,6 +7,8 @@
 //! applied with the reason, so the state never silently disagrees with the
 //! journal.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::event::{Event, Who};
@@ -16,15 +18,20 @@ use super::plan::{Plan, PlanStep};
 /// Who did something, and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stamp {
-    pub who: Who,
-    pub actor: String,
-    pub at: String,
+    pub who: Arc<Who>,
+    pub actor: Arc<str>,
+    pub at: Arc<str>,
     pub lamport: u64,
 }
 
 impl Stamp {
     fn of(ev: &Event) -> Stamp {
-        Stamp { who: ev.who.clone(), actor: ev.actor.clone(), at: ev.at.clone(), lamport: ev.lamport }
+        Stamp {
+            who: ev.who.clone(),
+            actor: ev.actor.clone(),
+            at: ev.at.clone(),
+            lamport: ev.lamport,
+        }
     }
 }
 
@@ -130,8 +137,9 @@ pub enum SessionStatus {
 pub struct HistoryEntry {
     pub by: Stamp,
     pub seq: u64,
-    pub kind: String,
-    pub summary: String,
+    pub kind: Arc<str>,
+    /// Position of the event in the fold's order (see `describe`).
+    pub index: usize,
     /// Why the fold did not apply it, if it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applied: Option<String>,
@@ -164,13 +172,21 @@ pub enum RuleError {
     #[error("step `{step}` is already {status}")]
     AlreadySettled { step: String, status: &'static str },
     #[error("step `{step}` is {status}; {hint}")]
-    WrongStatus { step: String, status: &'static str, hint: &'static str },
+    WrongStatus {
+        step: String,
+        status: &'static str,
+        hint: &'static str,
+    },
     #[error("step `{step}` is a sign-off: it completes when {} approve (greenlight signoff --role ROLE --approve)", roles.join(" and "))]
     SignoffStep { step: String, roles: Vec<String> },
     #[error("a reason is required to {what}")]
     ReasonRequired { what: &'static str },
     #[error("role `{role}` does not sign off step `{step}`; it needs: {}", roles.join(", "))]
-    RoleNotRequired { step: String, role: String, roles: Vec<String> },
+    RoleNotRequired {
+        step: String,
+        role: String,
+        roles: Vec<String>,
+    },
     #[error("no sign-off step asks for role `{role}`{}", if open.is_empty() { String::new() } else { format!("; open sign-offs: {}", open.join(", ")) })]
     NoSignoffForRole { role: String, open: Vec<String> },
     #[error("the session is {status}; nothing more can be recorded in it")]
@@ -188,13 +204,34 @@ pub enum RuleError {
 /// What a person asks to do. `check` turns it into the payload to record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    Start { step: String },
-    Complete { step: String, note: Option<String> },
-    Skip { step: String, reason: String },
-    Fail { step: String, reason: String },
-    Signoff { step: Option<String>, role: String, approve: bool, comment: Option<String> },
-    Note { text: String, step: Option<String> },
-    Abort { reason: String },
+    Start {
+        step: String,
+    },
+    Complete {
+        step: String,
+        note: Option<String>,
+    },
+    Skip {
+        step: String,
+        reason: String,
+    },
+    Fail {
+        step: String,
+        reason: String,
+    },
+    Signoff {
+        step: Option<String>,
+        role: String,
+        approve: bool,
+        comment: Option<String>,
+    },
+    Note {
+        text: String,
+        step: Option<String>,
+    },
+    Abort {
+        reason: String,
+    },
 }
 
 impl SessionState {
@@ -202,7 +239,11 @@ impl SessionState {
         SessionState {
             id: id.to_string(),
             status: SessionStatus::Unstarted,
-            plan: Plan { playbook: String::new(), title: String::new(), steps: Vec::new() },
+            plan: Plan {
+                playbook: String::new(),
+                title: String::new(),
+                steps: Vec::new(),
+            },
             version: None,
             previous_version: None,
             repo: String::new(),
@@ -226,7 +267,10 @@ impl SessionState {
 
     /// Settled steps and all steps.
     pub fn progress(&self) -> (usize, usize) {
-        (self.steps.iter().filter(|s| s.status.is_settled()).count(), self.steps.len())
+        (
+            self.steps.iter().filter(|s| s.status.is_settled()).count(),
+            self.steps.len(),
+        )
     }
 
     /// Required steps of `id` that are not settled yet.
@@ -245,7 +289,8 @@ impl SessionState {
             .steps
             .iter()
             .filter(|p| {
-                self.step(&p.id).is_some_and(|s| !s.status.is_settled()) && self.pending_requires(p).is_empty()
+                self.step(&p.id).is_some_and(|s| !s.status.is_settled())
+                    && self.pending_requires(p).is_empty()
             })
             .collect()
     }
@@ -276,7 +321,10 @@ impl SessionState {
         if pending.is_empty() {
             Ok(())
         } else {
-            Err(RuleError::RequiresPending { step: p.id.clone(), pending })
+            Err(RuleError::RequiresPending {
+                step: p.id.clone(),
+                pending,
+            })
         }
     }
 
@@ -291,7 +339,10 @@ impl SessionState {
             .filter(|p| p.is_signoff() && p.roles.iter().any(|r| r == role))
             .filter(|p| self.step(&p.id).is_some_and(|s| !s.status.is_settled()))
             .collect();
-        if let Some(p) = candidates.iter().find(|p| self.pending_requires(p).is_empty()) {
+        if let Some(p) = candidates
+            .iter()
+            .find(|p| self.pending_requires(p).is_empty())
+        {
             return Ok(p.id.clone());
         }
         if let Some(p) = candidates.first() {
@@ -304,7 +355,10 @@ impl SessionState {
             .filter(|p| p.is_signoff() && self.step(&p.id).is_some_and(|s| !s.status.is_settled()))
             .map(|p| format!("{} ({})", p.id, p.roles.join(", ")))
             .collect();
-        Err(RuleError::NoSignoffForRole { role: role.to_string(), open })
+        Err(RuleError::NoSignoffForRole {
+            role: role.to_string(),
+            open,
+        })
     }
 
     /// Decide whether a command is allowed now, and what to record if so.
@@ -315,7 +369,10 @@ impl SessionState {
             Command::Start { step } => {
                 let p = self.plan_step(step)?;
                 if p.is_signoff() {
-                    return Err(RuleError::SignoffStep { step: p.id.clone(), roles: p.roles.clone() });
+                    return Err(RuleError::SignoffStep {
+                        step: p.id.clone(),
+                        roles: p.roles.clone(),
+                    });
                 }
                 match self.step(step).map(|s| s.status) {
                     Some(StepStatus::InProgress) => {
@@ -326,7 +383,10 @@ impl SessionState {
                         });
                     }
                     Some(s) if s.is_settled() => {
-                        return Err(RuleError::AlreadySettled { step: step.clone(), status: s.label() });
+                        return Err(RuleError::AlreadySettled {
+                            step: step.clone(),
+                            status: s.label(),
+                        });
                     }
                     _ => {}
                 }
@@ -335,7 +395,10 @@ impl SessionState {
             Command::Complete { step, note } => {
                 let p = self.plan_step(step)?;
                 if p.is_signoff() {
-                    return Err(RuleError::SignoffStep { step: p.id.clone(), roles: p.roles.clone() });
+                    return Err(RuleError::SignoffStep {
+                        step: p.id.clone(),
+                        roles: p.roles.clone(),
+                    });
                 }
                 if let Some(StepStatus::Failed) = self.step(step).map(|s| s.status) {
                     return Err(RuleError::WrongStatus {
@@ -345,24 +408,40 @@ impl SessionState {
                     });
                 }
                 if let Some(s) = self.step(step).filter(|s| s.status.is_settled()) {
-                    return Err(RuleError::AlreadySettled { step: step.clone(), status: s.status.label() });
+                    return Err(RuleError::AlreadySettled {
+                        step: step.clone(),
+                        status: s.status.label(),
+                    });
                 }
-                Payload::StepCompleted(payload::StepWithNote { step: step.clone(), note: non_empty(note) })
+                Payload::StepCompleted(payload::StepWithNote {
+                    step: step.clone(),
+                    note: non_empty(note),
+                })
             }
             Command::Skip { step, reason } => {
                 self.plan_step(step)?;
                 if reason.trim().is_empty() {
-                    return Err(RuleError::ReasonRequired { what: "skip a step" });
+                    return Err(RuleError::ReasonRequired {
+                        what: "skip a step",
+                    });
                 }
                 if let Some(s) = self.step(step).filter(|s| s.status.is_settled()) {
-                    return Err(RuleError::AlreadySettled { step: step.clone(), status: s.status.label() });
+                    return Err(RuleError::AlreadySettled {
+                        step: step.clone(),
+                        status: s.status.label(),
+                    });
                 }
-                Payload::StepSkipped(payload::StepWithReason { step: step.clone(), reason: reason.trim().into() })
+                Payload::StepSkipped(payload::StepWithReason {
+                    step: step.clone(),
+                    reason: reason.trim().into(),
+                })
             }
             Command::Fail { step, reason } => {
                 self.plan_step(step)?;
                 if reason.trim().is_empty() {
-                    return Err(RuleError::ReasonRequired { what: "fail a step" });
+                    return Err(RuleError::ReasonRequired {
+                        what: "fail a step",
+                    });
                 }
                 match self.step(step).map(|s| s.status) {
                     Some(StepStatus::InProgress) => {}
@@ -375,18 +454,36 @@ impl SessionState {
                     }
                     None => {}
                 }
-                Payload::StepFailed(payload::StepWithReason { step: step.clone(), reason: reason.trim().into() })
+                Payload::StepFailed(payload::StepWithReason {
+                    step: step.clone(),
+                    reason: reason.trim().into(),
+                })
             }
-            Command::Signoff { step, role, approve, comment } => {
+            Command::Signoff {
+                step,
+                role,
+                approve,
+                comment,
+            } => {
                 let step = match step {
                     Some(s) => s.clone(),
                     None => self.signoff_step_for(role)?,
                 };
                 if !*approve && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    return Err(RuleError::ReasonRequired { what: "reject a sign-off (--comment)" });
+                    return Err(RuleError::ReasonRequired {
+                        what: "reject a sign-off (--comment)",
+                    });
                 }
-                let data = payload::Signoff { step, role: role.clone(), comment: non_empty(comment) };
-                if *approve { Payload::SignoffGiven(data) } else { Payload::SignoffRejected(data) }
+                let data = payload::Signoff {
+                    step,
+                    role: role.clone(),
+                    comment: non_empty(comment),
+                };
+                if *approve {
+                    Payload::SignoffGiven(data)
+                } else {
+                    Payload::SignoffRejected(data)
+                }
             }
             Command::Note { text, step } => {
                 if text.trim().is_empty() {
@@ -395,13 +492,20 @@ impl SessionState {
                 if let Some(s) = step {
                     self.plan_step(s)?;
                 }
-                Payload::NoteAdded(payload::Note { text: text.trim().into(), step: step.clone() })
+                Payload::NoteAdded(payload::Note {
+                    text: text.trim().into(),
+                    step: step.clone(),
+                })
             }
             Command::Abort { reason } => {
                 if reason.trim().is_empty() {
-                    return Err(RuleError::ReasonRequired { what: "abort a session" });
+                    return Err(RuleError::ReasonRequired {
+                        what: "abort a session",
+                    });
                 }
-                Payload::SessionAborted(payload::Reason { reason: reason.trim().into() })
+                Payload::SessionAborted(payload::Reason {
+                    reason: reason.trim().into(),
+                })
             }
         };
         self.validate(&payload)?;
@@ -429,26 +533,42 @@ impl SessionState {
             Payload::StepCompleted(s) => {
                 let p = self.plan_step(&s.step)?;
                 if p.is_signoff() {
-                    return Err(RuleError::SignoffStep { step: p.id.clone(), roles: p.roles.clone() });
+                    return Err(RuleError::SignoffStep {
+                        step: p.id.clone(),
+                        roles: p.roles.clone(),
+                    });
                 }
-                if self.step(&s.step).is_some_and(|st| st.status == StepStatus::Skipped) {
-                    return Err(RuleError::AlreadySettled { step: s.step.clone(), status: "skipped" });
+                if self
+                    .step(&s.step)
+                    .is_some_and(|st| st.status == StepStatus::Skipped)
+                {
+                    return Err(RuleError::AlreadySettled {
+                        step: s.step.clone(),
+                        status: "skipped",
+                    });
                 }
                 self.require_ready(p)
             }
             Payload::StepSkipped(s) => {
                 self.plan_step(&s.step)?;
-                if self.step(&s.step).is_some_and(|st| st.status == StepStatus::Done) {
-                    return Err(RuleError::AlreadySettled { step: s.step.clone(), status: "done" });
+                if self
+                    .step(&s.step)
+                    .is_some_and(|st| st.status == StepStatus::Done)
+                {
+                    return Err(RuleError::AlreadySettled {
+                        step: s.step.clone(),
+                        status: "done",
+                    });
                 }
                 Ok(())
             }
             Payload::StepFailed(s) => {
                 self.plan_step(&s.step)?;
                 match self.step(&s.step).map(|st| st.status) {
-                    Some(st) if st.is_settled() => {
-                        Err(RuleError::AlreadySettled { step: s.step.clone(), status: st.label() })
-                    }
+                    Some(st) if st.is_settled() => Err(RuleError::AlreadySettled {
+                        step: s.step.clone(),
+                        status: st.label(),
+                    }),
                     _ => Ok(()),
                 }
             }
@@ -469,7 +589,10 @@ impl SessionState {
                     });
                 }
                 if let Some(st) = self.step(&s.step).filter(|st| st.status.is_settled()) {
-                    return Err(RuleError::AlreadySettled { step: s.step.clone(), status: st.status.label() });
+                    return Err(RuleError::AlreadySettled {
+                        step: s.step.clone(),
+                        status: st.status.label(),
+                    });
                 }
                 self.require_ready(p)
             }
@@ -482,7 +605,12 @@ impl SessionState {
                     Ok(())
                 } else {
                     Err(RuleError::NotFinished {
-                        pending: self.steps.iter().filter(|s| !s.status.is_settled()).map(|s| s.id.clone()).collect(),
+                        pending: self
+                            .steps
+                            .iter()
+                            .filter(|s| !s.status.is_settled())
+                            .map(|s| s.id.clone())
+                            .collect(),
                     })
                 }
             }
@@ -491,16 +619,16 @@ impl SessionState {
     }
 
     /// Apply one event. Unknown kinds are kept in the history only.
-    pub fn apply_event(&mut self, ev: &Event) {
+    pub fn apply_event(&mut self, index: usize, ev: &Event) {
         self.max_lamport = self.max_lamport.max(ev.lamport);
         let by = Stamp::of(ev);
         let Some(payload) = ev.payload() else {
-            let known = payload::KNOWN_KINDS.contains(&ev.kind.as_str());
+            let known = payload::KNOWN_KINDS.contains(&&*ev.kind);
             self.history.push(HistoryEntry {
                 by,
                 seq: ev.seq,
                 kind: ev.kind.clone(),
-                summary: String::new(),
+                index,
                 not_applied: Some(if known {
                     "its data does not have the expected fields".into()
                 } else {
@@ -509,7 +637,6 @@ impl SessionState {
             });
             return;
         };
-        let summary = summarize(&payload);
         let not_applied = match self.validate(&payload) {
             Err(e) => Some(e.to_string()),
             Ok(()) => {
@@ -517,7 +644,13 @@ impl SessionState {
                 None
             }
         };
-        self.history.push(HistoryEntry { by, seq: ev.seq, kind: ev.kind.clone(), summary, not_applied });
+        self.history.push(HistoryEntry {
+            by,
+            seq: ev.seq,
+            kind: ev.kind.clone(),
+            index,
+            not_applied,
+        });
     }
 
     fn mutate(&mut self, payload: Payload, by: &Stamp) {
@@ -566,7 +699,11 @@ impl SessionState {
             Payload::SignoffGiven(s) => self.decide(s, true, by),
             Payload::SignoffRejected(s) => self.decide(s, false, by),
             Payload::NoteAdded(n) => {
-                self.notes.push(NoteEntry { text: n.text, step: n.step, by: by.clone() });
+                self.notes.push(NoteEntry {
+                    text: n.text,
+                    step: n.step,
+                    by: by.clone(),
+                });
             }
             Payload::SessionCompleted(_) => {
                 self.status = SessionStatus::Completed;
@@ -585,11 +722,20 @@ impl SessionState {
             Some(p) => p.roles.clone(),
             None => return,
         };
-        let Some(st) = self.step_mut(&s.step) else { return };
-        st.decisions.push(Decision { role: s.role, approve, comment: s.comment, by: by.clone() });
+        let Some(st) = self.step_mut(&s.step) else {
+            return;
+        };
+        st.decisions.push(Decision {
+            role: s.role,
+            approve,
+            comment: s.comment,
+            by: by.clone(),
+        });
         let latest = st.latest_decisions();
         let rejected = latest.iter().any(|d| !d.approve);
-        let all_approved = roles.iter().all(|r| latest.iter().any(|d| &d.role == r && d.approve));
+        let all_approved = roles
+            .iter()
+            .all(|r| latest.iter().any(|d| &d.role == r && d.approve));
         st.status = if rejected {
             StepStatus::Rejected
         } else if all_approved {
@@ -606,7 +752,10 @@ impl SessionState {
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// A one-line description of a payload for the history.
@@ -615,7 +764,10 @@ pub fn summarize(p: &Payload) -> String {
         Payload::SessionStarted(s) => format!(
             "started {} {}",
             s.plan.playbook,
-            s.version.as_deref().map(|v| format!("for {v}")).unwrap_or_default()
+            s.version
+                .as_deref()
+                .map(|v| format!("for {v}"))
+                .unwrap_or_default()
         )
         .trim_end()
         .to_string(),
@@ -634,16 +786,30 @@ pub fn summarize(p: &Payload) -> String {
             "approved {} as {}{}",
             s.step,
             s.role,
-            s.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+            s.comment
+                .as_deref()
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default()
         ),
         Payload::SignoffRejected(s) => format!(
             "rejected {} as {}{}",
             s.step,
             s.role,
-            s.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+            s.comment
+                .as_deref()
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default()
         ),
         Payload::SessionCompleted(_) => "completed the session".into(),
         Payload::SessionAborted(r) => format!("aborted the session: {}", r.reason),
+    }
+}
+
+/// A one-line description of an event, for history views.
+pub fn describe(ev: &Event) -> String {
+    match ev.payload() {
+        Some(p) => summarize(&p),
+        None => format!("{} (not understood by this version)", ev.kind),
     }
 }
 
@@ -656,8 +822,8 @@ pub fn sort_events(events: &mut [Event]) {
 /// Fold sorted events into a state. Pure and deterministic.
 pub fn fold(id: &str, events: &[Event]) -> SessionState {
     let mut state = SessionState::empty(id);
-    for ev in events {
-        state.apply_event(ev);
+    for (i, ev) in events.iter().enumerate() {
+        state.apply_event(i, ev);
     }
     state
 }
@@ -707,15 +873,29 @@ mod tests {
 
     impl Log {
         fn new() -> Self {
-            let mut l = Log { events: vec![], lamport: 0 };
-            l.push("a", Payload::SessionStarted(SessionStarted { plan: plan(), version: None, previous_version: None, repo: "r".into() }));
+            let mut l = Log {
+                events: vec![],
+                lamport: 0,
+            };
+            l.push(
+                "a",
+                Payload::SessionStarted(SessionStarted {
+                    plan: plan(),
+                    version: None,
+                    previous_version: None,
+                    repo: "r".into(),
+                }),
+            );
             l
         }
 
         fn push(&mut self, actor: &str, p: Payload) {
             self.lamport += 1;
-            let who = Who { name: actor.into(), email: format!("{actor}@x") };
-            let seq = self.events.iter().filter(|e| e.actor == actor).count() as u64 + 1;
+            let who = Who {
+                name: actor.into(),
+                email: format!("{actor}@x"),
+            };
+            let seq = self.events.iter().filter(|e| &*e.actor == actor).count() as u64 + 1;
             let data = p.to_data().unwrap();
             let (ev, _) = Event::seal(Draft {
                 session: "S",
@@ -726,7 +906,7 @@ mod tests {
                 who: &who,
                 kind: p.kind(),
                 data: &data,
-                prev: GENESIS,
+                prev: &GENESIS,
             })
             .unwrap();
             self.events.push(ev);
@@ -747,30 +927,63 @@ mod tests {
         Command::Start { step: s.into() }
     }
     fn done(s: &str) -> Command {
-        Command::Complete { step: s.into(), note: None }
+        Command::Complete {
+            step: s.into(),
+            note: None,
+        }
     }
     fn sign(role: &str, approve: bool, comment: Option<&str>) -> Command {
-        Command::Signoff { step: None, role: role.into(), approve, comment: comment.map(Into::into) }
+        Command::Signoff {
+            step: None,
+            role: role.into(),
+            approve,
+            comment: comment.map(Into::into),
+        }
     }
 
     #[test]
     fn a_step_waits_for_its_requires() {
         let mut l = Log::new();
         let err = l.cmd("a", start("canary")).unwrap_err();
-        assert_eq!(err, RuleError::RequiresPending { step: "canary".into(), pending: vec!["impact".into()] });
+        assert_eq!(
+            err,
+            RuleError::RequiresPending {
+                step: "canary".into(),
+                pending: vec!["impact".into()]
+            }
+        );
         l.cmd("a", done("impact")).unwrap();
         l.cmd("a", start("canary")).unwrap();
-        assert_eq!(l.state().step("canary").unwrap().status, StepStatus::InProgress);
+        assert_eq!(
+            l.state().step("canary").unwrap().status,
+            StepStatus::InProgress
+        );
     }
 
     #[test]
     fn skipping_with_a_reason_unblocks() {
         let mut l = Log::new();
         assert_eq!(
-            l.cmd("a", Command::Skip { step: "impact".into(), reason: " ".into() }).unwrap_err(),
-            RuleError::ReasonRequired { what: "skip a step" }
+            l.cmd(
+                "a",
+                Command::Skip {
+                    step: "impact".into(),
+                    reason: " ".into()
+                }
+            )
+            .unwrap_err(),
+            RuleError::ReasonRequired {
+                what: "skip a step"
+            }
         );
-        l.cmd("a", Command::Skip { step: "impact".into(), reason: "config only".into() }).unwrap();
+        l.cmd(
+            "a",
+            Command::Skip {
+                step: "impact".into(),
+                reason: "config only".into(),
+            },
+        )
+        .unwrap();
         l.cmd("a", start("canary")).unwrap();
     }
 
@@ -778,7 +991,10 @@ mod tests {
     fn unknown_step_lists_valid_ones() {
         let l = Log::new();
         let err = l.state().check(&start("nope")).unwrap_err();
-        assert_eq!(err.to_string(), "unknown step `nope`; valid steps: impact, canary, go, enable");
+        assert_eq!(
+            err.to_string(),
+            "unknown step `nope`; valid steps: impact, canary, go, enable"
+        );
     }
 
     #[test]
@@ -789,11 +1005,22 @@ mod tests {
         l.cmd("pm", sign("pm", true, None)).unwrap();
         assert_eq!(l.state().step("go").unwrap().status, StepStatus::InProgress);
         assert!(l.cmd("a", start("enable")).is_err());
-        assert_eq!(l.cmd("dm", sign("dm", false, None)).unwrap_err(), RuleError::ReasonRequired { what: "reject a sign-off (--comment)" });
-        l.cmd("dm", sign("dm", false, Some("release notes missing"))).unwrap();
+        assert_eq!(
+            l.cmd("dm", sign("dm", false, None)).unwrap_err(),
+            RuleError::ReasonRequired {
+                what: "reject a sign-off (--comment)"
+            }
+        );
+        l.cmd("dm", sign("dm", false, Some("release notes missing")))
+            .unwrap();
         let st = l.state();
         assert_eq!(st.step("go").unwrap().status, StepStatus::Rejected);
-        assert_eq!(st.step("go").unwrap().latest_decisions()[1].comment.as_deref(), Some("release notes missing"));
+        assert_eq!(
+            st.step("go").unwrap().latest_decisions()[1]
+                .comment
+                .as_deref(),
+            Some("release notes missing")
+        );
         l.cmd("dm", sign("dm", true, Some("notes added"))).unwrap();
         assert_eq!(l.state().step("go").unwrap().status, StepStatus::Done);
         l.cmd("a", start("enable")).unwrap();
@@ -804,9 +1031,17 @@ mod tests {
         let mut l = Log::new();
         l.cmd("a", done("impact")).unwrap();
         l.cmd("a", done("canary")).unwrap();
-        let err = l.state().check(&Command::Signoff { step: Some("go".into()), role: "security".into(), approve: true, comment: None });
+        let err = l.state().check(&Command::Signoff {
+            step: Some("go".into()),
+            role: "security".into(),
+            approve: true,
+            comment: None,
+        });
         assert!(matches!(err, Err(RuleError::RoleNotRequired { .. })));
-        assert!(matches!(l.state().check(&sign("security", true, None)), Err(RuleError::NoSignoffForRole { .. })));
+        assert!(matches!(
+            l.state().check(&sign("security", true, None)),
+            Err(RuleError::NoSignoffForRole { .. })
+        ));
     }
 
     #[test]
@@ -828,33 +1063,75 @@ mod tests {
     fn fold_flags_rule_breaking_events_without_applying_them() {
         let mut l = Log::new();
         // Written by a buggy or hostile writer: bypasses `check`.
-        l.push("a", Payload::StepCompleted(crate::session::payload::StepWithNote { step: "enable".into(), note: None }));
+        l.push(
+            "a",
+            Payload::StepCompleted(crate::session::payload::StepWithNote {
+                step: "enable".into(),
+                note: None,
+            }),
+        );
         let st = l.state();
         assert_eq!(st.step("enable").unwrap().status, StepStatus::Pending);
-        assert!(st.history.last().unwrap().not_applied.as_deref().unwrap().contains("requires go"));
+        assert!(
+            st.history
+                .last()
+                .unwrap()
+                .not_applied
+                .as_deref()
+                .unwrap()
+                .contains("requires go")
+        );
     }
 
     #[test]
     fn session_completes_only_when_everything_is_settled() {
         let mut l = Log::new();
-        assert!(l.state().validate(&Payload::SessionCompleted(Default::default())).is_err());
+        assert!(
+            l.state()
+                .validate(&Payload::SessionCompleted(Default::default()))
+                .is_err()
+        );
         l.cmd("a", done("impact")).unwrap();
         l.cmd("a", done("canary")).unwrap();
         l.cmd("pm", sign("pm", true, None)).unwrap();
         l.cmd("dm", sign("dm", true, None)).unwrap();
-        l.cmd("a", Command::Skip { step: "enable".into(), reason: "dark launch".into() }).unwrap();
+        l.cmd(
+            "a",
+            Command::Skip {
+                step: "enable".into(),
+                reason: "dark launch".into(),
+            },
+        )
+        .unwrap();
         let st = l.state();
         assert!(st.all_settled());
         l.push("a", Payload::SessionCompleted(Default::default()));
         assert_eq!(l.state().status, SessionStatus::Completed);
-        assert_eq!(l.cmd("a", Command::Note { text: "late".into(), step: None }).unwrap_err(), RuleError::SessionClosed { status: "complete" });
+        assert_eq!(
+            l.cmd(
+                "a",
+                Command::Note {
+                    text: "late".into(),
+                    step: None
+                }
+            )
+            .unwrap_err(),
+            RuleError::SessionClosed { status: "complete" }
+        );
     }
 
     #[test]
     fn fold_is_deterministic_and_idempotent_over_order() {
         let mut l = Log::new();
         l.cmd("a", done("impact")).unwrap();
-        l.cmd("b", Command::Note { text: "hi".into(), step: Some("impact".into()) }).unwrap();
+        l.cmd(
+            "b",
+            Command::Note {
+                text: "hi".into(),
+                step: Some("impact".into()),
+            },
+        )
+        .unwrap();
         let mut shuffled = l.events.clone();
         shuffled.reverse();
         sort_events(&mut shuffled);

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use super::event::{Event, Who};
-use super::journal::{FileCursor, JournalError, JournalWriter, LineProblem, actor_file_name, repair_torn_tail};
+use super::journal::{
+    FileCursor, JournalError, JournalWriter, LineProblem, actor_file_name, repair_torn_tail,
+};
 use super::lock::ActorLock;
 use super::payload::{Payload, SessionStarted};
 use super::state::{Command, RuleError, SessionState, SessionStatus, fold, sort_events};
@@ -16,11 +18,17 @@ pub enum StoreError {
     #[error("no data directory could be found for this user; set GREENLIGHT_HOME")]
     NoDataDir,
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("no session matches `{prefix}`{}", if known.is_empty() { String::new() } else { format!("; sessions: {}", known.join(", ")) })]
     NoSuchSession { prefix: String, known: Vec<String> },
     #[error("`{prefix}` matches several sessions: {}; give more characters", matches.join(", "))]
-    Ambiguous { prefix: String, matches: Vec<String> },
+    Ambiguous {
+        prefix: String,
+        matches: Vec<String>,
+    },
     #[error("this repository has no open session; start one with `greenlight new --scenario NAME`")]
     NoOpenSession,
     #[error(transparent)]
@@ -34,7 +42,10 @@ pub enum StoreError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { path: path.to_path_buf(), source }
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The root of everything greenlight keeps for this user.
@@ -62,7 +73,8 @@ impl Store {
         if let Some(home) = std::env::var_os("GREENLIGHT_HOME").filter(|h| !h.is_empty()) {
             return Ok(Store::at(PathBuf::from(home)));
         }
-        let dirs = directories::ProjectDirs::from("dev", "greenlight", "greenlight").ok_or(StoreError::NoDataDir)?;
+        let dirs = directories::ProjectDirs::from("dev", "greenlight", "greenlight")
+            .ok_or(StoreError::NoDataDir)?;
         Ok(Store::at(dirs.data_dir().to_path_buf()))
     }
 
@@ -102,7 +114,10 @@ impl Store {
             std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
         }
         let _ = std::fs::remove_file(&tmp);
-        Ok(std::fs::read_to_string(&path).map_err(io_err(&path))?.trim().to_string())
+        Ok(std::fs::read_to_string(&path)
+            .map_err(io_err(&path))?
+            .trim()
+            .to_string())
     }
 
     /// Session ids of a repository, oldest first (ULIDs sort by time).
@@ -140,11 +155,21 @@ impl Store {
         match prefix {
             Some(p) => {
                 let p_up = p.to_uppercase();
-                let matches: Vec<String> = ids.iter().filter(|id| id.starts_with(&p_up)).cloned().collect();
+                let matches: Vec<String> = ids
+                    .iter()
+                    .filter(|id| id.starts_with(&p_up))
+                    .cloned()
+                    .collect();
                 match matches.len() {
                     1 => Ok(matches[0].clone()),
-                    0 => Err(StoreError::NoSuchSession { prefix: p.to_string(), known: ids }),
-                    _ => Err(StoreError::Ambiguous { prefix: p.to_string(), matches }),
+                    0 => Err(StoreError::NoSuchSession {
+                        prefix: p.to_string(),
+                        known: ids,
+                    }),
+                    _ => Err(StoreError::Ambiguous {
+                        prefix: p.to_string(),
+                        matches,
+                    }),
                 }
             }
             None => {
@@ -252,7 +277,7 @@ impl Session {
             status: st.status,
             done,
             total,
-            started_at: st.started.as_ref().map(|s| s.at.clone()),
+            started_at: st.started.as_ref().map(|s| s.at.to_string()),
             started_by: st.started.as_ref().map(|s| s.who.to_string()),
         }
     }
@@ -296,8 +321,9 @@ impl Session {
         if appends_in_order {
             // The common live case: new events sort after everything seen, so
             // applying them to the current state equals a full refold.
-            for ev in &fresh {
-                self.state.apply_event(ev);
+            let start = self.events.len();
+            for (i, ev) in fresh.iter().enumerate() {
+                self.state.apply_event(start + i, ev);
             }
             self.events.extend(fresh);
         } else {
@@ -313,8 +339,12 @@ impl Session {
             if c.partial_tail == 0 {
                 continue;
             }
-            let Some(name) = c.path.file_name().and_then(|n| n.to_str()) else { continue };
-            let lock_path = self.dir.join(format!("{}.lock", name.trim_end_matches(".jsonl")));
+            let Some(name) = c.path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let lock_path = self
+                .dir
+                .join(format!("{}.lock", name.trim_end_matches(".jsonl")));
             // If its writer is alive the tail is a line being written now.
             if let Ok(_lock) = ActorLock::acquire(&lock_path) {
                 if let Some(side) = repair_torn_tail(&c.path)? {

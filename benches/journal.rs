@@ -1,0 +1,84 @@
+//! Journal costs: append + fsync against a bare write + fdatasync of the
+//! same bytes; open + fold of a 100,000-event session; audit verify of
+//! 1,000,000 events (compare with `scripts/bench_verify.sh` for sha256sum).
+
+use std::io::Write;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use greenlight::audit::verify::verify_session;
+use greenlight::session::journal::JournalWriter;
+use greenlight::session::{Payload, Session, Who};
+
+const SESSION: &str = "01JSYNTHETIC00000000000000";
+
+fn append(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let who = Who {
+        name: "Bench".into(),
+        email: "bench@example.com".into(),
+    };
+    let p = Payload::NoteAdded(greenlight::session::payload::Note {
+        text: "canary at 25%, error rate steady".into(),
+        step: None,
+    });
+    let data = p.to_data().expect("encode");
+    let mut g = c.benchmark_group("append");
+    g.sample_size(50);
+    let mut w = JournalWriter::open(dir.path(), SESSION, "bench@example.com/dev").expect("open");
+    let mut lamport = 0;
+    g.bench_function("journal append + fsync", |b| {
+        b.iter(|| {
+            lamport += 1;
+            w.append(p.kind(), &data, &who, lamport).expect("append")
+        })
+    });
+    // The same bytes, written bare.
+    let line = std::fs::read_to_string(w.path()).expect("read");
+    let line = line.lines().next().expect("one line").to_string() + "\n";
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(dir.path().join("bare"))
+        .expect("bare");
+    g.bench_function("bare write + fdatasync", |b| {
+        b.iter(|| {
+            f.write_all(line.as_bytes()).expect("write");
+            f.sync_data().expect("sync")
+        })
+    });
+    g.finish();
+}
+
+fn open_fold(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    greenlight::session::synth::write_synthetic(dir.path(), SESSION, 100_000, 3).expect("generate");
+    let mut g = c.benchmark_group("session");
+    g.sample_size(20);
+    g.bench_function("open + fold 100k events", |b| {
+        b.iter(|| {
+            let s = Session::open(SESSION, dir.path().to_path_buf()).expect("open");
+            assert_eq!(s.events().len(), 100_000);
+            s
+        })
+    });
+    g.finish();
+}
+
+fn verify(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    greenlight::session::synth::write_synthetic(dir.path(), SESSION, 1_000_000, 3)
+        .expect("generate");
+    let mut g = c.benchmark_group("audit");
+    g.sample_size(10);
+    g.bench_function("verify 1M events", |b| {
+        b.iter(|| {
+            let r = verify_session(dir.path(), SESSION).expect("verify");
+            assert!(r.ok());
+            r
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, append, open_fold, verify);
+criterion_main!(benches);
