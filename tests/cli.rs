@@ -1,0 +1,233 @@
+//! The CLI end to end, through the built binary, in temp repositories.
+
+mod common;
+
+use common::{Sandbox, check_ok, stderr};
+
+/// The driver walks a whole feature-release; the PM signs off from another
+/// process as another person. The session completes, verifies, and
+/// `status --json` says who did what and when.
+#[test]
+fn whole_feature_release_with_two_actors() {
+    let sb = Sandbox::new();
+    let out = sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
+    assert!(out.contains("Started session"), "{out}");
+
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        assert!(rounds < 50, "session never completed");
+        let status = sb.json(&["status", "--json"]);
+        if status["summary"]["status"] == "completed" {
+            break;
+        }
+        let ready: Vec<String> =
+            status["ready"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        assert!(!ready.is_empty(), "nothing ready but not complete: {status}");
+        for step in ready {
+            let plan = status["state"]["plan"]["steps"].as_array().unwrap();
+            let p = plan.iter().find(|s| s["id"] == step.as_str()).unwrap();
+            if p["kind"] == "signoff" {
+                for role in p["roles"].as_array().unwrap() {
+                    let role = role.as_str().unwrap();
+                    let out = sb
+                        .cmd_as("Pat Product", "pat@example.com")
+                        .args(["signoff", "--role", role, "--approve", "--comment", "canary looks healthy"])
+                        .output()
+                        .unwrap();
+                    check_ok(out, &["signoff", role]);
+                }
+            } else {
+                sb.ok(&["step", "start", &step]);
+                sb.ok(&["step", "done", &step, "--note", &format!("{step} checked")]);
+            }
+        }
+    }
+
+    let status = sb.json(&["status", "--json"]);
+    assert_eq!(status["summary"]["status"], "completed");
+    let history = status["history"].as_array().unwrap();
+    let pat = history.iter().find(|h| h["kind"] == "signoff_given").expect("a sign-off in history");
+    assert_eq!(pat["who"], "Pat Product");
+    assert_eq!(pat["email"], "pat@example.com");
+    assert!(pat["at"].as_str().unwrap().starts_with("20"), "{pat}");
+    assert!(pat["what"].as_str().unwrap().contains("approved pm-signoff as pm"), "{pat}");
+    let dana = history.iter().find(|h| h["kind"] == "step_completed").unwrap();
+    assert_eq!(dana["who"], "Dana Developer");
+    assert_eq!(history.last().unwrap()["kind"], "session_completed");
+    assert!(history.iter().all(|h| h.get("not_applied").is_none()));
+
+    // Two actor files: the driver's and the PM's.
+    let dirs = sb.session_dirs();
+    assert_eq!(dirs.len(), 1);
+    let files: Vec<_> = std::fs::read_dir(&dirs[0])
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+
+    let out = sb.ok(&["audit", "verify"]);
+    assert!(out.contains("audit ok"), "{out}");
+    // The session is complete: nothing more can be recorded.
+    let out = sb.run(&["note", "late"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn unknown_step_lists_the_valid_ones_and_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "hotfix"]);
+    let dir = &sb.session_dirs()[0];
+    let before = dir_bytes(dir);
+    let out = sb.run(&["step", "start", "no-such-step"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("unknown step `no-such-step`; valid steps: "), "{err}");
+    assert!(err.contains("reproduce"), "{err}");
+    assert_eq!(dir_bytes(dir), before);
+}
+
+#[test]
+fn a_forbidden_action_is_refused_with_the_reason_and_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "feature-release"]);
+    let dir = &sb.session_dirs()[0];
+    let before = dir_bytes(dir);
+    let out = sb.run(&["step", "done", "canary"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("step `canary` cannot start: it requires checklist"), "{err}");
+    assert_eq!(dir_bytes(dir), before, "a refused action wrote to the journal");
+}
+
+#[test]
+fn a_second_writer_of_the_same_actor_is_told_the_pid() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "hotfix"]);
+    let dir = sb.session_dirs()[0].clone();
+    let device = std::fs::read_to_string(sb.home.path().join("device-id")).unwrap();
+    let lock = dir.join(format!("dana@example.com~{}.lock", device.trim()));
+    let _held = greenlight::session::lock::ActorLock::acquire(&lock).unwrap();
+    let out = sb.run(&["note", "hello"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains(&format!("in use by pid {}", std::process::id())), "{err}");
+    // Someone else can still write (their own file).
+    check_ok(sb.cmd_as("Pat", "pat@example.com").args(["note", "hi"]).output().unwrap(), &["note"]);
+}
+
+#[test]
+fn a_changed_byte_fails_verify_naming_file_line_and_reason() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "hotfix"]);
+    sb.ok(&["note", "first"]);
+    sb.ok(&["note", "second"]);
+    sb.ok(&["note", "third"]);
+    assert!(sb.ok(&["audit", "verify"]).contains("4 events"));
+    let dir = &sb.session_dirs()[0];
+    let file = jsonl_files(dir).remove(0);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("second", "sekond", 1)).unwrap();
+    let out = sb.run(&["audit", "verify"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    let name = file.file_name().unwrap().to_str().unwrap();
+    assert!(err.contains(&format!("{name}:3: hash mismatch")), "{err}");
+}
+
+#[test]
+fn a_torn_last_line_is_set_aside_and_every_complete_event_kept() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "hotfix"]);
+    sb.ok(&["note", "kept"]);
+    let dir = &sb.session_dirs()[0];
+    let file = jsonl_files(dir).remove(0);
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(b"{\"v\":1,\"session\":\"01J");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = sb.ok(&["status"]);
+    assert!(out.contains("torn last line was set aside"), "{out}");
+    assert!(out.contains("note: kept"), "{out}");
+    let side: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".torn-")).collect();
+    assert_eq!(side.len(), 1);
+    assert_eq!(std::fs::read(side[0].path()).unwrap(), b"{\"v\":1,\"session\":\"01J");
+    sb.ok(&["note", "after the tear"]);
+    assert!(sb.ok(&["audit", "verify"]).contains("audit ok"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let sb = Sandbox::new();
+    for args in [
+        vec!["--help"],
+        vec!["new", "--help"],
+        vec!["sessions", "--help"],
+        vec!["status", "--help"],
+        vec!["step", "--help"],
+        vec!["step", "start", "--help"],
+        vec!["step", "done", "--help"],
+        vec!["step", "skip", "--help"],
+        vec!["step", "fail", "--help"],
+        vec!["signoff", "--help"],
+        vec!["note", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["playbook", "list", "--help"],
+        vec!["playbook", "show", "--help"],
+        vec!["playbook", "validate", "--help"],
+    ] {
+        let out = sb.ok(&args);
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn sessions_resolve_by_prefix_and_the_current_is_the_last_open() {
+    let sb = Sandbox::new();
+    let a = sb.json(&["new", "--scenario", "hotfix", "--json"]);
+    let b = sb.json(&["new", "--scenario", "mvp-launch", "--json"]);
+    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+    assert_eq!(sb.json(&["status", "--json"])["summary"]["id"], b.as_str());
+    sb.ok(&["abort", "--reason", "wrong scenario"]);
+    assert_eq!(sb.json(&["status", "--json"])["summary"]["id"], a.as_str());
+    let prefix = &b[..b.len() - 3].to_lowercase();
+    assert_eq!(sb.json(&["status", prefix, "--json"])["summary"]["status"], "aborted");
+    let list = sb.json(&["sessions", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn signing_off_for_a_role_you_do_not_hold_is_refused_when_people_are_configured() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.repo.path().join(".greenlight.toml"),
+        "[[people]]\nname = \"Pat Product\"\nemail = \"pat@example.com\"\nroles = [\"pm\"]\n",
+    )
+    .unwrap();
+    sb.ok(&["new", "--scenario", "mvp-launch"]);
+    let out = sb.run(&["signoff", "--role", "pm", "--approve"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("dana@example.com is not listed in [[people]]"), "{}", stderr(&out));
+}
+
+fn jsonl_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn dir_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().ends_with(".lock"))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,93 @@
+//! Shared helpers for integration tests: temp repositories and running the
+//! built binary with an isolated GREENLIGHT_HOME.
+#![allow(dead_code)] // each test binary uses a different subset of these helpers
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temp git repository with one commit, plus an isolated data dir.
+pub struct Sandbox {
+    pub repo: tempfile::TempDir,
+    pub home: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let repo = tempfile::tempdir().expect("repo dir");
+        let home = tempfile::tempdir().expect("home dir");
+        let r = git2::Repository::init(repo.path()).expect("git init");
+        {
+            let mut cfg = r.config().expect("config");
+            cfg.set_str("user.name", "Dana Developer").expect("name");
+            cfg.set_str("user.email", "dana@example.com").expect("email");
+        }
+        std::fs::write(repo.path().join("README.md"), "# web-api\n").expect("write");
+        let mut idx = r.index().expect("index");
+        idx.add_path(Path::new("README.md")).expect("add");
+        idx.write().expect("write index");
+        let tree = r.find_tree(idx.write_tree().expect("tree")).expect("find tree");
+        let sig = git2::Signature::now("Dana Developer", "dana@example.com").expect("sig");
+        r.commit(Some("HEAD"), &sig, &sig, "feat: first commit", &tree, &[]).expect("commit");
+        Sandbox { repo, home }
+    }
+
+    /// The binary, run in the repository, as the repo's git identity.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_greenlight"));
+        c.current_dir(self.repo.path())
+            .env("GREENLIGHT_HOME", self.home.path())
+            .env("GREENLIGHT_CONFIG", self.home.path().join("no-user-config.toml"))
+            .env_remove("GREENLIGHT_USER_NAME")
+            .env_remove("GREENLIGHT_USER_EMAIL")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    /// Run as another person (another "terminal").
+    pub fn cmd_as(&self, name: &str, email: &str) -> Command {
+        let mut c = self.cmd();
+        c.env("GREENLIGHT_USER_NAME", name).env("GREENLIGHT_USER_EMAIL", email);
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run greenlight")
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        check_ok(self.run(args), args)
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{out}"))
+    }
+
+    /// Every session folder under the data dir.
+    pub fn session_dirs(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let repos = self.home.path().join("repos");
+        for r in std::fs::read_dir(repos).into_iter().flatten().flatten() {
+            for s in std::fs::read_dir(r.path().join("sessions")).into_iter().flatten().flatten() {
+                out.push(s.path());
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+pub fn check_ok(out: Output, args: &[&str]) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "greenlight {args:?} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
