@@ -5,10 +5,10 @@
 //! ends (CLI and TUI). The core never depends on a front end.
 
 pub mod audit;
-pub mod canary;
 pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod playbook;
-pub mod release;
 pub mod session;
+pub mod canary;
+pub mod release;
