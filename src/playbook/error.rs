@@ -46,14 +46,21 @@ impl PlaybookErrors {
 pub(super) struct Problems<'t> {
     file: String,
     text: &'t str,
+    /// Byte offset where each line starts, so positions cost a binary
+    /// search even when a broken file yields hundreds of problems.
+    line_starts: Vec<usize>,
     found: Vec<PlaybookError>,
 }
 
 impl<'t> Problems<'t> {
     pub(super) fn new(file: String, text: &'t str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Problems {
             file,
             text,
+            line_starts,
             found: Vec::new(),
         }
     }
@@ -72,12 +79,13 @@ impl<'t> Problems<'t> {
     /// 1-based line and column of a byte offset (clamped to the text).
     pub(super) fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = self.text.as_bytes().get(..offset).unwrap_or_default();
-        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
+        // The last line starting at or before `offset`; line_starts[0] == 0.
+        let index = self
+            .line_starts
+            .partition_point(|start| *start <= offset)
+            .saturating_sub(1);
+        let line = index + 1;
+        let line_start = self.line_starts.get(index).copied().unwrap_or(0);
         // Count characters, not bytes; an offset inside a character (never
         // produced by the parser) falls back to a byte count.
         let column = self

@@ -97,15 +97,26 @@ impl DraftStep {
 /// Parse `text` as TOML and read it into a draft; `None` when the TOML
 /// itself is broken (every syntax error is recorded).
 pub(super) fn read(text: &str, problems: &mut Problems<'_>) -> Option<Draft> {
-    let (document, errors) = DeTable::parse_recoverable(text);
+    let (document, mut errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
+        errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
+        let mut broken = false;
+        let mut last_line = 0;
         for error in errors {
             let span = error.span().unwrap_or(0..0);
+            let line = problems.position(span.start).0;
+            let duplicate = error.message() == "duplicate key";
+            // One mistake can confuse the parser for the rest of its line:
+            // report the first complaint per line. And after a broken line
+            // its recovery may file later keys under the wrong table, so
+            // "duplicate key" from then on is noise.
+            if line == last_line || (duplicate && broken) {
+                continue;
+            }
+            last_line = line;
+            broken |= !duplicate;
             let mut message = format!("invalid TOML: {}", one_line(error.message()));
-            // Name the key the parser complains about, e.g. "duplicate key `id`".
-            if message.ends_with(" key")
-                && let Some(key) = text.get(span.clone()).filter(|k| !k.trim().is_empty())
-            {
+            if duplicate && let Some(key) = text.get(span.clone()) {
                 message.push_str(&format!(" `{}`", one_line(key)));
             }
             problems.at(span, message);
@@ -136,7 +147,7 @@ fn read_playbook(table: &DeTable<'_>, p: &mut Problems<'_>) -> Draft {
     draft
 }
 
-/// `None` when `steps` is not an array at all.
+/// `None` when `steps` is not an array of tables (already reported).
 fn read_steps(value: &Value<'_>, p: &mut Problems<'_>) -> Option<Vec<DraftStep>> {
     let Some(items) = value.get_ref().as_array() else {
         p.at(
@@ -148,23 +159,22 @@ fn read_steps(value: &Value<'_>, p: &mut Problems<'_>) -> Option<Vec<DraftStep>>
         );
         return None;
     };
-    let steps = items
-        .iter()
-        .filter_map(|item| match item.get_ref().as_table() {
-            Some(table) => Some(read_step(item.span(), table, p)),
+    let mut steps = Vec::new();
+    let mut all_tables = true;
+    for item in items.iter() {
+        match item.get_ref().as_table() {
+            Some(table) => steps.push(read_step(item.span(), table, p)),
             None => {
+                all_tables = false;
+                let found = item.get_ref().type_str();
                 p.at(
                     item.span(),
-                    format!(
-                        "each step must be a table, found {}",
-                        item.get_ref().type_str()
-                    ),
+                    format!("each step must be a table, found {found}"),
                 );
-                None
             }
-        })
-        .collect();
-    Some(steps)
+        }
+    }
+    all_tables.then_some(steps)
 }
 
 fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftStep {
