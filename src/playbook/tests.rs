@@ -293,7 +293,11 @@ fn a_cycle_is_named_step_by_step() {
     );
     assert_eq!(
         problem(&text),
-        (5, 13, "`requires` makes a cycle: a -> c -> b -> a".into())
+        (
+            5,
+            13,
+            "`requires` makes a cycle: a -> c -> b -> a (each step requires the next)".into()
+        )
     );
 }
 
@@ -302,7 +306,11 @@ fn a_step_requiring_itself_is_a_cycle() {
     let text = format!("{HEAD}[[steps]]\nid = \"a\"\nowner = \"pm\"\nrequires = [\"a\"]\n");
     assert_eq!(
         problem(&text),
-        (5, 13, "`requires` makes a cycle: a -> a".into())
+        (
+            5,
+            13,
+            "`requires` makes a cycle: a -> a (each step requires the next)".into()
+        )
     );
 }
 

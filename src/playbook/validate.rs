@@ -210,7 +210,10 @@ fn check_graph(steps: &[DraftStep], p: &mut Problems<'_>) {
             .map_or(steps[cycle[0]].header.clone(), |r| r.span());
         p.at(
             span,
-            format!("`requires` makes a cycle: {}", names.join(" -> ")),
+            format!(
+                "`requires` makes a cycle: {} (each step requires the next)",
+                names.join(" -> ")
+            ),
         );
     }
 }
