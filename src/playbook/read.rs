@@ -54,6 +54,8 @@ pub(super) struct Draft {
     pub steps_span: Span,
     /// `steps` was written with the wrong shape (already reported).
     pub steps_malformed: bool,
+    /// `id` was written, valid or not.
+    pub id_written: bool,
     pub steps: Vec<DraftStep>,
 }
 
@@ -131,7 +133,10 @@ fn read_playbook(table: &DeTable<'_>, p: &mut Problems<'_>) -> Draft {
     for (key, value) in table.iter() {
         let name = key.get_ref().as_ref();
         match name {
-            "id" => draft.id = keyed(key, value, string(p, name, value)),
+            "id" => {
+                draft.id_written = true;
+                draft.id = keyed(key, value, string(p, name, value));
+            }
             "title" => draft.title = string(p, name, value),
             "description" => draft.description = string(p, name, value).unwrap_or_default(),
             "steps" => {

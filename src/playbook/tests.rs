@@ -509,6 +509,11 @@ fn a_bad_value_is_not_also_reported_as_missing() {
     let text =
         format!("{HEAD}[[steps]]\nid = \"a\"\nowner = 1\nkind = \"command\"\nrun = [\"make\"]\n");
     assert_eq!(problems(&text).len(), 2);
+    let bad_id = problems("id = 7\n[[steps]]\nid = \"a\"\nowner = \"pm\"\n");
+    assert_eq!(
+        bad_id,
+        vec![(1, 6, "`id` must be a string, found integer".into())]
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub(super) fn validate(draft: Draft, origin: Origin, p: &mut Problems<'_>) -> Op
 
 fn check_playbook(draft: &Draft, p: &mut Problems<'_>) {
     match &draft.id {
+        None if draft.id_written => {}
         None => p.at(
             0..0,
             "missing key `id`: every playbook needs an id such as \"feature-release\"",
