@@ -1,0 +1,255 @@
+//! Checks on the draft as a whole: required keys, what each kind needs,
+//! id format, duplicate ids, `requires` targets and cycles. Builds the
+//! [`Playbook`] only when nothing is wrong.
+
+use std::collections::HashMap;
+
+use super::error::Problems;
+use super::graph;
+use super::model::{Origin, Playbook, Role, Step, StepKind};
+use super::read::{Draft, DraftStep};
+use super::suggest;
+
+/// Check everything, then build the playbook if no problem was found
+/// (here or while reading).
+pub(super) fn validate(draft: Draft, origin: Origin, p: &mut Problems<'_>) -> Option<Playbook> {
+    check_playbook(&draft, p);
+    for step in &draft.steps {
+        check_step(step, p);
+    }
+    check_graph(&draft.steps, p);
+    if !p.is_empty() {
+        return None;
+    }
+    build(draft, origin)
+}
+
+fn check_playbook(draft: &Draft, p: &mut Problems<'_>) {
+    match &draft.id {
+        None if draft.id_written => {}
+        None => p.at(
+            0..0,
+            "missing key `id`: every playbook needs an id such as \"feature-release\"",
+        ),
+        Some(id) => check_id(p, "playbook id", &id.value, id.span.clone()),
+    }
+    if draft.steps.is_empty() && !draft.steps_malformed {
+        p.at(
+            draft.steps_span.clone(),
+            "the playbook has no steps: add at least one `[[steps]]` table",
+        );
+    }
+}
+
+fn check_step(step: &DraftStep, p: &mut Problems<'_>) {
+    let name = step.id.as_ref().map_or_else(
+        || "this step".to_owned(),
+        |id| format!("step `{}`", id.value),
+    );
+    match &step.id {
+        Some(id) => check_id(p, "step id", &id.value, id.span.clone()),
+        None if !step.wrote("id") => p.at(step.header.clone(), "a step has no `id`"),
+        None => {}
+    }
+    if !step.wrote("owner") {
+        p.at(
+            step.header.clone(),
+            format!("{name} has no `owner`; valid roles: {}", Role::names()),
+        );
+    }
+    for tag in &step.covers {
+        if !is_valid_id(tag.get_ref()) {
+            p.at(
+                tag.span(),
+                format!(
+                    "`covers` tag `{}` may only contain lowercase letters, digits and '-'",
+                    tag.get_ref()
+                ),
+            );
+        }
+    }
+    for (key, field) in [("run", &step.run), ("rollback", &step.rollback)] {
+        if let Some(f) = field
+            && f.value.trim().is_empty()
+        {
+            p.at(
+                f.span.clone(),
+                format!("`{key}` is empty: give the command to run"),
+            );
+        }
+    }
+    // An unknown kind is already reported; what it would need is unknowable.
+    if let Some(kind) = step.kind {
+        check_kind_needs(step, kind, &name, p);
+    }
+}
+
+/// What each kind of step needs, and what it must not have.
+fn check_kind_needs(step: &DraftStep, kind: StepKind, name: &str, p: &mut Problems<'_>) {
+    let kind_span = step.kind_span.clone().unwrap_or(step.header.clone());
+    match (kind, &step.run) {
+        (StepKind::Command, None) if !step.wrote("run") => p.at(
+            kind_span.clone(),
+            format!("command {name} has no `run`: give the command to run with sh -c"),
+        ),
+        (StepKind::Command, _) | (_, None) => {}
+        (_, Some(run)) => p.at(
+            run.key.clone(),
+            format!("`run` is only allowed on command steps, and {name} is kind = \"{kind}\""),
+        ),
+    }
+    match (kind, &step.roles) {
+        (StepKind::Signoff, None) if !step.wrote("roles") => p.at(
+            kind_span.clone(),
+            format!("signoff {name} has no `roles`: list who must approve, e.g. roles = [\"pm\"]"),
+        ),
+        (StepKind::Signoff, Some(roles)) if roles.value.is_empty() && !step.roles_had_entries => {
+            p.at(
+                roles.span.clone(),
+                format!("`roles` is empty: signoff {name} needs at least one role to approve"),
+            );
+        }
+        (StepKind::Signoff, _) | (_, None) => {}
+        (_, Some(roles)) => p.at(
+            roles.key.clone(),
+            format!(
+                "`roles` is only allowed on signoff steps, and {name} is kind = \"{kind}\" (use `with` for helpers)"
+            ),
+        ),
+    }
+    if let Some(rollback) = &step.rollback
+        && !matches!(kind, StepKind::Command | StepKind::Canary)
+    {
+        p.at(
+            rollback.key.clone(),
+            format!(
+                "`rollback` is only allowed on command and canary steps, and {name} is kind = \"{kind}\""
+            ),
+        );
+    }
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn check_id(p: &mut Problems<'_>, what: &str, id: &str, span: std::ops::Range<usize>) {
+    if id.is_empty() {
+        p.at(span, format!("{what} is empty"));
+    } else if !is_valid_id(id) {
+        p.at(
+            span,
+            format!("{what} `{id}` may only contain lowercase letters, digits and '-'"),
+        );
+    }
+}
+
+/// Duplicate ids, `requires` naming a missing step, and cycles.
+fn check_graph(steps: &[DraftStep], p: &mut Problems<'_>) {
+    // The first step with each id; later ones are duplicates.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        let Some(id) = &step.id else { continue };
+        match first.get(id.value.as_str()) {
+            Some(&j) => {
+                let (line, column) = steps[j]
+                    .id
+                    .as_ref()
+                    .map_or((0, 0), |f| p.position(f.span.start));
+                p.at(
+                    id.span.clone(),
+                    format!(
+                        "duplicate step id `{}`; the first one is at line {line}, column {column}",
+                        id.value
+                    ),
+                );
+            }
+            None => {
+                first.insert(&id.value, i);
+            }
+        }
+    }
+
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (i, step) in steps.iter().enumerate() {
+        for target in &step.requires {
+            match first.get(target.get_ref().as_str()) {
+                Some(&j) => edges[i].push(j),
+                None => {
+                    let hint = suggest::closest(target.get_ref(), first.keys().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    let who = step
+                        .id
+                        .as_ref()
+                        .map_or_else(|| "a step".to_owned(), |id| format!("step `{}`", id.value));
+                    p.at(
+                        target.span(),
+                        format!(
+                            "{who} requires `{}`, which is not a step of this playbook{hint}",
+                            target.get_ref()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    for cycle in graph::cycles(&edges) {
+        let id_of = |i: usize| steps[i].id.as_ref().map_or("?", |f| f.value.as_str());
+        let mut names: Vec<&str> = cycle.iter().map(|&i| id_of(i)).collect();
+        names.push(id_of(cycle[0]));
+        // Point at the entry of the first step's `requires` that starts the cycle.
+        let next = names[1];
+        let span = steps[cycle[0]]
+            .requires
+            .iter()
+            .find(|r| r.get_ref() == next)
+            .map_or(steps[cycle[0]].header.clone(), |r| r.span());
+        p.at(
+            span,
+            format!(
+                "`requires` makes a cycle: {} (each step requires the next)",
+                names.join(" -> ")
+            ),
+        );
+    }
+}
+
+/// Turn a draft that passed every check into the model.
+fn build(draft: Draft, origin: Origin) -> Option<Playbook> {
+    let id = draft.id?.value;
+    let steps = draft
+        .steps
+        .into_iter()
+        .map(|s| {
+            let id = s.id?.value;
+            Some(Step {
+                title: s.title.unwrap_or_else(|| id.clone()),
+                id,
+                description: s.description,
+                owner: s.owner?,
+                with: s.with,
+                kind: s.kind?,
+                requires: s.requires.into_iter().map(|r| r.into_inner()).collect(),
+                roles: s.roles.map(|r| r.value).unwrap_or_default(),
+                run: s.run.map(|r| r.value),
+                rollback: s.rollback.map(|r| r.value),
+                confirm: s.confirm,
+                timeout: s.timeout.map(|t| t.value),
+                evidence: s.evidence,
+                covers: s.covers.into_iter().map(|c| c.into_inner()).collect(),
+            })
+        })
+        .collect::<Option<Vec<Step>>>()?;
+    Some(Playbook {
+        title: draft.title.unwrap_or_else(|| id.clone()),
+        id,
+        description: draft.description,
+        steps,
+        origin,
+    })
+}
