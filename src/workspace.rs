@@ -59,19 +59,21 @@ impl Workspace {
         Catalog::load(Some(&self.repo.root)).map_err(|e| eyre!("{e}"))
     }
 
-    /// Resolve a session id prefix (or the current session) and open it
-    /// read-only.
+    /// Resolve a session id prefix (or the current session, else the
+    /// latest one) and open it read-only.
     pub fn session(&self, prefix: Option<&str>) -> Result<Session> {
-        let id = self.store.resolve(&self.repo.key, prefix)?;
+        let id = self.store.resolve_for_reading(&self.repo.key, prefix)?;
         Ok(Session::open(
             &id,
             self.store.session_dir(&self.repo.key, &id),
         )?)
     }
 
-    /// Open a session for writing as this process's actor.
+    /// Open a session for writing as this process's actor: the one named,
+    /// or the last open one.
     pub fn session_for_writing(&self, prefix: Option<&str>) -> Result<Session> {
-        let mut s = self.session(prefix)?;
+        let id = self.store.resolve(&self.repo.key, prefix)?;
+        let mut s = Session::open(&id, self.store.session_dir(&self.repo.key, &id))?;
         s.attach(&self.actor())?;
         Ok(s)
     }

@@ -21,9 +21,16 @@ fn whole_feature_release_with_two_actors() {
         if status["summary"]["status"] == "completed" {
             break;
         }
-        let ready: Vec<String> =
-            status["ready"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-        assert!(!ready.is_empty(), "nothing ready but not complete: {status}");
+        let ready: Vec<String> = status["ready"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            !ready.is_empty(),
+            "nothing ready but not complete: {status}"
+        );
         for step in ready {
             let plan = status["state"]["plan"]["steps"].as_array().unwrap();
             let p = plan.iter().find(|s| s["id"] == step.as_str()).unwrap();
@@ -32,7 +39,14 @@ fn whole_feature_release_with_two_actors() {
                     let role = role.as_str().unwrap();
                     let out = sb
                         .cmd_as("Pat Product", "pat@example.com")
-                        .args(["signoff", "--role", role, "--approve", "--comment", "canary looks healthy"])
+                        .args([
+                            "signoff",
+                            "--role",
+                            role,
+                            "--approve",
+                            "--comment",
+                            "canary looks healthy",
+                        ])
                         .output()
                         .unwrap();
                     check_ok(out, &["signoff", role]);
@@ -47,12 +61,24 @@ fn whole_feature_release_with_two_actors() {
     let status = sb.json(&["status", "--json"]);
     assert_eq!(status["summary"]["status"], "completed");
     let history = status["history"].as_array().unwrap();
-    let pat = history.iter().find(|h| h["kind"] == "signoff_given").expect("a sign-off in history");
+    let pat = history
+        .iter()
+        .find(|h| h["kind"] == "signoff_given")
+        .expect("a sign-off in history");
     assert_eq!(pat["who"], "Pat Product");
     assert_eq!(pat["email"], "pat@example.com");
     assert!(pat["at"].as_str().unwrap().starts_with("20"), "{pat}");
-    assert!(pat["what"].as_str().unwrap().contains("approved pm-signoff as pm"), "{pat}");
-    let dana = history.iter().find(|h| h["kind"] == "step_completed").unwrap();
+    assert!(
+        pat["what"]
+            .as_str()
+            .unwrap()
+            .contains("approved pm-signoff as pm"),
+        "{pat}"
+    );
+    let dana = history
+        .iter()
+        .find(|h| h["kind"] == "step_completed")
+        .unwrap();
     assert_eq!(dana["who"], "Dana Developer");
     assert_eq!(history.last().unwrap()["kind"], "session_completed");
     assert!(history.iter().all(|h| h.get("not_applied").is_none()));
@@ -83,7 +109,10 @@ fn unknown_step_lists_the_valid_ones_and_writes_nothing() {
     let out = sb.run(&["step", "start", "no-such-step"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("unknown step `no-such-step`; valid steps: "), "{err}");
+    assert!(
+        err.contains("unknown step `no-such-step`; valid steps: "),
+        "{err}"
+    );
     assert!(err.contains("reproduce"), "{err}");
     assert_eq!(dir_bytes(dir), before);
 }
@@ -97,8 +126,15 @@ fn a_forbidden_action_is_refused_with_the_reason_and_writes_nothing() {
     let out = sb.run(&["step", "done", "canary"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("step `canary` cannot start: it requires checklist"), "{err}");
-    assert_eq!(dir_bytes(dir), before, "a refused action wrote to the journal");
+    assert!(
+        err.contains("step `canary` cannot start: it requires checklist"),
+        "{err}"
+    );
+    assert_eq!(
+        dir_bytes(dir),
+        before,
+        "a refused action wrote to the journal"
+    );
 }
 
 #[test]
@@ -112,9 +148,18 @@ fn a_second_writer_of_the_same_actor_is_told_the_pid() {
     let out = sb.run(&["note", "hello"]);
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains(&format!("in use by pid {}", std::process::id())), "{err}");
+    assert!(
+        err.contains(&format!("in use by pid {}", std::process::id())),
+        "{err}"
+    );
     // Someone else can still write (their own file).
-    check_ok(sb.cmd_as("Pat", "pat@example.com").args(["note", "hi"]).output().unwrap(), &["note"]);
+    check_ok(
+        sb.cmd_as("Pat", "pat@example.com")
+            .args(["note", "hi"])
+            .output()
+            .unwrap(),
+        &["note"],
+    );
 }
 
 #[test]
@@ -149,9 +194,16 @@ fn a_torn_last_line_is_set_aside_and_every_complete_event_kept() {
     let out = sb.ok(&["status"]);
     assert!(out.contains("torn last line was set aside"), "{out}");
     assert!(out.contains("note: kept"), "{out}");
-    let side: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".torn-")).collect();
+    let side: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".torn-"))
+        .collect();
     assert_eq!(side.len(), 1);
-    assert_eq!(std::fs::read(side[0].path()).unwrap(), b"{\"v\":1,\"session\":\"01J");
+    assert_eq!(
+        std::fs::read(side[0].path()).unwrap(),
+        b"{\"v\":1,\"session\":\"01J"
+    );
     sb.ok(&["note", "after the tear"]);
     assert!(sb.ok(&["audit", "verify"]).contains("audit ok"));
 }
@@ -186,12 +238,18 @@ fn sessions_resolve_by_prefix_and_the_current_is_the_last_open() {
     let sb = Sandbox::new();
     let a = sb.json(&["new", "--scenario", "hotfix", "--json"]);
     let b = sb.json(&["new", "--scenario", "mvp-launch", "--json"]);
-    let (a, b) = (a["id"].as_str().unwrap().to_string(), b["id"].as_str().unwrap().to_string());
+    let (a, b) = (
+        a["id"].as_str().unwrap().to_string(),
+        b["id"].as_str().unwrap().to_string(),
+    );
     assert_eq!(sb.json(&["status", "--json"])["summary"]["id"], b.as_str());
     sb.ok(&["abort", "--reason", "wrong scenario"]);
     assert_eq!(sb.json(&["status", "--json"])["summary"]["id"], a.as_str());
     let prefix = &b[..b.len() - 3].to_lowercase();
-    assert_eq!(sb.json(&["status", prefix, "--json"])["summary"]["status"], "aborted");
+    assert_eq!(
+        sb.json(&["status", prefix, "--json"])["summary"]["status"],
+        "aborted"
+    );
     let list = sb.json(&["sessions", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), 2);
 }
@@ -207,7 +265,11 @@ fn signing_off_for_a_role_you_do_not_hold_is_refused_when_people_are_configured(
     sb.ok(&["new", "--scenario", "mvp-launch"]);
     let out = sb.run(&["signoff", "--role", "pm", "--approve"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("dana@example.com is not listed in [[people]]"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("dana@example.com is not listed in [[people]]"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 fn jsonl_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -226,7 +288,12 @@ fn dir_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().ends_with(".lock"))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v

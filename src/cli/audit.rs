@@ -24,7 +24,9 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
     match c {
         AuditCmd::Verify { session, json } => {
             let ws = g.workspace()?;
-            let id = ws.store.resolve(&ws.repo.key, session.as_deref())?;
+            let id = ws
+                .store
+                .resolve_for_reading(&ws.repo.key, session.as_deref())?;
             let report = verify_session(&ws.store.session_dir(&ws.repo.key, &id), &id)?;
             if json {
                 print_json(&report)?;

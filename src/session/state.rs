@@ -665,12 +665,12 @@ impl SessionState {
                 self.status = SessionStatus::Open;
             }
             Payload::StepStarted(s) => {
-                if let Some(st) = self.step_mut(&s.step) {
-                    if !st.status.is_settled() {
-                        st.status = StepStatus::InProgress;
-                        st.started = Some(by.clone());
-                        st.failed = None;
-                    }
+                if let Some(st) = self.step_mut(&s.step)
+                    && !st.status.is_settled()
+                {
+                    st.status = StepStatus::InProgress;
+                    st.started = Some(by.clone());
+                    st.failed = None;
                 }
             }
             Payload::StepCompleted(s) => {

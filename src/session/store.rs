@@ -184,6 +184,23 @@ impl Store {
         }
     }
 
+    /// Like `resolve`, but with no prefix and no open session, the most
+    /// recent session of any status: `status` and `audit verify` still
+    /// work after a release completes.
+    pub fn resolve_for_reading(
+        &self,
+        repo_key: &str,
+        prefix: Option<&str>,
+    ) -> Result<String, StoreError> {
+        match self.resolve(repo_key, prefix) {
+            Err(StoreError::NoOpenSession) => self
+                .session_ids(repo_key)?
+                .pop()
+                .ok_or(StoreError::NoOpenSession),
+            other => other,
+        }
+    }
+
     /// Start a new session: its folder, and `session_started` in the
     /// creator's actor file.
     pub fn create_session(
@@ -291,9 +308,18 @@ impl Session {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(io_err(&self.dir)(e)),
         };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
+        let all: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        for p in &all {
+            let is_side = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(".jsonl.torn-"));
+            if is_side && !self.set_aside.contains(p) {
+                self.set_aside.push(p.clone());
+            }
+        }
+        let mut paths: Vec<PathBuf> = all
+            .into_iter()
             .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
             .collect();
         paths.sort();
@@ -346,10 +372,11 @@ impl Session {
                 .dir
                 .join(format!("{}.lock", name.trim_end_matches(".jsonl")));
             // If its writer is alive the tail is a line being written now.
-            if let Ok(_lock) = ActorLock::acquire(&lock_path) {
-                if let Some(side) = repair_torn_tail(&c.path)? {
-                    self.set_aside.push(side);
-                }
+            if let Ok(_lock) = ActorLock::acquire(&lock_path)
+                && let Some(side) = repair_torn_tail(&c.path)?
+                && !self.set_aside.contains(&side)
+            {
+                self.set_aside.push(side);
             }
         }
         Ok(())
@@ -358,7 +385,7 @@ impl Session {
     /// Open this session for writing as `actor`.
     pub fn attach(&mut self, actor: &str) -> Result<(), StoreError> {
         let w = JournalWriter::open(&self.dir, &self.id, actor)?;
-        if let Some(side) = &w.set_aside {
+        if let Some(side) = w.set_aside.as_ref().filter(|s| !self.set_aside.contains(s)) {
             self.set_aside.push(side.clone());
         }
         // The repair may have cut a tail our cursor had not consumed; re-read.

@@ -19,15 +19,19 @@ impl Sandbox {
         {
             let mut cfg = r.config().expect("config");
             cfg.set_str("user.name", "Dana Developer").expect("name");
-            cfg.set_str("user.email", "dana@example.com").expect("email");
+            cfg.set_str("user.email", "dana@example.com")
+                .expect("email");
         }
         std::fs::write(repo.path().join("README.md"), "# web-api\n").expect("write");
         let mut idx = r.index().expect("index");
         idx.add_path(Path::new("README.md")).expect("add");
         idx.write().expect("write index");
-        let tree = r.find_tree(idx.write_tree().expect("tree")).expect("find tree");
+        let tree = r
+            .find_tree(idx.write_tree().expect("tree"))
+            .expect("find tree");
         let sig = git2::Signature::now("Dana Developer", "dana@example.com").expect("sig");
-        r.commit(Some("HEAD"), &sig, &sig, "feat: first commit", &tree, &[]).expect("commit");
+        r.commit(Some("HEAD"), &sig, &sig, "feat: first commit", &tree, &[])
+            .expect("commit");
         Sandbox { repo, home }
     }
 
@@ -36,7 +40,10 @@ impl Sandbox {
         let mut c = Command::new(env!("CARGO_BIN_EXE_greenlight"));
         c.current_dir(self.repo.path())
             .env("GREENLIGHT_HOME", self.home.path())
-            .env("GREENLIGHT_CONFIG", self.home.path().join("no-user-config.toml"))
+            .env(
+                "GREENLIGHT_CONFIG",
+                self.home.path().join("no-user-config.toml"),
+            )
             .env_remove("GREENLIGHT_USER_NAME")
             .env_remove("GREENLIGHT_USER_EMAIL")
             .env("NO_COLOR", "1");
@@ -46,7 +53,8 @@ impl Sandbox {
     /// Run as another person (another "terminal").
     pub fn cmd_as(&self, name: &str, email: &str) -> Command {
         let mut c = self.cmd();
-        c.env("GREENLIGHT_USER_NAME", name).env("GREENLIGHT_USER_EMAIL", email);
+        c.env("GREENLIGHT_USER_NAME", name)
+            .env("GREENLIGHT_USER_EMAIL", email);
         c
     }
 
@@ -60,7 +68,8 @@ impl Sandbox {
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.ok(args);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{out}"))
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}):\n{out}"))
     }
 
     /// Every session folder under the data dir.
@@ -68,7 +77,11 @@ impl Sandbox {
         let mut out = Vec::new();
         let repos = self.home.path().join("repos");
         for r in std::fs::read_dir(repos).into_iter().flatten().flatten() {
-            for s in std::fs::read_dir(r.path().join("sessions")).into_iter().flatten().flatten() {
+            for s in std::fs::read_dir(r.path().join("sessions"))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 out.push(s.path());
             }
         }
