@@ -97,18 +97,33 @@ pub fn commits_between(
     tip: Oid,
     since: Option<Oid>,
 ) -> Result<Vec<ConventionalCommitInfo>, ReleaseError> {
+    read_commits(repo, &range_ids(repo, tip, since)?)
+}
+
+/// The ids of [`commits_between`], without reading the commits: the
+/// cheap half, used to look for tags before parsing anything.
+pub fn range_ids(
+    repo: &Repository,
+    tip: Oid,
+    since: Option<Oid>,
+) -> Result<Vec<Oid>, ReleaseError> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
     walk.push(tip)?;
     if let Some(since) = since {
         walk.hide(since)?;
     }
-    let mut out = Vec::new();
-    for oid in walk {
-        let commit = repo.find_commit(oid?)?;
-        out.push(read_commit(&commit));
-    }
-    Ok(out)
+    walk.map(|oid| oid.map_err(ReleaseError::Git)).collect()
+}
+
+/// Read and parse the given commits, in the given order.
+pub fn read_commits(
+    repo: &Repository,
+    ids: &[Oid],
+) -> Result<Vec<ConventionalCommitInfo>, ReleaseError> {
+    ids.iter()
+        .map(|&oid| Ok(read_commit(&repo.find_commit(oid)?)))
+        .collect()
 }
 
 fn read_commit(commit: &git2::Commit<'_>) -> ConventionalCommitInfo {

@@ -32,7 +32,9 @@ pub use notes::{
     NoteEntry, Notes, NotesSection, Section, notes, prepend_to_changelog, render_markdown,
 };
 pub use remote::{Forge, WebRepo};
-pub use tags::{ReleaseTag, TagPattern, last_release_tag, release_tags};
+pub use tags::{
+    ReleaseRange, ReleaseTag, TagPattern, last_release_tag, release_range, release_tags,
+};
 pub use version::{
     Bump, NextVersion, VersionOptions, next_version, next_version_at, plan, render_next_version,
 };

@@ -14,10 +14,10 @@ use git2::Repository;
 use serde::Serialize;
 
 use super::error::ReleaseError;
-use super::history::{ConventionalCommitInfo, commits_between, resolve_commit};
+use super::history::{ConventionalCommitInfo, range_ids, read_commits, resolve_commit};
 use super::message::CommitKind;
 use super::remote::WebRepo;
-use super::tags::last_release_tag;
+use super::tags::release_range;
 use super::version::VersionOptions;
 
 /// The remote whose URL gives commit links.
@@ -123,17 +123,19 @@ pub fn notes(
 ) -> Result<Notes, ReleaseError> {
     let to = to.unwrap_or("HEAD");
     let to_oid = resolve_commit(repo, to)?;
-    let (from, from_oid) = match from {
-        Some(spec) => (Some(spec.to_owned()), Some(resolve_commit(repo, spec)?)),
+    let (from, from_oid, ids) = match from {
+        Some(spec) => {
+            let from_oid = resolve_commit(repo, spec)?;
+            let ids = range_ids(repo, to_oid, Some(from_oid))?;
+            (Some(spec.to_owned()), Some(from_oid), ids)
+        }
         None => {
-            let pattern = opts.pattern()?;
-            match last_release_tag(repo, &pattern, to_oid)? {
-                Some(tag) => (Some(tag.name), Some(tag.oid)),
-                None => (None, None),
-            }
+            let range = release_range(repo, &opts.pattern()?, to_oid)?;
+            let (name, oid) = range.tag.map(|t| (t.name, t.oid)).unzip();
+            (name, oid, range.commits)
         }
     };
-    let commits = commits_between(repo, to_oid, from_oid)?;
+    let commits = read_commits(repo, &ids)?;
     let web = origin_web(repo)?;
     Ok(Notes {
         from,

@@ -6,12 +6,15 @@
 //! are not releases and are ignored. Lightweight and annotated tags are
 //! treated alike (annotated ones are peeled to their commit).
 
-use git2::{Oid, Repository};
+use std::collections::HashMap;
+
+use git2::{Oid, Repository, Sort};
 use regex::Regex;
 use semver::Version;
 use serde::Serialize;
 
 use super::error::ReleaseError;
+use super::history::range_ids;
 
 /// The default pattern for a single-component repository.
 pub const DEFAULT_TAG_PATTERN: &str = "v{version}";
@@ -93,8 +96,8 @@ pub struct ReleaseTag {
     pub oid: Oid,
 }
 
-/// All release tags in the repository, highest version first. Reads the
-/// refs once; the caller then tests reachability only as far as needed.
+/// All release tags in the repository, highest version first, reachable
+/// or not.
 pub fn release_tags(
     repo: &Repository,
     pattern: &TagPattern,
@@ -127,20 +130,89 @@ pub fn release_tags(
     Ok(tags)
 }
 
-/// The highest-versioned release tag whose commit is `tip` or an ancestor
-/// of it. "Highest version" rather than "nearest in the graph" so that a
-/// maintenance branch merged back does not make an old tag the latest.
+/// The last release before `tip`, and the ids of the commits after it.
+#[derive(Debug, Clone)]
+pub struct ReleaseRange {
+    pub tag: Option<ReleaseTag>,
+    /// Reachable from the tip and not from the tag, newest first
+    /// (topological order); the whole history when there is no tag.
+    pub commits: Vec<Oid>,
+}
+
+/// Find the last release tag reachable from `tip`: the nearest tagged
+/// commit walking back by date, then, among the commits between it and
+/// `tip`, any tag with a higher version (repeated until none is higher).
+/// So a maintenance branch merged back (`v1.0.1` merged after `v2.0.0`)
+/// does not make the older line the latest, and the cost is the commits
+/// since the release, not the whole history: unrelated or unreachable tags
+/// are never walked to. A higher tag that is an *ancestor* of the nearest
+/// one (a mis-tag) is not looked for.
+pub fn release_range(
+    repo: &Repository,
+    pattern: &TagPattern,
+    tip: Oid,
+) -> Result<ReleaseRange, ReleaseError> {
+    let mut by_commit: HashMap<Oid, ReleaseTag> = HashMap::new();
+    for tag in release_tags(repo, pattern)? {
+        // Sorted highest first: the first tag seen for a commit wins.
+        by_commit.entry(tag.oid).or_insert(tag);
+    }
+    let Some(mut best) = nearest_tagged(repo, &by_commit, tip)? else {
+        return Ok(ReleaseRange {
+            tag: None,
+            commits: range_ids(repo, tip, None)?,
+        });
+    };
+    loop {
+        let commits = range_ids(repo, tip, Some(best.oid))?;
+        let higher = commits
+            .iter()
+            .filter_map(|oid| by_commit.get(oid))
+            .filter(|t| t.version > best.version)
+            .max_by(|a, b| a.version.cmp(&b.version));
+        match higher {
+            Some(t) => best = t,
+            None => {
+                return Ok(ReleaseRange {
+                    tag: Some(best.clone()),
+                    commits,
+                });
+            }
+        }
+    }
+}
+
+/// The first tagged commit met walking back from `tip` by date. The walk
+/// asks libgit2 for no sorting on purpose: any explicit sort (even
+/// `Sort::TIME`) makes it prepare the whole history before yielding the
+/// first commit, while the default order is already by date, parent by
+/// parent, and stops as soon as the tag is found.
+fn nearest_tagged<'t>(
+    repo: &Repository,
+    by_commit: &'t HashMap<Oid, ReleaseTag>,
+    tip: Oid,
+) -> Result<Option<&'t ReleaseTag>, ReleaseError> {
+    if by_commit.is_empty() {
+        return Ok(None);
+    }
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::NONE)?;
+    walk.push(tip)?;
+    for oid in walk {
+        if let Some(tag) = by_commit.get(&oid?) {
+            return Ok(Some(tag));
+        }
+    }
+    Ok(None)
+}
+
+/// The last release tag reachable from `tip` (see [`release_range`]).
 pub fn last_release_tag(
     repo: &Repository,
     pattern: &TagPattern,
     tip: Oid,
 ) -> Result<Option<ReleaseTag>, ReleaseError> {
-    for tag in release_tags(repo, pattern)? {
-        if tag.oid == tip || repo.graph_descendant_of(tip, tag.oid)? {
-            return Ok(Some(tag));
-        }
-    }
-    Ok(None)
+    Ok(release_range(repo, pattern, tip)?.tag)
 }
 
 #[cfg(test)]

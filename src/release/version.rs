@@ -25,11 +25,9 @@ use semver::{BuildMetadata, Prerelease, Version};
 use serde::Serialize;
 
 use super::error::ReleaseError;
-use super::history::{CommitRef, ConventionalCommitInfo, commits_between, resolve_commit};
+use super::history::{CommitRef, ConventionalCommitInfo, read_commits, resolve_commit};
 use super::message::CommitKind;
-use super::tags::{
-    DEFAULT_COMPONENT_TAG_PATTERN, DEFAULT_TAG_PATTERN, TagPattern, last_release_tag,
-};
+use super::tags::{DEFAULT_COMPONENT_TAG_PATTERN, DEFAULT_TAG_PATTERN, TagPattern, release_range};
 
 /// How to find releases and how to bump.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -402,9 +400,9 @@ pub fn next_version_at(
 ) -> Result<NextVersion, ReleaseError> {
     let pattern = opts.pattern()?;
     let tip = resolve_commit(repo, rev)?;
-    let last = last_release_tag(repo, &pattern, tip)?;
-    let commits = commits_between(repo, tip, last.as_ref().map(|t| t.oid))?;
-    let previous = last.map(|t| (t.name, t.version));
+    let range = release_range(repo, &pattern, tip)?;
+    let commits = read_commits(repo, &range.commits)?;
+    let previous = range.tag.map(|t| (t.name, t.version));
     Ok(plan(previous, commits, opts, |v| pattern.format(v)))
 }
 
