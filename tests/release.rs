@@ -430,6 +430,19 @@ fn unborn_head_and_bad_refs() {
         next_version(&r.repo, &bad),
         Err(ReleaseError::BadTagPattern { .. })
     ));
+    for id in ["rc 1", "", "rc..x"] {
+        let bad = VersionOptions {
+            prerelease: Some(id.into()),
+            ..VersionOptions::default()
+        };
+        assert!(
+            matches!(
+                next_version(&r.repo, &bad),
+                Err(ReleaseError::BadPrerelease { .. })
+            ),
+            "{id:?}"
+        );
+    }
     let repo = open_repository(&r.dir.path().join(".git")).unwrap();
     assert!(next_version(&repo, &VersionOptions::default()).is_ok());
 }
@@ -732,6 +745,10 @@ fn invalid_manifests_report_line_and_column() {
     // Not a version.
     let (line, col, _) = parse_err("[system]\nversion = \"three\"\n");
     assert_eq!((line, col), (Some(2), Some(11)));
+    let shown = Manifest::parse("[system]\nversion = \"three\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(shown.starts_with("manifest:2:11: "), "{shown}");
 
     // Not a requirement.
     let (line, _, _) = parse_err(

@@ -26,6 +26,9 @@ pub enum ReleaseError {
     /// The tag pattern cannot be used to find release tags.
     #[error("bad tag pattern `{pattern}`: {reason}")]
     BadTagPattern { pattern: String, reason: String },
+    /// The pre-release identifier asked for cannot be part of a version.
+    #[error("bad pre-release identifier `{id}`: {reason}")]
+    BadPrerelease { id: String, reason: String },
     /// Reading or writing a file (the changelog) failed.
     #[error("{}: {source}", path.display())]
     Io {

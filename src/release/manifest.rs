@@ -55,7 +55,7 @@ pub enum ManifestError {
     },
     /// Bad TOML, an unknown key, a missing key, or a value that is not a
     /// version / requirement. Line and column are 1-based.
-    #[error("{}{}: {message}", path.as_ref().map(|p| format!("{}:", p.display())).unwrap_or_default(), location(*line, *column))]
+    #[error("{}: {message}", location(path.as_deref(), *line, *column))]
     Parse {
         path: Option<PathBuf>,
         line: Option<usize>,
@@ -66,12 +66,17 @@ pub enum ManifestError {
     UnknownComponent { component: String },
 }
 
-fn location(line: Option<usize>, column: Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!("{l}:{c}"),
-        (Some(l), None) => format!("{l}"),
-        _ => "manifest".to_owned(),
+/// `path:line:column`, as editors and terminals link it; parts unknown
+/// are left out.
+fn location(path: Option<&Path>, line: Option<usize>, column: Option<usize>) -> String {
+    let mut out = path.map_or_else(|| "manifest".to_owned(), |p| p.display().to_string());
+    if let Some(l) = line {
+        out.push_str(&format!(":{l}"));
+        if let Some(c) = column {
+            out.push_str(&format!(":{c}"));
+        }
     }
+    out
 }
 
 /// One component's entry.
@@ -260,6 +265,16 @@ impl Manifest {
         let unknown = || ManifestError::UnknownComponent {
             component: component.to_owned(),
         };
+        if !self.components.contains_key(component) {
+            return Err(unknown());
+        }
+        // The text first: if it could not be edited, nothing has changed.
+        set_doc_version(
+            &mut self.doc,
+            &["components", component, "version"],
+            &version,
+        )
+        .ok_or_else(unknown)?;
         let entry = self.components.get_mut(component).ok_or_else(unknown)?;
         let previous = std::mem::replace(&mut entry.version, version.clone());
         let system_previous = self.system.clone();
@@ -271,13 +286,6 @@ impl Manifest {
             .max()
             .unwrap_or(Change::None);
         self.system = largest.apply(&self.loaded_system);
-
-        set_doc_version(
-            &mut self.doc,
-            &["components", component, "version"],
-            &version,
-        )
-        .ok_or_else(unknown)?;
         let system = self.system.clone();
         // `system.version` exists: parsing required it.
         let _ = set_doc_version(&mut self.doc, &["system", "version"], &system);

@@ -78,6 +78,22 @@ impl VersionOptions {
     pub fn pattern(&self) -> Result<TagPattern, ReleaseError> {
         TagPattern::new(&self.tag_pattern, self.component.as_deref())
     }
+
+    /// Check what [`plan`] assumes: a pre-release identifier that semver
+    /// accepts (`rc`, `beta.x`), not `rc 1` or `-`.
+    pub fn validate(&self) -> Result<(), ReleaseError> {
+        if let Some(id) = &self.prerelease {
+            let bad = |reason: String| ReleaseError::BadPrerelease {
+                id: id.clone(),
+                reason,
+            };
+            if id.is_empty() {
+                return Err(bad("it is empty".to_owned()));
+            }
+            Prerelease::new(&format!("{id}.1")).map_err(|e| bad(e.to_string()))?;
+        }
+        Ok(())
+    }
 }
 
 /// What happened to the version.
@@ -217,15 +233,16 @@ fn with_prerelease(v: &Version, id: &str, n: u64) -> Version {
         format!("{id}.{n}")
     };
     let mut out = stable(v);
-    // `id` comes from options or an existing tag; a bad one (spaces, ...)
-    // yields the release itself rather than a panic.
+    // `id` comes from validated options or an existing tag, so it parses;
+    // were it not to, the release itself beats a panic.
     out.pre = Prerelease::new(&text).unwrap_or(Prerelease::EMPTY);
     out.build = BuildMetadata::EMPTY;
     out
 }
 
 /// The pure decision: the previous release (tag name and version), the
-/// commits since it (newest first), the options.
+/// commits since it (newest first), the options (see
+/// [`VersionOptions::validate`]), and how to name a version's tag.
 pub fn plan(
     previous: Option<(String, Version)>,
     commits: Vec<ConventionalCommitInfo>,
@@ -398,6 +415,7 @@ pub fn next_version_at(
     rev: &str,
     opts: &VersionOptions,
 ) -> Result<NextVersion, ReleaseError> {
+    opts.validate()?;
     let pattern = opts.pattern()?;
     let tip = resolve_commit(repo, rev)?;
     let range = release_range(repo, &pattern, tip)?;
