@@ -3,7 +3,7 @@
 //!
 //! Both come from order statistics of the `m·n` pairwise differences
 //! `x_i − y_j`. With 10,000 samples a side that is 10⁸ differences, far too
-//! many to build and sort, so [`PairwiseSums`] selects the k-th smallest
+//! many to build and sort, so `PairwiseSums` selects the k-th smallest
 //! without materialising them: with `x` sorted ascending and `z = −y`
 //! sorted ascending, the matrix `x_i + z_j` is sorted along rows and
 //! columns, the number of entries `≤ p` is found in one O(m + n) staircase
