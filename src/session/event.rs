@@ -93,7 +93,8 @@ pub struct Event {
     pub who: Arc<Who>,
     pub kind: Arc<str>,
     pub data: Box<RawValue>,
-    pub prev: Hash32,
+    /// The sha256 of the line (its `prev` link is checked by `audit
+    /// verify` from the bytes and not kept in memory).
     pub hash: Hash32,
 }
 
@@ -114,8 +115,6 @@ struct Wire<'a> {
     #[serde(borrow)]
     kind: Cow<'a, str>,
     data: Box<RawValue>,
-    prev: Hash32,
-    hash: Hash32,
 }
 
 #[derive(Deserialize)]
@@ -172,8 +171,8 @@ impl Interner {
         a
     }
 
-    /// Parse one line (without checking its hash).
-    pub fn parse(&mut self, line: &[u8]) -> Result<Event, serde_json::Error> {
+    /// Parse one line whose hash the caller has already computed.
+    pub fn parse(&mut self, line: &[u8], hash: Hash32) -> Result<Event, serde_json::Error> {
         let w: Wire = serde_json::from_slice(line)?;
         Ok(Event {
             v: w.v,
@@ -185,8 +184,7 @@ impl Interner {
             who: self.who(&w.who.name, &w.who.email),
             kind: self.kind(&w.kind),
             data: w.data,
-            prev: w.prev,
-            hash: w.hash,
+            hash,
         })
     }
 }
@@ -254,7 +252,6 @@ impl Event {
             who: Arc::new(d.who.clone()),
             kind: Arc::from(d.kind),
             data: d.data.to_owned(),
-            prev: *d.prev,
             hash,
         };
         Ok((event, line))
@@ -277,8 +274,8 @@ pub enum LineHashError {
 }
 
 /// Check a line's hash from its bytes: the stated hash must be the sha256 of
-/// the line with the hash field removed. Returns the stated hash.
-pub fn check_line_hash(line: &[u8]) -> Result<&str, LineHashError> {
+/// the line with the hash field removed. Returns the hash.
+pub fn check_line_hash(line: &[u8]) -> Result<Hash32, LineHashError> {
     // `,"hash":"` + 64 hex + `"}`
     let tail = HASH_PREFIX.len() + 64 + 2;
     if line.len() < tail + 2 || !line.ends_with(b"\"}") {
@@ -293,7 +290,7 @@ pub fn check_line_hash(line: &[u8]) -> Result<&str, LineHashError> {
     let mut hasher = Sha256::new();
     hasher.update(&line[..start]);
     hasher.update(b"}");
-    let actual = hasher.finalize();
+    let actual: [u8; 32] = hasher.finalize().into();
     let mut actual_hex = [0u8; 64];
     // hex::encode_to_slice cannot fail for a 32-byte input into 64 bytes.
     if hex::encode_to_slice(actual, &mut actual_hex).is_err() {
@@ -305,7 +302,7 @@ pub fn check_line_hash(line: &[u8]) -> Result<&str, LineHashError> {
             actual: String::from_utf8_lossy(&actual_hex).into_owned(),
         });
     }
-    Ok(stated)
+    Ok(Hash32(actual))
 }
 
 #[cfg(test)]
@@ -334,8 +331,9 @@ mod tests {
             prev: &GENESIS,
         })
         .unwrap();
-        assert_eq!(check_line_hash(line.as_bytes()).unwrap(), ev.hash.to_hex());
-        let back = Interner::default().parse(line.as_bytes()).unwrap();
+        assert_eq!(check_line_hash(line.as_bytes()).unwrap(), ev.hash);
+        let h = check_line_hash(line.as_bytes()).unwrap();
+        let back = Interner::default().parse(line.as_bytes(), h).unwrap();
         assert_eq!(back.hash, ev.hash);
         assert_eq!(back.lamport, 3);
         assert!(line.starts_with("{\"v\":1,\"session\":\"01S\""));

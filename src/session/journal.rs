@@ -126,7 +126,7 @@ impl FileCursor {
         };
         self.partial_tail = (buf.len() - complete) as u64;
         let batch = parse_lines(&self.path, &buf[..complete], self.lines);
-        self.lines += buf[..complete].iter().filter(|&&b| b == b'\n').count();
+        self.lines += batch.events.len() + batch.problems.len();
         self.offset += complete as u64;
         Ok(batch)
     }
@@ -167,10 +167,12 @@ fn parse_serial(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
     if bytes.is_empty() {
         return out;
     }
-    // Every line ends with a newline, so drop the empty piece after the last.
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     let mut interner = Interner::default();
-    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+    let mut start = 0;
+    // Every line ends with a newline (the caller passes complete lines).
+    for (i, end) in memchr::memchr_iter(b'\n', bytes).enumerate() {
+        let line = &bytes[start..end];
+        start = end + 1;
         let line_no = first_line + i + 1;
         match parse_line_with(&mut interner, line) {
             Ok(ev) => out.events.push(ev),
@@ -193,11 +195,12 @@ fn parse_line_with(interner: &mut Interner, line: &[u8]) -> Result<Event, String
     if line.is_empty() {
         return Err("empty line".into());
     }
-    let ev = interner
-        .parse(line)
+    // Syntax first: "not an event" says more than "bad hash" about garbage.
+    let probe = interner
+        .parse(line, Hash32::ZERO)
         .map_err(|e| format!("not a valid event: {e}"))?;
-    check_line_hash(line).map_err(|e| e.to_string())?;
-    Ok(ev)
+    let hash = check_line_hash(line).map_err(|e| e.to_string())?;
+    Ok(Event { hash, ..probe })
 }
 
 /// The only process allowed to append to one actor file.
@@ -404,7 +407,9 @@ mod tests {
         let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
         let e1 = w.append("note_added", &data(), &who(), 1).unwrap();
         let e2 = w.append("note_added", &data(), &who(), 1).unwrap();
-        assert_eq!(e2.prev, e1.hash);
+        assert_ne!(e2.hash, e1.hash);
+        let report = crate::audit::verify::verify_session(dir.path(), "S").unwrap();
+        assert!(report.ok() && report.events() == 2, "{report:?}");
         assert_eq!(e2.seq, 2);
         assert_eq!(e2.lamport, 2, "lamport never goes back within a file");
         let mut c = FileCursor::new(w.path().to_path_buf());
