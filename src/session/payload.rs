@@ -60,6 +60,89 @@ pub struct Reason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Empty {}
 
+/// A step command (or its rollback) began to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandStarted {
+    pub step: String,
+    pub command: String,
+    /// Who confirmed it, when the step asks for confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_by: Option<String>,
+}
+
+/// How a step command (or its rollback) ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandFinished {
+    pub step: String,
+    pub command: String,
+    /// The exit code, when the process exited on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The signal that ended it, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+    /// sha256 of everything it printed (stdout and stderr, as received).
+    pub output_sha256: String,
+    pub output_bytes: u64,
+    /// The last lines it printed, for the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_lines: Vec<String>,
+}
+
+impl CommandFinished {
+    /// Exited by itself with code 0.
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out && !self.cancelled
+    }
+}
+
+/// The canary's traffic weight was set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanaryWeightSet {
+    pub step: String,
+    pub weight: u32,
+    /// Set when moving on without a Promote verdict at the previous weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+}
+
+/// One judgement of the canary against its baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanaryJudged {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// promote | hold | rollback
+    pub verdict: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    pub summary: String,
+    /// The full judgement (per-metric values, intervals and rules).
+    #[serde(default)]
+    pub judgement: serde_json::Value,
+}
+
+/// The release was tagged in git.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseTagged {
+    pub tag: String,
+    pub commit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// The session's release notes were set or edited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseNotesSet {
+    pub markdown: String,
+}
+
 /// Every event kind the fold understands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
@@ -73,6 +156,14 @@ pub enum Payload {
     SignoffRejected(Signoff),
     SessionCompleted(Empty),
     SessionAborted(Reason),
+    CommandStarted(CommandStarted),
+    CommandFinished(CommandFinished),
+    RollbackStarted(CommandStarted),
+    RollbackFinished(CommandFinished),
+    CanaryWeightSet(CanaryWeightSet),
+    CanaryJudged(CanaryJudged),
+    ReleaseTagged(ReleaseTagged),
+    ReleaseNotesSet(ReleaseNotesSet),
 }
 
 /// Maps each variant to its kind name and back, in one place.
@@ -115,4 +206,12 @@ kinds! {
     SignoffRejected => "signoff_rejected",
     SessionCompleted => "session_completed",
     SessionAborted => "session_aborted",
+    CommandStarted => "command_started",
+    CommandFinished => "command_finished",
+    RollbackStarted => "rollback_started",
+    RollbackFinished => "rollback_finished",
+    CanaryWeightSet => "canary_weight_set",
+    CanaryJudged => "canary_judged",
+    ReleaseTagged => "release_tagged",
+    ReleaseNotesSet => "release_notes_set",
 }

@@ -93,6 +93,38 @@ pub struct StepState {
     pub skipped: Option<(Stamp, String)>,
     pub failed: Option<(Stamp, String)>,
     pub decisions: Vec<Decision>,
+    /// Commands run for this step (and rollbacks), oldest first.
+    pub runs: Vec<CommandRun>,
+}
+
+/// One run of a step's command or of its rollback.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandRun {
+    pub command: String,
+    pub rollback: bool,
+    pub started: Stamp,
+    pub confirmed_by: Option<String>,
+    pub finished: Option<(Stamp, payload::CommandFinished)>,
+}
+
+/// What the session knows of its canary.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct CanaryState {
+    /// The traffic weight last set, if any.
+    pub weight: Option<u32>,
+    pub weights: Vec<(Stamp, payload::CanaryWeightSet)>,
+    pub judgements: Vec<(Stamp, payload::CanaryJudged)>,
+}
+
+impl CanaryState {
+    /// The latest verdict judged at the current weight.
+    pub fn verdict_at_current_weight(&self) -> Option<&str> {
+        self.judgements
+            .iter()
+            .rev()
+            .find(|(_, j)| j.weight == self.weight || j.weight.is_none())
+            .map(|(_, j)| j.verdict.as_str())
+    }
 }
 
 impl StepState {
@@ -106,6 +138,7 @@ impl StepState {
             skipped: None,
             failed: None,
             decisions: Vec::new(),
+            runs: Vec::new(),
         }
     }
 
@@ -158,6 +191,9 @@ pub struct SessionState {
     pub abort_reason: Option<String>,
     pub steps: Vec<StepState>,
     pub notes: Vec<NoteEntry>,
+    pub canary: CanaryState,
+    pub release_notes: Option<(Stamp, String)>,
+    pub tags: Vec<(Stamp, payload::ReleaseTagged)>,
     pub history: Vec<HistoryEntry>,
     pub max_lamport: u64,
 }
@@ -199,6 +235,12 @@ pub enum RuleError {
     AlreadyStarted,
     #[error("a note cannot be empty")]
     EmptyNote,
+    #[error(
+        "the canary cannot go from {from}% to {to}%: the verdict at {from}% is {verdict}, not promote; give an override reason to move on anyway"
+    )]
+    CanaryNotPromoted { from: u32, to: u32, verdict: String },
+    #[error("canary weight must be between 0 and 100, not {0}")]
+    BadWeight(u32),
 }
 
 /// What a person asks to do. `check` turns it into the payload to record.
@@ -232,6 +274,10 @@ pub enum Command {
     Abort {
         reason: String,
     },
+    /// Something the app observed or ran (a command's outcome, a canary
+    /// judgement, a weight change, release notes, a tag): recorded if the
+    /// rules of the fold allow it.
+    Record(Payload),
 }
 
 impl SessionState {
@@ -252,6 +298,9 @@ impl SessionState {
             abort_reason: None,
             steps: Vec::new(),
             notes: Vec::new(),
+            canary: CanaryState::default(),
+            release_notes: None,
+            tags: Vec::new(),
             history: Vec::new(),
             max_lamport: 0,
         }
@@ -364,7 +413,9 @@ impl SessionState {
     /// Decide whether a command is allowed now, and what to record if so.
     /// Pure: nothing is written here.
     pub fn check(&self, cmd: &Command) -> Result<Payload, RuleError> {
-        self.require_open()?;
+        if !matches!(cmd, Command::Record(Payload::ReleaseTagged(_))) {
+            self.require_open()?;
+        }
         let payload = match cmd {
             Command::Start { step } => {
                 let p = self.plan_step(step)?;
@@ -507,6 +558,7 @@ impl SessionState {
                     reason: reason.trim().into(),
                 })
             }
+            Command::Record(p) => p.clone(),
         };
         self.validate(&payload)?;
         Ok(payload)
@@ -522,6 +574,8 @@ impl SessionState {
                 }
                 return Ok(());
             }
+            // A release is tagged when its session completes.
+            Payload::ReleaseTagged(_) if self.status == SessionStatus::Completed => return Ok(()),
             _ => self.require_open()?,
         }
         match payload {
@@ -615,6 +669,51 @@ impl SessionState {
                 }
             }
             Payload::SessionAborted(_) => Ok(()),
+            Payload::CommandStarted(c) => {
+                let p = self.plan_step(&c.step)?;
+                if let Some(st) = self.step(&c.step).filter(|st| st.status.is_settled()) {
+                    return Err(RuleError::AlreadySettled {
+                        step: c.step.clone(),
+                        status: st.status.label(),
+                    });
+                }
+                self.require_ready(p)
+            }
+            Payload::CommandFinished(c) | Payload::RollbackFinished(c) => {
+                self.plan_step(&c.step).map(|_| ())
+            }
+            // A rollback is allowed at any point of an open session: that
+            // is what makes it one key away.
+            Payload::RollbackStarted(c) => self.plan_step(&c.step).map(|_| ()),
+            Payload::CanaryWeightSet(w) => {
+                self.plan_step(&w.step)?;
+                if w.weight > 100 {
+                    return Err(RuleError::BadWeight(w.weight));
+                }
+                match self.canary.weight {
+                    Some(from)
+                        if w.weight > from
+                            && w.override_reason
+                                .as_deref()
+                                .is_none_or(|r| r.trim().is_empty()) =>
+                    {
+                        match self.canary.verdict_at_current_weight() {
+                            Some("promote") => Ok(()),
+                            other => Err(RuleError::CanaryNotPromoted {
+                                from,
+                                to: w.weight,
+                                verdict: other.unwrap_or("not judged yet").to_string(),
+                            }),
+                        }
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Payload::CanaryJudged(j) => match &j.step {
+                Some(s) => self.plan_step(s).map(|_| ()),
+                None => Ok(()),
+            },
+            Payload::ReleaseTagged(_) | Payload::ReleaseNotesSet(_) => Ok(()),
         }
     }
 
@@ -714,6 +813,53 @@ impl SessionState {
                 self.ended = Some(by.clone());
                 self.abort_reason = Some(r.reason);
             }
+            Payload::CommandStarted(c) => self.run_started(c, false, by),
+            Payload::RollbackStarted(c) => self.run_started(c, true, by),
+            Payload::CommandFinished(c) => self.run_finished(c, false, by),
+            Payload::RollbackFinished(c) => self.run_finished(c, true, by),
+            Payload::CanaryWeightSet(w) => {
+                self.canary.weight = Some(w.weight);
+                self.canary.weights.push((by.clone(), w));
+            }
+            Payload::CanaryJudged(j) => self.canary.judgements.push((by.clone(), j)),
+            Payload::ReleaseTagged(t) => self.tags.push((by.clone(), t)),
+            Payload::ReleaseNotesSet(n) => self.release_notes = Some((by.clone(), n.markdown)),
+        }
+    }
+
+    fn run_started(&mut self, c: payload::CommandStarted, rollback: bool, by: &Stamp) {
+        if let Some(st) = self.step_mut(&c.step) {
+            if !rollback && !st.status.is_settled() {
+                st.status = StepStatus::InProgress;
+                st.started.get_or_insert_with(|| by.clone());
+            }
+            st.runs.push(CommandRun {
+                command: c.command,
+                rollback,
+                started: by.clone(),
+                confirmed_by: c.confirmed_by,
+                finished: None,
+            });
+        }
+    }
+
+    fn run_finished(&mut self, c: payload::CommandFinished, rollback: bool, by: &Stamp) {
+        if let Some(st) = self.step_mut(&c.step) {
+            match st
+                .runs
+                .iter_mut()
+                .rev()
+                .find(|r| r.rollback == rollback && r.finished.is_none() && r.command == c.command)
+            {
+                Some(run) => run.finished = Some((by.clone(), c)),
+                None => st.runs.push(CommandRun {
+                    command: c.command.clone(),
+                    rollback,
+                    started: by.clone(),
+                    confirmed_by: None,
+                    finished: Some((by.clone(), c)),
+                }),
+            }
         }
     }
 
@@ -802,6 +948,42 @@ pub fn summarize(p: &Payload) -> String {
         ),
         Payload::SessionCompleted(_) => "completed the session".into(),
         Payload::SessionAborted(r) => format!("aborted the session: {}", r.reason),
+        Payload::CommandStarted(c) => format!("ran `{}` for {}", c.command, c.step),
+        Payload::RollbackStarted(c) => format!("rolled back {} with `{}`", c.step, c.command),
+        Payload::CommandFinished(c) | Payload::RollbackFinished(c) => {
+            let how = if c.cancelled {
+                "was cancelled".to_string()
+            } else if c.timed_out {
+                "timed out".to_string()
+            } else if let Some(code) = c.exit_code {
+                format!("exited {code}")
+            } else {
+                format!("was killed by signal {}", c.signal.unwrap_or(0))
+            };
+            format!(
+                "`{}` ({}) {how} after {:.1}s",
+                c.command,
+                c.step,
+                c.duration_ms as f64 / 1000.0
+            )
+        }
+        Payload::CanaryWeightSet(w) => match &w.override_reason {
+            Some(r) => format!("set canary weight {}% (override: {r})", w.weight),
+            None => format!("set canary weight {}%", w.weight),
+        },
+        Payload::CanaryJudged(j) => format!(
+            "canary judged {}{}",
+            j.verdict.to_uppercase(),
+            j.score
+                .map(|s| format!(" (score {s:.0})"))
+                .unwrap_or_default()
+        ),
+        Payload::ReleaseTagged(t) => format!(
+            "tagged {} at {}",
+            t.tag,
+            &t.commit[..t.commit.len().min(10)]
+        ),
+        Payload::ReleaseNotesSet(_) => "edited the release notes".into(),
     }
 }
 
@@ -1136,5 +1318,92 @@ mod tests {
         shuffled.reverse();
         sort_events(&mut shuffled);
         assert_eq!(fold("S", &shuffled), l.state());
+    }
+
+    fn weight(w: u32, reason: Option<&str>) -> Command {
+        Command::Record(Payload::CanaryWeightSet(payload::CanaryWeightSet {
+            step: "canary".into(),
+            weight: w,
+            override_reason: reason.map(Into::into),
+        }))
+    }
+
+    fn judged(verdict: &str, w: u32) -> Command {
+        Command::Record(Payload::CanaryJudged(payload::CanaryJudged {
+            step: Some("canary".into()),
+            verdict: verdict.into(),
+            score: Some(100.0),
+            weight: Some(w),
+            summary: String::new(),
+            judgement: serde_json::Value::Null,
+        }))
+    }
+
+    #[test]
+    fn canary_weight_rises_only_after_promote_or_with_an_override() {
+        let mut l = Log::new();
+        l.cmd("a", weight(5, None)).unwrap();
+        let err = l.cmd("a", weight(25, None)).unwrap_err();
+        assert!(err.to_string().contains("not judged yet"), "{err}");
+        l.cmd("a", judged("hold", 5)).unwrap();
+        assert!(matches!(
+            l.cmd("a", weight(25, None)),
+            Err(RuleError::CanaryNotPromoted { .. })
+        ));
+        l.cmd("a", weight(25, Some("traffic too low to judge at 5%")))
+            .unwrap();
+        l.cmd("a", judged("promote", 25)).unwrap();
+        l.cmd("a", weight(50, None)).unwrap();
+        // Going back down (a rollback) never needs a verdict.
+        l.cmd("a", weight(0, None)).unwrap();
+        assert_eq!(l.state().canary.weight, Some(0));
+        assert_eq!(l.state().canary.weights.len(), 4);
+        assert!(matches!(
+            l.cmd("a", weight(101, Some("x"))),
+            Err(RuleError::BadWeight(101))
+        ));
+    }
+
+    #[test]
+    fn command_runs_are_paired_with_their_outcome() {
+        let mut l = Log::new();
+        let started = |step: &str| {
+            Command::Record(Payload::CommandStarted(payload::CommandStarted {
+                step: step.into(),
+                command: "./deploy.sh".into(),
+                confirmed_by: Some("Dana".into()),
+            }))
+        };
+        assert!(matches!(
+            l.cmd("a", started("canary")),
+            Err(RuleError::RequiresPending { .. })
+        ));
+        l.cmd("a", started("impact")).unwrap();
+        assert_eq!(
+            l.state().step("impact").unwrap().status,
+            StepStatus::InProgress
+        );
+        l.cmd(
+            "a",
+            Command::Record(Payload::CommandFinished(payload::CommandFinished {
+                step: "impact".into(),
+                command: "./deploy.sh".into(),
+                exit_code: Some(3),
+                signal: None,
+                duration_ms: 1200,
+                timed_out: false,
+                cancelled: false,
+                output_sha256: "00".into(),
+                output_bytes: 10,
+                last_lines: vec!["boom".into()],
+            })),
+        )
+        .unwrap();
+        let st = l.state();
+        let run = &st.step("impact").unwrap().runs[0];
+        assert_eq!(run.confirmed_by.as_deref(), Some("Dana"));
+        let (_, fin) = run.finished.as_ref().unwrap();
+        assert!(!fin.succeeded());
+        assert_eq!(fin.exit_code, Some(3));
     }
 }
