@@ -41,12 +41,35 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub name: Option<String>,
+    /// Release tags: `{version}` and optionally `{component}`.
     #[serde(default = "default_tag_pattern")]
     pub tag_pattern: String,
+    /// Below 1.0.0 a breaking change bumps the minor (semver's "anything
+    /// may change" range); set false to bump the major anyway.
+    #[serde(default = "yes")]
+    pub pre_1_breaking_bumps_minor: bool,
+    /// Below 1.0.0 a feature bumps the patch.
+    #[serde(default = "yes")]
+    pub pre_1_feat_bumps_patch: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Project {
+            name: None,
+            tag_pattern: default_tag_pattern(),
+            pre_1_breaking_bumps_minor: true,
+            pre_1_feat_bumps_patch: true,
+        }
+    }
 }
 
 fn default_tag_pattern() -> String {

@@ -30,9 +30,15 @@ impl Workspace {
         let config = RepoConfig::load(&repo.root)?;
         let user = UserConfig::load()?;
         let store = Store::from_env()?;
-        let device = store
+        // One device id per machine, qualified by the clone: the same person
+        // working in two clones of one repository on one machine writes two
+        // actor files, so synced sessions never see two diverging copies of
+        // one file.
+        let machine = store
             .device_id()
             .wrap_err("cannot read or create the device id")?;
+        let clone = &repo.key[repo.key.len().saturating_sub(4)..];
+        let device = format!("{machine}-{clone}");
         let mut over = over.clone();
         if let Some(id) = &user.identity {
             over.name = over.name.or_else(|| id.name.clone());
@@ -78,6 +84,25 @@ impl Workspace {
         Ok(s)
     }
 
+    /// Version options from the repository's configuration.
+    pub fn version_options(&self) -> crate::release::VersionOptions {
+        crate::release::VersionOptions {
+            tag_pattern: self.config.project.tag_pattern.clone(),
+            breaking_bumps_minor_pre_1: self.config.project.pre_1_breaking_bumps_minor,
+            feat_bumps_patch_pre_1: self.config.project.pre_1_feat_bumps_patch,
+            ..Default::default()
+        }
+    }
+
+    /// The next version proposed from tags and conventional commits.
+    pub fn propose_version(&self) -> Result<crate::release::NextVersion> {
+        let repo = self.repo.open()?;
+        Ok(crate::release::next_version(
+            &repo,
+            &self.version_options(),
+        )?)
+    }
+
     /// Start a session of a playbook.
     pub fn start_session(
         &self,
@@ -92,10 +117,17 @@ impl Workspace {
                 ids.join(", ")
             )
         })?;
+        // The previous release, from history; a repository without tags or
+        // commits simply has none.
+        let previous = self
+            .propose_version()
+            .ok()
+            .and_then(|nv| nv.previous)
+            .map(|v| v.to_string());
         let started = SessionStarted {
             plan: Plan::from(playbook),
             version: version.map(|v| v.to_string()),
-            previous_version: None,
+            previous_version: previous,
             repo: self.repo.name.clone(),
         };
         Ok(self
