@@ -109,7 +109,38 @@ pub struct RepoConfig {
     #[serde(default)]
     pub logs: Vec<toml::Table>,
     #[serde(default)]
-    pub audit: Option<toml::Table>,
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: where the audit trail is synced, and what happens at the end.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The git remote `audit push/pull/sync` use by default.
+    #[serde(default = "default_remote")]
+    pub remote: String,
+    /// Sync after every recorded event (a failure never blocks the
+    /// session; it shows as a warning).
+    #[serde(default)]
+    pub auto_sync: bool,
+    /// Tag the release (annotated, naming the session) when its session
+    /// completes.
+    #[serde(default)]
+    pub tag_on_complete: bool,
+}
+
+fn default_remote() -> String {
+    "origin".into()
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            remote: default_remote(),
+            auto_sync: false,
+            tag_on_complete: false,
+        }
+    }
 }
 
 impl RepoConfig {

@@ -135,6 +135,78 @@ impl Workspace {
             .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
     }
 
+    /// The store folder holding this repository's sessions.
+    pub fn sessions_dir(&self) -> std::path::PathBuf {
+        self.store.sessions_dir(&self.repo.key)
+    }
+
+    /// Pull and push the audit trail (`refs/greenlight/audit`).
+    pub fn sync(&self, remote: Option<&str>) -> Result<crate::audit::git_sync::SyncReport> {
+        let repo = self.repo.open()?;
+        let remote = remote.unwrap_or(&self.config.audit.remote);
+        Ok(crate::audit::git_sync::sync(
+            &repo,
+            &self.sessions_dir(),
+            remote,
+        )?)
+    }
+
+    /// What follows an action, by configuration: tag the release when its
+    /// session just completed, and sync the audit trail. Failures never
+    /// undo the action; they come back as messages to show.
+    pub fn after_action(&self, session: &mut Session) -> Vec<String> {
+        let mut messages = Vec::new();
+        let st = session.state();
+        if self.config.audit.tag_on_complete
+            && st.status == crate::session::SessionStatus::Completed
+            && st.tags.is_empty()
+            && let Some(version) = st.version.clone()
+        {
+            match self.tag_release(session, &version) {
+                Ok(tag) => messages.push(format!("tagged the release {tag}")),
+                Err(e) => messages.push(format!("warning: could not tag the release: {e}")),
+            }
+        }
+        if self.config.audit.auto_sync {
+            match self.sync(None) {
+                Ok(r) => {
+                    for f in &r.merge.forks {
+                        messages.push(format!(
+                            "warning: {} of session {} differs on {} in a way no append explains (fork or tamper); their copy is kept as {}",
+                            f.file, f.session, r.remote, f.kept_as.display()
+                        ));
+                    }
+                }
+                Err(e) => messages.push(format!(
+                    "warning: audit sync failed (the session goes on): {e}"
+                )),
+            }
+        }
+        messages
+    }
+
+    /// Tag HEAD as the release of a completed session and record it.
+    pub fn tag_release(&self, session: &mut Session, version: &str) -> Result<String> {
+        let repo = self.repo.open()?;
+        let v = semver::Version::parse(version)?;
+        let name = self.version_options().pattern()?.format(&v);
+        let message = format!(
+            "Release {v}\n\ngreenlight session {} ({})",
+            session.id(),
+            session.state().plan.playbook
+        );
+        let oid = crate::release::tag::tag_head(&repo, &name, &message)?;
+        let commit = repo.find_tag(oid)?.target_id().to_string();
+        let payload =
+            crate::session::Payload::ReleaseTagged(crate::session::payload::ReleaseTagged {
+                tag: name.clone(),
+                commit,
+                version: Some(v.to_string()),
+            });
+        session.execute(&self.who, &Command::Record(payload))?;
+        Ok(name)
+    }
+
     /// Perform a command as the person at the keyboard, enforcing the
     /// team roster for sign-offs.
     pub fn perform(&self, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {

@@ -210,6 +210,9 @@ fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
             println!("{} {}", ev.who.name, crate::session::state::summarize(&p));
         }
     }
+    for message in ws.after_action(&mut session) {
+        eprintln!("{message}");
+    }
     let (done, total) = session.state().progress();
     println!(
         "{done}/{total} steps settled; session {}",
