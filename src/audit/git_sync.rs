@@ -303,7 +303,13 @@ pub fn commit_local(
         }
     }
     if parents.len() == 1 && parents[0].tree_id() == tree_id {
-        return Ok(head);
+        // Nothing new here: fast-forward to the one parent (it may be the
+        // merged side when the local ref did not exist yet).
+        let id = parents[0].id();
+        if head != Some(id) {
+            repo.reference(AUDIT_REF, id, true, "greenlight audit fast-forward")?;
+        }
+        return Ok(Some(id));
     }
     let sig = repo
         .signature()
@@ -390,6 +396,7 @@ pub fn pull(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
 /// Pull, then push the union. A push that loses a race is retried after
 /// another pull.
 pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
+    tune_packing(repo, sessions_dir)?;
     for _ in 0..4 {
         let mut report = pull(repo, sessions_dir, remote)?;
         match push_ref(repo, remote) {
@@ -413,6 +420,30 @@ pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
 /// Push is always a sync: the remote may hold events we must not drop.
 pub fn push(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
     sync(repo, sessions_dir, remote)
+}
+
+/// Journals of a large session are big, highly repetitive text. libgit2's
+/// delta search over such blobs is very slow (seconds per pair at 10 MB),
+/// while zlib alone packs them well. Objects above 4 MB are therefore sent
+/// without deltas. libgit2 reads its "big file" limit from
+/// `pack.deltaCacheSize`; it is set on this process's view of the
+/// repository's configuration only (an app-level file in the store), never
+/// in the user's git config.
+fn tune_packing(repo: &Repository, sessions_dir: &Path) -> Result<(), SyncError> {
+    let dir = sessions_dir.parent().unwrap_or(sessions_dir);
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let file = dir.join("git-pack.config");
+    let text = "# written by greenlight for its audit sync; not read by git itself\n[pack]\n\tdeltaCacheSize = 4m\n";
+    if std::fs::read_to_string(&file).ok().as_deref() != Some(text) {
+        std::fs::write(&file, text).map_err(io(&file))?;
+    }
+    let mut cfg = repo.config()?;
+    match cfg.add_file(&file, git2::ConfigLevel::App, true) {
+        Ok(()) => Ok(()),
+        // Already added to this repository handle.
+        Err(e) if e.code() == git2::ErrorCode::Exists => Ok(()),
+        Err(e) => Err(SyncError::Git(e)),
+    }
 }
 
 fn push_ref(repo: &Repository, remote: &str) -> Result<(), SyncError> {

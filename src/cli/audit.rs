@@ -16,6 +16,10 @@ pub enum AuditCmd {
     Verify {
         /// Session id or prefix; default: the last open session.
         session: Option<String>,
+        /// Verify a session folder directly (e.g. from a checkout of
+        /// refs/greenlight/audit); its name is the session id.
+        #[arg(long, value_name = "DIR", conflicts_with = "session")]
+        dir: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -85,12 +89,30 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
 
 pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
     match c {
-        AuditCmd::Verify { session, json } => {
-            let ws = g.workspace()?;
-            let id = ws
-                .store
-                .resolve_for_reading(&ws.repo.key, session.as_deref())?;
-            let report = verify_session(&ws.store.session_dir(&ws.repo.key, &id), &id)?;
+        AuditCmd::Verify { session, dir, json } => {
+            let (dir, id) = match dir {
+                Some(d) => {
+                    let id = d
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            color_eyre::eyre::eyre!(
+                                "{} does not name a session folder",
+                                d.display()
+                            )
+                        })?;
+                    (d, id)
+                }
+                None => {
+                    let ws = g.workspace()?;
+                    let id = ws
+                        .store
+                        .resolve_for_reading(&ws.repo.key, session.as_deref())?;
+                    (ws.store.session_dir(&ws.repo.key, &id), id)
+                }
+            };
+            let report = verify_session(&dir, &id)?;
             if json {
                 print_json(&report)?;
             } else {
