@@ -228,9 +228,12 @@ impl Watch {
         let Some(dir) = dir else { return Ok(()) };
         let tx = self.tx.clone();
         let made = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            // Any change (a write, a close after writing, a new actor
-            // file): refreshing is cheap and finds out what is new.
-            if res.is_ok() {
+            // A write, a close after writing, a new or removed file:
+            // refreshing is cheap and finds out what is new. Opens and
+            // reads are ignored: our own refresh makes them.
+            if let Ok(ev) = res
+                && changes(&ev.kind)
+            {
                 let _ = tx.send(Msg::Journal);
             }
         });
@@ -248,5 +251,34 @@ impl Watch {
             }
         }
         Ok(())
+    }
+}
+
+/// Does a file event mean the session's files may hold something new?
+fn changes(kind: &notify::EventKind) -> bool {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode};
+    match kind {
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind};
+
+    #[test]
+    fn only_writes_wake_the_app() {
+        assert!(changes(&EventKind::Modify(ModifyKind::Data(DataChange::Any))));
+        assert!(changes(&EventKind::Create(CreateKind::File)));
+        assert!(changes(&EventKind::Access(AccessKind::Close(AccessMode::Write))));
+        // Our own refresh opens and reads the files: no feedback loop.
+        assert!(!changes(&EventKind::Access(AccessKind::Open(AccessMode::Any))));
+        assert!(!changes(&EventKind::Access(AccessKind::Close(AccessMode::Read))));
+        assert!(!changes(&EventKind::Access(AccessKind::Read)));
     }
 }

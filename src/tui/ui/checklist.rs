@@ -14,15 +14,18 @@ use crate::session::{PlanStep, SessionState, StepStatus};
 use crate::tui::app::{App, Pane, window_start};
 use crate::tui::theme::{Theme, Tone};
 
+/// Wide panes put the details beside the list, others below it.
+const BESIDE_WIDTH: u16 = 110;
+
 /// Inside a checklist pane: the table (header row included) and the
-/// details. Wide panes put details beside the list, others below it.
+/// details.
 fn areas(area: Rect, app: &App) -> (Rect, Rect) {
     let inside = inner(area);
     if inside.width == 0 || inside.height == 0 {
         return (inside, Rect::new(inside.x, inside.y, 0, 0));
     }
     let steps = app.state().map_or(0, |s| s.steps.len()) as u16;
-    if inside.width >= 110 {
+    if inside.width >= BESIDE_WIDTH {
         let [list, details] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(inside);
@@ -76,6 +79,20 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
     let (list, _) = areas(l.checklist, app);
     let height = l.checklist_rows.height as usize;
     let start = window_start(app.step_selected, st.steps.len(), height);
+    // Columns by priority: icon, step and state always; owner, then
+    // "waits on · notes" when there is room.
+    let id_w = st
+        .plan
+        .steps
+        .iter()
+        .map(|p| p.id.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24) as u16;
+    let base = 2 + 1 + id_w + 1 + 11;
+    let owner = list.width >= base + 10;
+    let info = list.width >= base + 10 + 12;
+    let cols = Cols { owner, info };
     let rows: Vec<Row> = st
         .plan
         .steps
@@ -84,36 +101,56 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
         .enumerate()
         .skip(start)
         .take(height)
-        .map(|(i, (p, s))| step_row(st, p, s, i == app.step_selected && focused, i == app.step_selected, theme))
+        .map(|(i, (p, s))| {
+            step_row(
+                st,
+                p,
+                s,
+                (i == app.step_selected, focused),
+                cols,
+                theme,
+            )
+        })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(2),
-            Constraint::Fill(3),
-            Constraint::Length(9),
-            Constraint::Length(11),
-            Constraint::Fill(2),
-        ],
-    )
-    .header(Row::new(["", "step", "owner", "state", "waits on · notes"]).style(theme.dim))
-    .column_spacing(1)
-    .style(theme.base);
+    let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
+    let mut header = vec!["", "step"];
+    if owner {
+        widths.push(Constraint::Length(9));
+        header.push("owner");
+    }
+    widths.push(Constraint::Length(11));
+    header.push("state");
+    if info {
+        widths.push(Constraint::Fill(1));
+        header.push("waits on · notes");
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim))
+        .column_spacing(1)
+        .style(theme.base);
     frame.render_widget(table, list);
     if let (Some(p), Some(s)) = (
         st.plan.steps.get(app.step_selected),
         st.steps.get(app.step_selected),
     ) {
-        draw_details(frame, l.details, st, p, s, theme);
+        let beside = inner(l.checklist).width >= BESIDE_WIDTH;
+        draw_details(frame, l.details, beside, st, p, s, theme);
     }
+}
+
+/// Which optional columns the list shows.
+#[derive(Clone, Copy)]
+struct Cols {
+    owner: bool,
+    info: bool,
 }
 
 fn step_row<'a>(
     st: &SessionState,
     p: &'a PlanStep,
     s: &StepState,
-    focused_sel: bool,
-    selected: bool,
+    (selected, focused): (bool, bool),
+    cols: Cols,
     theme: &Theme,
 ) -> Row<'a> {
     let pending = st.pending_requires(p);
@@ -134,22 +171,29 @@ fn step_row<'a>(
     if p.confirm && !s.status.is_settled() {
         info.push("⚠ confirm".into());
     }
+    let focused_sel = selected && focused;
     let style = if focused_sel {
         theme.selected
     } else if selected {
-        theme.base.add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
+        theme
+            .base
+            .add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
     } else {
         row_style(false, theme)
     };
     let cell_style = |s: Style| if focused_sel { theme.selected } else { s };
-    Row::new(vec![
+    let mut cells = vec![
         Line::styled(icon, cell_style(tone)),
         Line::raw(p.id.as_str()),
-        Line::styled(p.owner.clone(), cell_style(theme.dim)),
-        Line::styled(word, cell_style(tone)),
-        Line::styled(info.join(" · "), cell_style(theme.dim)),
-    ])
-    .style(style)
+    ];
+    if cols.owner {
+        cells.push(Line::styled(p.owner.clone(), cell_style(theme.dim)));
+    }
+    cells.push(Line::styled(word, cell_style(tone)));
+    if cols.info {
+        cells.push(Line::styled(info.join(" · "), cell_style(theme.dim)));
+    }
+    Row::new(cells).style(style)
 }
 
 /// Description text as flowing paragraphs: single newlines join lines, a
@@ -170,6 +214,7 @@ fn reflow(text: &str) -> Vec<String> {
 fn draw_details(
     frame: &mut Frame,
     area: Rect,
+    beside: bool,
     st: &SessionState,
     p: &PlanStep,
     s: &StepState,
@@ -178,8 +223,9 @@ fn draw_details(
     if area.is_empty() {
         return;
     }
+    // Below the list: a rule on top; beside it (wide panes): a rule left.
     let block = Block::new()
-        .borders(Borders::TOP)
+        .borders(if beside { Borders::LEFT } else { Borders::TOP })
         .border_style(theme.border)
         .title(Span::styled(" Details ", theme.dim));
     let inside = block.inner(area);

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 
 use super::{inner, pane_block, short_time};
@@ -43,6 +43,14 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
     }
     let height = rows_area.height as usize;
     let start = window_start(app.signoff_selected, rows.len(), height);
+    let step_w = rows
+        .iter()
+        .map(|r| r.plan.id.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 20) as u16;
+    // Narrow: decision, who and when share one column.
+    let wide = inside.width >= step_w + 9 + 11 + 16 + 8 + 10 + 5;
     let body: Vec<Row> = rows
         .iter()
         .enumerate()
@@ -51,37 +59,66 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
         .map(|(i, r)| {
             let waiting = !st.pending_requires(r.plan).is_empty();
             let (text, tone, who, when, comment) = match r.decision {
-                Some(d) if d.approve => ("✔ approved", Tone::Ok, d.by.who.name.clone(), short_time(&d.by.at).to_string(), d.comment.clone()),
-                Some(d) => ("⛔ rejected", Tone::Bad, d.by.who.name.clone(), short_time(&d.by.at).to_string(), d.comment.clone()),
-                None if waiting => ("· waiting", Tone::Dim, String::new(), String::new(), None),
-                None => ("○ pending", Tone::Warn, String::new(), String::new(), None),
+                Some(d) => (
+                    if d.approve { "✔ approved" } else { "⛔ rejected" },
+                    if d.approve { Tone::Ok } else { Tone::Bad },
+                    d.by.who.name.clone(),
+                    short_time(&d.by.at).to_string(),
+                    d.comment.clone().unwrap_or_default(),
+                ),
+                None if waiting => ("· waiting", Tone::Dim, String::new(), String::new(), String::new()),
+                None => ("○ pending", Tone::Warn, String::new(), String::new(), String::new()),
             };
-            let selected = i == app.signoff_selected;
-            let sel_style = |s| if selected && focused { theme.selected } else { s };
-            Row::new(vec![
+            let selected = i == app.signoff_selected && focused;
+            let sel = |s| if selected { theme.selected } else { s };
+            let mut cells = vec![
                 Line::raw(r.plan.id.as_str()),
-                Line::styled(r.role, sel_style(theme.accent)),
-                Line::styled(text, sel_style(theme.tone(tone))),
-                Line::raw(who),
-                Line::styled(when, sel_style(theme.dim)),
-                Line::raw(comment.unwrap_or_default()),
-            ])
-            .style(if selected && focused { theme.selected } else { theme.base })
+                Line::styled(r.role, sel(theme.accent)),
+            ];
+            if wide {
+                cells.push(Line::styled(text, sel(theme.tone(tone))));
+                cells.push(Line::raw(who));
+                cells.push(Line::styled(when, sel(theme.dim)));
+                cells.push(Line::raw(comment));
+            } else {
+                let rest = [who, when, comment]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                cells.push(Line::from(vec![
+                    Span::styled(text, sel(theme.tone(tone))),
+                    Span::raw(if rest.is_empty() { String::new() } else { format!(" {rest}") }),
+                ]));
+            }
+            Row::new(cells).style(if selected { theme.selected } else { theme.base })
         })
         .collect();
-    let table = Table::new(
-        body,
-        [
-            Constraint::Fill(2),
-            Constraint::Length(9),
-            Constraint::Length(11),
-            Constraint::Fill(2),
-            Constraint::Length(8),
-            Constraint::Fill(3),
-        ],
-    )
-    .header(Row::new(["step", "role", "decision", "who", "when", "comment"]).style(theme.dim))
-    .column_spacing(1)
-    .style(theme.base);
+    let (widths, header) = if wide {
+        (
+            vec![
+                Constraint::Length(step_w),
+                Constraint::Length(9),
+                Constraint::Length(11),
+                Constraint::Fill(2),
+                Constraint::Length(8),
+                Constraint::Fill(3),
+            ],
+            vec!["step", "role", "decision", "who", "when", "comment"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Length(step_w),
+                Constraint::Length(9),
+                Constraint::Fill(1),
+            ],
+            vec!["step", "role", "decision · who · when · comment"],
+        )
+    };
+    let table = Table::new(body, widths)
+        .header(Row::new(header).style(theme.dim))
+        .column_spacing(1)
+        .style(theme.base);
     frame.render_widget(table, inside);
 }
