@@ -148,7 +148,13 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
         "dana@example.com",
         &git2::Time::new(t0 + 2 * day + 600, 0),
     )?;
-    repo.tag("v1.3.0", &repo.find_object(v130, None)?, &sig, "web-api 1.3.0", false)?;
+    repo.tag(
+        "v1.3.0",
+        &repo.find_object(v130, None)?,
+        &sig,
+        "web-api 1.3.0",
+        false,
+    )?;
     write_file(
         &root,
         "src/cart.rs",
@@ -210,7 +216,10 @@ mod tests {
                 "chore: start web-api"
             ]
         );
-        assert_eq!(repo.tag_names(None).unwrap().get(0).unwrap(), Some("v1.3.0"));
+        assert_eq!(
+            repo.tag_names(None).unwrap().get(0).unwrap(),
+            Some("v1.3.0")
+        );
         let cfg = crate::config::RepoConfig::load(&d.repo).unwrap();
         let roles: Vec<(&str, &str)> = cfg
             .people
@@ -227,6 +236,9 @@ mod tests {
         );
         assert!(d.home.unwrap().starts_with(&d.dir));
         assert!(d.dir.starts_with(base.path()));
-        assert!(repo.statuses(None).unwrap().is_empty(), "everything committed");
+        assert!(
+            repo.statuses(None).unwrap().is_empty(),
+            "everything committed"
+        );
     }
 }

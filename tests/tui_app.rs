@@ -6,7 +6,7 @@ mod common;
 
 use common::Sandbox;
 use greenlight::identity::Overrides;
-use greenlight::session::{SessionStatus, Store, StepStatus};
+use greenlight::session::{SessionStatus, StepStatus, Store};
 use greenlight::tui::action::Action;
 use greenlight::tui::app::{Overlay, Pane, Screen};
 use greenlight::tui::driver::Driver;
@@ -121,7 +121,10 @@ fn press(d: &mut Driver, script: &str) {
 fn screen(d: &Driver) -> String {
     let mut t = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
     t.draw(|f| ui::draw(f, &d.app)).expect("draw");
-    let text = t.backend().to_string().replace(&d.ws.repo.name, "<repo name>");
+    let text = t
+        .backend()
+        .to_string()
+        .replace(&d.ws.repo.name, "<repo name>");
     let time = regex::Regex::new(r"\d\d:\d\d:\d\d").expect("regex");
     let masked = time.replace_all(&text, "hh:mm:ss");
     regex::Regex::new(r"01[0-9A-Z]{24}")
@@ -149,8 +152,17 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     let mut d = driver(&sb);
     assert_eq!(d.app.screen, Screen::Start);
     // Scenarios are listed by id: feature-release, hotfix, mini, ...
-    let items = d.app.start.scenarios.iter().map(|s| s.id.as_str()).collect::<Vec<_>>();
-    let mini = items.iter().position(|i| *i == "mini").expect("mini listed");
+    let items = d
+        .app
+        .start
+        .scenarios
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect::<Vec<_>>();
+    let mini = items
+        .iter()
+        .position(|i| *i == "mini")
+        .expect("mini listed");
     for _ in 0..mini {
         press(&mut d, "j");
     }
@@ -160,7 +172,12 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     let Some(Overlay::Prompt(p)) = &d.app.overlay else {
         panic!("the prompt closed on a bad version")
     };
-    assert!(p.error.as_deref().unwrap_or("").contains("not a semantic version"));
+    assert!(
+        p.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not a semantic version")
+    );
     // ctrl-u clears the line.
     d.dispatch(Action::Edit(greenlight::tui::action::Edit::Clear));
     press(&mut d, "2.0.0 enter");
@@ -169,11 +186,17 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
 
     // prep: start, then complete with a note.
     press(&mut d, "enter");
-    assert_eq!(d.app.state().unwrap().steps[0].status, StepStatus::InProgress);
+    assert_eq!(
+        d.app.state().unwrap().steps[0].status,
+        StepStatus::InProgress
+    );
     press(&mut d, "enter checked space the space runbook enter");
     let st = d.app.state().unwrap();
     assert_eq!(st.steps[0].status, StepStatus::Done);
-    assert_eq!(st.steps[0].completion_note.as_deref(), Some("checked the runbook"));
+    assert_eq!(
+        st.steps[0].completion_note.as_deref(),
+        Some("checked the runbook")
+    );
     // The selection moved on to the next step: the risky one.
     assert_eq!(d.app.step_selected, 1);
 
@@ -184,7 +207,10 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     press(&mut d, "n");
     assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Pending);
     press(&mut d, "enter y");
-    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::InProgress);
+    assert_eq!(
+        d.app.state().unwrap().steps[1].status,
+        StepStatus::InProgress
+    );
     press(&mut d, "enter enter");
     assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
 
@@ -213,9 +239,19 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     assert_eq!(st.status, SessionStatus::Completed);
     let go = st.step("go").unwrap();
     let d0 = &go.decisions[0];
-    assert_eq!((d0.by.who.name.as_str(), d0.comment.as_deref()), ("Pat Product", Some("ship it")));
-    assert!(d0.by.actor.starts_with("dana@example.com/"), "{}", d0.by.actor);
-    assert_eq!(st.step("prep").unwrap().completed[0].who.name, "Dana Developer");
+    assert_eq!(
+        (d0.by.who.name.as_str(), d0.comment.as_deref()),
+        ("Pat Product", Some("ship it"))
+    );
+    assert!(
+        d0.by.actor.starts_with("dana@example.com/"),
+        "{}",
+        d0.by.actor
+    );
+    assert_eq!(
+        st.step("prep").unwrap().completed[0].who.name,
+        "Dana Developer"
+    );
     assert_eq!(st.started.as_ref().unwrap().who.name, "Dana Developer");
     let files: Vec<_> = session.files().collect();
     assert_eq!(files.len(), 1, "one actor file: {files:?}");
@@ -314,4 +350,64 @@ fn a_second_app_of_the_same_person_opens_read_only() {
     press(&mut second, "enter");
     assert!(status(&second).contains("read-only"), "{}", status(&second));
     drop(first);
+}
+
+/// The bindings the other scripts do not press: fail, note, reject, top,
+/// bottom, f1, ctrl-c.
+#[test]
+fn fail_note_reject_and_the_remaining_keys() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini"]);
+    let mut d = driver(&sb);
+    // G and g: last and first step.
+    press(&mut d, "G");
+    assert_eq!(d.app.step_selected, 2);
+    press(&mut d, "g");
+    assert_eq!(d.app.step_selected, 0);
+    // f fails a step in progress, with a reason.
+    press(&mut d, "enter f disk space full enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[0].status, StepStatus::Failed, "{}", status(&d));
+    assert_eq!(st.steps[0].failed.as_ref().unwrap().1, "disk full");
+    // enter on a failed step starts it again; complete it.
+    press(&mut d, "enter enter enter");
+    assert_eq!(d.app.state().unwrap().steps[0].status, StepStatus::Done);
+    // c adds a note about the selected step.
+    press(&mut d, "g c looks space good enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.notes.last().map(|n| n.text.as_str()), Some("looks good"));
+    assert_eq!(
+        st.notes.last().and_then(|n| n.step.as_deref()),
+        Some("prep")
+    );
+    // x rejects a sign-off as Pat: a reason is required.
+    press(&mut d, "j enter y enter enter");
+    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+    press(&mut d, "@ j enter tab x enter");
+    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+        panic!("the reject prompt closed without a reason")
+    };
+    assert!(p.error.is_some());
+    press(&mut d, "no space release space note enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[2].status, StepStatus::Rejected, "{}", status(&d));
+    let dec = &st.steps[2].decisions[0];
+    assert_eq!(
+        (
+            dec.by.who.name.as_str(),
+            dec.approve,
+            dec.comment.as_deref()
+        ),
+        ("Pat Product", false, Some("no release note"))
+    );
+    // f1 opens the help as ? does; ctrl-c quits.
+    let f1 = Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE));
+    let a = input::translate(&d.app, &f1).expect("f1");
+    d.dispatch(a);
+    assert_eq!(d.app.overlay, Some(Overlay::Help));
+    press(&mut d, "esc");
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let a = input::translate(&d.app, &ctrl_c).expect("ctrl-c");
+    d.dispatch(a);
+    assert!(d.app.quit);
 }

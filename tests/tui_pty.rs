@@ -97,13 +97,19 @@ impl Pty {
                 return;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.output.recv_timeout(left.min(Duration::from_millis(200))) {
+            match self
+                .output
+                .recv_timeout(left.min(Duration::from_millis(200)))
+            {
                 Ok(bytes) => {
                     self.parser.process(&bytes);
                     self.raw.extend_from_slice(&bytes);
                 }
                 Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
-                Err(_) => panic!("timed out waiting for {what}; the screen:\n{}", self.screen()),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.screen()
+                ),
             }
         }
     }
@@ -152,7 +158,9 @@ impl Pty {
             "mouse reporting is still on"
         );
         let raw = String::from_utf8_lossy(&self.raw);
-        let entered = raw.find("\x1b[?1049h").expect("entered the alternate screen");
+        let entered = raw
+            .find("\x1b[?1049h")
+            .expect("entered the alternate screen");
         let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
         assert!(left > entered);
     }
@@ -164,9 +172,16 @@ fn complete_a_step_with_keys_and_quit() {
     sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
     let mut pty = Pty::spawn(&sb, &[]);
     pty.wait_for("the cockpit", 15, |s| {
-        ["Checklist", "Sign-off", "Canary", "Logs", "feature-release", "impact"]
-            .iter()
-            .all(|w| s.contains(w))
+        [
+            "Checklist",
+            "Sign-off",
+            "Canary",
+            "Logs",
+            "feature-release",
+            "impact",
+        ]
+        .iter()
+        .all(|w| s.contains(w))
     });
     let screen = pty.screen();
     assert!(screen.contains("v1.4.0"), "{screen}");
@@ -191,7 +206,8 @@ fn complete_a_step_with_keys_and_quit() {
     pty.send("assessed in the pty\r");
     pty.wait_text("completed impact: assessed in the pty");
     pty.wait_for("impact done", 5, |s| {
-        s.lines().any(|l| l.contains("impact") && l.contains("done"))
+        s.lines()
+            .any(|l| l.contains("impact") && l.contains("done"))
     });
     pty.send("q");
     let status = pty.finish();
@@ -204,7 +220,10 @@ fn complete_a_step_with_keys_and_quit() {
     assert_eq!(impact["status"], "done", "{impact}");
     assert_eq!(impact["completion_note"], "assessed in the pty");
     assert_eq!(impact["completed"][0]["who"]["name"], "Dana Developer");
-    let hotfix = steps.iter().find(|s| s["id"] == "hotfix-plan").expect("step");
+    let hotfix = steps
+        .iter()
+        .find(|s| s["id"] == "hotfix-plan")
+        .expect("step");
     assert_eq!(hotfix["status"], "in_progress");
     assert_eq!(hotfix["started"]["who"]["name"], "Pat Product");
     assert_eq!(json["summary"]["done"], 1);

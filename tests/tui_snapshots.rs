@@ -134,7 +134,10 @@ fn complete_prompt_80x24() {
     key(&mut app, KeyAction::Act);
     assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
     for c in "v1.4.0 agreed".chars() {
-        update(&mut app, Action::Edit(greenlight::tui::action::Edit::Insert(c)));
+        update(
+            &mut app,
+            Action::Edit(greenlight::tui::action::Edit::Insert(c)),
+        );
     }
     insta::assert_snapshot!(text(&app, 80, 24));
 }
@@ -273,7 +276,16 @@ fn no_color_keeps_meaning_in_icons_and_words() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "a coloured cell");
     }
     let screen = text(&app, 160, 48);
-    for mark in ["✔  impact", "done", "↷  security-impact", "skipped", "▶  version", "in progress", "·  checklist", "waiting"] {
+    for mark in [
+        "✔  impact",
+        "done",
+        "↷  security-impact",
+        "skipped",
+        "▶  version",
+        "in progress",
+        "·  checklist",
+        "waiting",
+    ] {
         assert!(screen.contains(mark), "`{mark}` missing:\n{screen}");
     }
 }

@@ -64,7 +64,10 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Record a command as the person at the keyboard.
-    Perform { cmd: Command, who: Who },
+    Perform {
+        cmd: Command,
+        who: Who,
+    },
     /// Re-read the session's journals.
     Refresh,
     OpenSession(String),

@@ -537,7 +537,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Loaded(view) => {
             let steps = view.state.plan.steps.len();
             let rows = signoff_rows(&view.state).len();
-            let first_open = app.session.as_ref().is_none_or(|v| v.state.id != view.state.id);
+            let first_open = app
+                .session
+                .as_ref()
+                .is_none_or(|v| v.state.id != view.state.id);
             app.session = Some(*view);
             app.screen = Screen::Main;
             if first_open {
@@ -574,15 +577,15 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Failed(why) => {
-            let hint = if why.contains("does not hold") || why.contains("is not listed in [[people]]")
-            {
-                format!(
-                    " — press {} to hand the keyboard to someone who does",
-                    app.keymap.label(KeyAction::SwitchPerson)
-                )
-            } else {
-                String::new()
-            };
+            let hint =
+                if why.contains("does not hold") || why.contains("is not listed in [[people]]") {
+                    format!(
+                        " — press {} to hand the keyboard to someone who does",
+                        app.keymap.label(KeyAction::SwitchPerson)
+                    )
+                } else {
+                    String::new()
+                };
             app.say(Tone::Bad, format!("✘ {why}{hint}"));
             Vec::new()
         }
@@ -612,9 +615,12 @@ fn first_actionable(app: &App) -> Option<usize> {
         .steps
         .iter()
         .position(|s| s.status == StepStatus::InProgress);
-    let ready = st.plan.steps.iter().zip(&st.steps).position(|(p, s)| {
-        !s.status.is_settled() && st.pending_requires(p).is_empty()
-    });
+    let ready = st
+        .plan
+        .steps
+        .iter()
+        .zip(&st.steps)
+        .position(|(p, s)| !s.status.is_settled() && st.pending_requires(p).is_empty());
     in_progress.or(ready)
 }
 
@@ -674,7 +680,11 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                 p.error = Some("this needs an answer (esc to cancel)".into());
                 return Vec::new();
             }
-            let opt = if text.is_empty() { None } else { Some(text.clone()) };
+            let opt = if text.is_empty() {
+                None
+            } else {
+                Some(text.clone())
+            };
             let cmd = match p.purpose.clone() {
                 Purpose::CompleteNote { step } => Command::Complete { step, note: opt },
                 Purpose::SkipReason { step } => Command::Skip { step, reason: text },
@@ -747,9 +757,7 @@ fn key(app: &mut App, k: KeyAction) -> Vec<Effect> {
                         app.say(Tone::Info, format!("at the keyboard: {label}"));
                     }
                 }
-                KeyAction::Cancel | KeyAction::SwitchPerson | KeyAction::Quit => {
-                    app.overlay = None
-                }
+                KeyAction::Cancel | KeyAction::SwitchPerson | KeyAction::Quit => app.overlay = None,
                 _ => {}
             }
             return Vec::new();
@@ -835,7 +843,9 @@ fn main_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             app.status = None;
         }
         KeyAction::Sessions => return vec![Effect::LoadStart],
-        KeyAction::Up | KeyAction::Down | KeyAction::Top | KeyAction::Bottom => move_selection(app, k),
+        KeyAction::Up | KeyAction::Down | KeyAction::Top | KeyAction::Bottom => {
+            move_selection(app, k)
+        }
         KeyAction::Act => return act(app),
         KeyAction::Approve | KeyAction::Reject => {
             let approve = k == KeyAction::Approve;
@@ -872,7 +882,10 @@ fn act(app: &mut App) -> Vec<Effect> {
         Pane::Checklist => act_on_step(app),
         Pane::Signoff => signoff(app, true),
         Pane::Canary | Pane::Logs => {
-            app.say(Tone::Dim, format!("nothing to act on in {}", app.focus.title()));
+            app.say(
+                Tone::Dim,
+                format!("nothing to act on in {}", app.focus.title()),
+            );
             Vec::new()
         }
     }
@@ -916,7 +929,11 @@ fn act_on_step(app: &mut App) -> Vec<Effect> {
             if !pending.is_empty() {
                 app.say(
                     Tone::Warn,
-                    format!("{} waits on {} (not done or skipped yet)", p.id, pending.join(", ")),
+                    format!(
+                        "{} waits on {} (not done or skipped yet)",
+                        p.id,
+                        pending.join(", ")
+                    ),
                 );
                 return Vec::new();
             }
@@ -1012,9 +1029,11 @@ fn signoff(app: &mut App, approve: bool) -> Vec<Effect> {
 
 fn step_prompt(app: &mut App, k: KeyAction) -> Vec<Effect> {
     let step = match app.focus {
-        Pane::Signoff => app
-            .state()
-            .and_then(|st| signoff_rows(st).get(app.signoff_selected).map(|r| r.plan.id.clone())),
+        Pane::Signoff => app.state().and_then(|st| {
+            signoff_rows(st)
+                .get(app.signoff_selected)
+                .map(|r| r.plan.id.clone())
+        }),
         _ => app.selected_step().map(|(p, _)| p.id.clone()),
     };
     let Some(step) = step else {

@@ -115,7 +115,9 @@ impl Driver {
                     return vec![Action::Failed("no session is open".into())];
                 };
                 if let Some(why) = &self.read_only {
-                    return vec![Action::Failed(format!("this session is open read-only: {why}"))];
+                    return vec![Action::Failed(format!(
+                        "this session is open read-only: {why}"
+                    ))];
                 }
                 self.ws.who = who;
                 let result = self.ws.perform(session, &cmd);
@@ -161,7 +163,11 @@ impl Driver {
                             .rev()
                             .find(|h| *h.by.actor != *me)
                             .map(|h| {
-                                let what = session.events().get(h.index).map(describe).unwrap_or_default();
+                                let what = session
+                                    .events()
+                                    .get(h.index)
+                                    .map(describe)
+                                    .unwrap_or_default();
                                 format!("{}: {what}", h.by.who.name)
                             });
                         let mut out = self.loaded();

@@ -158,7 +158,8 @@ impl Key {
 
     /// A key as the terminal reported it, normalised for lookup.
     pub fn from_event(ev: &KeyEvent) -> Key {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match ev.code {
             KeyCode::BackTab => {
                 mods.remove(KeyModifiers::SHIFT);
@@ -191,7 +192,11 @@ impl Key {
             return Ok(Key::char(' '));
         }
         if t.chars().count() == 1 {
-            return t.chars().next().map(Key::char).ok_or_else(|| "an empty key".into());
+            return t
+                .chars()
+                .next()
+                .map(Key::char)
+                .ok_or_else(|| "an empty key".into());
         }
         let mut mods = KeyModifiers::NONE;
         let mut rest = t;
@@ -241,7 +246,9 @@ impl Key {
                 "end" => KeyCode::End,
                 "pageup" | "pgup" => KeyCode::PageUp,
                 "pagedown" | "pgdn" => KeyCode::PageDown,
-                f if f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) => {
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+                {
                     KeyCode::F(f[1..].parse().unwrap_or(1))
                 }
                 _ => {
@@ -356,7 +363,10 @@ impl Keymap {
         if keys.is_empty() {
             return "(unbound)".into();
         }
-        keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" / ")
+        keys.iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(" / ")
     }
 
     /// The defaults overlaid by the `[keys]` table of a user config file's
@@ -417,7 +427,8 @@ impl Keymap {
                     .map_err(|why| at(where_, format!("[keys] {}: {why}", action.name())))?;
                 keys.push(key);
             }
-            map.bindings.retain(|(k, a)| *a != action && !keys.contains(k));
+            map.bindings
+                .retain(|(k, a)| *a != action && !keys.contains(k));
             for k in keys {
                 map.bindings.push((k, action));
             }
@@ -475,11 +486,26 @@ mod tests {
     fn terminal_events_match_bindings() {
         let m = Keymap::default();
         let ev = |code, mods| Key::from_event(&KeyEvent::new(code, mods));
-        assert_eq!(m.lookup(ev(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(KeyAction::Bottom));
-        assert_eq!(m.lookup(ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(KeyAction::FocusPrev));
-        assert_eq!(m.lookup(ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(KeyAction::Quit));
-        assert_eq!(m.lookup(ev(KeyCode::Char('c'), KeyModifiers::NONE)), Some(KeyAction::Note));
-        assert_eq!(m.lookup(ev(KeyCode::Char('@'), KeyModifiers::SHIFT)), Some(KeyAction::SwitchPerson));
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(KeyAction::Bottom)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(KeyAction::FocusPrev)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(KeyAction::Quit)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('c'), KeyModifiers::NONE)),
+            Some(KeyAction::Note)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('@'), KeyModifiers::SHIFT)),
+            Some(KeyAction::SwitchPerson)
+        );
     }
 
     #[test]
@@ -505,6 +531,10 @@ mod tests {
         assert!(e.to_string().contains("`hyper-q` is not a key"), "{e}");
         let text = "[keys]\nquit = 3\n";
         let e = Keymap::from_config_text(text, Path::new("/u/config.toml")).unwrap_err();
-        assert!(e.to_string().starts_with("/u/config.toml:2:8: [keys] quit: expected a key"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("/u/config.toml:2:8: [keys] quit: expected a key"),
+            "{e}"
+        );
     }
 }

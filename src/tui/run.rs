@@ -273,12 +273,20 @@ mod tests {
 
     #[test]
     fn only_writes_wake_the_app() {
-        assert!(changes(&EventKind::Modify(ModifyKind::Data(DataChange::Any))));
+        assert!(changes(&EventKind::Modify(ModifyKind::Data(
+            DataChange::Any
+        ))));
         assert!(changes(&EventKind::Create(CreateKind::File)));
-        assert!(changes(&EventKind::Access(AccessKind::Close(AccessMode::Write))));
+        assert!(changes(&EventKind::Access(AccessKind::Close(
+            AccessMode::Write
+        ))));
         // Our own refresh opens and reads the files: no feedback loop.
-        assert!(!changes(&EventKind::Access(AccessKind::Open(AccessMode::Any))));
-        assert!(!changes(&EventKind::Access(AccessKind::Close(AccessMode::Read))));
+        assert!(!changes(&EventKind::Access(AccessKind::Open(
+            AccessMode::Any
+        ))));
+        assert!(!changes(&EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
         assert!(!changes(&EventKind::Access(AccessKind::Read)));
     }
 }

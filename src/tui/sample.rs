@@ -80,14 +80,13 @@ impl Sample {
             prev: HashMap::new(),
             seq: HashMap::new(),
         };
-        let started = crate::session::Payload::SessionStarted(
-            crate::session::payload::SessionStarted {
+        let started =
+            crate::session::Payload::SessionStarted(crate::session::payload::SessionStarted {
                 plan,
                 version: version.map(str::to_string),
                 previous_version: None,
                 repo: "web-api".into(),
-            },
-        );
+            });
         s.push(&dana(), &started);
         s
     }

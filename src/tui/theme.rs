@@ -23,7 +23,10 @@ pub const BUILTIN: [(&str, &str); 4] = [
         "high-contrast",
         include_str!("../../themes/high-contrast.toml"),
     ),
-    ("colour-blind", include_str!("../../themes/colour-blind.toml")),
+    (
+        "colour-blind",
+        include_str!("../../themes/colour-blind.toml"),
+    ),
 ];
 
 /// How a line of text should look: the UI says what it means, the theme
@@ -77,8 +80,13 @@ impl Theme {
     /// proves it parses; were it ever broken this falls back to a plain
     /// monochrome theme rather than panic.
     pub fn default_theme() -> Theme {
-        parse_theme("default", BUILTIN[0].1, Path::new("<built-in>/default.toml"), None)
-            .unwrap_or_else(|_| Theme::no_color("default"))
+        parse_theme(
+            "default",
+            BUILTIN[0].1,
+            Path::new("<built-in>/default.toml"),
+            None,
+        )
+        .unwrap_or_else(|_| Theme::no_color("default"))
     }
 
     /// No colours at all (`NO_COLOR`): selection is reverse video, focus
@@ -387,7 +395,10 @@ mod tests {
         let text = "[colors]\nfg = \"white\"\nok = \"grene\"\n";
         let err = parse("x", text, Path::new("themes/x.toml")).unwrap_err();
         assert_eq!((err.line, err.column), (3, 6), "{err}");
-        assert!(err.to_string().starts_with("themes/x.toml:3:6: unknown colour `grene`"));
+        assert!(
+            err.to_string()
+                .starts_with("themes/x.toml:3:6: unknown colour `grene`")
+        );
     }
 
     #[test]
@@ -412,7 +423,9 @@ mod tests {
         let w = c.warning.unwrap();
         assert!(w.contains("mine.toml:1:"), "{w}");
         let c = choose(Some("nope"), Some(dir.path()), false);
-        assert!(c.warning.unwrap().contains("no theme named `nope`; themes: default, light, high-contrast, colour-blind, mine"));
+        assert!(c.warning.unwrap().contains(
+            "no theme named `nope`; themes: default, light, high-contrast, colour-blind, mine"
+        ));
     }
 
     #[test]

@@ -101,16 +101,7 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
         .enumerate()
         .skip(start)
         .take(height)
-        .map(|(i, (p, s))| {
-            step_row(
-                st,
-                p,
-                s,
-                (i == app.step_selected, focused),
-                cols,
-                theme,
-            )
-        })
+        .map(|(i, (p, s))| step_row(st, p, s, (i == app.step_selected, focused), cols, theme))
         .collect();
     let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
     let mut header = vec!["", "step"];

@@ -31,8 +31,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
                     theme.bad,
                 ),
                 _ => {
-                    let ready: Vec<&str> =
-                        st.ready_steps().iter().map(|p| p.id.as_str()).collect();
+                    let ready: Vec<&str> = st.ready_steps().iter().map(|p| p.id.as_str()).collect();
                     Line::from(vec![
                         Span::styled(" ready: ", theme.dim),
                         Span::styled(ready.join(", "), theme.base),
@@ -51,7 +50,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
     let k = &app.keymap;
     let pair = |a: KeyAction, label: &'static str| (k.label(a), label);
     match &app.overlay {
-        Some(Overlay::Help) => vec![pair(KeyAction::Help, "close"), pair(KeyAction::Cancel, "close")],
+        Some(Overlay::Help) => vec![
+            pair(KeyAction::Help, "close"),
+            pair(KeyAction::Cancel, "close"),
+        ],
         Some(Overlay::Prompt(_)) => vec![
             ("enter".into(), "submit"),
             ("esc".into(), "cancel"),
@@ -59,14 +61,20 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
         ],
         Some(Overlay::Confirm(_)) => vec![("y".into(), "yes"), ("n".into(), "no")],
         Some(Overlay::People { .. }) => vec![
-            (format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)), "move"),
+            (
+                format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                "move",
+            ),
             pair(KeyAction::Act, "hand over"),
             pair(KeyAction::Cancel, "cancel"),
         ],
         None if app.screen == Screen::Start => {
             let mut v = vec![
                 pair(KeyAction::Help, "help"),
-                (format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)), "move"),
+                (
+                    format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                    "move",
+                ),
                 pair(KeyAction::Act, "open / start"),
                 pair(KeyAction::SwitchPerson, "person"),
             ];
@@ -82,7 +90,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             .iter()
             .map(|(a, label)| {
                 if *a == KeyAction::Down {
-                    (format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)), *label)
+                    (
+                        format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                        *label,
+                    )
                 } else {
                     (k.label(*a), *label)
                 }

@@ -82,9 +82,7 @@ pub fn main_layout(area: Rect, app: &App) -> Option<MainLayout> {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(body);
-        let rows = app
-            .state()
-            .map_or(0, |s| super::app::signoff_rows(s).len()) as u16;
+        let rows = app.state().map_or(0, |s| super::app::signoff_rows(s).len()) as u16;
         let signoff_h = (rows + 3).clamp(4, (body.height / 3).max(4));
         [checklist, signoff] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(signoff_h)]).areas(left);

@@ -102,7 +102,12 @@ pub fn draw_people(frame: &mut Frame, area: Rect, selected: usize, app: &App) {
     )];
     for (i, m) in app.people.iter().enumerate() {
         let mark = if i == app.at_keyboard { "⌨ " } else { "  " };
-        let text = format!("{mark}{:<22} {:<26} {}", m.name, m.email, m.roles.join(", "));
+        let text = format!(
+            "{mark}{:<22} {:<26} {}",
+            m.name,
+            m.email,
+            m.roles.join(", ")
+        );
         let style = if i == selected {
             theme.selected
         } else {

@@ -17,7 +17,10 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
     let theme = &app.theme;
     let focused = app.focus == Pane::Signoff;
     let Some(st) = app.state() else {
-        frame.render_widget(pane_block(Pane::Signoff.title(), String::new(), focused, theme), area);
+        frame.render_widget(
+            pane_block(Pane::Signoff.title(), String::new(), focused, theme),
+            area,
+        );
         return;
     };
     let rows = signoff_rows(st);
@@ -30,7 +33,10 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
     } else {
         format!("{approved}/{} approved", rows.len())
     };
-    frame.render_widget(pane_block(Pane::Signoff.title(), extra, focused, theme), area);
+    frame.render_widget(
+        pane_block(Pane::Signoff.title(), extra, focused, theme),
+        area,
+    );
     let inside = inner(area);
     if rows.is_empty() {
         frame.render_widget(
@@ -60,14 +66,30 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
             let waiting = !st.pending_requires(r.plan).is_empty();
             let (text, tone, who, when, comment) = match r.decision {
                 Some(d) => (
-                    if d.approve { "✔ approved" } else { "⛔ rejected" },
+                    if d.approve {
+                        "✔ approved"
+                    } else {
+                        "⛔ rejected"
+                    },
                     if d.approve { Tone::Ok } else { Tone::Bad },
                     d.by.who.name.clone(),
                     short_time(&d.by.at).to_string(),
                     d.comment.clone().unwrap_or_default(),
                 ),
-                None if waiting => ("· waiting", Tone::Dim, String::new(), String::new(), String::new()),
-                None => ("○ pending", Tone::Warn, String::new(), String::new(), String::new()),
+                None if waiting => (
+                    "· waiting",
+                    Tone::Dim,
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
+                None => (
+                    "○ pending",
+                    Tone::Warn,
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
             };
             let selected = i == app.signoff_selected && focused;
             let sel = |s| if selected { theme.selected } else { s };
@@ -88,7 +110,11 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
                     .join(" · ");
                 cells.push(Line::from(vec![
                     Span::styled(text, sel(theme.tone(tone))),
-                    Span::raw(if rest.is_empty() { String::new() } else { format!(" {rest}") }),
+                    Span::raw(if rest.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {rest}")
+                    }),
                 ]));
             }
             Row::new(cells).style(if selected { theme.selected } else { theme.base })

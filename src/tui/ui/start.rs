@@ -29,7 +29,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .style(theme.header),
         top,
     );
-    frame.render_widget(pane_block("Sessions and scenarios", String::new(), true, theme), body);
+    frame.render_widget(
+        pane_block("Sessions and scenarios", String::new(), true, theme),
+        body,
+    );
     let inside = inner(body);
     let [list_area, detail_area] = if inside.width >= 100 {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inside)
@@ -64,10 +67,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!(
                     "  {:<16} {:<9} {:>5}  {:<11} {}",
                     s.playbook,
-                    s.version.as_deref().map(|v| format!("v{v}")).unwrap_or_else(|| "-".into()),
+                    s.version
+                        .as_deref()
+                        .map(|v| format!("v{v}"))
+                        .unwrap_or_else(|| "-".into()),
                     format!("{}/{}", s.done, s.total),
                     status_word(s.status),
-                    s.started_at.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default()
+                    s.started_at
+                        .as_deref()
+                        .map(|t| t.get(..16).unwrap_or(t).replace('T', " "))
+                        .unwrap_or_default()
                 )
             }
             StartItem::Scenario(s) => {
@@ -76,7 +85,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             }
         };
         item_line.push(lines.len());
-        let style = if i == app.start_selected { theme.selected } else { theme.base };
+        let style = if i == app.start_selected {
+            theme.selected
+        } else {
+            theme.base
+        };
         lines.push(Line::styled(text, style));
     }
     if items.is_empty() {
@@ -90,17 +103,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let detail: Vec<Line> = match items.get(app.start_selected) {
         Some(StartItem::Scenario(s)) => {
             let sc = &app.start.scenarios[*s];
-            let desc = sc.description.split_whitespace().collect::<Vec<_>>().join(" ");
+            let desc = sc
+                .description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             vec![
                 Line::styled(sc.title.clone(), theme.title),
-                Line::styled(format!("{} · {} steps · enter starts it (asks for the version)", sc.id, sc.steps), theme.dim),
+                Line::styled(
+                    format!(
+                        "{} · {} steps · enter starts it (asks for the version)",
+                        sc.id, sc.steps
+                    ),
+                    theme.dim,
+                ),
                 Line::raw(desc),
             ]
         }
         Some(StartItem::Session(s)) => {
             let s = &app.start.sessions[*s];
             vec![
-                Line::styled(format!("{} {}", s.playbook, s.version.as_deref().unwrap_or("")), theme.title),
+                Line::styled(
+                    format!("{} {}", s.playbook, s.version.as_deref().unwrap_or("")),
+                    theme.title,
+                ),
                 Line::styled(format!("session {}", s.id), theme.dim),
                 Line::raw(format!(
                     "{}/{} steps settled · {} · started {} by {}",
@@ -116,9 +142,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         None => Vec::new(),
     };
     let detail_block = if inside.width >= 100 {
-        Block::new().borders(Borders::LEFT).border_style(theme.border)
+        Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border)
     } else {
-        Block::new().borders(Borders::TOP).border_style(theme.border)
+        Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme.border)
     };
     frame.render_widget(
         Paragraph::new(detail)
