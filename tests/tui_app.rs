@@ -411,3 +411,85 @@ fn fail_note_reject_and_the_remaining_keys() {
     d.dispatch(a);
     assert!(d.app.quit);
 }
+
+#[test]
+fn a_broken_theme_or_unknown_theme_is_a_warning_in_the_status_line() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini"]);
+    let choice = greenlight::tui::theme::choose(Some("solarized-ish"), None, false);
+    let mut d = Driver::new(workspace(&sb), choice, Keymap::default());
+    d.boot(None).expect("boot");
+    let s = screen(&d);
+    assert!(
+        s.contains("⚠ no theme named `solarized-ish`; themes: default, light, high-contrast"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_bad_keymap_stops_the_app_naming_file_and_line() {
+    let sb = sandbox();
+    let config = sb.home.path().join("config.toml");
+    std::fs::write(&config, "theme = \"light\"\n\n[keys]\nlaunch = \"l\"\n").expect("write");
+    let out = sb
+        .cmd()
+        .env("GREENLIGHT_CONFIG", &config)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&format!("{}:4:1: unknown action `launch` in [keys]", config.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_a_terminal_the_app_says_to_use_the_subcommands() {
+    let sb = sandbox();
+    let out = sb.cmd().output().expect("run");
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(err.contains("the full-screen app needs a terminal"), "{err}");
+}
+
+#[test]
+fn the_demo_makes_a_repository_with_a_session_in_its_own_home() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .env_remove("GREENLIGHT_HOME")
+        .env("TMPDIR", tmp.path())
+        .args(["demo", "--no-open"])
+        .output()
+        .expect("run");
+    let stdout = common::check_ok(out, &["demo", "--no-open"]);
+    let demo = std::fs::read_dir(tmp.path())
+        .expect("read tmp")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("greenlight-demo-"))
+        })
+        .expect("a greenlight-demo- folder in TMPDIR");
+    let repo = demo.join("web-api");
+    assert!(stdout.contains(&format!("The demo repository is {}", repo.display())), "{stdout}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .current_dir(&repo)
+        .env("GREENLIGHT_HOME", demo.join("home"))
+        .env("GREENLIGHT_CONFIG", tmp.path().join("none.toml"))
+        .env_remove("GREENLIGHT_USER_NAME")
+        .env_remove("GREENLIGHT_USER_EMAIL")
+        .args(["status", "--json"])
+        .output()
+        .expect("status");
+    let json: serde_json::Value =
+        serde_json::from_str(&common::check_ok(out, &["status", "--json"])).expect("json");
+    assert_eq!(json["summary"]["playbook"], "feature-release");
+    assert_eq!(json["summary"]["version"], "1.4.0");
+    assert_eq!(json["summary"]["status"], "open");
+    assert_eq!(json["history"][0]["who"], "Dana Developer");
+}
