@@ -439,7 +439,10 @@ fn a_bad_keymap_stops_the_app_naming_file_and_line() {
     assert!(!out.status.success());
     let err = common::stderr(&out);
     assert!(
-        err.contains(&format!("{}:4:1: unknown action `launch` in [keys]", config.display())),
+        err.contains(&format!(
+            "{}:4:1: unknown action `launch` in [keys]",
+            config.display()
+        )),
         "{err}"
     );
 }
@@ -450,7 +453,10 @@ fn without_a_terminal_the_app_says_to_use_the_subcommands() {
     let out = sb.cmd().output().expect("run");
     assert!(!out.status.success());
     let err = common::stderr(&out);
-    assert!(err.contains("the full-screen app needs a terminal"), "{err}");
+    assert!(
+        err.contains("the full-screen app needs a terminal"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -476,7 +482,10 @@ fn the_demo_makes_a_repository_with_a_session_in_its_own_home() {
         })
         .expect("a greenlight-demo- folder in TMPDIR");
     let repo = demo.join("web-api");
-    assert!(stdout.contains(&format!("The demo repository is {}", repo.display())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("The demo repository is {}", repo.display())),
+        "{stdout}"
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
         .current_dir(&repo)
         .env("GREENLIGHT_HOME", demo.join("home"))

@@ -91,7 +91,7 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
         .clamp(4, 24) as u16;
     let base = 2 + 1 + id_w + 1 + 11;
     let owner = list.width >= base + 10;
-    let info = list.width >= base + 10 + 12;
+    let info = list.width >= base + 10 + 9;
     let cols = Cols { owner, info };
     let rows: Vec<Row> = st
         .plan
