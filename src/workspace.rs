@@ -21,15 +21,23 @@ pub struct Workspace {
     pub device: String,
     /// The person at the keyboard (changes when pairing hands it over).
     pub who: Who,
+    /// The actor this process writes as, fixed when the workspace opens:
+    /// handing the keyboard to someone else changes `who`, not the file.
+    actor: String,
 }
 
 impl Workspace {
     /// Discover the repository from `dir` and load everything around it.
     pub fn open(dir: &Path, over: &Overrides) -> Result<Workspace> {
+        Self::open_in(dir, over, Store::from_env()?)
+    }
+
+    /// [`Workspace::open`] with an explicit store (the demo keeps its data
+    /// in its own temp folder without touching the environment).
+    pub fn open_in(dir: &Path, over: &Overrides, store: Store) -> Result<Workspace> {
         let repo = RepoContext::discover(dir)?;
         let config = RepoConfig::load(&repo.root)?;
         let user = UserConfig::load()?;
-        let store = Store::from_env()?;
         // One device id per machine, qualified by the clone: the same person
         // working in two clones of one repository on one machine writes two
         // actor files, so synced sessions never see two diverging copies of
@@ -46,6 +54,7 @@ impl Workspace {
         }
         let git = repo.open().ok();
         let who = identity::resolve(git.as_ref(), &over)?;
+        let actor = identity::actor_id(&who, &device);
         Ok(Workspace {
             repo,
             config,
@@ -53,12 +62,13 @@ impl Workspace {
             store,
             device,
             who,
+            actor,
         })
     }
 
     /// The actor id this process writes as.
     pub fn actor(&self) -> String {
-        identity::actor_id(&self.who, &self.device)
+        self.actor.clone()
     }
 
     pub fn playbooks(&self) -> Result<Catalog> {

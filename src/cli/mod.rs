@@ -5,7 +5,7 @@
 mod audit;
 mod playbook;
 mod release;
-mod render;
+pub mod render;
 mod session;
 
 use std::path::PathBuf;
@@ -49,6 +49,10 @@ pub struct Global {
     /// Run as if started in this directory.
     #[arg(short = 'C', long = "repo", global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
+    /// The full-screen app's theme: default, light, high-contrast,
+    /// colour-blind, or one of yours in <config dir>/themes/.
+    #[arg(long, global = true, env = "GREENLIGHT_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +86,17 @@ pub enum Cmd {
     /// The manifest of compatible system components (release-manifest.toml).
     #[command(subcommand)]
     Manifest(release::ManifestCmd),
+    /// Try greenlight on a throwaway repository: a short history, a team,
+    /// and a feature release waiting in the cockpit.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Create the demo repository and its session, print where, and exit
+    /// without opening the app.
+    #[arg(long)]
+    pub no_open: bool,
 }
 
 impl Global {
@@ -111,11 +126,14 @@ pub fn run() -> Result<ExitCode> {
     let g = &cli.global;
     match cli.command {
         None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            println!();
+            let opts = crate::tui::Options {
+                theme: g.theme.clone(),
+                session: None,
+            };
+            crate::tui::open(g.workspace()?, &opts)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Cmd::Demo(a)) => demo(g, a),
         Some(Cmd::New(a)) => session::new(g, a),
         Some(Cmd::Sessions(a)) => session::sessions(g, a),
         Some(Cmd::Status(a)) => session::status(g, a),
@@ -129,6 +147,27 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Notes(a)) => release::notes(g, a),
         Some(Cmd::Manifest(c)) => release::manifest(g, c),
     }
+}
+
+/// `greenlight demo`: make the throwaway repository, start its session,
+/// open the app, and say where it all is afterwards.
+fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
+    let own_home = std::env::var_os("GREENLIGHT_HOME").is_none_or(|h| h.is_empty());
+    let d = crate::demo::create(&std::env::temp_dir(), own_home)?;
+    let ws = Workspace::open_in(&d.repo, &g.overrides(), d.store()?)?;
+    drop(crate::demo::start_session(&ws)?);
+    if a.no_open {
+        println!("{}", d.farewell());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opts = crate::tui::Options {
+        theme: g.theme.clone(),
+        session: None,
+    };
+    let result = crate::tui::open(ws, &opts);
+    println!("{}", d.farewell());
+    result?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Print a value as pretty JSON on stdout.

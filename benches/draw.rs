@@ -1,0 +1,110 @@
+//! Drawing the cockpit: a 200x50 frame with every pane populated (goal:
+//! at most 1 ms), and the bytes a real terminal backend writes per frame
+//! (printed before the timings): the first full frame, a steady-state
+//! frame where only the clock moved, and a frame where nothing changed.
+
+use std::hint::black_box;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{Criterion, criterion_group};
+use greenlight::tui::app::App;
+use greenlight::tui::sample;
+use greenlight::tui::theme::Theme;
+use greenlight::tui::ui;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+const W: u16 = 200;
+const H: u16 = 50;
+
+fn busy_app() -> App {
+    let state = sample::late().expect("the sample session follows the rules");
+    let mut app = sample::app(state, Theme::default_theme());
+    sample::busy_sources(&mut app, 60);
+    app
+}
+
+/// A `Write` that only counts.
+#[derive(Clone, Default)]
+struct Counter(Arc<AtomicUsize>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.fetch_add(buf.len(), Ordering::Relaxed);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn report_bytes() {
+    let counter = Counter::default();
+    let backend = CrosstermBackend::new(counter.clone());
+    let mut terminal = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
+        },
+    )
+    .expect("terminal");
+    let mut app = busy_app();
+    let mut frame = |app: &App| {
+        let before = counter.0.load(Ordering::Relaxed);
+        terminal.draw(|f| ui::draw(f, app)).expect("draw");
+        counter.0.load(Ordering::Relaxed) - before
+    };
+    let first = frame(&app);
+    let mut ticks = Vec::new();
+    for s in 1..=10 {
+        app.now = Some(sample::Sample::at(42 * 60 + 10 + s));
+        ticks.push(frame(&app));
+    }
+    let idle = frame(&app);
+    let mean = ticks.iter().sum::<usize>() as f64 / ticks.len() as f64;
+    println!(
+        "bytes per {W}x{H} frame: first (full) {first}, steady state (clock tick) {mean:.0} (min {}, max {}), unchanged {idle}",
+        ticks.iter().min().unwrap_or(&0),
+        ticks.iter().max().unwrap_or(&0),
+    );
+}
+
+fn draw(c: &mut Criterion) {
+    let mut app = busy_app();
+    let mut terminal = Terminal::new(TestBackend::new(W, H)).expect("terminal");
+    c.bench_function("draw 200x50 every pane populated", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| ui::draw(black_box(f), black_box(&app)))
+                .expect("draw");
+        })
+    });
+    let mut second = 0;
+    c.bench_function("draw 200x50 clock tick", |b| {
+        b.iter(|| {
+            second += 1;
+            app.now = Some(sample::Sample::at(second));
+            terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+        })
+    });
+    let mut small = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    let app80 = busy_app();
+    c.bench_function("draw 80x24 every pane populated", |b| {
+        b.iter(|| {
+            small
+                .draw(|f| ui::draw(f, black_box(&app80)))
+                .expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, draw);
+
+fn main() {
+    report_bytes();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

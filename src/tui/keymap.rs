@@ -1,0 +1,540 @@
+//! Key bindings: named actions, the default keys for each, and the user's
+//! `[keys]` table in `<config dir>/config.toml`:
+//!
+//! ```toml
+//! [keys]
+//! quit = "q"                  # one key
+//! down = ["j", "down", "ctrl-n"]  # or several
+//! ```
+//!
+//! An action set there replaces its default keys. An unknown action or a
+//! key that cannot be read is an error naming the file, line and column.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+use crate::config::{ConfigError, line_col};
+
+/// Everything a key can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyAction {
+    Help,
+    Quit,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    Act,
+    Zoom,
+    SwitchPerson,
+    Approve,
+    Reject,
+    Skip,
+    Fail,
+    Note,
+    Sessions,
+    Cancel,
+}
+
+impl KeyAction {
+    pub const ALL: [KeyAction; 18] = [
+        KeyAction::Help,
+        KeyAction::Quit,
+        KeyAction::FocusNext,
+        KeyAction::FocusPrev,
+        KeyAction::Up,
+        KeyAction::Down,
+        KeyAction::Top,
+        KeyAction::Bottom,
+        KeyAction::Act,
+        KeyAction::Zoom,
+        KeyAction::SwitchPerson,
+        KeyAction::Approve,
+        KeyAction::Reject,
+        KeyAction::Skip,
+        KeyAction::Fail,
+        KeyAction::Note,
+        KeyAction::Sessions,
+        KeyAction::Cancel,
+    ];
+
+    /// The name used in the `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyAction::Help => "help",
+            KeyAction::Quit => "quit",
+            KeyAction::FocusNext => "focus-next",
+            KeyAction::FocusPrev => "focus-prev",
+            KeyAction::Up => "up",
+            KeyAction::Down => "down",
+            KeyAction::Top => "top",
+            KeyAction::Bottom => "bottom",
+            KeyAction::Act => "act",
+            KeyAction::Zoom => "zoom",
+            KeyAction::SwitchPerson => "switch-person",
+            KeyAction::Approve => "approve",
+            KeyAction::Reject => "reject",
+            KeyAction::Skip => "skip",
+            KeyAction::Fail => "fail",
+            KeyAction::Note => "note",
+            KeyAction::Sessions => "sessions",
+            KeyAction::Cancel => "cancel",
+        }
+    }
+
+    /// What it does, for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            KeyAction::Help => "show or hide this help",
+            KeyAction::Quit => "quit (the session stays open)",
+            KeyAction::FocusNext => "focus the next pane",
+            KeyAction::FocusPrev => "focus the previous pane",
+            KeyAction::Up => "select the previous row",
+            KeyAction::Down => "select the next row",
+            KeyAction::Top => "select the first row",
+            KeyAction::Bottom => "select the last row",
+            KeyAction::Act => "act on the selection: start / complete a step, approve",
+            KeyAction::Zoom => "zoom the focused pane to the full screen (again: back)",
+            KeyAction::SwitchPerson => "hand the keyboard to another person (pairing)",
+            KeyAction::Approve => "approve the selected sign-off as its role",
+            KeyAction::Reject => "reject the selected sign-off, with a reason",
+            KeyAction::Skip => "skip the selected step, with a reason",
+            KeyAction::Fail => "mark the selected step (in progress) failed",
+            KeyAction::Note => "add a note about the selected step",
+            KeyAction::Sessions => "sessions and scenarios: start or resume another",
+            KeyAction::Cancel => "close an overlay or prompt; leave zoom",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<KeyAction> {
+        let n = name.trim().replace('_', "-");
+        KeyAction::ALL.into_iter().find(|a| a.name() == n)
+    }
+
+    fn defaults(self) -> &'static [&'static str] {
+        match self {
+            KeyAction::Help => &["?", "f1"],
+            KeyAction::Quit => &["q", "ctrl-c"],
+            KeyAction::FocusNext => &["tab"],
+            KeyAction::FocusPrev => &["shift-tab"],
+            KeyAction::Up => &["k", "up"],
+            KeyAction::Down => &["j", "down"],
+            KeyAction::Top => &["g", "home"],
+            KeyAction::Bottom => &["G", "end"],
+            KeyAction::Act => &["enter"],
+            KeyAction::Zoom => &["z"],
+            KeyAction::SwitchPerson => &["@"],
+            KeyAction::Approve => &["a"],
+            KeyAction::Reject => &["x"],
+            KeyAction::Skip => &["s"],
+            KeyAction::Fail => &["f"],
+            KeyAction::Note => &["c"],
+            KeyAction::Sessions => &["S"],
+            KeyAction::Cancel => &["esc"],
+        }
+    }
+}
+
+/// One key with its modifiers. Characters carry no SHIFT (`G` is `G`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn char(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::NONE,
+        }
+    }
+
+    /// A key as the terminal reported it, normalised for lookup.
+    pub fn from_event(ev: &KeyEvent) -> Key {
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match ev.code {
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                return Key {
+                    code: KeyCode::BackTab,
+                    mods,
+                };
+            }
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                // ctrl-C arrives as 'c' with CONTROL on most terminals.
+                if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            other => other,
+        };
+        Key { code, mods }
+    }
+
+    /// Read a key such as `q`, `G`, `?`, `enter`, `shift-tab`, `ctrl-c`, `f5`.
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err("an empty key".into());
+        }
+        if t == " " {
+            return Ok(Key::char(' '));
+        }
+        if t.chars().count() == 1 {
+            return t
+                .chars()
+                .next()
+                .map(Key::char)
+                .ok_or_else(|| "an empty key".into());
+        }
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = t;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            if rest.len() == len {
+                break;
+            }
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let base = if rest.chars().count() == 1 {
+            let c = rest.chars().next().unwrap_or(' ');
+            if mods.contains(KeyModifiers::SHIFT) {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(c.to_ascii_uppercase())
+            } else if mods.contains(KeyModifiers::CONTROL) {
+                KeyCode::Char(c.to_ascii_lowercase())
+            } else {
+                KeyCode::Char(c)
+            }
+        } else {
+            let lower = rest.to_ascii_lowercase();
+            let code = match lower.as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "space" => KeyCode::Char(' '),
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" | "ins" => KeyCode::Insert,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pageup" | "pgup" => KeyCode::PageUp,
+                "pagedown" | "pgdn" => KeyCode::PageDown,
+                f if f.starts_with('f')
+                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=24).contains(&n)) =>
+                {
+                    KeyCode::F(f[1..].parse().unwrap_or(1))
+                }
+                _ => {
+                    return Err(format!(
+                        "`{text}` is not a key; write one character (q, G, ?), a name (enter, esc, tab, space, up, down, left, right, home, end, pageup, pagedown, backspace, delete, f1..f24), optionally after ctrl-, alt- or shift-"
+                    ));
+                }
+            };
+            if code == KeyCode::Tab && mods.contains(KeyModifiers::SHIFT) {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            } else {
+                code
+            }
+        };
+        Ok(Key { code: base, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Insert => f.write_str("insert"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Keys to actions. Lookup is a short linear scan: a few dozen bindings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    bindings: Vec<(Key, KeyAction)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let mut bindings = Vec::new();
+        for a in KeyAction::ALL {
+            for k in a.defaults() {
+                if let Ok(key) = Key::parse(k) {
+                    bindings.push((key, a));
+                }
+            }
+        }
+        Keymap { bindings }
+    }
+}
+
+/// Only the `[keys]` table of the user config, with positions. A value is
+/// one key or an array of keys.
+#[derive(Deserialize)]
+struct KeysOnly {
+    #[serde(default)]
+    keys: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
+}
+
+impl Keymap {
+    pub fn lookup(&self, key: Key) -> Option<KeyAction> {
+        self.bindings
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+    }
+
+    /// The keys bound to an action, in order.
+    pub fn keys_for(&self, action: KeyAction) -> Vec<Key> {
+        self.bindings
+            .iter()
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// A short label of an action's keys for hints: `j/k`-style, the first
+    /// key (or `none` when unbound).
+    pub fn label(&self, action: KeyAction) -> String {
+        self.keys_for(action)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "unbound".into())
+    }
+
+    /// Every key of an action, joined with ` / `.
+    pub fn all_labels(&self, action: KeyAction) -> String {
+        let keys = self.keys_for(action);
+        if keys.is_empty() {
+            return "(unbound)".into();
+        }
+        keys.iter()
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
+    /// The defaults overlaid by the `[keys]` table of a user config file's
+    /// text. Each action named there gets exactly the keys given; a key
+    /// given to one action is taken away from any other.
+    pub fn from_config_text(text: &str, file: &Path) -> Result<Keymap, ConfigError> {
+        let parsed: KeysOnly = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            ConfigError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            ConfigError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let mut map = Keymap::default();
+        for (name, value) in parsed.keys {
+            let action = KeyAction::from_name(name.get_ref()).ok_or_else(|| {
+                at(
+                    name.span().start,
+                    format!(
+                        "unknown action `{}` in [keys]; actions: {}",
+                        name.get_ref(),
+                        KeyAction::ALL.map(|a| a.name()).join(", ")
+                    ),
+                )
+            })?;
+            let where_ = value.span().start;
+            let not_keys = || {
+                at(
+                    where_,
+                    format!(
+                        "[keys] {}: expected a key such as \"q\" or a list such as [\"j\", \"down\"]",
+                        action.name()
+                    ),
+                )
+            };
+            let texts: Vec<&str> = match value.get_ref() {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(items) => items
+                    .iter()
+                    .map(|v| v.as_str().ok_or_else(not_keys))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(not_keys()),
+            };
+            let mut keys = Vec::new();
+            for t in texts {
+                let key = Key::parse(t)
+                    .map_err(|why| at(where_, format!("[keys] {}: {why}", action.name())))?;
+                keys.push(key);
+            }
+            map.bindings
+                .retain(|(k, a)| *a != action && !keys.contains(k));
+            for k in keys {
+                map.bindings.push((k, action));
+            }
+        }
+        Ok(map)
+    }
+
+    /// Read the user's keymap from their config file; defaults when the
+    /// file does not exist.
+    pub fn load_user() -> Result<Keymap, ConfigError> {
+        let Some(file) = crate::config::UserConfig::path() else {
+            return Ok(Keymap::default());
+        };
+        match std::fs::read_to_string(&file) {
+            Ok(text) => Keymap::from_config_text(&text, &file),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
+            Err(e) => Err(ConfigError {
+                file,
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_display() {
+        for (text, shown) in [
+            ("q", "q"),
+            ("G", "G"),
+            ("?", "?"),
+            ("shift-g", "G"),
+            ("ctrl-C", "ctrl-c"),
+            ("shift-tab", "shift-tab"),
+            ("backtab", "shift-tab"),
+            ("Enter", "enter"),
+            ("space", "space"),
+            ("f5", "f5"),
+            ("alt-x", "alt-x"),
+            ("up", "↑"),
+        ] {
+            assert_eq!(Key::parse(text).unwrap().to_string(), shown, "{text}");
+        }
+        assert!(Key::parse("hyper-q").is_err());
+        assert!(Key::parse("f99").is_err());
+        assert!(Key::parse("").is_err());
+    }
+
+    #[test]
+    fn terminal_events_match_bindings() {
+        let m = Keymap::default();
+        let ev = |code, mods| Key::from_event(&KeyEvent::new(code, mods));
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(KeyAction::Bottom)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(KeyAction::FocusPrev)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(KeyAction::Quit)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('c'), KeyModifiers::NONE)),
+            Some(KeyAction::Note)
+        );
+        assert_eq!(
+            m.lookup(ev(KeyCode::Char('@'), KeyModifiers::SHIFT)),
+            Some(KeyAction::SwitchPerson)
+        );
+    }
+
+    #[test]
+    fn user_keys_replace_defaults() {
+        let text = "theme = \"light\"\n[keys]\nquit = \"x\"\ndown = [\"j\", \"ctrl-n\"]\n";
+        let m = Keymap::from_config_text(text, Path::new("c.toml")).unwrap();
+        assert_eq!(m.lookup(Key::char('x')), Some(KeyAction::Quit));
+        assert_eq!(m.lookup(Key::char('q')), None);
+        // x was reject's: taken away from it.
+        assert!(m.keys_for(KeyAction::Reject).is_empty());
+        assert_eq!(m.all_labels(KeyAction::Down), "j / ctrl-n");
+    }
+
+    #[test]
+    fn bad_keys_name_the_file_and_line() {
+        let text = "[keys]\nquit = \"q\"\nlaunch = \"l\"\n";
+        let e = Keymap::from_config_text(text, Path::new("/u/config.toml")).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 1), "{e}");
+        assert!(e.to_string().contains("unknown action `launch`"), "{e}");
+        let text = "[keys]\nquit = [\"q\", \"hyper-q\"]\n";
+        let e = Keymap::from_config_text(text, Path::new("/u/config.toml")).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 8), "{e}");
+        assert!(e.to_string().contains("`hyper-q` is not a key"), "{e}");
+        let text = "[keys]\nquit = 3\n";
+        let e = Keymap::from_config_text(text, Path::new("/u/config.toml")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("/u/config.toml:2:8: [keys] quit: expected a key"),
+            "{e}"
+        );
+    }
+}

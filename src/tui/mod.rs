@@ -1,0 +1,54 @@
+//! The full-screen release cockpit.
+//!
+//! - `app`: the state as plain data and `update`, the only place it changes;
+//! - `action`: what goes into `update` and the effects that come out;
+//! - `input` and `keymap`: terminal events to actions, keys configurable;
+//! - `theme`: TOML themes, `NO_COLOR`;
+//! - `ui`: `draw(frame, &App)`, pure, one file per pane;
+//! - `driver`: executes effects against the core (`Workspace::perform`,
+//!   `Session::refresh`, ...), the only way the app changes anything;
+//! - `run`: the real terminal, its restore, and the event loop.
+
+pub mod action;
+pub mod app;
+pub mod driver;
+pub mod input;
+pub mod keymap;
+pub mod run;
+pub mod sample;
+pub mod theme;
+pub mod ui;
+
+use color_eyre::eyre::Result;
+
+use crate::workspace::Workspace;
+
+/// How to open the app.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--theme`; else the user config's `theme`; else the default.
+    pub theme: Option<String>,
+    /// A session id (prefix) to open instead of the current one.
+    pub session: Option<String>,
+}
+
+/// Build the driver for a workspace: theme, keymap (a broken keymap is an
+/// error naming the file and line), and the session or the start screen.
+pub fn driver(ws: Workspace, opts: &Options) -> Result<driver::Driver> {
+    let requested = opts.theme.clone().or_else(|| ws.user.theme.clone());
+    let choice = theme::choose(
+        requested.as_deref(),
+        theme::user_dir().as_deref(),
+        theme::no_color_env(),
+    );
+    let keymap = keymap::Keymap::load_user()?;
+    let mut d = driver::Driver::new(ws, choice, keymap);
+    d.app.keymap_file = crate::config::UserConfig::path().map(|p| p.display().to_string());
+    d.boot(opts.session.as_deref())?;
+    Ok(d)
+}
+
+/// Open the app on a workspace and run it until the person quits.
+pub fn open(ws: Workspace, opts: &Options) -> Result<()> {
+    run::run(driver(ws, opts)?)
+}

@@ -1,0 +1,283 @@
+//! Deterministic sample sessions for snapshot tests, benchmarks and docs:
+//! real events (checked by the rules, sealed and folded like a journal),
+//! with fixed people and fixed times, so a drawn screen never changes
+//! between runs.
+
+use std::collections::HashMap;
+
+use crate::session::event::{Draft, Event, GENESIS, Hash32};
+use crate::session::state::{RuleError, fold};
+use crate::session::{Command, Plan, SessionState, Who};
+
+use super::app::{App, Member, SourceState};
+use super::theme::{Theme, Tone};
+
+/// When sample sessions start.
+pub const START: &str = "2026-11-26T14:00:00Z";
+
+pub fn dana() -> Who {
+    Who {
+        name: "Dana Developer".into(),
+        email: "dana@example.com".into(),
+    }
+}
+
+pub fn pat() -> Who {
+    Who {
+        name: "Pat Product".into(),
+        email: "pat@example.com".into(),
+    }
+}
+
+pub fn dee() -> Who {
+    Who {
+        name: "Dee Delivery".into(),
+        email: "dee@example.com".into(),
+    }
+}
+
+/// The demo's team: a developer, a PM and a DM.
+pub fn team() -> Vec<Member> {
+    [(dana(), "developer"), (pat(), "pm"), (dee(), "dm")]
+        .into_iter()
+        .map(|(w, r)| Member {
+            name: w.name,
+            email: w.email,
+            roles: vec![r.into()],
+        })
+        .collect()
+}
+
+/// The built-in playbook `id`, frozen as a plan.
+pub fn plan(id: &str) -> Plan {
+    crate::playbook::builtins()
+        .iter()
+        .find(|p| p.id == id)
+        .map(Plan::from)
+        .unwrap_or(Plan {
+            playbook: id.into(),
+            title: id.into(),
+            steps: Vec::new(),
+        })
+}
+
+/// A session built event by event with a fake clock.
+pub struct Sample {
+    id: String,
+    events: Vec<Event>,
+    clock: jiff::Timestamp,
+    prev: HashMap<String, Hash32>,
+    seq: HashMap<String, u64>,
+}
+
+impl Sample {
+    /// A session of `plan` started by Dana at [`START`].
+    pub fn new(plan: Plan, version: Option<&str>) -> Sample {
+        let mut s = Sample {
+            id: "01JSAMPLE0000000000000000".into(),
+            events: Vec::new(),
+            clock: START.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            prev: HashMap::new(),
+            seq: HashMap::new(),
+        };
+        let started =
+            crate::session::Payload::SessionStarted(crate::session::payload::SessionStarted {
+                plan,
+                version: version.map(str::to_string),
+                previous_version: None,
+                repo: "web-api".into(),
+            });
+        s.push(&dana(), &started);
+        s
+    }
+
+    /// Move the clock on.
+    pub fn wait(&mut self, secs: i64) -> &mut Self {
+        self.clock = self
+            .clock
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap_or(self.clock);
+        self
+    }
+
+    fn push(&mut self, who: &Who, payload: &crate::session::Payload) {
+        let actor = format!("{}/sample", who.email);
+        let seq = self.seq.entry(actor.clone()).or_insert(0);
+        *seq += 1;
+        let prev = self.prev.get(&actor).copied().unwrap_or(GENESIS);
+        let lamport = self.events.len() as u64 + 1;
+        let Ok(data) = payload.to_data() else { return };
+        let sealed = Event::seal(Draft {
+            session: &self.id,
+            actor: &actor,
+            seq: *seq,
+            lamport,
+            at: self.clock.to_string(),
+            who,
+            kind: payload.kind(),
+            data: &data,
+            prev: &prev,
+        });
+        if let Ok((ev, _)) = sealed {
+            self.prev.insert(actor, ev.hash);
+            self.events.push(ev);
+        }
+    }
+
+    /// Record a command as `who`, if the rules allow it now.
+    pub fn cmd(&mut self, who: &Who, cmd: Command) -> Result<&mut Self, RuleError> {
+        let payload = self.state().check(&cmd)?;
+        self.push(who, &payload);
+        Ok(self)
+    }
+
+    pub fn state(&self) -> SessionState {
+        fold(&self.id, &self.events)
+    }
+
+    /// The time `secs` after the start.
+    pub fn at(secs: i64) -> jiff::Timestamp {
+        START
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .and_then(|t| t.checked_add(jiff::SignedDuration::from_secs(secs)).ok())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+}
+
+fn start(step: &str) -> Command {
+    Command::Start { step: step.into() }
+}
+
+fn done(step: &str, note: Option<&str>) -> Command {
+    Command::Complete {
+        step: step.into(),
+        note: note.map(str::to_string),
+    }
+}
+
+/// A feature release a quarter of the way through: steps done, skipped,
+/// in progress, ready and waiting, and notes.
+pub fn early() -> Result<SessionState, RuleError> {
+    let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
+    s.wait(70).cmd(&pat(), start("impact"))?;
+    s.wait(290)
+        .cmd(&pat(), done("impact", Some("docs/impact-1.4.md")))?;
+    s.wait(60).cmd(
+        &pat(),
+        Command::Skip {
+            step: "security-impact".into(),
+            reason: "no new data, users or connections".into(),
+        },
+    )?;
+    s.wait(45).cmd(&dana(), start("hotfix-plan"))?;
+    s.wait(200).cmd(&dana(), done("hotfix-plan", None))?;
+    s.wait(30).cmd(&dana(), start("version"))?;
+    s.wait(20).cmd(
+        &dee(),
+        Command::Note {
+            text: "support briefed on the CSV export".into(),
+            step: Some("impact".into()),
+        },
+    )?;
+    Ok(s.state())
+}
+
+/// A feature release past its canary: the PM has rejected once, then
+/// approved; enabling for everyone is in progress.
+pub fn late() -> Result<SessionState, RuleError> {
+    let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
+    for step in [
+        "impact",
+        "security-impact",
+        "version",
+        "hotfix-plan",
+        "release-candidate-tests",
+        "vulnerability-scan",
+        "checklist",
+        "canary",
+    ] {
+        s.wait(120).cmd(&dana(), start(step))?;
+        s.wait(180).cmd(&dana(), done(step, None))?;
+    }
+    s.wait(60).cmd(
+        &pat(),
+        Command::Signoff {
+            step: None,
+            role: "pm".into(),
+            approve: false,
+            comment: Some("release note draft missing".into()),
+        },
+    )?;
+    s.wait(600).cmd(
+        &pat(),
+        Command::Signoff {
+            step: None,
+            role: "pm".into(),
+            approve: true,
+            comment: Some("canary clean at 100%".into()),
+        },
+    )?;
+    s.wait(30).cmd(&dana(), start("enable-all"))?;
+    Ok(s.state())
+}
+
+/// An app showing `state` at a fixed time (42 min 10 s after the start of
+/// the sample), Dana at the keyboard, sources not configured.
+pub fn app(state: SessionState, theme: Theme) -> App {
+    let mut app = App::new("web-api", team(), 0, theme);
+    let config = crate::config::RepoConfig::default();
+    app.canary = SourceState::canary(&config);
+    app.logs = SourceState::logs(&config);
+    app.now = Some(Sample::at(42 * 60 + 10));
+    let update = crate::tui::action::Action::Loaded(Box::new(crate::tui::app::SessionView {
+        state,
+        read_only: None,
+        warnings: Vec::new(),
+    }));
+    crate::tui::app::update(&mut app, update);
+    app
+}
+
+/// Fill the Canary and Logs panes with plausible lines (for benchmarks
+/// and screenshots of a busy screen).
+pub fn busy_sources(app: &mut App, lines: usize) {
+    app.canary = SourceState {
+        summary: "25% ▸ verdict: PROMOTE (score 100)".into(),
+        message: String::new(),
+        lines: (0..lines)
+            .map(|i| {
+                (
+                    Tone::Ok,
+                    format!(
+                        "metric {i:>2}  canary {:.3}  baseline {:.3}  ratio 0.98  pass",
+                        0.010 + i as f64 / 1000.0,
+                        0.011 + i as f64 / 1000.0
+                    ),
+                )
+            })
+            .collect(),
+    };
+    app.logs = SourceState {
+        summary: "ERROR 3  WARN 41  following".into(),
+        message: String::new(),
+        lines: (0..lines)
+            .map(|i| {
+                let (tone, level) = match i % 7 {
+                    0 => (Tone::Bad, "ERROR"),
+                    1 | 2 => (Tone::Warn, "WARN "),
+                    _ => (Tone::Normal, "INFO "),
+                };
+                (
+                    tone,
+                    format!(
+                        "14:{:02}:{:02} {level} web-api request {i} served in {} ms",
+                        (i / 60) % 60,
+                        i % 60,
+                        20 + i % 50
+                    ),
+                )
+            })
+            .collect(),
+    };
+}

@@ -1,0 +1,323 @@
+//! The Checklist pane: one row per step (state icon and word, owner,
+//! what it waits on, notes) and the selected step's details.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+
+use super::{MainLayout, inner, pane_block, row_style, short_time, table_rows};
+use crate::cli::render::step_mark;
+use crate::session::state::StepState;
+use crate::session::{PlanStep, SessionState, StepStatus};
+use crate::tui::app::{App, Pane, window_start};
+use crate::tui::theme::{Theme, Tone};
+
+/// Wide panes put the details beside the list, others below it.
+const BESIDE_WIDTH: u16 = 110;
+
+/// Inside a checklist pane: the table (header row included) and the
+/// details.
+fn areas(area: Rect, app: &App) -> (Rect, Rect) {
+    let inside = inner(area);
+    if inside.width == 0 || inside.height == 0 {
+        return (inside, Rect::new(inside.x, inside.y, 0, 0));
+    }
+    let steps = app.state().map_or(0, |s| s.steps.len()) as u16;
+    if inside.width >= BESIDE_WIDTH {
+        let [list, details] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inside);
+        return (list, details);
+    }
+    let want = steps + 1;
+    let cap = (inside.height * 3 / 5).max(3);
+    let list_h = want.min(cap).min(inside.height);
+    let [list, details] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Fill(1)]).areas(inside);
+    (list, details)
+}
+
+/// The step rows (for clicks) and the details area.
+pub fn split(area: Rect, app: &App) -> (Rect, Rect) {
+    let (list, details) = areas(area, app);
+    (table_rows(list), details)
+}
+
+pub fn tone_of(st: &StepState, waiting: bool) -> Tone {
+    match st.status {
+        StepStatus::Done => Tone::Ok,
+        StepStatus::Skipped => Tone::Dim,
+        StepStatus::InProgress => Tone::Accent,
+        StepStatus::Failed | StepStatus::Rejected => Tone::Bad,
+        StepStatus::Pending if waiting => Tone::Dim,
+        StepStatus::Pending => Tone::Normal,
+    }
+}
+
+pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
+    if l.checklist.is_empty() {
+        return;
+    }
+    let theme = &app.theme;
+    let focused = app.focus == Pane::Checklist;
+    let extra = app
+        .state()
+        .map(|s| {
+            let (d, t) = s.progress();
+            format!("{d}/{t}")
+        })
+        .unwrap_or_default();
+    frame.render_widget(
+        pane_block(Pane::Checklist.title(), extra, focused, theme),
+        l.checklist,
+    );
+    let Some(st) = app.state() else {
+        return;
+    };
+    let (list, _) = areas(l.checklist, app);
+    let height = l.checklist_rows.height as usize;
+    let start = window_start(app.step_selected, st.steps.len(), height);
+    // Columns by priority: icon, step and state always; owner, then
+    // "waits on · notes" when there is room.
+    let id_w = st
+        .plan
+        .steps
+        .iter()
+        .map(|p| p.id.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24) as u16;
+    let base = 2 + 1 + id_w + 1 + 11;
+    let owner = list.width >= base + 10;
+    let info = list.width >= base + 10 + 9;
+    let cols = Cols { owner, info };
+    let rows: Vec<Row> = st
+        .plan
+        .steps
+        .iter()
+        .zip(&st.steps)
+        .enumerate()
+        .skip(start)
+        .take(height)
+        .map(|(i, (p, s))| step_row(st, p, s, (i == app.step_selected, focused), cols, theme))
+        .collect();
+    let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
+    let mut header = vec!["", "step"];
+    if owner {
+        widths.push(Constraint::Length(9));
+        header.push("owner");
+    }
+    widths.push(Constraint::Length(11));
+    header.push("state");
+    if info {
+        widths.push(Constraint::Fill(1));
+        header.push("waits on · notes");
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim))
+        .column_spacing(1)
+        .style(theme.base);
+    frame.render_widget(table, list);
+    if let (Some(p), Some(s)) = (
+        st.plan.steps.get(app.step_selected),
+        st.steps.get(app.step_selected),
+    ) {
+        let beside = inner(l.checklist).width >= BESIDE_WIDTH;
+        draw_details(frame, l.details, beside, st, p, s, theme);
+    }
+}
+
+/// Which optional columns the list shows.
+#[derive(Clone, Copy)]
+struct Cols {
+    owner: bool,
+    info: bool,
+}
+
+fn step_row<'a>(
+    st: &SessionState,
+    p: &'a PlanStep,
+    s: &StepState,
+    (selected, focused): (bool, bool),
+    cols: Cols,
+    theme: &Theme,
+) -> Row<'a> {
+    let pending = st.pending_requires(p);
+    let (icon, word) = step_mark(s, !pending.is_empty());
+    let tone = theme.tone(tone_of(s, !pending.is_empty()));
+    let mut info = Vec::new();
+    if !pending.is_empty() && !s.status.is_settled() {
+        info.push(pending.join(", "));
+    }
+    let notes = st
+        .notes
+        .iter()
+        .filter(|n| n.step.as_deref() == Some(&p.id))
+        .count();
+    if notes > 0 {
+        info.push(format!("✎{notes}"));
+    }
+    if p.confirm && !s.status.is_settled() {
+        info.push("⚠ confirm".into());
+    }
+    let focused_sel = selected && focused;
+    let style = if focused_sel {
+        theme.selected
+    } else if selected {
+        theme
+            .base
+            .add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
+    } else {
+        row_style(false, theme)
+    };
+    let cell_style = |s: Style| if focused_sel { theme.selected } else { s };
+    let mut cells = vec![
+        Line::styled(icon, cell_style(tone)),
+        Line::raw(p.id.as_str()),
+    ];
+    if cols.owner {
+        cells.push(Line::styled(p.owner.clone(), cell_style(theme.dim)));
+    }
+    cells.push(Line::styled(word, cell_style(tone)));
+    if cols.info {
+        cells.push(Line::styled(info.join(" · "), cell_style(theme.dim)));
+    }
+    Row::new(cells).style(style)
+}
+
+/// Description text as flowing paragraphs: single newlines join lines, a
+/// blank line starts a new paragraph.
+fn reflow(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|para| {
+            para.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn draw_details(
+    frame: &mut Frame,
+    area: Rect,
+    beside: bool,
+    st: &SessionState,
+    p: &PlanStep,
+    s: &StepState,
+    theme: &Theme,
+) {
+    if area.is_empty() {
+        return;
+    }
+    // Below the list: a rule on top; beside it (wide panes): a rule left.
+    let block = Block::new()
+        .borders(if beside { Borders::LEFT } else { Borders::TOP })
+        .border_style(theme.border)
+        .title(Span::styled(" Details ", theme.dim));
+    let inside = block.inner(area);
+    frame.render_widget(block, area);
+    let pending = st.pending_requires(p);
+    let (icon, word) = step_mark(s, !pending.is_empty());
+    let tone = theme.tone(tone_of(s, !pending.is_empty()));
+    let label = |t: &'static str| Span::styled(t, theme.dim);
+    let mut lines: Vec<Line> = Vec::new();
+    lines.push(Line::from(vec![
+        Span::styled(format!("{icon} {word}"), tone),
+        Span::raw("  "),
+        Span::styled(p.title.clone(), theme.title),
+    ]));
+    let mut who = format!("{} · owner {}", p.kind, p.owner);
+    if !p.with.is_empty() {
+        who.push_str(&format!(" with {}", p.with.join(", ")));
+    }
+    if p.is_signoff() {
+        who.push_str(&format!(" · needs {}", p.roles.join(" and ")));
+    }
+    lines.push(Line::styled(who, theme.dim));
+    if p.confirm {
+        lines.push(Line::styled(
+            "⚠ risky: asks for confirmation before it starts",
+            theme.warn,
+        ));
+    }
+    if !p.requires.is_empty() {
+        let mut spans = vec![label("requires ")];
+        for r in &p.requires {
+            let (ri, rt) = match (st.step(r), st.plan.step(r)) {
+                (Some(rs), Some(rp)) => {
+                    let w = !st.pending_requires(rp).is_empty();
+                    (step_mark(rs, w).0, theme.tone(tone_of(rs, w)))
+                }
+                _ => ("?", theme.dim),
+            };
+            spans.push(Span::styled(format!("{ri} {r}  "), rt));
+        }
+        lines.push(Line::from(spans));
+    }
+    for e in &p.evidence {
+        lines.push(Line::from(vec![label("evidence "), Span::raw(e.clone())]));
+    }
+    if let Some(r) = &p.run {
+        lines.push(Line::from(vec![label("run      "), Span::raw(r.clone())]));
+    }
+    if let Some(r) = &p.rollback {
+        lines.push(Line::from(vec![label("rollback "), Span::raw(r.clone())]));
+    }
+    if let Some(b) = &s.started
+        && !p.is_signoff()
+    {
+        lines.push(Line::styled(
+            format!("started by {} at {}", b.who.name, short_time(&b.at)),
+            theme.dim,
+        ));
+    }
+    if s.status == StepStatus::Done
+        && let Some(c) = s.completed.first()
+    {
+        let note = s
+            .completion_note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!("done by {} at {}{note}", c.who.name, short_time(&c.at)),
+            theme.ok,
+        ));
+    }
+    if let Some((b, why)) = &s.skipped {
+        lines.push(Line::styled(
+            format!("skipped by {} at {}: {why}", b.who.name, short_time(&b.at)),
+            theme.dim,
+        ));
+    }
+    if let Some((b, why)) = &s.failed {
+        lines.push(Line::styled(
+            format!("failed by {} at {}: {why}", b.who.name, short_time(&b.at)),
+            theme.bad,
+        ));
+    }
+    for n in st.notes.iter().filter(|n| n.step.as_deref() == Some(&p.id)) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("✎ {} {}: ", short_time(&n.by.at), n.by.who.name),
+                theme.dim,
+            ),
+            Span::raw(n.text.clone()),
+        ]));
+    }
+    for para in reflow(&p.description) {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(para));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .style(theme.base),
+        inside,
+    );
+}

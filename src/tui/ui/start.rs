@@ -1,0 +1,162 @@
+//! The start screen: resume an open session, start a scenario, or look
+//! at a past session.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{footer, inner, pane_block};
+use crate::cli::render::status_word;
+use crate::session::SessionStatus;
+use crate::tui::app::{App, StartItem, window_start};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let [top, body, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let who = app.person().map(|m| m.name.as_str()).unwrap_or("nobody");
+    frame.render_widget(
+        Paragraph::new(format!(
+            " greenlight · {} · start or resume a release · at the keyboard: {who}",
+            app.repo_name
+        ))
+        .style(theme.header),
+        top,
+    );
+    frame.render_widget(
+        pane_block("Sessions and scenarios", String::new(), true, theme),
+        body,
+    );
+    let inside = inner(body);
+    let [list_area, detail_area] = if inside.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(inside)
+    } else {
+        let detail_h = (inside.height / 3).clamp(3, 7);
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_h)]).areas(inside)
+    };
+
+    let items = app.start_items();
+    // Lines with section headings; remember which line each item is on.
+    let mut lines: Vec<Line> = Vec::new();
+    let mut item_line = Vec::new();
+    let mut section = "";
+    for (i, item) in items.iter().enumerate() {
+        let heading = match item {
+            StartItem::Session(s) if app.start.sessions[*s].status == SessionStatus::Open => {
+                "Resume an open session"
+            }
+            StartItem::Scenario(_) => "Start a new release",
+            StartItem::Session(_) => "Past sessions (read only)",
+        };
+        if heading != section {
+            if !lines.is_empty() {
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled(heading, theme.accent));
+            section = heading;
+        }
+        let text = match item {
+            StartItem::Session(s) => {
+                let s = &app.start.sessions[*s];
+                format!(
+                    "  {:<16} {:<9} {:>5}  {:<11} {}",
+                    s.playbook,
+                    s.version
+                        .as_deref()
+                        .map(|v| format!("v{v}"))
+                        .unwrap_or_else(|| "-".into()),
+                    format!("{}/{}", s.done, s.total),
+                    status_word(s.status),
+                    s.started_at
+                        .as_deref()
+                        .map(|t| t.get(..16).unwrap_or(t).replace('T', " "))
+                        .unwrap_or_default()
+                )
+            }
+            StartItem::Scenario(s) => {
+                let sc = &app.start.scenarios[*s];
+                format!("  {:<16} {} ({} steps)", sc.id, sc.title, sc.steps)
+            }
+        };
+        item_line.push(lines.len());
+        let style = if i == app.start_selected {
+            theme.selected
+        } else {
+            theme.base
+        };
+        lines.push(Line::styled(text, style));
+    }
+    if items.is_empty() {
+        lines.push(Line::styled("no playbooks found", theme.bad));
+    }
+    let sel_line = item_line.get(app.start_selected).copied().unwrap_or(0);
+    let start = window_start(sel_line, lines.len(), list_area.height as usize);
+    let visible: Vec<Line> = lines.into_iter().skip(start).collect();
+    frame.render_widget(Paragraph::new(visible).style(theme.base), list_area);
+
+    let detail: Vec<Line> = match items.get(app.start_selected) {
+        Some(StartItem::Scenario(s)) => {
+            let sc = &app.start.scenarios[*s];
+            let desc = sc
+                .description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            vec![
+                Line::styled(sc.title.clone(), theme.title),
+                Line::styled(
+                    format!(
+                        "{} · {} steps · enter starts it (asks for the version)",
+                        sc.id, sc.steps
+                    ),
+                    theme.dim,
+                ),
+                Line::raw(desc),
+            ]
+        }
+        Some(StartItem::Session(s)) => {
+            let s = &app.start.sessions[*s];
+            vec![
+                Line::styled(
+                    format!("{} {}", s.playbook, s.version.as_deref().unwrap_or("")),
+                    theme.title,
+                ),
+                Line::styled(format!("session {}", s.id), theme.dim),
+                Line::raw(format!(
+                    "{}/{} steps settled · {} · started {} by {}",
+                    s.done,
+                    s.total,
+                    status_word(s.status),
+                    s.started_at.as_deref().unwrap_or("-"),
+                    s.started_by.as_deref().unwrap_or("-")
+                )),
+                Line::styled("enter opens it", theme.dim),
+            ]
+        }
+        None => Vec::new(),
+    };
+    let detail_block = if inside.width >= 100 {
+        Block::new()
+            .borders(Borders::LEFT)
+            .border_style(theme.border)
+    } else {
+        Block::new()
+            .borders(Borders::TOP)
+            .border_style(theme.border)
+    };
+    frame.render_widget(
+        Paragraph::new(detail)
+            .wrap(Wrap { trim: true })
+            .block(detail_block.title(Span::styled(" Details ", theme.dim)))
+            .style(theme.base),
+        detail_area,
+    );
+    footer::draw_status(frame, status, app);
+    footer::draw_keys(frame, keys, app);
+}

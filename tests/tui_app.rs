@@ -1,0 +1,504 @@
+//! The whole app, scripted: key presses go through the real keymap and
+//! `update`, effects run against the real core on a temp repository (its
+//! own GREENLIGHT_HOME), and the screen is drawn into a `TestBackend`.
+
+mod common;
+
+use common::Sandbox;
+use greenlight::identity::Overrides;
+use greenlight::session::{SessionStatus, StepStatus, Store};
+use greenlight::tui::action::Action;
+use greenlight::tui::app::{Overlay, Pane, Screen};
+use greenlight::tui::driver::Driver;
+use greenlight::tui::input;
+use greenlight::tui::keymap::Keymap;
+use greenlight::tui::theme::{Choice, Theme};
+use greenlight::tui::ui;
+use greenlight::workspace::Workspace;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+const TEAM: &str = r#"
+[[people]]
+name = "Dana Developer"
+email = "dana@example.com"
+roles = ["developer"]
+
+[[people]]
+name = "Pat Product"
+email = "pat@example.com"
+roles = ["pm"]
+"#;
+
+/// A short scenario: a check, a risky command, a PM sign-off.
+const MINI: &str = r#"
+id = "mini"
+title = "A small release"
+
+[[steps]]
+id = "prep"
+title = "Prepare"
+owner = "developer"
+
+[[steps]]
+id = "ship"
+title = "Ship it"
+owner = "developer"
+kind = "command"
+run = "./deploy.sh"
+rollback = "./undo.sh"
+confirm = true
+requires = ["prep"]
+
+[[steps]]
+id = "go"
+title = "PM approves"
+owner = "pm"
+kind = "signoff"
+roles = ["pm"]
+requires = ["ship"]
+"#;
+
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    let root = sb.repo.path();
+    std::fs::write(root.join(".greenlight.toml"), TEAM).expect("config");
+    std::fs::create_dir_all(root.join(".greenlight/playbooks")).expect("dir");
+    std::fs::write(root.join(".greenlight/playbooks/mini.toml"), MINI).expect("playbook");
+    sb
+}
+
+fn workspace(sb: &Sandbox) -> Workspace {
+    let mut ws = Workspace::open_in(
+        sb.repo.path(),
+        &Overrides::default(),
+        Store::at(sb.home.path().to_path_buf()),
+    )
+    .expect("workspace");
+    ws.user = Default::default();
+    ws
+}
+
+fn driver(sb: &Sandbox) -> Driver {
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Driver::new(workspace(sb), choice, Keymap::default());
+    d.dispatch(Action::Resize {
+        width: 100,
+        height: 30,
+    });
+    d.boot(None).expect("boot");
+    d
+}
+
+/// Press keys: words are key names (`enter`, `esc`, `tab`, `down`, ...),
+/// anything else is typed character by character.
+fn press(d: &mut Driver, script: &str) {
+    for word in script.split(' ') {
+        let codes: Vec<KeyCode> = match word {
+            "enter" => vec![KeyCode::Enter],
+            "esc" => vec![KeyCode::Esc],
+            "tab" => vec![KeyCode::Tab],
+            "down" => vec![KeyCode::Down],
+            "up" => vec![KeyCode::Up],
+            "space" => vec![KeyCode::Char(' ')],
+            text => text.chars().map(KeyCode::Char).collect(),
+        };
+        for code in codes {
+            let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+            if let Some(a) = input::translate(&d.app, &ev) {
+                d.dispatch(a);
+            }
+        }
+    }
+}
+
+/// The screen at 100x30, with times (which come from the real clock of
+/// the journal) masked.
+fn screen(d: &Driver) -> String {
+    let mut t = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    t.draw(|f| ui::draw(f, &d.app)).expect("draw");
+    let text = t
+        .backend()
+        .to_string()
+        .replace(&d.ws.repo.name, "<repo name>");
+    let time = regex::Regex::new(r"\d\d:\d\d:\d\d").expect("regex");
+    let masked = time.replace_all(&text, "hh:mm:ss");
+    regex::Regex::new(r"01[0-9A-Z]{24}")
+        .expect("regex")
+        .replace_all(&masked, "<session id>")
+        .into_owned()
+}
+
+fn status(d: &Driver) -> String {
+    d.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// A driver's session as the journal on disk has it, read afresh.
+fn on_disk(sb: &Sandbox) -> greenlight::session::Session {
+    workspace(sb).session(None).expect("session")
+}
+
+#[test]
+fn a_release_from_the_start_screen_to_the_last_sign_off() {
+    let sb = sandbox();
+    let mut d = driver(&sb);
+    assert_eq!(d.app.screen, Screen::Start);
+    // Scenarios are listed by id: feature-release, hotfix, mini, ...
+    let items = d
+        .app
+        .start
+        .scenarios
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect::<Vec<_>>();
+    let mini = items
+        .iter()
+        .position(|i| *i == "mini")
+        .expect("mini listed");
+    for _ in 0..mini {
+        press(&mut d, "j");
+    }
+    press(&mut d, "enter");
+    assert!(matches!(d.app.overlay, Some(Overlay::Prompt(_))));
+    press(&mut d, "not-a-version enter");
+    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+        panic!("the prompt closed on a bad version")
+    };
+    assert!(
+        p.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not a semantic version")
+    );
+    // ctrl-u clears the line.
+    d.dispatch(Action::Edit(greenlight::tui::action::Edit::Clear));
+    press(&mut d, "2.0.0 enter");
+    assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
+    insta::assert_snapshot!("app_started", screen(&d));
+
+    // prep: start, then complete with a note.
+    press(&mut d, "enter");
+    assert_eq!(
+        d.app.state().unwrap().steps[0].status,
+        StepStatus::InProgress
+    );
+    press(&mut d, "enter checked space the space runbook enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[0].status, StepStatus::Done);
+    assert_eq!(
+        st.steps[0].completion_note.as_deref(),
+        Some("checked the runbook")
+    );
+    // The selection moved on to the next step: the risky one.
+    assert_eq!(d.app.step_selected, 1);
+
+    // ship asks first; `n` leaves it alone, `y` starts it.
+    press(&mut d, "enter");
+    assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
+    insta::assert_snapshot!("app_confirm", screen(&d));
+    press(&mut d, "n");
+    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Pending);
+    press(&mut d, "enter y");
+    assert_eq!(
+        d.app.state().unwrap().steps[1].status,
+        StepStatus::InProgress
+    );
+    press(&mut d, "enter enter");
+    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+
+    // go is a sign-off: enter takes us to it; Dana is not a PM.
+    assert_eq!(d.app.step_selected, 2);
+    press(&mut d, "enter");
+    assert_eq!(d.app.focus, Pane::Signoff);
+    press(&mut d, "a enter");
+    let s = status(&d);
+    assert!(s.contains("does not hold the `pm` role"), "{s}");
+    assert!(s.contains("press @"), "{s}");
+    assert_eq!(d.app.state().unwrap().steps[2].status, StepStatus::Pending);
+
+    // Hand the keyboard to Pat, who approves.
+    press(&mut d, "@ j enter");
+    assert_eq!(d.app.person().unwrap().name, "Pat Product");
+    press(&mut d, "a ship space it enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[2].status, StepStatus::Done, "{}", status(&d));
+    assert_eq!(st.status, SessionStatus::Completed);
+    insta::assert_snapshot!("app_completed", screen(&d));
+
+    // The journal says who did what, all in this process's actor file.
+    let session = on_disk(&sb);
+    let st = session.state();
+    assert_eq!(st.status, SessionStatus::Completed);
+    let go = st.step("go").unwrap();
+    let d0 = &go.decisions[0];
+    assert_eq!(
+        (d0.by.who.name.as_str(), d0.comment.as_deref()),
+        ("Pat Product", Some("ship it"))
+    );
+    assert!(
+        d0.by.actor.starts_with("dana@example.com/"),
+        "{}",
+        d0.by.actor
+    );
+    assert_eq!(
+        st.step("prep").unwrap().completed[0].who.name,
+        "Dana Developer"
+    );
+    assert_eq!(st.started.as_ref().unwrap().who.name, "Dana Developer");
+    let files: Vec<_> = session.files().collect();
+    assert_eq!(files.len(), 1, "one actor file: {files:?}");
+}
+
+#[test]
+fn changes_made_by_another_process_show_up() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini", "--version", "1.0.0"]);
+    let mut d = driver(&sb);
+    assert_eq!(d.app.screen, Screen::Main, "opens the current session");
+    // "Another terminal": Pat notes something with the CLI.
+    let out = sb
+        .cmd_as("Pat Product", "pat@example.com")
+        .args(["note", "--step", "prep", "runbook reviewed"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(d.app.state().unwrap().notes.is_empty());
+    // The watcher's message arrives: the app re-reads the journals.
+    assert!(d.dispatch(Action::JournalChanged));
+    assert_eq!(d.app.state().unwrap().notes.len(), 1);
+    let s = status(&d);
+    assert_eq!(s, "Pat Product: note on prep: runbook reviewed");
+    // Nothing new: nothing to redraw.
+    assert!(!d.dispatch(Action::JournalChanged));
+}
+
+#[test]
+fn focus_zoom_help_and_clicks() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini"]);
+    let mut d = driver(&sb);
+    press(&mut d, "tab");
+    assert_eq!(d.app.focus, Pane::Signoff);
+    press(&mut d, "tab tab tab");
+    assert_eq!(d.app.focus, Pane::Checklist);
+    let ev = Event::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+    let a = input::translate(&d.app, &ev).expect("shift-tab");
+    d.dispatch(a);
+    assert_eq!(d.app.focus, Pane::Logs);
+    press(&mut d, "z");
+    assert!(d.app.zoom);
+    assert!(screen(&d).contains("no log source configured"));
+    press(&mut d, "esc");
+    assert!(!d.app.zoom);
+    press(&mut d, "?");
+    assert_eq!(d.app.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("app_help", screen(&d));
+    press(&mut d, "?");
+    assert_eq!(d.app.overlay, None);
+
+    // Clicking a pane focuses it; clicking a step row selects it.
+    let area = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let l = ui::main_layout(area, &d.app).expect("layout");
+    d.dispatch(Action::Click {
+        column: l.canary.x + 3,
+        row: l.canary.y + 2,
+    });
+    assert_eq!(d.app.focus, Pane::Canary);
+    d.dispatch(Action::Click {
+        column: l.checklist_rows.x + 5,
+        row: l.checklist_rows.y + 1,
+    });
+    assert_eq!((d.app.focus, d.app.step_selected), (Pane::Checklist, 1));
+    press(&mut d, "j j j k");
+    assert_eq!(d.app.step_selected, 1);
+
+    // A waiting step says what it waits on and writes nothing.
+    press(&mut d, "enter");
+    assert!(status(&d).contains("ship waits on prep"), "{}", status(&d));
+    // Skipping needs a reason; the reason is recorded.
+    press(&mut d, "k s enter");
+    assert!(matches!(d.app.overlay, Some(Overlay::Prompt(_))));
+    press(&mut d, "no space prep space needed enter");
+    let st = on_disk(&sb);
+    let (_, why) = st.state().step("prep").unwrap().skipped.clone().unwrap();
+    assert_eq!(why, "no prep needed");
+    // The start screen lists the open session; esc goes back.
+    press(&mut d, "S");
+    assert_eq!(d.app.screen, Screen::Start);
+    press(&mut d, "esc");
+    assert_eq!(d.app.screen, Screen::Main);
+    press(&mut d, "q");
+    assert!(d.app.quit);
+}
+
+#[test]
+fn a_second_app_of_the_same_person_opens_read_only() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini"]);
+    let first = driver(&sb);
+    let mut second = driver(&sb);
+    let ro = second.app.session.as_ref().unwrap().read_only.clone();
+    assert!(ro.is_some(), "the actor file is locked by the first app");
+    press(&mut second, "enter");
+    assert!(status(&second).contains("read-only"), "{}", status(&second));
+    drop(first);
+}
+
+/// The bindings the other scripts do not press: fail, note, reject, top,
+/// bottom, f1, ctrl-c.
+#[test]
+fn fail_note_reject_and_the_remaining_keys() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini"]);
+    let mut d = driver(&sb);
+    // G and g: last and first step.
+    press(&mut d, "G");
+    assert_eq!(d.app.step_selected, 2);
+    press(&mut d, "g");
+    assert_eq!(d.app.step_selected, 0);
+    // f fails a step in progress, with a reason.
+    press(&mut d, "enter f disk space full enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[0].status, StepStatus::Failed, "{}", status(&d));
+    assert_eq!(st.steps[0].failed.as_ref().unwrap().1, "disk full");
+    // enter on a failed step starts it again; complete it.
+    press(&mut d, "enter enter enter");
+    assert_eq!(d.app.state().unwrap().steps[0].status, StepStatus::Done);
+    // c adds a note about the selected step.
+    press(&mut d, "g c looks space good enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.notes.last().map(|n| n.text.as_str()), Some("looks good"));
+    assert_eq!(
+        st.notes.last().and_then(|n| n.step.as_deref()),
+        Some("prep")
+    );
+    // x rejects a sign-off as Pat: a reason is required.
+    press(&mut d, "j enter y enter enter");
+    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+    press(&mut d, "@ j enter tab x enter");
+    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+        panic!("the reject prompt closed without a reason")
+    };
+    assert!(p.error.is_some());
+    press(&mut d, "no space release space note enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[2].status, StepStatus::Rejected, "{}", status(&d));
+    let dec = &st.steps[2].decisions[0];
+    assert_eq!(
+        (
+            dec.by.who.name.as_str(),
+            dec.approve,
+            dec.comment.as_deref()
+        ),
+        ("Pat Product", false, Some("no release note"))
+    );
+    // f1 opens the help as ? does; ctrl-c quits.
+    let f1 = Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE));
+    let a = input::translate(&d.app, &f1).expect("f1");
+    d.dispatch(a);
+    assert_eq!(d.app.overlay, Some(Overlay::Help));
+    press(&mut d, "esc");
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let a = input::translate(&d.app, &ctrl_c).expect("ctrl-c");
+    d.dispatch(a);
+    assert!(d.app.quit);
+}
+
+#[test]
+fn a_broken_theme_or_unknown_theme_is_a_warning_in_the_status_line() {
+    let sb = sandbox();
+    sb.ok(&["new", "--scenario", "mini"]);
+    let choice = greenlight::tui::theme::choose(Some("solarized-ish"), None, false);
+    let mut d = Driver::new(workspace(&sb), choice, Keymap::default());
+    d.boot(None).expect("boot");
+    let s = screen(&d);
+    assert!(
+        s.contains("⚠ no theme named `solarized-ish`; themes: default, light, high-contrast"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_bad_keymap_stops_the_app_naming_file_and_line() {
+    let sb = sandbox();
+    let config = sb.home.path().join("config.toml");
+    std::fs::write(&config, "theme = \"light\"\n\n[keys]\nlaunch = \"l\"\n").expect("write");
+    let out = sb
+        .cmd()
+        .env("GREENLIGHT_CONFIG", &config)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}:4:1: unknown action `launch` in [keys]",
+            config.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_a_terminal_the_app_says_to_use_the_subcommands() {
+    let sb = sandbox();
+    let out = sb.cmd().output().expect("run");
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("the full-screen app needs a terminal"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_demo_makes_a_repository_with_a_session_in_its_own_home() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .env_remove("GREENLIGHT_HOME")
+        .env("TMPDIR", tmp.path())
+        .args(["demo", "--no-open"])
+        .output()
+        .expect("run");
+    let stdout = common::check_ok(out, &["demo", "--no-open"]);
+    let demo = std::fs::read_dir(tmp.path())
+        .expect("read tmp")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("greenlight-demo-"))
+        })
+        .expect("a greenlight-demo- folder in TMPDIR");
+    let repo = demo.join("web-api");
+    assert!(
+        stdout.contains(&format!("The demo repository is {}", repo.display())),
+        "{stdout}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .current_dir(&repo)
+        .env("GREENLIGHT_HOME", demo.join("home"))
+        .env("GREENLIGHT_CONFIG", tmp.path().join("none.toml"))
+        .env_remove("GREENLIGHT_USER_NAME")
+        .env_remove("GREENLIGHT_USER_EMAIL")
+        .args(["status", "--json"])
+        .output()
+        .expect("status");
+    let json: serde_json::Value =
+        serde_json::from_str(&common::check_ok(out, &["status", "--json"])).expect("json");
+    assert_eq!(json["summary"]["playbook"], "feature-release");
+    assert_eq!(json["summary"]["version"], "1.4.0");
+    assert_eq!(json["summary"]["status"], "open");
+    assert_eq!(json["history"][0]["who"], "Dana Developer");
+}

@@ -1,0 +1,267 @@
+//! The built binary in a real pseudo-terminal: what a person sees, what
+//! the keys do, what the journal recorded, and that the terminal is given
+//! back as it was, on quit and on a panic.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use common::Sandbox;
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+
+struct Pty {
+    parser: vt100::Parser,
+    output: Receiver<Vec<u8>>,
+    input: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    /// Every byte the app wrote, for the restore checks.
+    raw: Vec<u8>,
+}
+
+impl Pty {
+    fn spawn(sb: &Sandbox, extra_env: &[(&str, &str)]) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_greenlight"));
+        cmd.cwd(sb.repo.path());
+        cmd.env("GREENLIGHT_HOME", sb.home.path());
+        cmd.env(
+            "GREENLIGHT_CONFIG",
+            sb.home.path().join("no-user-config.toml"),
+        );
+        cmd.env("TERM", "xterm-256color");
+        for var in [
+            "GREENLIGHT_USER_NAME",
+            "GREENLIGHT_USER_EMAIL",
+            "GREENLIGHT_THEME",
+            "NO_COLOR",
+            "GREENLIGHT_TEST_PANIC",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn greenlight");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let input = pair.master.take_writer().expect("writer");
+        let (tx, output) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _master = pair.master; // keep the pty open while reading
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Pty {
+            parser: vt100::Parser::new(
+                std::num::NonZeroU16::new(ROWS).expect("rows"),
+                std::num::NonZeroU16::new(COLS).expect("cols"),
+                0,
+            ),
+            output,
+            input,
+            child,
+            raw: Vec::new(),
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Read output until the screen satisfies `done`, or fail after `secs`.
+    fn wait_for(&mut self, what: &str, secs: u64, done: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if done(&self.screen()) {
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self
+                .output
+                .recv_timeout(left.min(Duration::from_millis(200)))
+            {
+                Ok(bytes) => {
+                    self.parser.process(&bytes);
+                    self.raw.extend_from_slice(&bytes);
+                }
+                Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
+                Err(_) => panic!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.screen()
+                ),
+            }
+        }
+    }
+
+    fn wait_text(&mut self, text: &str) {
+        let t = text.to_string();
+        self.wait_for(text, 15, move |s| s.contains(&t));
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.input.write_all(keys.as_bytes()).expect("type");
+        self.input.flush().expect("flush");
+    }
+
+    /// Wait for the process to end and read everything it wrote.
+    fn finish(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                break s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "greenlight did not exit; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // Drain what is left (the restore sequences, a panic message).
+        while let Ok(bytes) = self.output.recv_timeout(Duration::from_millis(500)) {
+            self.parser.process(&bytes);
+            self.raw.extend_from_slice(&bytes);
+        }
+        status
+    }
+
+    /// The app entered the alternate screen, mouse reporting and raw mode
+    /// and left them all: the terminal is as it was.
+    fn assert_restored(&self) {
+        let screen = self.parser.screen();
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert!(!screen.hide_cursor(), "the cursor is still hidden");
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse reporting is still on"
+        );
+        let raw = String::from_utf8_lossy(&self.raw);
+        let entered = raw
+            .find("\x1b[?1049h")
+            .expect("entered the alternate screen");
+        let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+        assert!(left > entered);
+    }
+}
+
+#[test]
+fn complete_a_step_with_keys_and_quit() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
+    let mut pty = Pty::spawn(&sb, &[]);
+    pty.wait_for("the cockpit", 15, |s| {
+        [
+            "Checklist",
+            "Sign-off",
+            "Canary",
+            "Logs",
+            "feature-release",
+            "impact",
+        ]
+        .iter()
+        .all(|w| s.contains(w))
+    });
+    let screen = pty.screen();
+    assert!(screen.contains("v1.4.0"), "{screen}");
+    assert!(screen.contains("Dana Developer"), "{screen}");
+    assert!(screen.contains("no canary source configured"), "{screen}");
+
+    // Another terminal: Pat starts a step with the CLI. It shows up live.
+    let out = sb
+        .cmd_as("Pat Product", "pat@example.com")
+        .args(["step", "start", "hotfix-plan"])
+        .output()
+        .expect("run the CLI");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    pty.wait_text("Pat Product: started hotfix-plan");
+
+    // enter starts the selected step (impact), enter again asks for a
+    // note, the note and enter complete it.
+    pty.send("\r");
+    pty.wait_text("Dana Developer started impact");
+    pty.send("\r");
+    pty.wait_text("Complete impact");
+    pty.send("assessed in the pty\r");
+    pty.wait_text("completed impact: assessed in the pty");
+    pty.wait_for("impact done", 5, |s| {
+        s.lines()
+            .any(|l| l.contains("impact") && l.contains("done"))
+    });
+    pty.send("q");
+    let status = pty.finish();
+    assert!(status.success(), "exit: {status:?}\n{}", pty.screen());
+    pty.assert_restored();
+
+    let json = sb.json(&["status", "--json"]);
+    let steps = json["state"]["steps"].as_array().expect("steps");
+    let impact = steps.iter().find(|s| s["id"] == "impact").expect("impact");
+    assert_eq!(impact["status"], "done", "{impact}");
+    assert_eq!(impact["completion_note"], "assessed in the pty");
+    assert_eq!(impact["completed"][0]["who"]["name"], "Dana Developer");
+    let hotfix = steps
+        .iter()
+        .find(|s| s["id"] == "hotfix-plan")
+        .expect("step");
+    assert_eq!(hotfix["status"], "in_progress");
+    assert_eq!(hotfix["started"]["who"]["name"], "Pat Product");
+    assert_eq!(json["summary"]["done"], 1);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_the_message() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "hotfix"]);
+    let mut pty = Pty::spawn(
+        &sb,
+        &[
+            ("GREENLIGHT_TEST_PANIC", "1"),
+            ("RUST_BACKTRACE", "0"),
+            ("RUST_LIB_BACKTRACE", "0"),
+        ],
+    );
+    let status = pty.finish();
+    assert!(!status.success(), "a panic must not exit 0");
+    pty.assert_restored();
+    let screen = pty.screen();
+    assert!(screen.contains("panicking on purpose"), "{screen}");
+    // The message was printed after leaving the alternate screen, so it
+    // stays on the person's normal screen. (Unwinding restores once more:
+    // harmless.)
+    let raw = String::from_utf8_lossy(&pty.raw);
+    let left = raw.find("\x1b[?1049l").expect("left the alternate screen");
+    let msg = raw.find("panicking on purpose").expect("the message");
+    assert!(msg > left, "the message came before the restore");
+}
+
+#[test]
+fn the_start_screen_when_no_session_is_open() {
+    let sb = Sandbox::new();
+    let mut pty = Pty::spawn(&sb, &[]);
+    pty.wait_text("Start a new release");
+    assert!(pty.screen().contains("feature-release"));
+    pty.send("q");
+    assert!(pty.finish().success());
+    pty.assert_restored();
+}

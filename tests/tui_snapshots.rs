@@ -1,0 +1,322 @@
+//! The screen, drawn into ratatui's `TestBackend` and compared with insta
+//! snapshots: each pane, the overlays, the start screen and the
+//! too-small screen, at 80x24 and 160x48, and every theme. Sample sessions
+//! have fixed people and times (`tui::sample`), so the snapshots are
+//! deterministic.
+
+use greenlight::session::{Command, SessionStatus, SessionSummary};
+use greenlight::tui::action::{Action, Effect, ScenarioRow, StartData};
+use greenlight::tui::app::{App, Overlay, Pane, Screen, update};
+use greenlight::tui::keymap::KeyAction;
+use greenlight::tui::sample;
+use greenlight::tui::theme::{self, Theme};
+use greenlight::tui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| ui::draw(f, app)).expect("draw");
+    t
+}
+
+fn text(app: &App, w: u16, h: u16) -> String {
+    draw(app, w, h).backend().to_string()
+}
+
+fn buffer(app: &App, w: u16, h: u16) -> Buffer {
+    draw(app, w, h).backend().buffer().clone()
+}
+
+fn default_theme() -> Theme {
+    Theme::default_theme()
+}
+
+fn early() -> App {
+    sample::app(sample::early().expect("sample"), default_theme())
+}
+
+fn late() -> App {
+    sample::app(sample::late().expect("sample"), default_theme())
+}
+
+fn key(app: &mut App, k: KeyAction) {
+    let effects = update(app, Action::Key(k));
+    assert!(effects.is_empty(), "{k:?} asked the core for {effects:?}");
+}
+
+#[test]
+fn checklist_80x24() {
+    insta::assert_snapshot!(text(&early(), 80, 24));
+}
+
+#[test]
+fn checklist_160x48() {
+    insta::assert_snapshot!(text(&early(), 160, 48));
+}
+
+#[test]
+fn checklist_zoomed_160x48_puts_details_beside_the_list() {
+    let mut app = early();
+    key(&mut app, KeyAction::Zoom);
+    insta::assert_snapshot!(text(&app, 160, 48));
+}
+
+#[test]
+fn signoff_80x24() {
+    let mut app = late();
+    key(&mut app, KeyAction::FocusNext);
+    assert_eq!(app.focus, Pane::Signoff);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn signoff_zoomed_160x48() {
+    let mut app = late();
+    key(&mut app, KeyAction::FocusNext);
+    key(&mut app, KeyAction::Zoom);
+    insta::assert_snapshot!(text(&app, 160, 48));
+}
+
+#[test]
+fn canary_zoomed_80x24() {
+    let mut app = early();
+    key(&mut app, KeyAction::FocusNext);
+    key(&mut app, KeyAction::FocusNext);
+    assert_eq!(app.focus, Pane::Canary);
+    key(&mut app, KeyAction::Zoom);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn logs_zoomed_80x24() {
+    let mut app = early();
+    key(&mut app, KeyAction::FocusPrev);
+    assert_eq!(app.focus, Pane::Logs);
+    key(&mut app, KeyAction::Zoom);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn busy_sources_160x48() {
+    let mut app = late();
+    sample::busy_sources(&mut app, 40);
+    insta::assert_snapshot!(text(&app, 160, 48));
+}
+
+#[test]
+fn help_80x24() {
+    let mut app = early();
+    key(&mut app, KeyAction::Help);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn help_160x48() {
+    let mut app = early();
+    key(&mut app, KeyAction::Help);
+    insta::assert_snapshot!(text(&app, 160, 48));
+}
+
+#[test]
+fn people_overlay_80x24() {
+    let mut app = early();
+    key(&mut app, KeyAction::SwitchPerson);
+    key(&mut app, KeyAction::Down);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn complete_prompt_80x24() {
+    let mut app = early();
+    // The sample leaves `version` in progress and selects it.
+    key(&mut app, KeyAction::Act);
+    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
+    for c in "v1.4.0 agreed".chars() {
+        update(
+            &mut app,
+            Action::Edit(greenlight::tui::action::Edit::Insert(c)),
+        );
+    }
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+/// A feature release whose risky canary step is ready to start.
+fn canary_ready() -> App {
+    let mut s = sample::Sample::new(sample::plan("feature-release"), Some("1.4.0"));
+    for step in [
+        "impact",
+        "security-impact",
+        "version",
+        "hotfix-plan",
+        "release-candidate-tests",
+        "vulnerability-scan",
+        "checklist",
+    ] {
+        s.wait(60)
+            .cmd(&sample::dana(), Command::Start { step: step.into() })
+            .expect("start");
+        s.wait(60)
+            .cmd(
+                &sample::dana(),
+                Command::Complete {
+                    step: step.into(),
+                    note: None,
+                },
+            )
+            .expect("complete");
+    }
+    sample::app(s.state(), default_theme())
+}
+
+#[test]
+fn risky_step_asks_for_confirmation_80x24() {
+    let mut app = canary_ready();
+    key(&mut app, KeyAction::Act);
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    insta::assert_snapshot!(text(&app, 80, 24));
+    // No: nothing is asked of the core.
+    assert!(update(&mut app, Action::Answer(false)).is_empty());
+    assert!(app.overlay.is_none());
+    // Yes: the step starts, as the person at the keyboard.
+    key(&mut app, KeyAction::Act);
+    let effects = update(&mut app, Action::Answer(true));
+    assert_eq!(
+        effects,
+        vec![Effect::Perform {
+            cmd: Command::Start {
+                step: "canary".into()
+            },
+            who: sample::dana(),
+        }]
+    );
+}
+
+fn start_app() -> App {
+    let mut app = App::new("web-api", sample::team(), 0, default_theme());
+    let scenarios = greenlight::playbook::builtins()
+        .iter()
+        .map(|p| ScenarioRow {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            steps: p.steps.len(),
+        })
+        .collect();
+    let summary = |id: &str, status, done| SessionSummary {
+        id: id.into(),
+        playbook: "hotfix".into(),
+        version: Some("1.3.1".into()),
+        status,
+        done,
+        total: 9,
+        started_at: Some("2026-11-20T09:12:00Z".into()),
+        started_by: Some("Dana Developer <dana@example.com>".into()),
+    };
+    update(
+        &mut app,
+        Action::StartLoaded(StartData {
+            scenarios,
+            sessions: vec![
+                summary("01JOPEN000000000000000000", SessionStatus::Open, 4),
+                summary("01JDONE000000000000000000", SessionStatus::Completed, 9),
+            ],
+            error: None,
+        }),
+    );
+    assert_eq!(app.screen, Screen::Start);
+    app
+}
+
+#[test]
+fn start_80x24() {
+    let mut app = start_app();
+    key(&mut app, KeyAction::Down);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn start_160x48() {
+    insta::assert_snapshot!(text(&start_app(), 160, 48));
+}
+
+#[test]
+fn too_small() {
+    insta::assert_snapshot!("too_small_59x16", text(&early(), 59, 16));
+    insta::assert_snapshot!("too_small_30x6", text(&early(), 30, 6));
+}
+
+#[test]
+fn the_minimum_size_shows_the_cockpit() {
+    let screen = text(&early(), 60, 16);
+    for word in ["Checklist", "Sign-off", "Canary", "Logs", "web-api"] {
+        assert!(screen.contains(word), "{word} missing at 60x16:\n{screen}");
+    }
+}
+
+#[test]
+fn every_theme_with_its_styles() {
+    for (name, _) in theme::BUILTIN {
+        let t = theme::load(name, None).expect("built-in theme");
+        let app = sample::app(sample::late().expect("sample"), t);
+        insta::assert_debug_snapshot!(format!("theme_{name}"), buffer(&app, 60, 16));
+    }
+    let app = sample::app(sample::late().expect("sample"), Theme::no_color("default"));
+    insta::assert_debug_snapshot!("theme_no_color", buffer(&app, 60, 16));
+}
+
+/// Without colour, every state still reads: icons and words.
+#[test]
+fn no_color_keeps_meaning_in_icons_and_words() {
+    let app = sample::app(sample::early().expect("sample"), Theme::no_color("default"));
+    let b = buffer(&app, 160, 48);
+    for cell in b.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "a coloured cell");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "a coloured cell");
+    }
+    let screen = text(&app, 160, 48);
+    for mark in [
+        "✔  impact",
+        "done",
+        "↷  security-impact",
+        "skipped",
+        "▶  version",
+        "in progress",
+        "·  checklist",
+        "waiting",
+    ] {
+        assert!(screen.contains(mark), "`{mark}` missing:\n{screen}");
+    }
+}
+
+/// No size, zoom or overlay makes the draw panic, from 1x1 to 300x100.
+#[test]
+fn no_panic_at_any_size() {
+    let mut sizes: Vec<u16> = (1..=300).step_by(11).collect();
+    sizes.extend([2, 3, 59, 60, 61, 80, 100, 119, 120, 160, 299, 300]);
+    let heights: Vec<u16> = (1..=100)
+        .step_by(7)
+        .chain([2, 15, 16, 17, 24, 48, 99, 100])
+        .collect();
+    let mut states = vec![early(), late(), start_app()];
+    let mut zoomed = late();
+    key(&mut zoomed, KeyAction::Zoom);
+    states.push(zoomed);
+    for k in [KeyAction::Help, KeyAction::SwitchPerson, KeyAction::Act] {
+        let mut a = early();
+        key(&mut a, k);
+        states.push(a);
+    }
+    let mut busy = late();
+    sample::busy_sources(&mut busy, 200);
+    states.push(busy);
+    for app in &states {
+        for &w in &sizes {
+            for &h in &heights {
+                let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+                t.draw(|f| ui::draw(f, app)).expect("draw");
+            }
+        }
+    }
+}
