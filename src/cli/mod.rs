@@ -3,6 +3,7 @@
 //! `Workspace`; nothing here writes files itself.
 
 mod audit;
+mod canary;
 mod playbook;
 mod render;
 mod session;
@@ -73,6 +74,9 @@ pub enum Cmd {
     /// List, show and validate playbooks.
     #[command(subcommand)]
     Playbook(playbook::PlaybookCmd),
+    /// Judge the canary, set its weight, see its plan, roll it back.
+    #[command(subcommand)]
+    Canary(canary::CanaryCmd),
 }
 
 impl Global {
@@ -98,7 +102,20 @@ impl Global {
 
 /// Parse the command line and run the chosen subcommand.
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `canary judge` exits 2 for Roll back: a usage error must not.
+            let args: Vec<_> = std::env::args_os().collect();
+            match canary::usage_exit_code(&args).filter(|_| e.use_stderr()) {
+                Some(code) => {
+                    let _ = e.print();
+                    return Ok(ExitCode::from(code));
+                }
+                None => e.exit(),
+            }
+        }
+    };
     let g = &cli.global;
     match cli.command {
         None => {
@@ -116,6 +133,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Abort(a)) => session::abort(g, a),
         Some(Cmd::Audit(c)) => audit::run(g, c),
         Some(Cmd::Playbook(c)) => playbook::run(g, c),
+        Some(Cmd::Canary(c)) => canary::run(g, c),
     }
 }
 
