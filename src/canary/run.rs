@@ -223,7 +223,7 @@ pub fn judge_fetched(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::canary::config::{SourceKind, default_sim_metrics};
+    use crate::canary::config::SourceKind;
     use crate::canary::judge::Outcome;
     use crate::canary::sim::SimulatedSource;
     use crate::canary::spec::Direction;
