@@ -78,7 +78,10 @@ fn judge_exits_by_verdict_and_names_the_failing_metric() {
         .expect("run");
     assert_eq!(code(&out), 2);
     let text = stdout(&out);
-    assert!(text.contains("✘ error rate         FAIL"), "{text}");
+    assert!(
+        text.contains("✘ error rate         FAIL (critical)"),
+        "{text}"
+    );
     assert!(text.contains("is above the absolute max 0.01"), "{text}");
     assert!(
         text.contains("ROLLBACK — critical metric error rate failed"),

@@ -22,10 +22,11 @@
 //! A sample is a number, a string (`"NaN"`, `"+Inf"`, `"-Inf"` or a
 //! decimal, as Prometheus writes them), `null` (a gap, dropped like NaN),
 //! or a `[unix seconds, value]` pair. Samples without a time are spread
-//! evenly over the window for charts. A metric missing from the output is
-//! an error for that metric; metrics not configured are ignored. Anything
-//! after the JSON value, stderr, and a non-zero exit are handled as: extra
-//! text → error; non-zero exit or timeout → error with the last of stderr.
+//! evenly over the window for charts. A configured metric missing from the
+//! output is an error for that metric alone; metrics not configured are
+//! ignored. Output that is not this JSON, a non-zero exit or a timeout fail
+//! the whole source, with the first bytes of stdout or the last lines of
+//! stderr in the message.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -130,10 +130,6 @@ impl CanaryPlan {
             .find(|s| s.weight <= weight)
             .or(self.steps.first())
     }
-
-    fn last_weight(&self) -> u32 {
-        self.steps.last().map_or(100, |s| s.weight)
-    }
 }
 
 fn parse_at(stamp: &Stamp) -> Option<Timestamp> {
@@ -173,9 +169,6 @@ pub fn next_action(plan: &CanaryPlan, state: &CanaryState, now: Timestamp) -> Pl
     let Some(next) = plan.next_after(weight) else {
         return PlanAction::Done { weight };
     };
-    if weight >= plan.last_weight() {
-        return PlanAction::Done { weight };
-    }
     let observe = plan
         .step_of(weight)
         .map_or(Duration::ZERO, |s| s.min_observation);

@@ -64,7 +64,7 @@ impl SimulatedSource {
     }
 
     /// The switch itself, to flip from another thread (the TUI's key).
-    pub fn regression_switch(&self) -> Arc<AtomicBool> {
+    pub fn switch(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.regression)
     }
 
@@ -115,6 +115,10 @@ fn sample(model: SimModel, rng: &mut SplitMix, load: f64, regressed: bool) -> f6
 }
 
 impl MetricSource for SimulatedSource {
+    fn regression_switch(&self) -> Option<Arc<AtomicBool>> {
+        Some(self.switch())
+    }
+
     fn describe(&self) -> String {
         format!(
             "simulated (seed {}{})",
@@ -226,8 +230,15 @@ mod tests {
         });
         let s = SimulatedSource::from_config(&c);
         assert!(s.regression());
-        s.regression_switch().store(false, Ordering::Relaxed);
+        s.switch().store(false, Ordering::Relaxed);
         assert!(!s.regression());
+        // Through the trait, as the TUI holds it.
+        let boxed: Box<dyn MetricSource> = Box::new(s.clone());
+        if let Some(sw) = boxed.regression_switch() {
+            sw.store(true, Ordering::Relaxed);
+        }
+        assert!(s.regression());
+        s.set_regression(false);
         assert_eq!(s.describe(), "simulated (seed 3)");
     }
 }

@@ -123,6 +123,12 @@ pub trait MetricSource: Send {
         metrics: &[MetricConfig],
         window: &Window,
     ) -> Result<Vec<Result<MetricSamples, SourceError>>, SourceError>;
+
+    /// The simulated source's regression switch (flip it to make the
+    /// canary go bad); `None` for real sources.
+    fn regression_switch(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+        None
+    }
 }
 
 /// The source a configuration names. `root` is where commands run;

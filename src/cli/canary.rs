@@ -379,11 +379,15 @@ fn metric_block(m: &MetricJudgement) -> String {
         facts.push(format!("p={}", p_value(p)));
     }
     facts.push(format!("n={}/{}", m.canary_n, m.baseline_n));
+    let word = if m.critical {
+        format!("{word} (critical)")
+    } else {
+        word.to_owned()
+    };
     let mut out = format!(
-        "  {icon} {:<18} {:<12}{} {}\n",
+        "  {icon} {:<18} {:<19} {}\n",
         m.name,
         word,
-        if m.critical { " (critical)" } else { "" },
         facts.join(" · ")
     );
     let _ = writeln!(out, "      {}", m.rule);
@@ -641,8 +645,7 @@ fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
             "current" => ("▶", "current"),
             _ => ("○", "pending"),
         };
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {icon} {:<8} {:<8} watch {:<6} {}",
             p.label,
             word,
@@ -652,6 +655,7 @@ fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
                 .map(|v| format!("last verdict: {v}"))
                 .unwrap_or_default()
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     match &session {
         None => {
