@@ -41,12 +41,35 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub name: Option<String>,
+    /// Release tags: `{version}` and optionally `{component}`.
     #[serde(default = "default_tag_pattern")]
     pub tag_pattern: String,
+    /// Below 1.0.0 a breaking change bumps the minor (semver's "anything
+    /// may change" range); set false to bump the major anyway.
+    #[serde(default = "yes")]
+    pub pre_1_breaking_bumps_minor: bool,
+    /// Below 1.0.0 a feature bumps the patch.
+    #[serde(default = "yes")]
+    pub pre_1_feat_bumps_patch: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Project {
+            name: None,
+            tag_pattern: default_tag_pattern(),
+            pre_1_breaking_bumps_minor: true,
+            pre_1_feat_bumps_patch: true,
+        }
+    }
 }
 
 fn default_tag_pattern() -> String {
@@ -86,7 +109,38 @@ pub struct RepoConfig {
     #[serde(default)]
     pub logs: Vec<toml::Table>,
     #[serde(default)]
-    pub audit: Option<toml::Table>,
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: where the audit trail is synced, and what happens at the end.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The git remote `audit push/pull/sync` use by default.
+    #[serde(default = "default_remote")]
+    pub remote: String,
+    /// Sync after every recorded event (a failure never blocks the
+    /// session; it shows as a warning).
+    #[serde(default)]
+    pub auto_sync: bool,
+    /// Tag the release (annotated, naming the session) when its session
+    /// completes.
+    #[serde(default)]
+    pub tag_on_complete: bool,
+}
+
+fn default_remote() -> String {
+    "origin".into()
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            remote: default_remote(),
+            auto_sync: false,
+            tag_on_complete: false,
+        }
+    }
 }
 
 impl RepoConfig {

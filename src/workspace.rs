@@ -30,9 +30,15 @@ impl Workspace {
         let config = RepoConfig::load(&repo.root)?;
         let user = UserConfig::load()?;
         let store = Store::from_env()?;
-        let device = store
+        // One device id per machine, qualified by the clone: the same person
+        // working in two clones of one repository on one machine writes two
+        // actor files, so synced sessions never see two diverging copies of
+        // one file.
+        let machine = store
             .device_id()
             .wrap_err("cannot read or create the device id")?;
+        let clone = &repo.key[repo.key.len().saturating_sub(4)..];
+        let device = format!("{machine}-{clone}");
         let mut over = over.clone();
         if let Some(id) = &user.identity {
             over.name = over.name.or_else(|| id.name.clone());
@@ -78,6 +84,25 @@ impl Workspace {
         Ok(s)
     }
 
+    /// Version options from the repository's configuration.
+    pub fn version_options(&self) -> crate::release::VersionOptions {
+        crate::release::VersionOptions {
+            tag_pattern: self.config.project.tag_pattern.clone(),
+            breaking_bumps_minor_pre_1: self.config.project.pre_1_breaking_bumps_minor,
+            feat_bumps_patch_pre_1: self.config.project.pre_1_feat_bumps_patch,
+            ..Default::default()
+        }
+    }
+
+    /// The next version proposed from tags and conventional commits.
+    pub fn propose_version(&self) -> Result<crate::release::NextVersion> {
+        let repo = self.repo.open()?;
+        Ok(crate::release::next_version(
+            &repo,
+            &self.version_options(),
+        )?)
+    }
+
     /// Start a session of a playbook.
     pub fn start_session(
         &self,
@@ -92,15 +117,94 @@ impl Workspace {
                 ids.join(", ")
             )
         })?;
+        // The previous release, from history; a repository without tags or
+        // commits simply has none.
+        let previous = self
+            .propose_version()
+            .ok()
+            .and_then(|nv| nv.previous)
+            .map(|v| v.to_string());
         let started = SessionStarted {
             plan: Plan::from(playbook),
             version: version.map(|v| v.to_string()),
-            previous_version: None,
+            previous_version: previous,
             repo: self.repo.name.clone(),
         };
         Ok(self
             .store
             .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
+    }
+
+    /// The store folder holding this repository's sessions.
+    pub fn sessions_dir(&self) -> std::path::PathBuf {
+        self.store.sessions_dir(&self.repo.key)
+    }
+
+    /// Pull and push the audit trail (`refs/greenlight/audit`).
+    pub fn sync(&self, remote: Option<&str>) -> Result<crate::audit::git_sync::SyncReport> {
+        let repo = self.repo.open()?;
+        let remote = remote.unwrap_or(&self.config.audit.remote);
+        Ok(crate::audit::git_sync::sync(
+            &repo,
+            &self.sessions_dir(),
+            remote,
+        )?)
+    }
+
+    /// What follows an action, by configuration: tag the release when its
+    /// session just completed, and sync the audit trail. Failures never
+    /// undo the action; they come back as messages to show.
+    pub fn after_action(&self, session: &mut Session) -> Vec<String> {
+        let mut messages = Vec::new();
+        let st = session.state();
+        if self.config.audit.tag_on_complete
+            && st.status == crate::session::SessionStatus::Completed
+            && st.tags.is_empty()
+            && let Some(version) = st.version.clone()
+        {
+            match self.tag_release(session, &version) {
+                Ok(tag) => messages.push(format!("tagged the release {tag}")),
+                Err(e) => messages.push(format!("warning: could not tag the release: {e}")),
+            }
+        }
+        if self.config.audit.auto_sync {
+            match self.sync(None) {
+                Ok(r) => {
+                    for f in &r.merge.forks {
+                        messages.push(format!(
+                            "warning: {} of session {} differs on {} in a way no append explains (fork or tamper); their copy is kept as {}",
+                            f.file, f.session, r.remote, f.kept_as.display()
+                        ));
+                    }
+                }
+                Err(e) => messages.push(format!(
+                    "warning: audit sync failed (the session goes on): {e}"
+                )),
+            }
+        }
+        messages
+    }
+
+    /// Tag HEAD as the release of a completed session and record it.
+    pub fn tag_release(&self, session: &mut Session, version: &str) -> Result<String> {
+        let repo = self.repo.open()?;
+        let v = semver::Version::parse(version)?;
+        let name = self.version_options().pattern()?.format(&v);
+        let message = format!(
+            "Release {v}\n\ngreenlight session {} ({})",
+            session.id(),
+            session.state().plan.playbook
+        );
+        let oid = crate::release::tag::tag_head(&repo, &name, &message)?;
+        let commit = repo.find_tag(oid)?.target_id().to_string();
+        let payload =
+            crate::session::Payload::ReleaseTagged(crate::session::payload::ReleaseTagged {
+                tag: name.clone(),
+                commit,
+                version: Some(v.to_string()),
+            });
+        session.execute(&self.who, &Command::Record(payload))?;
+        Ok(name)
     }
 
     /// Perform a command as the person at the keyboard, enforcing the

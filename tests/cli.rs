@@ -142,8 +142,10 @@ fn a_second_writer_of_the_same_actor_is_told_the_pid() {
     let sb = Sandbox::new();
     sb.ok(&["new", "--scenario", "hotfix"]);
     let dir = sb.session_dirs()[0].clone();
-    let device = std::fs::read_to_string(sb.home.path().join("device-id")).unwrap();
-    let lock = dir.join(format!("dana@example.com~{}.lock", device.trim()));
+    let journal = jsonl_files(&dir).remove(0);
+    let name = journal.file_name().unwrap().to_str().unwrap();
+    assert!(name.starts_with("dana@example.com~"), "{name}");
+    let lock = dir.join(name.replace(".jsonl", ".lock"));
     let _held = greenlight::session::lock::ActorLock::acquire(&lock).unwrap();
     let out = sb.run(&["note", "hello"]);
     assert!(!out.status.success());

@@ -1,4 +1,5 @@
 //! The audit trail: verifying a session's journals (and, later, syncing
 //! them into the git repository).
 
+pub mod git_sync;
 pub mod verify;

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use color_eyre::eyre::Result;
 
 use super::{Global, print_json};
+use crate::audit::git_sync;
 use crate::audit::verify::verify_session;
 
 #[derive(Debug, Subcommand)]
@@ -15,19 +16,103 @@ pub enum AuditCmd {
     Verify {
         /// Session id or prefix; default: the last open session.
         session: Option<String>,
+        /// Verify a session folder directly (e.g. from a checkout of
+        /// refs/greenlight/audit); its name is the session id.
+        #[arg(long, value_name = "DIR", conflicts_with = "session")]
+        dir: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
+    /// Send this repository's sessions to the remote's refs/greenlight/audit
+    /// (after merging what the remote has: nothing is ever overwritten).
+    Push(SyncArgs),
+    /// Fetch the remote's audit trail and merge it into the local sessions.
+    Pull(SyncArgs),
+    /// Pull, then push.
+    Sync(SyncArgs),
+    /// When the remote was last seen, and how many events it lacks.
+    Status(SyncArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The git remote; default: [audit] remote in .greenlight.toml, else origin.
+    #[arg(long)]
+    pub remote: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
+    if json {
+        print_json(r)?;
+    } else {
+        println!(
+            "{} {}: {} sessions, {} files; {} files added, {} extended from the remote{}",
+            if r.pushed {
+                "synced with"
+            } else {
+                "pulled from"
+            },
+            r.remote,
+            r.sessions,
+            r.files,
+            r.merge.added.len(),
+            r.merge.extended.len(),
+            r.commit
+                .as_deref()
+                .map(|c| format!("; audit commit {}", &c[..c.len().min(10)]))
+                .unwrap_or_default()
+        );
+        for p in &r.merge.busy {
+            println!(
+                "note: {} is being written here now; it syncs next time",
+                p.display()
+            );
+        }
+    }
+    for f in &r.merge.forks {
+        eprintln!(
+            "FORK OR TAMPER: {} in session {} on {} does not extend ours; both kept (theirs in {})",
+            f.file,
+            f.session,
+            r.remote,
+            f.kept_as.display()
+        );
+    }
+    Ok(if r.merge.forks.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
     match c {
-        AuditCmd::Verify { session, json } => {
-            let ws = g.workspace()?;
-            let id = ws
-                .store
-                .resolve_for_reading(&ws.repo.key, session.as_deref())?;
-            let report = verify_session(&ws.store.session_dir(&ws.repo.key, &id), &id)?;
+        AuditCmd::Verify { session, dir, json } => {
+            let (dir, id) = match dir {
+                Some(d) => {
+                    let id = d
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .map(str::to_string)
+                        .ok_or_else(|| {
+                            color_eyre::eyre::eyre!(
+                                "{} does not name a session folder",
+                                d.display()
+                            )
+                        })?;
+                    (d, id)
+                }
+                None => {
+                    let ws = g.workspace()?;
+                    let id = ws
+                        .store
+                        .resolve_for_reading(&ws.repo.key, session.as_deref())?;
+                    (ws.store.session_dir(&ws.repo.key, &id), id)
+                }
+            };
+            let report = verify_session(&dir, &id)?;
             if json {
                 print_json(&report)?;
             } else {
@@ -62,6 +147,38 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        AuditCmd::Push(a) | AuditCmd::Sync(a) => {
+            let ws = g.workspace()?;
+            let r = ws.sync(a.remote.as_deref())?;
+            print_sync(&r, a.json)
+        }
+        AuditCmd::Pull(a) => {
+            let ws = g.workspace()?;
+            let repo = ws.repo.open()?;
+            let remote = a.remote.as_deref().unwrap_or(&ws.config.audit.remote);
+            let r = git_sync::pull(&repo, &ws.sessions_dir(), remote)?;
+            print_sync(&r, a.json)
+        }
+        AuditCmd::Status(a) => {
+            let ws = g.workspace()?;
+            let repo = ws.repo.open()?;
+            let remote = a.remote.as_deref().unwrap_or(&ws.config.audit.remote);
+            let st = git_sync::status(&repo, &ws.sessions_dir(), remote)?;
+            if a.json {
+                print_json(&st)?;
+            } else {
+                let seen = st
+                    .last_seen
+                    .and_then(|s| jiff::Timestamp::from_second(s).ok())
+                    .map(|t| format!("last synced at {t}"))
+                    .unwrap_or_else(|| "never synced".into());
+                println!(
+                    "{}: {seen}; {} local events not pushed yet",
+                    st.remote, st.unpushed_events
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -5,6 +5,7 @@
 mod audit;
 mod canary;
 mod playbook;
+mod release;
 mod render;
 mod session;
 
@@ -74,6 +75,14 @@ pub enum Cmd {
     /// List, show and validate playbooks.
     #[command(subcommand)]
     Playbook(playbook::PlaybookCmd),
+    /// The next version, from tags and conventional commits.
+    #[command(subcommand)]
+    Version(release::VersionCmd),
+    /// Release notes from the commits since the last release.
+    Notes(release::NotesArgs),
+    /// The manifest of compatible system components (release-manifest.toml).
+    #[command(subcommand)]
+    Manifest(release::ManifestCmd),
     /// Judge the canary, set its weight, see its plan, roll it back.
     #[command(subcommand)]
     Canary(canary::CanaryCmd),
@@ -133,6 +142,9 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Abort(a)) => session::abort(g, a),
         Some(Cmd::Audit(c)) => audit::run(g, c),
         Some(Cmd::Playbook(c)) => playbook::run(g, c),
+        Some(Cmd::Version(c)) => release::version(g, c),
+        Some(Cmd::Notes(a)) => release::notes(g, a),
+        Some(Cmd::Manifest(c)) => release::manifest(g, c),
         Some(Cmd::Canary(c)) => canary::run(g, c),
     }
 }

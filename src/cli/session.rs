@@ -127,6 +127,17 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
         .transpose()
         .wrap_err("--version must be a semantic version such as 1.4.0")?;
     let open = ws.store.resolve(&ws.repo.key, None).ok();
+    let mut proposed = None;
+    let version = match version {
+        Some(v) => Some(v),
+        None => match ws.propose_version() {
+            Ok(nv) if nv.is_release_needed() => {
+                proposed = Some(nv.reason.clone());
+                Some(nv.next)
+            }
+            _ => None,
+        },
+    };
     let session = ws.start_session(&a.scenario, version)?;
     if a.json {
         print_json(&session.summary())?;
@@ -137,6 +148,11 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
             a.scenario,
             ws.repo.name
         );
+        if let (Some(v), Some(reason)) = (&session.state().version, proposed) {
+            println!(
+                "Version {v}, proposed from history: {reason} (give --version to choose another)"
+            );
+        }
         if let Some(other) = open {
             println!(
                 "note: session {other} is still open; commands now act on the new one unless given --session"
@@ -193,6 +209,9 @@ fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
         if let Some(p) = ev.payload() {
             println!("{} {}", ev.who.name, crate::session::state::summarize(&p));
         }
+    }
+    for message in ws.after_action(&mut session) {
+        eprintln!("{message}");
     }
     let (done, total) = session.state().progress();
     println!(

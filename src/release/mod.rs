@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod message;
 pub mod notes;
 pub mod remote;
+pub mod tag;
 pub mod tags;
 pub mod version;
 

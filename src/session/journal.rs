@@ -116,6 +116,9 @@ impl FileCursor {
             self.offset = 0;
             self.lines = 0;
         }
+        if len - self.offset > STREAM_ABOVE {
+            return self.read_large(&file, len);
+        }
         file.seek(SeekFrom::Start(self.offset))
             .map_err(io_err(&self.path))?;
         let mut buf = Vec::with_capacity((len - self.offset) as usize);
@@ -132,33 +135,117 @@ impl FileCursor {
     }
 }
 
-/// Parse complete lines (each ending in `\n`); `first_line` is the number of
-/// lines before them in the file. Big inputs are split across threads: lines
-/// are independent until the fold.
-pub fn parse_lines(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
-    const PARALLEL_ABOVE: usize = 4 << 20;
-    if bytes.len() > PARALLEL_ABOVE {
-        let mid = bytes.len() / 2;
-        if let Some(nl) = bytes[mid..].iter().position(|&b| b == b'\n') {
-            let split = mid + nl + 1;
-            let (a, b) = bytes.split_at(split);
-            let lines_in_a = a.iter().filter(|&&c| c == b'\n').count();
-            let (mut left, right) = std::thread::scope(|s| {
-                let right = s.spawn(|| parse_lines(path, b, first_line + lines_in_a));
-                let left = parse_lines(path, a, first_line);
-                (left, right.join())
-            });
-            match right {
-                Ok(mut r) => {
-                    left.events.append(&mut r.events);
-                    left.problems.append(&mut r.problems);
-                    return left;
-                }
-                // A panic in the parser would be a bug; fall back to one thread.
-                Err(_) => return parse_serial(path, bytes, first_line),
+/// Reads above this size stream through a small reused buffer on two
+/// threads instead of loading the whole file: a large session then costs
+/// no page faults for a file-sized buffer, and parsing uses both cores.
+const STREAM_ABOVE: u64 = 8 << 20;
+const CHUNK: usize = 1 << 20;
+
+impl FileCursor {
+    fn read_large(&mut self, file: &File, len: u64) -> Result<ReadBatch, JournalError> {
+        use std::os::unix::fs::FileExt;
+        let path = self.path.clone();
+        // The end of the last complete line.
+        let mut end = len;
+        let mut probe = vec![0u8; 64 * 1024];
+        let complete_end = loop {
+            let start = end.saturating_sub(probe.len() as u64).max(self.offset);
+            let n = (end - start) as usize;
+            file.read_exact_at(&mut probe[..n], start)
+                .map_err(io_err(&path))?;
+            if let Some(i) = memchr::memrchr(b'\n', &probe[..n]) {
+                break start + i as u64 + 1;
             }
+            if start == self.offset {
+                break self.offset;
+            }
+            end = start;
+        };
+        // Split the complete range in two at a line boundary.
+        let mid_guess = self.offset + (complete_end - self.offset) / 2;
+        let mut mid = complete_end;
+        let mut at = mid_guess;
+        while at < complete_end {
+            let n = ((complete_end - at) as usize).min(probe.len());
+            file.read_exact_at(&mut probe[..n], at)
+                .map_err(io_err(&path))?;
+            if let Some(i) = memchr::memchr(b'\n', &probe[..n]) {
+                mid = at + i as u64 + 1;
+                break;
+            }
+            at += n as u64;
+        }
+        let (first, second) = std::thread::scope(|s| {
+            let second = s.spawn(|| stream_range(file, &path, mid, complete_end));
+            let first = stream_range(file, &path, self.offset, mid);
+            (first, second.join())
+        });
+        let mut first = first?;
+        let first_lines = first.events.len() + first.problems.len();
+        let mut second = match second {
+            Ok(r) => r?,
+            Err(_) => stream_range(file, &path, mid, complete_end)?,
+        };
+        for p in &mut second.problems {
+            p.line += first_lines;
+        }
+        for p in &mut first.problems {
+            p.line += self.lines;
+        }
+        for p in &mut second.problems {
+            p.line += self.lines;
+        }
+        first.events.append(&mut second.events);
+        first.problems.append(&mut second.problems);
+        self.lines += first.events.len() + first.problems.len();
+        self.partial_tail = len - complete_end;
+        self.offset = complete_end;
+        Ok(first)
+    }
+}
+
+/// Parse the complete lines in `[start, end)` of a file through a reused
+/// buffer; line numbers in problems count from the start of the range.
+fn stream_range(file: &File, path: &Path, start: u64, end: u64) -> Result<ReadBatch, JournalError> {
+    use std::os::unix::fs::FileExt;
+    let mut out = ReadBatch::default();
+    let mut buf = vec![0u8; CHUNK];
+    let mut filled = 0usize;
+    let mut pos = start;
+    let mut lines = 0usize;
+    while pos < end || filled > 0 {
+        if pos < end {
+            if filled == buf.len() {
+                // One line longer than the buffer: grow for it.
+                buf.resize(buf.len() * 2, 0);
+            }
+            let want = ((end - pos) as usize).min(buf.len() - filled);
+            file.read_exact_at(&mut buf[filled..filled + want], pos)
+                .map_err(io_err(path))?;
+            pos += want as u64;
+            filled += want;
+        }
+        let upto = match memchr::memrchr(b'\n', &buf[..filled]) {
+            Some(i) => i + 1,
+            None if pos >= end => filled,
+            None => continue,
+        };
+        let mut batch = parse_serial(path, &buf[..upto], lines);
+        lines += batch.events.len() + batch.problems.len();
+        out.events.append(&mut batch.events);
+        out.problems.append(&mut batch.problems);
+        buf.copy_within(upto..filled, 0);
+        filled -= upto;
+        if pos >= end && filled == 0 {
+            break;
         }
     }
+    Ok(out)
+}
+
+/// Parse complete lines (each ending in `\n`); `first_line` is the number of
+/// lines before them in the file.
+pub fn parse_lines(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
     parse_serial(path, bytes, first_line)
 }
 
@@ -466,5 +553,44 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let err = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap_err();
         assert!(err.to_string().contains(":1: hash mismatch"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod large_tests {
+    use super::*;
+
+    /// A file above the streaming threshold reads exactly like a small one,
+    /// with problems numbered by their line in the whole file.
+    #[test]
+    fn streamed_reads_match_whole_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::session::synth::write_synthetic(dir.path(), "S", 40_000, 1).unwrap();
+        let path = std::fs::read_dir(dir.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() as u64 > STREAM_ABOVE);
+        // Corrupt line 30,000 (in the second half) and add a partial tail.
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', &bytes).map(|i| i + 1))
+            .collect();
+        bytes[starts[29_999] + 5] ^= 1;
+        bytes.extend_from_slice(b"{\"partial");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut c = FileCursor::new(path.clone());
+        let b = c.read_new().unwrap();
+        assert_eq!(b.events.len(), 39_999);
+        assert_eq!(b.problems.len(), 1);
+        assert_eq!(b.problems[0].line, 30_000);
+        assert_eq!(c.lines, 40_000);
+        assert_eq!(c.partial_tail, 9);
+        let seqs: Vec<u64> = b.events.iter().map(|e| e.seq).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "order kept");
+        // Nothing new: nothing read.
+        assert!(c.read_new().unwrap().events.is_empty());
     }
 }

@@ -1,0 +1,536 @@
+//! The audit trail in the repository: session files committed to
+//! `refs/greenlight/audit` (never the working tree or a branch), pushed and
+//! fetched with explicit refspecs.
+//!
+//! Merging two sides is a union of actor files. Journals only grow, so for
+//! each file one side is normally a prefix of the other and the longer one
+//! wins. A file where neither is a prefix of the other was rewritten on one
+//! side (a fork, or tampering): the local version stays where it is, the
+//! other is kept beside it as `<file>.fork-<hash>`, and the sync reports it.
+//! Nothing is ever lost.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, Signature};
+use serde::Serialize;
+
+use crate::session::lock::ActorLock;
+
+/// Where the audit trail lives in every clone and remote.
+pub const AUDIT_REF: &str = "refs/greenlight/audit";
+
+/// The last state of a remote's audit ref seen here.
+pub fn tracking_ref(remote: &str) -> String {
+    format!("refs/greenlight/remotes/{remote}/audit")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no remote named `{0}` (see `git remote -v`, or pass --remote)")]
+    NoRemote(String),
+    #[error("push to `{remote}` was rejected: {message}")]
+    Rejected { remote: String, message: String },
+    #[error("push to `{remote}` kept being rejected: someone else keeps pushing; try again")]
+    Contended { remote: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
+    move |source| SyncError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A file that differs on the two sides in a way no append explains.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fork {
+    pub session: String,
+    pub file: String,
+    /// Where the other side's version is kept.
+    pub kept_as: PathBuf,
+}
+
+/// What a merge of the other side into local files did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MergeReport {
+    pub added: Vec<PathBuf>,
+    pub extended: Vec<PathBuf>,
+    pub forks: Vec<Fork>,
+    /// Files that could not be extended now because a local process is
+    /// writing them; the next sync picks them up.
+    pub busy: Vec<PathBuf>,
+}
+
+impl MergeReport {
+    fn absorb(&mut self, other: MergeReport) {
+        self.added.extend(other.added);
+        self.extended.extend(other.extended);
+        self.forks.extend(other.forks);
+        self.busy.extend(other.busy);
+    }
+}
+
+/// What a pull, push or sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub remote: String,
+    pub fetched: bool,
+    pub pushed: bool,
+    pub merge: MergeReport,
+    /// The audit commit now at `refs/greenlight/audit`.
+    pub commit: Option<String>,
+    pub sessions: usize,
+    pub files: usize,
+}
+
+/// The files of the local store, as `sessions/<id>/<name>` → path.
+fn local_files(sessions_dir: &Path) -> Result<BTreeMap<String, PathBuf>, SyncError> {
+    let mut out = BTreeMap::new();
+    let entries = match std::fs::read_dir(sessions_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(io(sessions_dir)(e)),
+    };
+    for session in entries {
+        let session = session.map_err(io(sessions_dir))?;
+        if !session.path().is_dir() {
+            continue;
+        }
+        let Some(id) = session.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        for f in std::fs::read_dir(session.path()).map_err(io(&session.path()))? {
+            let f = f.map_err(io(&session.path()))?;
+            let Some(name) = f.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if is_journal_material(&name) {
+                out.insert(format!("sessions/{id}/{name}"), f.path());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Journals, their set-aside torn tails and kept forks; never lock files.
+fn is_journal_material(name: &str) -> bool {
+    name.ends_with(".jsonl") || name.contains(".jsonl.torn-") || name.contains(".jsonl.fork-")
+}
+
+/// Safe path pieces only: a hostile tree must not write outside the store.
+fn safe_piece(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0'])
+}
+
+/// Merge the session files of `tree` into the local store.
+pub fn merge_tree_into_local(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+    sessions_dir: &Path,
+) -> Result<MergeReport, SyncError> {
+    let mut report = MergeReport::default();
+    let Some(sessions) = tree.get_name("sessions") else {
+        return Ok(report);
+    };
+    let sessions = repo.find_tree(sessions.id())?;
+    for session in sessions.iter() {
+        let Some(id) = session.name().ok().filter(|n| safe_piece(n)) else {
+            continue;
+        };
+        let Ok(files) = repo.find_tree(session.id()) else {
+            continue;
+        };
+        for f in files.iter() {
+            let Some(name) = f
+                .name()
+                .ok()
+                .filter(|n| safe_piece(n) && is_journal_material(n))
+            else {
+                continue;
+            };
+            let blob = repo.find_blob(f.id())?;
+            let dir = sessions_dir.join(id);
+            report.absorb(merge_file(&dir, id, name, blob.content(), f.id())?);
+        }
+    }
+    Ok(report)
+}
+
+fn merge_file(
+    dir: &Path,
+    session: &str,
+    name: &str,
+    theirs: &[u8],
+    their_id: Oid,
+) -> Result<MergeReport, SyncError> {
+    let mut report = MergeReport::default();
+    let path = dir.join(name);
+    let ours = match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&path)(e)),
+    };
+    match ours {
+        None => {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+            write_new(&path, theirs)?;
+            report.added.push(path);
+        }
+        Some(ours)
+            if theirs.starts_with(&ours)
+                && theirs.len() > ours.len()
+                && name.ends_with(".jsonl") =>
+        {
+            // Their copy extends ours: append the rest, holding the actor's
+            // lock so no local writer appends at the same moment.
+            let lock_path = dir.join(name.replace(".jsonl", ".lock"));
+            match ActorLock::acquire(&lock_path) {
+                Ok(_lock) => {
+                    let mut f = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(&path)
+                        .map_err(io(&path))?;
+                    // Re-check under the lock: the file may have grown.
+                    let now = std::fs::metadata(&path).map_err(io(&path))?.len() as usize;
+                    if now == ours.len() {
+                        f.write_all(&theirs[ours.len()..])
+                            .and_then(|_| f.sync_data())
+                            .map_err(io(&path))?;
+                        report.extended.push(path);
+                    } else {
+                        report.busy.push(path);
+                    }
+                }
+                Err(_) => report.busy.push(path),
+            }
+        }
+        Some(ours) if ours.starts_with(theirs) => {}
+        Some(_) if !name.ends_with(".jsonl") => {}
+        Some(_) => {
+            let short = &their_id.to_string()[..12];
+            let kept = dir.join(format!("{name}.fork-{short}"));
+            if !kept.exists() {
+                write_new(&kept, theirs)?;
+            }
+            report.forks.push(Fork {
+                session: session.to_string(),
+                file: name.to_string(),
+                kept_as: kept,
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// Write a whole file durably: temp file, fsync, rename.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
+    let tmp = path.with_extension(format!("sync-{}", std::process::id()));
+    let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    Ok(())
+}
+
+/// Build a tree of every local session file and commit it to AUDIT_REF,
+/// with the given extra parent (the other side just merged) if any.
+/// Returns the commit (unchanged if the tree did not change).
+pub fn commit_local(
+    repo: &Repository,
+    sessions_dir: &Path,
+    merged: Option<Oid>,
+) -> Result<Option<Oid>, SyncError> {
+    let files = local_files(sessions_dir)?;
+    // sessions/<id>/<name>: build leaf trees per session, then the top.
+    let mut by_session: BTreeMap<&str, Vec<(&str, &PathBuf)>> = BTreeMap::new();
+    for (key, path) in &files {
+        let mut parts = key.splitn(3, '/');
+        let (_, id, name) = (
+            parts.next(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        by_session.entry(id).or_default().push((name, path));
+    }
+    let odb = repo.odb()?;
+    let mut sessions = repo.treebuilder(None)?;
+    for (id, entries) in &by_session {
+        let mut tb = repo.treebuilder(None)?;
+        for (name, path) in entries {
+            let bytes = std::fs::read(path).map_err(io(path))?;
+            let oid = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
+            if !odb.exists(oid) {
+                repo.blob(&bytes)?;
+            }
+            tb.insert(name, oid, 0o100644)?;
+        }
+        sessions.insert(id, tb.write()?, 0o040000)?;
+    }
+    let mut top = repo.treebuilder(None)?;
+    if !by_session.is_empty() {
+        top.insert("sessions", sessions.write()?, 0o040000)?;
+    }
+    let readme = repo.blob(
+        b"greenlight audit trail: sessions/<id>/<actor>.jsonl, one hash-chained journal per person and device.\n\
+          Verify with `greenlight audit verify`. Written by greenlight; do not edit.\n",
+    )?;
+    top.insert("README", readme, 0o100644)?;
+    let tree_id = top.write()?;
+    let tree = repo.find_tree(tree_id)?;
+
+    let head = repo.refname_to_id(AUDIT_REF).ok();
+    let mut parents = Vec::new();
+    if let Some(h) = head {
+        parents.push(repo.find_commit(h)?);
+    }
+    if let Some(m) = merged {
+        let already = match head {
+            Some(h) => h == m || repo.graph_descendant_of(h, m).unwrap_or(false),
+            None => false,
+        };
+        if !already {
+            parents.push(repo.find_commit(m)?);
+        }
+    }
+    if parents.len() == 1 && parents[0].tree_id() == tree_id {
+        // Nothing new here: fast-forward to the one parent (it may be the
+        // merged side when the local ref did not exist yet).
+        let id = parents[0].id();
+        if head != Some(id) {
+            repo.reference(AUDIT_REF, id, true, "greenlight audit fast-forward")?;
+        }
+        return Ok(Some(id));
+    }
+    let sig = repo
+        .signature()
+        .or_else(|_| Signature::now("greenlight", "greenlight@localhost"))?;
+    let sessions_n = by_session.len();
+    let message = format!(
+        "greenlight audit: {sessions_n} session(s), {} file(s)",
+        files.len()
+    );
+    let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    let commit = repo.commit(None, &sig, &sig, &message, &tree, &parent_refs)?;
+    repo.reference(AUDIT_REF, commit, true, "greenlight audit commit")?;
+    Ok(Some(commit))
+}
+
+/// Callbacks that find credentials the way git does: the ssh agent, the
+/// credential helper, or the default.
+fn callbacks(repo: &Repository) -> git2::RemoteCallbacks<'_> {
+    let mut cb = git2::RemoteCallbacks::new();
+    let mut tries = 0;
+    let config = repo.config().ok();
+    cb.credentials(move |url, username, allowed| {
+        tries += 1;
+        if tries > 4 {
+            return Err(git2::Error::from_str(
+                "authentication failed (no usable credentials)",
+            ));
+        }
+        if allowed.contains(git2::CredentialType::SSH_KEY) {
+            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
+            && let Some(cfg) = &config
+        {
+            return git2::Cred::credential_helper(cfg, url, username);
+        }
+        git2::Cred::default()
+    });
+    cb
+}
+
+fn find_remote<'r>(repo: &'r Repository, remote: &str) -> Result<git2::Remote<'r>, SyncError> {
+    repo.find_remote(remote).map_err(|e| match e.code() {
+        git2::ErrorCode::NotFound | git2::ErrorCode::InvalidSpec => {
+            SyncError::NoRemote(remote.to_string())
+        }
+        _ => SyncError::Git(e),
+    })
+}
+
+/// Fetch the remote's audit ref into its tracking ref. Returns its commit
+/// (None when the remote has no audit trail yet).
+pub fn fetch(repo: &Repository, remote: &str) -> Result<Option<Oid>, SyncError> {
+    let mut r = find_remote(repo, remote)?;
+    let spec = format!("+{AUDIT_REF}:{}", tracking_ref(remote));
+    let mut opts = git2::FetchOptions::new();
+    opts.remote_callbacks(callbacks(repo));
+    r.fetch(
+        &[spec.as_str()],
+        Some(&mut opts),
+        Some("greenlight audit fetch"),
+    )?;
+    Ok(repo.refname_to_id(&tracking_ref(remote)).ok())
+}
+
+/// Fetch and merge the remote's audit trail into the local store, then
+/// record the union locally.
+pub fn pull(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport {
+        remote: remote.to_string(),
+        ..Default::default()
+    };
+    let theirs = fetch(repo, remote)?;
+    report.fetched = true;
+    if let Some(t) = theirs {
+        let tree = repo.find_commit(t)?.tree()?;
+        report.merge = merge_tree_into_local(repo, &tree, sessions_dir)?;
+    }
+    report.commit = commit_local(repo, sessions_dir, theirs)?.map(|c| c.to_string());
+    count(&mut report, sessions_dir)?;
+    Ok(report)
+}
+
+/// Pull, then push the union. A push that loses a race is retried after
+/// another pull.
+pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
+    tune_packing(repo, sessions_dir)?;
+    for _ in 0..4 {
+        let mut report = pull(repo, sessions_dir, remote)?;
+        match push_ref(repo, remote) {
+            Ok(()) => {
+                report.pushed = true;
+                // What the remote now has is what we pushed.
+                if let Ok(id) = repo.refname_to_id(AUDIT_REF) {
+                    repo.reference(&tracking_ref(remote), id, true, "greenlight audit push")?;
+                }
+                return Ok(report);
+            }
+            Err(SyncError::Rejected { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(SyncError::Contended {
+        remote: remote.to_string(),
+    })
+}
+
+/// Push is always a sync: the remote may hold events we must not drop.
+pub fn push(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
+    sync(repo, sessions_dir, remote)
+}
+
+/// Journals of a large session are big, highly repetitive text. libgit2's
+/// delta search over such blobs is very slow (seconds per pair at 10 MB),
+/// while zlib alone packs them well. Objects above 4 MB are therefore sent
+/// without deltas. libgit2 reads its "big file" limit from
+/// `pack.deltaCacheSize`; it is set on this process's view of the
+/// repository's configuration only (an app-level file in the store), never
+/// in the user's git config.
+fn tune_packing(repo: &Repository, sessions_dir: &Path) -> Result<(), SyncError> {
+    let dir = sessions_dir.parent().unwrap_or(sessions_dir);
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let file = dir.join("git-pack.config");
+    let text = "# written by greenlight for its audit sync; not read by git itself\n[pack]\n\tdeltaCacheSize = 4m\n";
+    if std::fs::read_to_string(&file).ok().as_deref() != Some(text) {
+        std::fs::write(&file, text).map_err(io(&file))?;
+    }
+    let mut cfg = repo.config()?;
+    match cfg.add_file(&file, git2::ConfigLevel::App, true) {
+        Ok(()) => Ok(()),
+        // Already added to this repository handle.
+        Err(e) if e.code() == git2::ErrorCode::Exists => Ok(()),
+        Err(e) => Err(SyncError::Git(e)),
+    }
+}
+
+fn push_ref(repo: &Repository, remote: &str) -> Result<(), SyncError> {
+    let mut r = find_remote(repo, remote)?;
+    let rejected = std::cell::RefCell::new(None::<String>);
+    {
+        let mut cb = callbacks(repo);
+        cb.push_update_reference(|_, status| {
+            if let Some(msg) = status {
+                *rejected.borrow_mut() = Some(msg.to_string());
+            }
+            Ok(())
+        });
+        let mut opts = git2::PushOptions::new();
+        opts.remote_callbacks(cb);
+        let spec = format!("{AUDIT_REF}:{AUDIT_REF}");
+        if let Err(e) = r.push(&[spec.as_str()], Some(&mut opts)) {
+            // Local transports report a non-fast-forward as an error.
+            if e.code() == git2::ErrorCode::NotFastForward || e.message().contains("fast-forward") {
+                return Err(SyncError::Rejected {
+                    remote: remote.to_string(),
+                    message: e.message().to_string(),
+                });
+            }
+            return Err(SyncError::Git(e));
+        }
+    }
+    match rejected.into_inner() {
+        Some(message) => Err(SyncError::Rejected {
+            remote: remote.to_string(),
+            message,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn count(report: &mut SyncReport, sessions_dir: &Path) -> Result<(), SyncError> {
+    let files = local_files(sessions_dir)?;
+    report.files = files.len();
+    let mut ids: Vec<&str> = files.keys().filter_map(|k| k.split('/').nth(1)).collect();
+    ids.dedup();
+    report.sessions = ids.len();
+    Ok(())
+}
+
+/// What the app shows: when the remote was last seen, and how many local
+/// events it does not have yet.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncStatus {
+    pub remote: String,
+    /// Commit time (unix seconds) of the remote's audit trail as last seen.
+    pub last_seen: Option<i64>,
+    pub unpushed_events: usize,
+}
+
+pub fn status(
+    repo: &Repository,
+    sessions_dir: &Path,
+    remote: &str,
+) -> Result<SyncStatus, SyncError> {
+    let mut st = SyncStatus {
+        remote: remote.to_string(),
+        ..Default::default()
+    };
+    let theirs = match repo.refname_to_id(&tracking_ref(remote)) {
+        Ok(id) => {
+            let c = repo.find_commit(id)?;
+            st.last_seen = Some(c.time().seconds());
+            Some(c.tree()?)
+        }
+        Err(_) => None,
+    };
+    for (key, path) in local_files(sessions_dir)? {
+        if !key.ends_with(".jsonl") {
+            continue;
+        }
+        let ours = std::fs::read(&path).map_err(io(&path))?;
+        let remote_len = match theirs
+            .as_ref()
+            .and_then(|t| t.get_path(Path::new(&key)).ok())
+        {
+            Some(entry) => repo.find_blob(entry.id())?.content().len(),
+            None => 0,
+        };
+        if ours.len() > remote_len {
+            st.unpushed_events += ours[remote_len..].iter().filter(|&&b| b == b'\n').count();
+        }
+    }
+    Ok(st)
+}

@@ -1,0 +1,196 @@
+//! `greenlight version next`, `greenlight notes`, `greenlight manifest`:
+//! what the repository's history and manifest say about this release.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use super::{Global, print_json};
+use crate::release::{self, MANIFEST_FILE, Manifest};
+use crate::session::Command;
+use crate::session::payload::{Payload, ReleaseNotesSet};
+
+#[derive(Debug, Subcommand)]
+pub enum VersionCmd {
+    /// Propose the next semantic version from tags and conventional commits.
+    Next {
+        /// A component of a monorepo, tagged `{component}-v{version}`.
+        #[arg(long)]
+        component: Option<String>,
+        /// Make it a pre-release with this identifier (e.g. rc → -rc.1).
+        #[arg(long, value_name = "ID")]
+        pre: Option<String>,
+        /// Release the current pre-release line (1.4.0-rc.2 → 1.4.0).
+        #[arg(long)]
+        graduate: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NotesArgs {
+    /// Start of the range (exclusive); default: the last release tag.
+    #[arg(long, value_name = "REF")]
+    pub from: Option<String>,
+    /// End of the range; default: HEAD.
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+    /// Write the notes to this file instead of printing them.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Insert the notes at the top of this changelog (after its title).
+    #[arg(long, value_name = "CHANGELOG.md")]
+    pub prepend: Option<PathBuf>,
+    /// Keep the notes in the open session (shown in the app, editable until sign-off).
+    #[arg(long)]
+    pub save: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManifestCmd {
+    /// Check that every component's requirements on the others hold.
+    Check {
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a component's version and recompute the system version.
+    Set {
+        component: String,
+        version: String,
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}
+
+pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
+    let VersionCmd::Next {
+        component,
+        pre,
+        graduate,
+        json,
+    } = c;
+    let ws = g.workspace()?;
+    let mut opts = ws.version_options();
+    if let Some(c) = component {
+        let base = release::VersionOptions::for_component(&c);
+        opts.component = base.component;
+        if opts.tag_pattern == release::VersionOptions::default().tag_pattern {
+            opts.tag_pattern = base.tag_pattern;
+        }
+    }
+    opts.prerelease = pre;
+    opts.graduate = graduate;
+    opts.validate()?;
+    let repo = ws.repo.open()?;
+    let nv = release::next_version(&repo, &opts)?;
+    if json {
+        print_json(&nv)?;
+    } else {
+        print!("{}", release::render_next_version(&nv));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
+    let ws = g.workspace()?;
+    let repo = ws.repo.open()?;
+    let opts = ws.version_options();
+    let notes = release::notes(&repo, a.from.as_deref(), a.to.as_deref(), &opts)?;
+    let title = match ws.propose_version() {
+        Ok(nv) if nv.is_release_needed() => format!("{} {}", ws.repo.name, nv.next),
+        _ => format!("{} (unreleased)", ws.repo.name),
+    };
+    let markdown = release::render_markdown(&notes, &title);
+    if a.json {
+        print_json(&notes)?;
+    } else if let Some(out) = &a.output {
+        std::fs::write(out, &markdown)
+            .wrap_err_with(|| format!("cannot write {}", out.display()))?;
+        println!("wrote {}", out.display());
+    } else if a.prepend.is_none() && !a.save {
+        print!("{markdown}");
+    }
+    if let Some(changelog) = &a.prepend {
+        release::prepend_to_changelog(changelog, &markdown)?;
+        println!("prepended to {}", changelog.display());
+    }
+    if a.save {
+        let mut session = ws.session_for_writing(None)?;
+        ws.perform(
+            &mut session,
+            &Command::Record(Payload::ReleaseNotesSet(ReleaseNotesSet { markdown })),
+        )?;
+        println!("saved in session {}", session.id());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn manifest_path(g: &Global, file: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(f) = file {
+        return Ok(f);
+    }
+    let dir = match &g.repo {
+        Some(d) => d.clone(),
+        None => std::env::current_dir()?,
+    };
+    let root = crate::repo::RepoContext::discover(&dir)
+        .map(|r| r.root)
+        .unwrap_or(dir);
+    Ok(root.join(MANIFEST_FILE))
+}
+
+pub fn manifest(g: &Global, c: ManifestCmd) -> Result<ExitCode> {
+    match c {
+        ManifestCmd::Check { file, json } => {
+            let path = manifest_path(g, file)?;
+            let m = Manifest::load(&path)?;
+            let problems = m.check();
+            if json {
+                print_json(&serde_json::json!({ "manifest": &m, "problems": &problems }))?;
+            } else if problems.is_empty() {
+                println!(
+                    "{}: system {} with {} components; every requirement holds",
+                    path.display(),
+                    m.system_version(),
+                    m.components().len()
+                );
+            } else {
+                eprint!("{}", release::render_problems(&problems));
+            }
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ManifestCmd::Set {
+            component,
+            version,
+            file,
+        } => {
+            let path = manifest_path(g, file)?;
+            let mut m = Manifest::load(&path)?;
+            let v = semver::Version::parse(version.trim_start_matches('v'))
+                .map_err(|e| eyre!("`{version}` is not a semantic version: {e}"))?;
+            let out = m.set(&component, v)?;
+            m.save(&path)?;
+            println!(
+                "{component}: {} → {}; system {} → {}",
+                out.previous, out.version, out.system_previous, out.system
+            );
+            let problems = m.check();
+            if !problems.is_empty() {
+                eprint!("{}", release::render_problems(&problems));
+                return Ok(ExitCode::FAILURE);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The audit trail synced through a real bare remote: two clones (two
+//! machines, each with its own GREENLIGHT_HOME) write the same session at
+//! once and sync both ways; a force-rewritten remote is reported as a fork
+//! or tamper with both versions kept.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Machine {
+    repo: PathBuf,
+    home: tempfile::TempDir,
+    email: &'static str,
+    name: &'static str,
+}
+
+impl Machine {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_greenlight"))
+            .args(args)
+            .current_dir(&self.repo)
+            .env("GREENLIGHT_HOME", self.home.path())
+            .env("GREENLIGHT_CONFIG", self.home.path().join("none.toml"))
+            .env("GREENLIGHT_USER_NAME", self.name)
+            .env("GREENLIGHT_USER_EMAIL", self.email)
+            .output()
+            .expect("run greenlight")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["status", "--json"])).expect("json")
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.status()["state"]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+/// A bare remote with one commit, and `n` clones of it.
+fn setup(root: &Path) -> (PathBuf, Vec<PathBuf>) {
+    let seed = root.join("seed");
+    let r = git2::Repository::init(&seed).unwrap();
+    std::fs::write(seed.join("README.md"), "# svc\n").unwrap();
+    let mut idx = r.index().unwrap();
+    idx.add_path(Path::new("README.md")).unwrap();
+    let tree = r.find_tree(idx.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("Seed", "seed@example.com").unwrap();
+    r.commit(Some("HEAD"), &sig, &sig, "feat: start", &tree, &[])
+        .unwrap();
+    let bare = root.join("remote.git");
+    git2::Repository::init_bare(&bare).unwrap();
+    let mut remote = r.remote("origin", bare.to_str().unwrap()).unwrap();
+    let head = r.head().unwrap().name().unwrap().to_string();
+    remote.push(&[format!("{head}:{head}")], None).unwrap();
+    let bare_repo = git2::Repository::open_bare(&bare).unwrap();
+    bare_repo.set_head(&head).unwrap();
+    let clones = ["a", "b"]
+        .iter()
+        .map(|n| {
+            let p = root.join(n);
+            git2::Repository::clone(bare.to_str().unwrap(), &p).unwrap();
+            p
+        })
+        .collect();
+    (bare, clones)
+}
+
+fn verify_ok(m: &Machine) {
+    let out = m.ok(&["audit", "verify"]);
+    assert!(out.contains("audit ok"), "{out}");
+}
+
+#[test]
+fn two_clones_writing_at_once_end_with_the_union_everywhere() {
+    let root = tempfile::tempdir().unwrap();
+    let (bare, clones) = setup(root.path());
+    let a = Machine {
+        repo: clones[0].clone(),
+        home: tempfile::tempdir().unwrap(),
+        email: "dana@example.com",
+        name: "Dana",
+    };
+    let b = Machine {
+        repo: clones[1].clone(),
+        home: tempfile::tempdir().unwrap(),
+        email: "pat@example.com",
+        name: "Pat",
+    };
+
+    a.ok(&["new", "--scenario", "hotfix", "--version", "1.0.1"]);
+    a.ok(&["note", "a1"]);
+    a.ok(&["audit", "push"]);
+    let pulled = b.ok(&["audit", "pull"]);
+    assert!(pulled.contains("1 files added"), "{pulled}");
+    assert_eq!(b.notes(), vec!["a1"]);
+
+    // Both write the same session at the same time, several events each.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..5 {
+                a.ok(&["note", &format!("a-{i}")]);
+            }
+        });
+        s.spawn(|| {
+            for i in 0..5 {
+                b.ok(&["note", &format!("b-{i}")]);
+            }
+        });
+    });
+    // Both sync, racing each other, then once more each.
+    std::thread::scope(|s| {
+        s.spawn(|| a.ok(&["audit", "sync"]));
+        s.spawn(|| b.ok(&["audit", "sync"]));
+    });
+    a.ok(&["audit", "sync"]);
+    b.ok(&["audit", "sync"]);
+
+    let mut na = a.notes();
+    let mut nb = b.notes();
+    assert_eq!(na.len(), 11, "{na:?}");
+    na.sort();
+    nb.sort();
+    assert_eq!(na, nb);
+    verify_ok(&a);
+    verify_ok(&b);
+    // Same fold on both sides.
+    assert_eq!(
+        a.status()["state"]["history"],
+        b.status()["state"]["history"]
+    );
+
+    // The remote holds the trail under refs/greenlight/audit, nowhere else.
+    let remote = git2::Repository::open_bare(&bare).unwrap();
+    let audit = remote
+        .find_reference("refs/greenlight/audit")
+        .unwrap()
+        .peel_to_tree()
+        .unwrap();
+    let sessions = remote
+        .find_tree(audit.get_name("sessions").unwrap().id())
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+    let files = remote
+        .find_tree(sessions.iter().next().unwrap().id())
+        .unwrap();
+    assert_eq!(files.len(), 2, "one actor file per machine");
+    let branches: Vec<_> = remote.branches(None).unwrap().flatten().collect();
+    assert_eq!(branches.len(), 1, "no branch was created");
+    // Working trees are untouched.
+    let wt = git2::Repository::open(&clones[0]).unwrap();
+    assert!(wt.statuses(None).unwrap().is_empty());
+
+    let st: serde_json::Value =
+        serde_json::from_str(&a.ok(&["audit", "status", "--json"])).unwrap();
+    assert_eq!(st["unpushed_events"], 0);
+    a.ok(&["note", "later"]);
+    let st: serde_json::Value =
+        serde_json::from_str(&a.ok(&["audit", "status", "--json"])).unwrap();
+    assert_eq!(st["unpushed_events"], 1);
+}
+
+#[test]
+fn a_rewritten_remote_is_reported_and_both_versions_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let (bare, clones) = setup(root.path());
+    let a = Machine {
+        repo: clones[0].clone(),
+        home: tempfile::tempdir().unwrap(),
+        email: "dana@example.com",
+        name: "Dana",
+    };
+    a.ok(&["new", "--scenario", "hotfix"]);
+    a.ok(&["note", "the truth"]);
+    a.ok(&["audit", "push"]);
+
+    // Someone force-rewrites the remote's copy of Dana's journal.
+    let remote = git2::Repository::open_bare(&bare).unwrap();
+    let commit = remote
+        .find_reference("refs/greenlight/audit")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let tree = commit.tree().unwrap();
+    let sessions = remote
+        .find_tree(tree.get_name("sessions").unwrap().id())
+        .unwrap();
+    let session_entry = sessions.iter().next().unwrap();
+    let session_id = session_entry.name().unwrap().to_string();
+    let files = remote.find_tree(session_entry.id()).unwrap();
+    let file = files.iter().next().unwrap();
+    let file_name = file.name().unwrap().to_string();
+    let text = String::from_utf8(remote.find_blob(file.id()).unwrap().content().to_vec()).unwrap();
+    let forged = remote
+        .blob(text.replace("the truth", "a lie").as_bytes())
+        .unwrap();
+    let mut fb = remote.treebuilder(Some(&files)).unwrap();
+    fb.insert(&file_name, forged, 0o100644).unwrap();
+    let mut sb = remote.treebuilder(Some(&sessions)).unwrap();
+    sb.insert(&session_id, fb.write().unwrap(), 0o040000)
+        .unwrap();
+    let mut tb = remote.treebuilder(Some(&tree)).unwrap();
+    tb.insert("sessions", sb.write().unwrap(), 0o040000)
+        .unwrap();
+    let new_tree = remote.find_tree(tb.write().unwrap()).unwrap();
+    let sig = git2::Signature::now("Mallory", "m@example.com").unwrap();
+    let rewritten = remote
+        .commit(None, &sig, &sig, "rewrite", &new_tree, &[])
+        .unwrap();
+    remote
+        .reference("refs/greenlight/audit", rewritten, true, "force")
+        .unwrap();
+
+    let out = a.cmd(&["audit", "sync"]);
+    assert!(!out.status.success(), "a fork must not pass silently");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("FORK OR TAMPER"), "{err}");
+    assert!(err.contains(&file_name), "{err}");
+    // Ours is intact and verifies; theirs is kept beside it.
+    assert_eq!(a.notes(), vec!["the truth"]);
+    verify_ok(&a);
+    let session_dir = std::fs::read_dir(a.home.path().join("repos"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("sessions")
+        .join(&session_id);
+    let forks: Vec<_> = std::fs::read_dir(&session_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".fork-"))
+        .collect();
+    assert_eq!(forks.len(), 1);
+    assert!(
+        std::fs::read_to_string(forks[0].path())
+            .unwrap()
+            .contains("a lie")
+    );
+    // And the remote has both again after the sync.
+    let tree = remote
+        .find_reference("refs/greenlight/audit")
+        .unwrap()
+        .peel_to_tree()
+        .unwrap();
+    let names: Vec<String> = remote
+        .find_tree(
+            tree.get_path(Path::new(&format!("sessions/{session_id}")))
+                .unwrap()
+                .id(),
+        )
+        .unwrap()
+        .iter()
+        .map(|e| e.name().unwrap().to_string())
+        .collect();
+    assert!(names.iter().any(|n| n == &file_name), "{names:?}");
+    assert!(names.iter().any(|n| n.contains(".fork-")), "{names:?}");
+}
+
+#[test]
+fn sync_without_the_remote_says_so() {
+    let root = tempfile::tempdir().unwrap();
+    let (_bare, clones) = setup(root.path());
+    let a = Machine {
+        repo: clones[0].clone(),
+        home: tempfile::tempdir().unwrap(),
+        email: "dana@example.com",
+        name: "Dana",
+    };
+    a.ok(&["new", "--scenario", "hotfix"]);
+    let out = a.cmd(&["audit", "sync", "--remote", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no remote named `nope`"));
+}
