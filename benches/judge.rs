@@ -1,9 +1,14 @@
 //! Benchmarks of the canary judge. Goal: `judge_metric` on 10,000 canary ×
-//! 10,000 baseline samples within 10 ms on a 2-core machine.
+//! 10,000 baseline samples within 10 ms on a 2-core machine. Also what
+//! surrounds it in a judgement run: reading a Prometheus answer of 10,000
+//! points, and a whole simulated judgement (fetch + judge, 3 metrics).
 //!
 //! `cargo bench --bench judge`
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use greenlight::canary::config::{CanaryConfig, SourceKind};
+use greenlight::canary::prometheus::parse_response;
+use greenlight::canary::sim::SimulatedSource;
 use greenlight::canary::{
     Alternative, Direction, MetricSpec, hodges_lehmann, judge_metric, mann_whitney_u,
 };
@@ -52,9 +57,35 @@ fn bench_judge(c: &mut Criterion) {
     });
 }
 
+/// A query_range answer of `n` points, as Prometheus writes it.
+fn matrix_body(n: usize) -> String {
+    let values: Vec<String> = latencies(5, n, 100.0)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("[{}.5,\"{v}\"]", 1_700_000_000 + i))
+        .collect();
+    format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"track":"canary"}},"values":[{}]}}]}}}}"#,
+        values.join(",")
+    )
+}
+
+fn bench_run(c: &mut Criterion) {
+    let body = matrix_body(10_000);
+    c.bench_function("prometheus parse_response 10000 points", |b| {
+        b.iter(|| parse_response(200, black_box(&body), "q"))
+    });
+    let config = CanaryConfig::new(SourceKind::Simulated);
+    let now = jiff::Timestamp::from_second(1_700_000_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    c.bench_function("judge_now simulated (3 metrics x 61 samples)", |b| {
+        let mut sim = SimulatedSource::new(1);
+        b.iter(|| greenlight::canary::judge_now(&mut sim, black_box(&config), now, None))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = bench_judge
+    targets = bench_judge, bench_run
 }
 criterion_main!(benches);

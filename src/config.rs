@@ -105,7 +105,7 @@ pub struct RepoConfig {
     #[serde(default)]
     pub environments: Environments,
     #[serde(default)]
-    pub canary: Option<toml::Table>,
+    pub canary: Option<crate::canary::CanaryConfig>,
     #[serde(default)]
     pub logs: Vec<toml::Table>,
     #[serde(default)]

@@ -6,16 +6,35 @@
 //! its statistics live in [`stats`] (Mann-Whitney U, normal tail) and
 //! [`shift`] (Hodges-Lehmann shift and interval); [`explain`] formats
 //! numbers for the plain-words rules.
+//!
+//! Around the judge: [`config`] is the typed `[canary]` section;
+//! [`source`] the trait behind [`prometheus`], [`command`] and [`sim`];
+//! [`run`] fetches, judges and keeps a [`run::CanarySnapshot`] for the
+//! screen and the record; [`plan`] says what to do next (set a weight,
+//! wait, get a Promote, roll back). [`process`] runs shell commands until
+//! `crate::exec` replaces it.
 
+pub mod command;
+pub mod config;
 pub mod explain;
 pub mod judge;
+pub mod plan;
+pub mod process;
+pub mod prometheus;
+pub mod run;
 pub mod shift;
+pub mod sim;
+pub mod source;
 pub mod spec;
 pub mod stats;
 pub mod verdict;
 
+pub use config::{CanaryConfig, MetricConfig, SourceKind, Strategy};
 pub use judge::{AbsoluteCheck, MetricJudgement, Outcome, judge_metric};
+pub use plan::{CanaryPlan, PlanAction, next_action, set_weight_command};
+pub use run::{CanarySnapshot, MetricSeries, judge_now};
 pub use shift::{ShiftEstimate, hodges_lehmann};
+pub use source::{MetricSamples, MetricSource, SourceError, Window};
 pub use spec::{DEFAULT_GROUP, Direction, JudgeConfig, MetricSpec, Statistic, Thresholds};
 pub use stats::{Alternative, MannWhitney, mann_whitney_u};
 pub use verdict::{GroupScore, Judgement, MetricData, Verdict, combine, judge};

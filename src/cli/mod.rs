@@ -3,6 +3,7 @@
 //! `Workspace`; nothing here writes files itself.
 
 mod audit;
+mod canary;
 mod playbook;
 mod release;
 pub mod render;
@@ -86,6 +87,9 @@ pub enum Cmd {
     /// The manifest of compatible system components (release-manifest.toml).
     #[command(subcommand)]
     Manifest(release::ManifestCmd),
+    /// Judge the canary, set its weight, see its plan, roll it back.
+    #[command(subcommand)]
+    Canary(canary::CanaryCmd),
     /// Try greenlight on a throwaway repository: a short history, a team,
     /// and a feature release waiting in the cockpit.
     Demo(DemoArgs),
@@ -122,7 +126,20 @@ impl Global {
 
 /// Parse the command line and run the chosen subcommand.
 pub fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `canary judge` exits 2 for Roll back: a usage error must not.
+            let args: Vec<_> = std::env::args_os().collect();
+            match canary::usage_exit_code(&args).filter(|_| e.use_stderr()) {
+                Some(code) => {
+                    let _ = e.print();
+                    return Ok(ExitCode::from(code));
+                }
+                None => e.exit(),
+            }
+        }
+    };
     let g = &cli.global;
     match cli.command {
         None => {
@@ -146,6 +163,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Version(c)) => release::version(g, c),
         Some(Cmd::Notes(a)) => release::notes(g, a),
         Some(Cmd::Manifest(c)) => release::manifest(g, c),
+        Some(Cmd::Canary(c)) => canary::run(g, c),
     }
 }
 

@@ -111,14 +111,10 @@ impl SourceState {
                 lines: Vec::new(),
             },
             Some(t) => {
-                let source = t
-                    .get("source")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("prometheus")
-                    .to_string();
+                let source = format!("{:?}", t.source).to_lowercase();
                 let at = t
-                    .get("url")
-                    .and_then(|v| v.as_str())
+                    .url
+                    .as_deref()
                     .map(|u| format!(" at {u}"))
                     .unwrap_or_default();
                 SourceState {
