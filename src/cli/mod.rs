@@ -23,9 +23,11 @@ use crate::workspace::Workspace;
     name = "greenlight",
     version,
     about = "Run a production release as a session: checklist, canary, logs, sign-offs and an audit trail.",
-    long_about = "Run a production release as a session: a scenario's checklist, sign-offs and a tamper-evident, \
-hash-chained audit trail kept per repository.\n\nStart with `greenlight new --scenario feature-release`, then \
-`greenlight status`. `greenlight playbook list` shows the scenarios."
+    long_about = "Run a production release as a session: a scenario's checklist, a canary judged against its \
+baseline, production logs, sign-offs and a tamper-evident, hash-chained audit trail kept per repository and synced \
+into git.\n\nWith no command, inside a git repository, greenlight opens the full-screen cockpit on the current \
+session (or a start screen). `greenlight demo` tries it on a throwaway repository. From scripts: \
+`greenlight new --scenario feature-release`, `greenlight status --json`, `greenlight playbook list`."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -73,7 +75,7 @@ pub enum Cmd {
     Note(session::NoteArgs),
     /// Abort the session, with a reason.
     Abort(session::AbortArgs),
-    /// Check the audit trail.
+    /// Verify the audit trail, and sync it with a git remote.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
     /// List, show and validate playbooks.
