@@ -83,8 +83,12 @@ pub struct RepoConfig {
     pub environments: Environments,
     #[serde(default)]
     pub canary: Option<toml::Table>,
+    /// `[[logs]]`: the sources the logs pane follows.
     #[serde(default)]
-    pub logs: Vec<toml::Table>,
+    pub logs: Vec<crate::logs::config::LogSourceConfig>,
+    /// `[log_buffer]`: how many lines the logs pane keeps.
+    #[serde(default)]
+    pub log_buffer: crate::logs::config::LogBufferConfig,
     #[serde(default)]
     pub audit: Option<toml::Table>,
 }
