@@ -3,8 +3,10 @@
 //! `Workspace`; nothing here writes files itself.
 
 mod audit;
+mod logs;
 mod playbook;
 mod render;
+mod run;
 mod session;
 
 use std::path::PathBuf;
@@ -58,7 +60,7 @@ pub enum Cmd {
     Sessions(session::SessionsArgs),
     /// Show a session's steps, sign-offs and history.
     Status(session::StatusArgs),
-    /// Start, complete, skip or fail a step.
+    /// Start, complete, skip or fail a step; run its command or roll it back.
     #[command(subcommand)]
     Step(session::StepCmd),
     /// Approve or reject a sign-off step as a role.
@@ -73,6 +75,8 @@ pub enum Cmd {
     /// List, show and validate playbooks.
     #[command(subcommand)]
     Playbook(playbook::PlaybookCmd),
+    /// Read, filter and follow logs (files, commands, or the repository's [[logs]]).
+    Logs(logs::LogsArgs),
 }
 
 impl Global {
@@ -116,6 +120,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Abort(a)) => session::abort(g, a),
         Some(Cmd::Audit(c)) => audit::run(g, c),
         Some(Cmd::Playbook(c)) => playbook::run(g, c),
+        Some(Cmd::Logs(a)) => logs::run(g, a),
     }
 }
 

@@ -81,12 +81,21 @@ impl LineFilter {
 
     /// Does one line (without its newline) pass?
     pub fn is_match(&self, line: &[u8]) -> bool {
-        let text_ok = match &self.search {
+        self.matches_text(line) && self.level_ok(line)
+    }
+
+    /// Does the pattern (alone) match? For lines whose level is known.
+    pub fn matches_text(&self, line: &[u8]) -> bool {
+        match &self.search {
             None => true,
             Some(Search::Literal(f)) => f.find(line).is_some(),
             Some(Search::Regex(re)) => re.is_match(line),
-        };
-        text_ok && self.level_ok(line)
+        }
+    }
+
+    /// The level asked for, if any.
+    pub fn min_level(&self) -> Option<Level> {
+        self.min_level
     }
 
     fn level_ok(&self, line: &[u8]) -> bool {
