@@ -37,15 +37,18 @@ fn per_line(c: &mut Criterion) {
                 .count()
         })
     });
-    g.bench_function("LogLine::from_bytes (decode, level, timestamp, one allocation)", |b| {
-        b.iter(|| {
-            lines
-                .iter()
-                .map(|l| LogLine::from_bytes(SourceId(0), l.as_bytes(), 0, 0, &ctx))
-                .filter(|l| l.has_timestamp())
-                .count()
-        })
-    });
+    g.bench_function(
+        "LogLine::from_bytes (decode, level, timestamp, one allocation)",
+        |b| {
+            b.iter(|| {
+                lines
+                    .iter()
+                    .map(|l| LogLine::from_bytes(SourceId(0), l.as_bytes(), 0, 0, &ctx))
+                    .filter(|l| l.has_timestamp())
+                    .count()
+            })
+        },
+    );
     g.finish();
 }
 
@@ -58,32 +61,38 @@ fn ingest(c: &mut Criterion) {
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Elements(built.len() as u64));
     g.sample_size(20);
-    for (name, filter) in [("no filter", None), ("filter /timeout|reset/", Some("/timeout|reset/"))] {
-        g.bench_function(format!("model: 100k lines in 1024-line batches, {name}"), |b| {
-            b.iter_batched(
-                || {
-                    // A full model (the ring is at capacity), as in a long session.
-                    let mut m = LogsModel::new(100_000);
-                    m.buffer.extend(built.iter().cloned());
-                    m.view.set_filter(&m.buffer, filter).expect("filter");
-                    m.view.sync(&m.buffer);
-                    (m, built.clone())
-                },
-                |(mut m, lines)| {
-                    let mut it = lines.into_iter();
-                    loop {
-                        let batch: Vec<LogLine> = it.by_ref().take(1024).collect();
-                        if batch.is_empty() {
-                            break;
-                        }
-                        m.buffer.extend(batch);
+    for (name, filter) in [
+        ("no filter", None),
+        ("filter /timeout|reset/", Some("/timeout|reset/")),
+    ] {
+        g.bench_function(
+            format!("model: 100k lines in 1024-line batches, {name}"),
+            |b| {
+                b.iter_batched(
+                    || {
+                        // A full model (the ring is at capacity), as in a long session.
+                        let mut m = LogsModel::new(100_000);
+                        m.buffer.extend(built.iter().cloned());
+                        m.view.set_filter(&m.buffer, filter).expect("filter");
                         m.view.sync(&m.buffer);
-                    }
-                    m
-                },
-                BatchSize::LargeInput,
-            )
-        });
+                        (m, built.clone())
+                    },
+                    |(mut m, lines)| {
+                        let mut it = lines.into_iter();
+                        loop {
+                            let batch: Vec<LogLine> = it.by_ref().take(1024).collect();
+                            if batch.is_empty() {
+                                break;
+                            }
+                            m.buffer.extend(batch);
+                            m.view.sync(&m.buffer);
+                        }
+                        m
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
     }
     g.finish();
 }

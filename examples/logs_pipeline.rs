@@ -62,10 +62,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secs = started.elapsed().as_secs_f64();
     handle.stop_and_wait(Duration::from_secs(2));
     let c = model.counts();
-    println!("lines: {}  errors: {}  warnings: {}", c.total, c.errors, c.warnings);
-    println!("kept: {}  shown by the view: {}", model.buffer.len(), model.view.status(&model.buffer).shown);
-    println!("throughput: {:.0} lines/s over {secs:.2}s", c.total as f64 / secs);
-    println!("drains: {drains}, slowest drain: {:.1} ms", slowest.as_secs_f64() * 1000.0);
+    println!(
+        "lines: {}  errors: {}  warnings: {}",
+        c.total, c.errors, c.warnings
+    );
+    println!(
+        "kept: {}  shown by the view: {}",
+        model.buffer.len(),
+        model.view.status(&model.buffer).shown
+    );
+    println!(
+        "throughput: {:.0} lines/s over {secs:.2}s",
+        c.total as f64 / secs
+    );
+    println!(
+        "drains: {drains}, slowest drain: {:.1} ms",
+        slowest.as_secs_f64() * 1000.0
+    );
     println!("peak RSS: {:.1} MB", peak_rss_kib() as f64 / 1024.0);
     Ok(())
 }

@@ -113,7 +113,12 @@ fn a_successful_command_completes_its_step_and_is_recorded() {
     assert_eq!(fin["exit_code"], 0);
     assert_eq!(fin["output_sha256"].as_str().unwrap().len(), 64);
     assert!(fin["output_bytes"].as_u64().unwrap() > 10);
-    assert!(s["completion_note"].as_str().unwrap().contains("exited 0 after"));
+    assert!(
+        s["completion_note"]
+            .as_str()
+            .unwrap()
+            .contains("exited 0 after")
+    );
     let kinds = history_kinds(&sb);
     assert!(
         kinds.ends_with(&[
@@ -150,15 +155,23 @@ fn confirmation_is_required_without_a_terminal_and_recorded_with_yes() {
     let s = step(&sb, "deploy");
     assert_eq!(s["status"], "failed");
     assert!(
+        s["failed"][1].as_str().unwrap().contains("exited 3 after"),
+        "{s}"
+    );
+    assert!(
         s["failed"][1]
             .as_str()
             .unwrap()
-            .contains("exited 3 after"),
-        "{s}"
+            .contains("health check failed")
     );
-    assert!(s["failed"][1].as_str().unwrap().contains("health check failed"));
-    assert_eq!(s["runs"][0]["confirmed_by"], "Dana Developer <dana@example.com>");
-    assert_eq!(s["runs"][0]["finished"][1]["last_lines"][0], "health check failed");
+    assert_eq!(
+        s["runs"][0]["confirmed_by"],
+        "Dana Developer <dana@example.com>"
+    );
+    assert_eq!(
+        s["runs"][0]["finished"][1]["last_lines"][0],
+        "health check failed"
+    );
 
     // Retry after a fix.
     std::fs::write(sb.repo.path().join("fixed"), "").unwrap();
@@ -175,7 +188,11 @@ fn rollback_runs_the_rollback_command_with_confirmation() {
     sb.ok(&["step", "run", "build"]);
     let out = sb.run(&["step", "rollback", "deploy"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("is a rollback and asks for confirmation"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is a rollback and asks for confirmation"),
+        "{}",
+        stderr(&out)
+    );
     let out = sb.run(&["step", "rollback", "deploy", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("rolled back to"));
@@ -184,17 +201,26 @@ fn rollback_runs_the_rollback_command_with_confirmation() {
     let run = &s["runs"][0];
     assert_eq!(run["rollback"], true);
     assert_eq!(run["finished"][1]["exit_code"], 0);
-    assert!(history_kinds(&sb).ends_with(&[
-        "rollback_started".into(),
-        "rollback_finished".into()
-    ]));
+    assert!(history_kinds(&sb).ends_with(&["rollback_started".into(), "rollback_finished".into()]));
 
     let out = sb.run(&["step", "rollback", "build", "--yes"]);
-    assert!(stderr(&out).contains("has no rollback command"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no rollback command"),
+        "{}",
+        stderr(&out)
+    );
     let out = sb.run(&["step", "run", "think"]);
-    assert!(stderr(&out).contains("has no command to run"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no command to run"),
+        "{}",
+        stderr(&out)
+    );
     let out = sb.run(&["step", "run", "nope"]);
-    assert!(stderr(&out).contains("unknown step `nope`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown step `nope`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -229,7 +255,10 @@ fn ctrl_c_kills_the_command_and_records_cancelled() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(200));
-    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -239,10 +268,18 @@ fn ctrl_c_kills_the_command_and_records_cancelled() {
     assert!(t.elapsed() < Duration::from_secs(8));
     assert_eq!(status.code(), Some(130));
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(err.contains("was cancelled"), "{err}");
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    assert!(stat.is_empty() || stat.contains(") Z"), "still running: {stat}");
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "still running: {stat}"
+    );
     let s = step(&sb, "slow");
     assert_eq!(s["status"], "failed");
     let fin = &s["runs"][0]["finished"][1];
@@ -280,7 +317,9 @@ fn asks_on_a_terminal() {
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
         while let Ok(n @ 1..) = reader.read(&mut buf) {
-            s2.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            s2.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
     let wait_for = |what: &str| {
@@ -295,7 +334,12 @@ fn asks_on_a_terminal() {
         }
     };
     wait_for("[y/N]");
-    assert!(screen.lock().unwrap().contains("Confirm as Dana Developer <dana@example.com>?"));
+    assert!(
+        screen
+            .lock()
+            .unwrap()
+            .contains("Confirm as Dana Developer <dana@example.com>?")
+    );
     writer.write_all(b"y\r").unwrap();
     writer.flush().unwrap();
     wait_for("Rolled back step `deploy`.");

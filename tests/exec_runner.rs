@@ -18,10 +18,14 @@ fn spec(cmd: &str, dir: &Path) -> ExecSpec {
 /// Run and collect what the sink saw, per stream.
 fn run(s: &ExecSpec) -> (exec::Outcome, Vec<u8>, Vec<u8>) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let o = exec::run(s, &CancelToken::new(), &mut |st: Stream, b: &[u8]| match st {
-        Stream::Stdout => out.extend_from_slice(b),
-        Stream::Stderr => err.extend_from_slice(b),
-    });
+    let o = exec::run(
+        s,
+        &CancelToken::new(),
+        &mut |st: Stream, b: &[u8]| match st {
+            Stream::Stdout => out.extend_from_slice(b),
+            Stream::Stderr => err.extend_from_slice(b),
+        },
+    );
     (o, out, err)
 }
 
@@ -55,8 +59,16 @@ fn output_streams_and_is_digested() {
     // The digest covers both streams in the order they arrived.
     assert_eq!(o.output_bytes, 13);
     assert_eq!(o.output_sha256, hex::encode(Sha256::digest(&all)));
-    assert!(o.last_lines.iter().any(|l| l == "one"), "{:?}", o.last_lines);
-    assert!(o.describe().starts_with("exited 0 after"), "{}", o.describe());
+    assert!(
+        o.last_lines.iter().any(|l| l == "one"),
+        "{:?}",
+        o.last_lines
+    );
+    assert!(
+        o.describe().starts_with("exited 0 after"),
+        "{}",
+        o.describe()
+    );
 }
 
 #[test]
@@ -78,7 +90,11 @@ fn exit_codes_and_signals_are_reported() {
     assert_eq!(o.last_lines, ["failing"]);
     let (o, _, _) = run(&spec("kill -9 $$", dir.path()));
     assert_eq!((o.exit_code, o.signal), (None, Some(9)));
-    assert!(o.describe().contains("killed by signal 9"), "{}", o.describe());
+    assert!(
+        o.describe().contains("killed by signal 9"),
+        "{}",
+        o.describe()
+    );
 }
 
 #[test]
@@ -86,7 +102,11 @@ fn a_command_that_does_not_exist_is_exit_127_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let (o, _, err) = run(&spec("./deploy/does-not-exist.sh", dir.path()));
     assert_eq!(o.exit_code, Some(127));
-    assert!(o.describe().contains("command not found"), "{}", o.describe());
+    assert!(
+        o.describe().contains("command not found"),
+        "{}",
+        o.describe()
+    );
     assert!(String::from_utf8_lossy(&err).contains("not found"));
     assert!(o.spawn_error.is_none());
 }
@@ -97,9 +117,16 @@ fn a_missing_working_directory_is_an_outcome_not_a_crash() {
     let gone = dir.path().join("gone");
     let (o, _, err) = run(&spec("true", &gone));
     assert_eq!(o.exit_code, Some(127));
-    assert!(o.spawn_error.as_deref().unwrap_or("").contains("gone"), "{o:?}");
+    assert!(
+        o.spawn_error.as_deref().unwrap_or("").contains("gone"),
+        "{o:?}"
+    );
     assert!(String::from_utf8_lossy(&err).contains("greenlight: cannot run"));
-    assert!(o.describe().starts_with("could not start"), "{}", o.describe());
+    assert!(
+        o.describe().starts_with("could not start"),
+        "{}",
+        o.describe()
+    );
 }
 
 #[test]
@@ -139,8 +166,16 @@ fn timeout_kills_the_whole_group() {
     let (o, _, _) = run(&s);
     assert!(o.timed_out && !o.cancelled, "{o:?}");
     assert!(!o.succeeded());
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    let child: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let child: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(100));
     assert!(!alive(child), "the background sleep survived");
     assert!(o.describe().starts_with("timed out"), "{}", o.describe());
@@ -187,9 +222,17 @@ fn a_command_that_ignores_sigterm_still_dies() {
     assert_eq!(o.signal, Some(9));
     assert!(t.elapsed() >= Duration::from_millis(300));
     assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(!alive(pid));
-    assert!(o.describe().contains("ignored SIGTERM; killed"), "{}", o.describe());
+    assert!(
+        o.describe().contains("ignored SIGTERM; killed"),
+        "{}",
+        o.describe()
+    );
 }
 
 #[test]
@@ -208,7 +251,10 @@ fn dropping_a_running_handle_cancels_it() {
     let dir = tempfile::tempdir().unwrap();
     let pidfile = dir.path().join("pid");
     let h = exec::spawn(
-        spec(&format!("echo $$ > {}; sleep 30", pidfile.display()), dir.path()),
+        spec(
+            &format!("echo $$ > {}; sleep 30", pidfile.display()),
+            dir.path(),
+        ),
         exec::discard(),
     )
     .unwrap();
@@ -217,7 +263,11 @@ fn dropping_a_running_handle_cancels_it() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(50));
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     drop(h);
     let until = Instant::now() + Duration::from_secs(5);
     while alive(pid) && Instant::now() < until {

@@ -41,15 +41,24 @@ plain line mentioning ERROR_CODES table
 fn grep_count_and_lines() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("app.log"), MIXED).unwrap();
-    let (code, out, _) = run(dir.path(), &["logs", "--grep", "ERROR", "--count", "app.log"]);
+    let (code, out, _) = run(
+        dir.path(),
+        &["logs", "--grep", "ERROR", "--count", "app.log"],
+    );
     assert_eq!((code, out.as_str()), (0, "2\n"));
     let (_, out, _) = run(dir.path(), &["logs", "--grep", "timeout|reset", "app.log"]);
     assert_eq!(out.lines().count(), 2, "{out}");
     assert!(out.contains("upstream timeout") && out.contains("connection reset"));
-    let (_, out, _) = run(dir.path(), &["logs", "-i", "--grep", "error", "--count", "app.log"]);
+    let (_, out, _) = run(
+        dir.path(),
+        &["logs", "-i", "--grep", "error", "--count", "app.log"],
+    );
     assert_eq!(out, "6\n");
     // Nothing matched: exit 1, like grep.
-    let (code, out, _) = run(dir.path(), &["logs", "--grep", "nope", "--count", "app.log"]);
+    let (code, out, _) = run(
+        dir.path(),
+        &["logs", "--grep", "nope", "--count", "app.log"],
+    );
     assert_eq!((code, out.as_str()), (1, "0\n"));
 }
 
@@ -72,7 +81,10 @@ fn level_error_matches_every_format() {
         assert!(out.contains(want), "missing {want}: {out}");
     }
     assert!(!out.contains("just the word") && !out.contains("ERROR_CODES"));
-    let (_, out, _) = run(dir.path(), &["logs", "--level", "warning", "--count", "app.log"]);
+    let (_, out, _) = run(
+        dir.path(),
+        &["logs", "--level", "warning", "--count", "app.log"],
+    );
     assert_eq!(out, "7\n");
     let (_, out, _) = run(
         dir.path(),
@@ -92,11 +104,23 @@ fn several_files_are_labelled_and_bad_ones_reported() {
     std::fs::create_dir(dir.path().join("adir")).unwrap();
     let (code, out, err) = run(
         dir.path(),
-        &["logs", "--grep", "ERROR", "--count", "a.log", "missing.log", "adir", "b.log"],
+        &[
+            "logs",
+            "--grep",
+            "ERROR",
+            "--count",
+            "a.log",
+            "missing.log",
+            "adir",
+            "b.log",
+        ],
     );
     assert_eq!(code, 2, "an unreadable input makes the exit status 2");
     assert_eq!(out, "a.log:1\nb.log:2\n");
-    assert!(err.contains("cannot read missing.log: no such file or directory"), "{err}");
+    assert!(
+        err.contains("cannot read missing.log: no such file or directory"),
+        "{err}"
+    );
     assert!(err.contains("cannot read adir: is a directory"), "{err}");
     let (_, out, _) = run(dir.path(), &["logs", "--grep", "ERROR", "a.log", "b.log"]);
     assert_eq!(out, "a.log:ERROR a\nb.log:ERROR b\nb.log:ERROR bb\n");
@@ -109,9 +133,15 @@ fn invalid_utf8_binary_and_huge_lines_do_not_break_it() {
     data.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
     data.extend_from_slice(b" ERROR at the end of a 10 MB line\nlast ERROR\n");
     std::fs::write(dir.path().join("junk.log"), &data).unwrap();
-    let (code, out, _) = run(dir.path(), &["logs", "--grep", "ERROR", "--count", "junk.log"]);
+    let (code, out, _) = run(
+        dir.path(),
+        &["logs", "--grep", "ERROR", "--count", "junk.log"],
+    );
     assert_eq!((code, out.as_str()), (0, "3\n"));
-    let (_, out, _) = run(dir.path(), &["logs", "--level", "error", "--count", "junk.log"]);
+    let (_, out, _) = run(
+        dir.path(),
+        &["logs", "--level", "error", "--count", "junk.log"],
+    );
     // The 10 MB line's level word is past where levels are looked for.
     assert_eq!(out, "2\n");
 }
@@ -121,7 +151,13 @@ fn commands_and_standard_input() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, _) = run(
         dir.path(),
-        &["logs", "--cmd", "echo '[ERROR] from stdout'; echo '[ERROR] from stderr' >&2; echo fine", "--level", "error"],
+        &[
+            "logs",
+            "--cmd",
+            "echo '[ERROR] from stdout'; echo '[ERROR] from stderr' >&2; echo fine",
+            "--level",
+            "error",
+        ],
     );
     assert_eq!(code, 0);
     let mut lines: Vec<&str> = out.lines().collect();
@@ -129,7 +165,10 @@ fn commands_and_standard_input() {
     assert_eq!(lines, ["[ERROR] from stderr", "[ERROR] from stdout"]);
     let (_, out, err) = run(dir.path(), &["logs", "--cmd", "no-such-log-tool -f"]);
     assert!(err.contains("exited 127 (command not found)"), "{err}");
-    assert!(out.contains("not found"), "the shell's own message is shown: {out}");
+    assert!(
+        out.contains("not found"),
+        "the shell's own message is shown: {out}"
+    );
 
     let mut child = greenlight()
         .args(["logs", "--grep", "WARN", "--count", "-"])
@@ -158,7 +197,12 @@ fn uses_the_repository_sources_and_reports_config_mistakes() {
     )
     .unwrap();
     let out = sb.run(&["logs", "--grep", "ERROR", "--count"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "web:1\npods:1\n", "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "web:1\npods:1\n",
+        "{}",
+        stderr(&out)
+    );
 
     std::fs::write(
         sb.repo.path().join(".greenlight.toml"),
@@ -173,7 +217,11 @@ fn uses_the_repository_sources_and_reports_config_mistakes() {
 
     std::fs::remove_file(sb.repo.path().join(".greenlight.toml")).unwrap();
     let out = sb.run(&["logs", "--count"]);
-    assert!(stderr(&out).contains("has no [[logs]] sources"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no [[logs]] sources"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -193,7 +241,10 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
             "ERROR",
             "app.log",
             "--cmd",
-            &format!("echo $$ > {}; echo cmd ERROR; exec sleep 60", pidfile.display()),
+            &format!(
+                "echo $$ > {}; echo cmd ERROR; exec sleep 60",
+                pidfile.display()
+            ),
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -210,7 +261,11 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
         f.write_all(b"new ERROR 3\nnew fine\n").unwrap();
     }
     std::thread::sleep(Duration::from_millis(500));
-    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // Ctrl-C.
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -221,9 +276,19 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
     assert!(t.elapsed() < Duration::from_secs(5));
     assert!(status.success(), "{status}");
     let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     // Backlog of 2 lines, of which one matches; then the new one.
     assert!(out.contains("app.log: old ERROR 2"), "{out}\n{err}");
     assert!(!out.contains("old ERROR 1"), "{out}");
@@ -232,5 +297,8 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
     assert!(!out.contains("fine"));
     std::thread::sleep(Duration::from_millis(200));
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    assert!(stat.is_empty() || stat.contains(") Z"), "the command outlived greenlight: {stat}");
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "the command outlived greenlight: {stat}"
+    );
 }

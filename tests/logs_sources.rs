@@ -139,9 +139,10 @@ fn follows_rotation_by_rename() {
     std::fs::write(&p, "new file line\n").unwrap();
     h.until("the new file", |s| s.texts().contains(&"new file line"));
     assert_eq!(h.seen.texts(), ["before", "late in old", "new file line"]);
-    assert!(h.seen.said(
-        |s| matches!(s, SourceStatus::Notice { message } if message.contains("rotated"))
-    ));
+    assert!(
+        h.seen
+            .said(|s| matches!(s, SourceStatus::Notice { message } if message.contains("rotated")))
+    );
     h.stop();
 }
 
@@ -173,9 +174,11 @@ fn notices_truncation_and_reads_from_the_start() {
     std::thread::sleep(Duration::from_millis(300));
     append(&p, b"short\n");
     h.until("short", |s| s.texts().contains(&"short"));
-    assert!(h.seen.said(
-        |s| matches!(s, SourceStatus::Notice { message } if message.contains("truncated"))
-    ));
+    assert!(
+        h.seen.said(
+            |s| matches!(s, SourceStatus::Notice { message } if message.contains("truncated"))
+        )
+    );
     h.stop();
 }
 
@@ -308,7 +311,13 @@ fn a_command_that_does_not_exist_says_127() {
     h.until("an exit", |s| {
         s.said(|st| matches!(st, SourceStatus::Exited { .. }))
     });
-    assert!(h.seen.said(|s| matches!(s, SourceStatus::Exited { code: Some(127), .. })));
+    assert!(h.seen.said(|s| matches!(
+        s,
+        SourceStatus::Exited {
+            code: Some(127),
+            ..
+        }
+    )));
     assert!(h.seen.texts().iter().any(|t| t.contains("not found")));
 }
 
@@ -324,7 +333,11 @@ fn stopping_a_command_source_kills_its_process_group() {
         cwd: dir.path().to_path_buf(),
     });
     h.until("tailing", |s| s.texts().contains(&"tailing"));
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let t = Instant::now();
     h.stop();
     assert!(t.elapsed() < Duration::from_secs(4));
@@ -382,6 +395,12 @@ fn the_sample_stream_flows_in_real_time() {
     assert!(h.seen.lines.iter().all(|l| (l.at() - now).abs() < 10_000));
     h.handle.as_ref().unwrap().set_sample_errors_per_10k(10_000);
     let before = h.seen.lines.len();
-    h.until("errors", |s| s.lines[before..].iter().filter(|l| l.level().is_error()).count() > 100);
+    h.until("errors", |s| {
+        s.lines[before..]
+            .iter()
+            .filter(|l| l.level().is_error())
+            .count()
+            > 100
+    });
     h.stop();
 }

@@ -14,20 +14,22 @@ use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use super::Global;
 use super::run::cancel_on_interrupt;
 use crate::exec::{self, CancelToken, ExecSpec, Stream};
+use crate::logs::Level;
 use crate::logs::config::SourceKind;
 use crate::logs::feed::{self, LogMsg};
 use crate::logs::grep::LineFilter;
 use crate::logs::line::{LineSplitter, SourceId};
 use crate::logs::source::{self, SourceHandle, SourceSpec};
-use crate::logs::Level;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit status: 0 when a line matched, 1 when none did, 2 on an error (like grep).\n\
+#[command(
+    after_help = "Exit status: 0 when a line matched, 1 when none did, 2 on an error (like grep).\n\
 With no FILE and no --cmd, the repository's [[logs]] sources from .greenlight.toml are read.\n\n\
 Examples:\n  greenlight logs --grep ERROR --count /var/log/web-api/current\n  \
 greenlight logs --level error --follow /var/log/web-api/current\n  \
-greenlight logs --follow --cmd 'kubectl logs -f -l app=web-api' --grep 'timeout|reset'")]
+greenlight logs --follow --cmd 'kubectl logs -f -l app=web-api' --grep 'timeout|reset'"
+)]
 pub struct LogsArgs {
     /// Log files to read (`-` reads standard input).
     #[arg(value_name = "FILE")]

@@ -11,7 +11,7 @@ use color_eyre::eyre::{Result, bail, eyre};
 
 use super::Global;
 use super::session::Target;
-use crate::exec::{self, Action, CancelToken, Stream, StepCommand, StepEnv, WorkspaceJournal};
+use crate::exec::{self, Action, CancelToken, StepCommand, StepEnv, Stream, WorkspaceJournal};
 use crate::session::StepStatus;
 
 /// Cancel `token` on every Ctrl-C from now on (in this process). The
@@ -65,10 +65,7 @@ pub fn step_command(
     let who = format!("{} <{}>", ws.who.name, ws.who.email);
     let what = match action {
         Action::Run => format!("Step `{}` runs `{}`", plan.step, plan.command),
-        Action::Rollback => format!(
-            "Rolling back step `{}` runs `{}`",
-            plan.step, plan.command
-        ),
+        Action::Rollback => format!("Rolling back step `{}` runs `{}`", plan.step, plan.command),
     };
     let confirmed_by = if plan.needs_confirmation {
         if yes {

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -177,10 +177,7 @@ impl FeedSender {
 impl FeedReceiver {
     /// The next message, if one is waiting. Never blocks.
     pub fn try_recv(&self) -> Option<LogMsg> {
-        match self.rx.try_recv() {
-            Ok(m) => Some(m),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.rx.try_recv().ok()
     }
 
     /// Wait up to `timeout` for a message (for headless use; the UI uses

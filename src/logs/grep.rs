@@ -30,7 +30,8 @@ pub struct GrepError {
 
 #[derive(Debug, Clone)]
 enum Search {
-    Literal(memmem::Finder<'static>),
+    /// Boxed: a finder is large, and a filter is made once.
+    Literal(Box<memmem::Finder<'static>>),
     /// Multi-line mode, so `^`/`$` hold at line boundaries in a buffer.
     Regex(Regex),
 }
@@ -53,9 +54,9 @@ impl LineFilter {
     ) -> Result<LineFilter, GrepError> {
         let search = match pattern {
             None => None,
-            Some(p) if !ignore_case && is_literal(p) => Some(Search::Literal(
+            Some(p) if !ignore_case && is_literal(p) => Some(Search::Literal(Box::new(
                 memmem::Finder::new(p.as_bytes()).into_owned(),
-            )),
+            ))),
             Some(p) => Some(Search::Regex(
                 RegexBuilder::new(p)
                     .case_insensitive(ignore_case)

@@ -19,7 +19,8 @@ pub struct PatternError {
 #[derive(Clone)]
 enum Matcher {
     /// Exact substring: `memmem`, the fastest path.
-    Literal(memmem::Finder<'static>),
+    /// Boxed: a finder is large, and a pattern is made once.
+    Literal(Box<memmem::Finder<'static>>),
     Regex(Regex),
 }
 
@@ -64,7 +65,7 @@ impl Pattern {
     /// A substring, smart case.
     pub fn literal(text: &str) -> Pattern {
         let matcher = if has_upper(text) || !text.chars().any(char::is_alphabetic) {
-            Matcher::Literal(memmem::Finder::new(text.as_bytes()).into_owned())
+            Matcher::Literal(Box::new(memmem::Finder::new(text.as_bytes()).into_owned()))
         } else {
             match RegexBuilder::new(&regex::escape(text))
                 .case_insensitive(true)
@@ -72,7 +73,9 @@ impl Pattern {
             {
                 Ok(re) => Matcher::Regex(re),
                 // An escaped literal always compiles; stay exact if not.
-                Err(_) => Matcher::Literal(memmem::Finder::new(text.as_bytes()).into_owned()),
+                Err(_) => {
+                    Matcher::Literal(Box::new(memmem::Finder::new(text.as_bytes()).into_owned()))
+                }
             }
         };
         Pattern {
@@ -134,8 +137,7 @@ fn has_upper(s: &str) -> bool {
 
 fn first_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()

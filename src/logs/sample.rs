@@ -152,7 +152,7 @@ impl SampleLog {
             Kind::Error
         } else if roll < self.cfg.errors_per_10k + self.cfg.warnings_per_10k {
             Kind::Warn
-        } else if roll % 10 == 0 {
+        } else if roll.is_multiple_of(10) {
             Kind::Debug
         } else {
             Kind::Info
