@@ -40,12 +40,14 @@ else
 fi
 
 if command -v hyperfine >/dev/null 2>&1; then
-    hyperfine --warmup 2 --runs 10 --export-markdown "$work/compare.md" "${cmds[@]}"
+    # --output=pipe: GNU grep stops at the first match when its output is
+    # /dev/null, which would time nothing.
+    hyperfine --warmup 3 --runs 20 --output=pipe --export-markdown "$work/compare.md" "${cmds[@]}"
     cat "$work/compare.md"
 else
     echo "hyperfine is not installed (apt-get install hyperfine): one timed run each"
     for c in "${cmds[@]}"; do
-        /usr/bin/time -f "%e s  %M KB  $c" bash -c "$c > /dev/null"
+        /usr/bin/time -f "%e s  %M KB  $c" bash -c "$c | cat > /dev/null"
     done
 fi
 

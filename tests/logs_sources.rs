@@ -404,3 +404,31 @@ fn the_sample_stream_flows_in_real_time() {
     });
     h.stop();
 }
+
+#[test]
+fn configured_sources_start_with_their_names_and_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("web.log"), "ERROR one\nfine\n").unwrap();
+    let config: greenlight::config::RepoConfig = greenlight::config::parse_toml(
+        "[log_buffer]\nlines = 500\n\n[[logs]]\nname = \"web\"\nfile = \"web.log\"\ncolor = \"yellow\"\n\n[[logs]]\nname = \"pods\"\ncommand = \"echo '[WARN] from pods'\"\n",
+        Path::new(".greenlight.toml"),
+    )
+    .unwrap();
+    let (tx, rx) = feed::channel(feed::DEFAULT_CAPACITY, None);
+    let (mut m, handles) = LogsModel::start_configured(&config, dir.path(), &tx);
+    assert_eq!(handles.len(), 2);
+    assert_eq!(m.buffer.capacity(), 500);
+    let names: Vec<(&str, &str, u8)> = m
+        .sources()
+        .iter()
+        .map(|s| (s.name.as_str(), s.kind, s.color))
+        .collect();
+    assert_eq!(names, [("web", "file", 2), ("pods", "command", 1)]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while m.counts().warnings < 1 || m.counts().errors < 1 {
+        assert!(Instant::now() < deadline, "{:?}", m.counts());
+        m.drain(&rx, 10_000, Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(m.title(), "ERROR 1  WARN 1  following");
+}

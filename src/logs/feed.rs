@@ -8,9 +8,9 @@
 //! drops the display copy and says how many lines it dropped. A waker
 //! tells the UI loop there is something to drain, once per drain.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -98,6 +98,9 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 struct Shared {
     pending: AtomicBool,
     waker: Option<Waker>,
+    /// Display lines dropped per source since the pane last looked: kept
+    /// beside the channel, so the count arrives even while it is full.
+    dropped: Mutex<Vec<(SourceId, u64)>>,
 }
 
 /// The sources' end. Cheap to clone; one per source.
@@ -125,6 +128,7 @@ pub fn channel(capacity: usize, waker: Option<Waker>) -> (FeedSender, FeedReceiv
     let shared = Arc::new(Shared {
         pending: AtomicBool::new(false),
         waker,
+        dropped: Mutex::new(Vec::new()),
     });
     (
         FeedSender {
@@ -166,6 +170,26 @@ impl FeedSender {
         }
     }
 
+    /// Note `lines` display lines of `source` dropped (the pane fell
+    /// behind); the pane reads the count with [`FeedReceiver::take_dropped`].
+    pub fn count_dropped(&self, source: SourceId, lines: u64) {
+        if lines == 0 {
+            return;
+        }
+        {
+            let mut d = self
+                .shared
+                .dropped
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match d.iter_mut().find(|(s, _)| *s == source) {
+                Some((_, n)) => *n += lines,
+                None => d.push((source, lines)),
+            }
+        }
+        self.wake();
+    }
+
     /// Send if there is room; hand the message back if not.
     pub fn try_send(&self, msg: LogMsg) -> Result<(), TrySendError<LogMsg>> {
         self.tx.try_send(msg)?;
@@ -184,6 +208,17 @@ impl FeedReceiver {
     /// [`FeedReceiver::try_recv`]).
     pub fn recv_timeout(&self, timeout: Duration) -> Option<LogMsg> {
         self.rx.recv_timeout(timeout).ok()
+    }
+
+    /// Lines dropped per source since the last call.
+    pub fn take_dropped(&self) -> Vec<(SourceId, u64)> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .dropped
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Re-arm the waker: call before draining.
@@ -225,6 +260,10 @@ mod tests {
         // A stopped source gives up waiting for room.
         tx.try_send(msg(4)).ok();
         assert_eq!(tx.send(msg(5), &|| false), Err(Closed));
+        tx.count_dropped(SourceId(1), 5);
+        tx.count_dropped(SourceId(1), 2);
+        assert_eq!(rx.take_dropped(), vec![(SourceId(1), 7)]);
+        assert!(rx.take_dropped().is_empty());
         drop(rx);
         assert_eq!(tx.send(msg(6), &|| true), Err(Closed));
     }

@@ -87,6 +87,35 @@ impl LogsModel {
         id
     }
 
+    /// A model sized by `[log_buffer]`, with every `[[logs]]` source of
+    /// the repository started (commands in `repo_root`). A source whose
+    /// thread cannot start is noted in the stream, not fatal.
+    pub fn start_configured(
+        config: &crate::config::RepoConfig,
+        repo_root: &std::path::Path,
+        tx: &FeedSender,
+    ) -> (LogsModel, Vec<SourceHandle>) {
+        let mut model = LogsModel::new(config.log_buffer.lines);
+        let mut handles = Vec::new();
+        for c in &config.logs {
+            let spec = SourceSpec::from_config(c, repo_root);
+            match model.start(&c.name, c.color, spec, tx.clone()) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    let id = SourceId(u16::try_from(model.sources.len() - 1).unwrap_or(0));
+                    model.apply(LogMsg::Status {
+                        source: id,
+                        status: SourceStatus::Failed {
+                            reason: format!("cannot start: {e}"),
+                        },
+                    });
+                }
+            }
+        }
+        model.view.sync(&model.buffer);
+        (model, handles)
+    }
+
     /// Register and start a source.
     pub fn start(
         &mut self,
@@ -154,6 +183,12 @@ impl LogsModel {
         if d.lines >= max_lines || started.elapsed() >= max_time {
             d.more = true;
         }
+        for (source, lines) in rx.take_dropped() {
+            self.apply(LogMsg::Status {
+                source,
+                status: SourceStatus::Dropped { lines },
+            });
+        }
         self.view.sync(&self.buffer);
         d
     }
@@ -169,6 +204,34 @@ impl LogsModel {
             other: b.count(Level::Unknown),
             total: b.end(),
         }
+    }
+
+    /// The pane's title line: "ERROR 3  WARN 41  filter: /timeout/  following".
+    pub fn title(&self) -> String {
+        let c = self.counts();
+        let s = self.view.status(&self.buffer);
+        let mut t = format!("ERROR {}  WARN {}", c.errors, c.warnings);
+        if let Some(l) = s.min_level {
+            t.push_str(&format!("  level: {l}+"));
+        }
+        if let Some(f) = &s.filter {
+            if f.starts_with('/') {
+                t.push_str(&format!("  filter: {f}"));
+            } else {
+                t.push_str(&format!("  filter: \"{f}\""));
+            }
+        }
+        if let Some(q) = &s.search {
+            t.push_str(&format!("  search: {q}"));
+        }
+        if s.following {
+            t.push_str("  following");
+        } else if s.unseen > 0 {
+            t.push_str(&format!("  paused ({} new)", s.unseen));
+        } else {
+            t.push_str("  paused");
+        }
+        t
     }
 
     /// Errors per minute now against the ten minutes before the step.
@@ -209,6 +272,17 @@ mod tests {
         assert_eq!(m.counts().errors, 2);
         assert_eq!(m.counts().other, 1);
         assert_eq!(m.source(a).map(|s| s.lines), Some(2));
+        assert_eq!(m.title(), "ERROR 2  WARN 0  following");
+        m.view.set_filter(&m.buffer, Some("/on|tw/")).unwrap();
+        m.view.set_min_level(&m.buffer, Some(Level::Error));
+        m.view.pause();
+        assert_eq!(
+            m.title(),
+            "ERROR 2  WARN 0  level: error+  filter: /on|tw/  paused"
+        );
+        m.view.set_filter(&m.buffer, None).unwrap();
+        m.view.set_min_level(&m.buffer, None);
+        m.view.follow();
         let rows = m.view.rows(&m.buffer);
         assert_eq!(rows.len(), 3);
         assert_eq!(

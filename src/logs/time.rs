@@ -46,6 +46,15 @@ pub fn now_millis() -> Millis {
     Timestamp::now().as_millisecond()
 }
 
+/// An RFC 3339 instant (as the journal writes `at`) in milliseconds: the
+/// step's start time for [`crate::logs::LogsModel::error_rate`].
+pub fn parse_rfc3339(s: &str) -> Option<Millis> {
+    s.trim()
+        .parse::<Timestamp>()
+        .ok()
+        .map(|t| t.as_millisecond())
+}
+
 /// How far into a line a leading timestamp may start (after a syslog
 /// `<PRI>`, a `[`, a container prefix).
 const PREFIX_SCAN: usize = 48;
@@ -343,6 +352,13 @@ mod tests {
         let t = d("Dec 31 23:59:59 host x").unwrap();
         assert!(t < T, "{t}");
         assert_eq!(d("Foo 26 14:03:11 host"), None);
+    }
+
+    #[test]
+    fn journal_instants_parse() {
+        assert_eq!(parse_rfc3339("2024-11-26T14:03:11Z"), Some(T));
+        assert_eq!(parse_rfc3339("2024-11-26T15:03:11.5+01:00"), Some(T + 500));
+        assert_eq!(parse_rfc3339("yesterday"), None);
     }
 
     #[test]
