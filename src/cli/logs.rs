@@ -138,6 +138,11 @@ fn scan(
     count: bool,
 ) -> Result<ExitCode> {
     let several = inputs.len() > 1;
+    let cancel = CancelToken::new();
+    if inputs.iter().any(|(_, i)| matches!(i, Input::Command(_))) {
+        // Ctrl-C stops the command (its whole group), not just us.
+        cancel_on_interrupt(cancel.clone(), None);
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(256 * 1024, stdout.lock());
     let mut matched = 0u64;
@@ -162,7 +167,7 @@ fn scan(
                 Err(e) => Err(e),
             },
             Input::Stdin => filter.for_each(&mut io::stdin().lock(), &mut print),
-            Input::Command(c) => run_command(filter, c, cwd, &mut print),
+            Input::Command(c) => run_command(filter, c, cwd, &cancel, &mut print),
         };
         match result {
             Ok(n) => {
@@ -178,7 +183,10 @@ fn scan(
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
             Err(e) => {
                 out.flush().ok();
-                eprintln!("greenlight: cannot read {name}: {}", plain_io(&e));
+                eprintln!(
+                    "greenlight: cannot read {name}: {}",
+                    crate::logs::follow::plain(&e)
+                );
                 failed = true;
             }
         }
@@ -201,10 +209,9 @@ fn run_command(
     filter: &LineFilter,
     command: &str,
     cwd: &std::path::Path,
+    cancel: &CancelToken,
     print: &mut dyn FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<u64> {
-    let cancel = CancelToken::new();
-    cancel_on_interrupt(cancel.clone());
     let mut spec = ExecSpec::new(command, cwd);
     spec.timeout = Duration::from_secs(365 * 24 * 3600);
     spec.grace = Duration::from_secs(1);
@@ -222,7 +229,7 @@ fn run_command(
     };
     let outcome = exec::run(
         &spec,
-        &cancel,
+        cancel,
         &mut |stream: Stream, bytes: &[u8]| match stream {
             Stream::Stdout => out.feed(bytes, &mut on_line),
             Stream::Stderr => err.feed(bytes, &mut on_line),
@@ -270,7 +277,7 @@ fn follow(
     }
     drop(tx);
     let stop = CancelToken::new();
-    cancel_on_interrupt_quietly(stop.clone());
+    cancel_on_interrupt(stop.clone(), None);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let min_level = filter.min_level();
@@ -314,31 +321,4 @@ fn follow(
         h.stop_and_wait(Duration::from_secs(2));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C ends following; no message needed.
-fn cancel_on_interrupt_quietly(token: CancelToken) {
-    let _ = std::thread::Builder::new()
-        .name("ctrl-c".into())
-        .spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                rt.block_on(async {
-                    while tokio::signal::ctrl_c().await.is_ok() {
-                        token.cancel();
-                    }
-                });
-            }
-        });
-}
-
-/// An I/O error without the "(os error 2)" suffix.
-fn plain_io(e: &io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_lowercase(),
-        None => s,
-    }
 }

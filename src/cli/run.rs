@@ -14,10 +14,11 @@ use super::session::Target;
 use crate::exec::{self, Action, CancelToken, StepCommand, StepEnv, Stream, WorkspaceJournal};
 use crate::session::StepStatus;
 
-/// Cancel `token` on every Ctrl-C from now on (in this process). The
-/// command runs in its own process group, so the terminal's SIGINT
-/// reaches only greenlight, which kills the group and records it.
-pub(super) fn cancel_on_interrupt(token: CancelToken) {
+/// Cancel `token` on every Ctrl-C from now on (in this process), saying
+/// `message` if given. Commands run in their own process group, so the
+/// terminal's SIGINT reaches only greenlight, which kills the group (and,
+/// for a step, records it).
+pub(super) fn cancel_on_interrupt(token: CancelToken, message: Option<&'static str>) {
     let spawned = std::thread::Builder::new()
         .name("ctrl-c".into())
         .spawn(move || {
@@ -30,7 +31,9 @@ pub(super) fn cancel_on_interrupt(token: CancelToken) {
             rt.block_on(async {
                 while tokio::signal::ctrl_c().await.is_ok() {
                     token.cancel();
-                    eprintln!("\ngreenlight: stopping the command (SIGTERM, then SIGKILL)…");
+                    if let Some(m) = message {
+                        eprintln!("\n{m}");
+                    }
                 }
             });
         });
@@ -95,7 +98,10 @@ pub fn step_command(
 
     let env = StepEnv::from_state(session.state(), &ws.repo.root, &ws.actor());
     let cancel = CancelToken::new();
-    cancel_on_interrupt(cancel.clone());
+    cancel_on_interrupt(
+        cancel.clone(),
+        Some("greenlight: stopping the command (SIGTERM, then SIGKILL after 5 s)…"),
+    );
     eprintln!(
         "▶ {what} (timeout {}; Ctrl-C cancels)",
         humantime::format_duration(plan.timeout)

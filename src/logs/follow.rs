@@ -228,8 +228,9 @@ fn tail_offset(file: &mut File, len: u64, lines: usize) -> io::Result<u64> {
     Ok(0)
 }
 
-/// An I/O error without the "(os error 13)" suffix.
-fn plain(e: &io::Error) -> String {
+/// An I/O error as a person reads it: "permission denied", without the
+/// "(os error 13)" suffix.
+pub fn plain(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_lowercase(),

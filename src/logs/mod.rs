@@ -18,7 +18,7 @@ pub mod buffer;
 mod command;
 pub mod config;
 pub mod feed;
-mod follow;
+pub mod follow;
 pub mod grep;
 pub mod level;
 pub mod line;
