@@ -71,7 +71,8 @@ pub struct Environments {
 }
 
 /// `.greenlight.toml`. Sections owned by later parts of the app (canary,
-/// logs, audit) are kept as tables here and read by their own modules.
+/// audit) are kept as tables here and read by their own modules; `logs`
+/// and `log_buffer` are typed by `crate::logs::config`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RepoConfig {
