@@ -94,7 +94,8 @@ pub struct Environments {
 }
 
 /// `.greenlight.toml`. Sections owned by later parts of the app (canary,
-/// logs, audit) are kept as tables here and read by their own modules.
+/// audit) are kept as tables here and read by their own modules; `logs`
+/// and `log_buffer` are typed by `crate::logs::config`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RepoConfig {
@@ -106,8 +107,12 @@ pub struct RepoConfig {
     pub environments: Environments,
     #[serde(default)]
     pub canary: Option<crate::canary::CanaryConfig>,
+    /// `[[logs]]`: the sources the logs pane follows.
     #[serde(default)]
-    pub logs: Vec<toml::Table>,
+    pub logs: Vec<crate::logs::config::LogSourceConfig>,
+    /// `[log_buffer]`: how many lines the logs pane keeps.
+    #[serde(default)]
+    pub log_buffer: crate::logs::config::LogBufferConfig,
     #[serde(default)]
     pub audit: AuditConfig,
 }

@@ -127,10 +127,16 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
         s.spawn(|| a.ok(&["audit", "sync"]));
         s.spawn(|| b.ok(&["audit", "sync"]));
     });
-    a.ok(&["audit", "sync"]);
-    b.ok(&["audit", "sync"]);
+    let sa = a.ok(&["audit", "sync", "--json"]);
+    let sb = b.ok(&["audit", "sync", "--json"]);
 
     let mut na = a.notes();
+    if na.len() != 11 {
+        eprintln!(
+            "A sync: {sa}\nB sync: {sb}\nA status: {}",
+            a.ok(&["status"])
+        );
+    }
     let mut nb = b.notes();
     assert_eq!(na.len(), 11, "{na:?}");
     na.sort();

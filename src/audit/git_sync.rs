@@ -397,15 +397,28 @@ pub fn pull(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
 /// another pull.
 pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
     tune_packing(repo, sessions_dir)?;
+    // A remote that is a plain directory has no server to refuse a
+    // non-fast-forward push: two racing pushes could both "succeed", the
+    // second erasing the first from the remote. Serialize them with a lock
+    // file in the remote itself. Network remotes refuse such pushes.
+    let _remote_lock = lock_local_remote(repo, remote)?;
     for _ in 0..4 {
         let mut report = pull(repo, sessions_dir, remote)?;
         match push_ref(repo, remote) {
             Ok(()) => {
-                report.pushed = true;
-                // What the remote now has is what we pushed.
-                if let Ok(id) = repo.refname_to_id(AUDIT_REF) {
-                    repo.reference(&tracking_ref(remote), id, true, "greenlight audit push")?;
+                // Check the push took: a transport without compare-and-swap
+                // (a plain directory remote) can let two racing pushes both
+                // "succeed" while one overwrites the other. If the remote's
+                // tip does not contain ours, go round again.
+                let ours = repo.refname_to_id(AUDIT_REF)?;
+                let theirs = fetch(repo, remote)?;
+                let landed = theirs.is_some_and(|t| {
+                    t == ours || repo.graph_descendant_of(t, ours).unwrap_or(false)
+                });
+                if !landed {
+                    continue;
                 }
+                report.pushed = true;
                 return Ok(report);
             }
             Err(SyncError::Rejected { .. }) => continue,
@@ -415,6 +428,36 @@ pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
     Err(SyncError::Contended {
         remote: remote.to_string(),
     })
+}
+
+/// Hold an exclusive lock on a local (directory) remote, waiting for it.
+fn lock_local_remote(repo: &Repository, remote: &str) -> Result<Option<std::fs::File>, SyncError> {
+    let r = find_remote(repo, remote)?;
+    let Ok(url) = r.url() else { return Ok(None) };
+    let path = match url.strip_prefix("file://") {
+        Some(p) => PathBuf::from(p),
+        None if !url.contains("://") && !url.contains(':') || url.starts_with('/') => {
+            PathBuf::from(url)
+        }
+        None => return Ok(None),
+    };
+    let path = if path.is_relative() {
+        repo.workdir().unwrap_or_else(|| repo.path()).join(path)
+    } else {
+        path
+    };
+    if !path.is_dir() {
+        return Ok(None);
+    }
+    let lock = path.join("greenlight-audit.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(io(&lock))?;
+    f.lock().map_err(io(&lock))?;
+    Ok(Some(f))
 }
 
 /// Push is always a sync: the remote may hold events we must not drop.

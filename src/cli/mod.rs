@@ -4,9 +4,11 @@
 
 mod audit;
 mod canary;
+mod logs;
 mod playbook;
 mod release;
 pub mod render;
+mod run;
 mod session;
 
 use std::path::PathBuf;
@@ -66,7 +68,7 @@ pub enum Cmd {
     Sessions(session::SessionsArgs),
     /// Show a session's steps, sign-offs and history.
     Status(session::StatusArgs),
-    /// Start, complete, skip or fail a step.
+    /// Start, complete, skip or fail a step; run its command or roll it back.
     #[command(subcommand)]
     Step(session::StepCmd),
     /// Approve or reject a sign-off step as a role.
@@ -81,6 +83,8 @@ pub enum Cmd {
     /// List, show and validate playbooks.
     #[command(subcommand)]
     Playbook(playbook::PlaybookCmd),
+    /// Read, filter and follow logs (files, commands, or the repository's [[logs]]).
+    Logs(logs::LogsArgs),
     /// The next version, from tags and conventional commits.
     #[command(subcommand)]
     Version(release::VersionCmd),
@@ -166,6 +170,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Notes(a)) => release::notes(g, a),
         Some(Cmd::Manifest(c)) => release::manifest(g, c),
         Some(Cmd::Canary(c)) => canary::run(g, c),
+        Some(Cmd::Logs(a)) => logs::run(g, a),
     }
 }
 

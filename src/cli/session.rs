@@ -78,6 +78,24 @@ pub enum StepCmd {
         #[command(flatten)]
         target: Target,
     },
+    /// Run a command step's `run` (sh -c in the repo root), streaming its output and recording it; Ctrl-C cancels.
+    Run {
+        step: String,
+        /// Confirm without asking (needed when the step has `confirm = true` and stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Run a step's `rollback` command (always asks for confirmation), recording it.
+    Rollback {
+        step: String,
+        /// Confirm without asking.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        target: Target,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +253,12 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
             reason,
             target,
         } => act(g, &target, Command::Fail { step, reason }),
+        StepCmd::Run { step, yes, target } => {
+            super::run::step_command(g, &target, &step, yes, crate::exec::Action::Run)
+        }
+        StepCmd::Rollback { step, yes, target } => {
+            super::run::step_command(g, &target, &step, yes, crate::exec::Action::Rollback)
+        }
     }
 }
 

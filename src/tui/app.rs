@@ -140,18 +140,11 @@ impl SourceState {
             .logs
             .iter()
             .map(|t| {
-                let name = t.get("name").and_then(|v| v.as_str()).unwrap_or("logs");
-                let from = t
-                    .get("file")
-                    .and_then(|v| v.as_str())
-                    .map(|f| format!("file {f}"))
-                    .or_else(|| {
-                        t.get("command")
-                            .and_then(|v| v.as_str())
-                            .map(|c| format!("command {c}"))
-                    })
-                    .unwrap_or_else(|| "no file or command".into());
-                format!("{name} ({from})")
+                let from = match &t.kind {
+                    crate::logs::config::SourceKind::File(f) => format!("file {}", f.display()),
+                    crate::logs::config::SourceKind::Command(c) => format!("command {c}"),
+                };
+                format!("{} ({from})", t.name)
             })
             .collect();
         SourceState {
