@@ -18,6 +18,7 @@ pub mod command;
 pub mod config;
 pub mod explain;
 pub mod judge;
+pub mod ops;
 pub mod plan;
 pub mod process;
 pub mod prometheus;

@@ -88,6 +88,8 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             .focus
             .keys()
             .iter()
+            // `!` only where there is a switch to flip (the demo).
+            .filter(|(a, _)| *a != KeyAction::Regression || app.canary_view.regression.is_some())
             .map(|(a, label)| {
                 if *a == KeyAction::Down {
                     (
