@@ -117,9 +117,9 @@ impl KeyAction {
             KeyAction::Fail => "mark the selected step (in progress) failed",
             KeyAction::Note => "add a note about the selected step",
             KeyAction::Sessions => "sessions and scenarios: start or resume another",
-            KeyAction::SetWeight => "canary: set the next weight of the plan (records it)",
-            KeyAction::Rollback => "canary: roll the canary back (asks first)",
-            KeyAction::Regression => "demo: inject or clear a regression in the simulated canary",
+            KeyAction::SetWeight => "canary pane: set the plan's next weight",
+            KeyAction::Rollback => "canary pane: roll the canary back (asks first)",
+            KeyAction::Regression => "demo: inject or clear a canary regression",
             KeyAction::Cancel => "close an overlay or prompt; leave zoom",
         }
     }

@@ -291,6 +291,12 @@ pub fn busy_sources(app: &mut App, lines: usize) {
 /// in progress, 5% promoted and the weight at 25% since 12 s before the
 /// returned time (the app's clock).
 pub fn canary_session() -> Result<(SessionState, jiff::Timestamp), RuleError> {
+    let s = canary_sample()?;
+    Ok((s.state(), s.clock()))
+}
+
+/// [`canary_session`] as a [`Sample`], to add events to.
+pub fn canary_sample() -> Result<Sample, RuleError> {
     use crate::canary::ops;
     let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
     for step in [
@@ -323,8 +329,8 @@ pub fn canary_session() -> Result<(SessionState, jiff::Timestamp), RuleError> {
         &dana(),
         Command::Record(ops::weight_set("canary", 25, None)),
     )?;
-    let now = s.wait(12).clock();
-    Ok((s.state(), now))
+    s.wait(12);
+    Ok(s)
 }
 
 /// The simulated judgement the sample canary shows at `at`: seed 42,
@@ -341,12 +347,21 @@ pub fn canary_snapshot(
 }
 
 /// The app in the canary sample, the Canary pane live with the sample
-/// judgement (healthy: Promote; `regression`: Roll back). Records it
-/// would ask for are not made (there is no core).
+/// judgement (healthy: Promote; `regression`: Roll back, recorded as the
+/// cockpit would record it).
 pub fn canary_app(theme: Theme, regression: bool) -> Result<App, RuleError> {
     use crate::canary::{CanaryConfig, SourceKind};
-    let (state, now) = canary_session()?;
-    let mut app = app(state, theme);
+    let mut s = canary_sample()?;
+    let now = s.clock();
+    if regression {
+        let snap = canary_snapshot(now, true);
+        let mut payload = snap.payload(Some("canary".into()));
+        if let crate::session::Payload::CanaryJudged(j) = &mut payload {
+            j.weight = Some(25);
+        }
+        s.cmd(&dana(), Command::Record(payload))?;
+    }
+    let mut app = app(s.state(), theme);
     app.now = Some(now);
     app.canary_view = crate::tui::app::CanaryView {
         config: Some(CanaryConfig::new(SourceKind::Simulated)),

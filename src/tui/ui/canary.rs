@@ -127,8 +127,17 @@ fn short_secs(secs: i64) -> String {
     }
 }
 
-/// `weight 25% · step 2/4 · next: 50% after Promote (3m left)`.
-pub fn plan_words(app: &App, now: jiff::Timestamp) -> Option<String> {
+/// `weight 25% · step 2/4 · next: 50% after Promote (3m left)`; when it
+/// does not fit `width`, `25% · 2/4 · 50% after Promote (3m)`.
+pub fn plan_words(app: &App, now: jiff::Timestamp, width: usize) -> Option<String> {
+    let long = plan_text(app, now, false)?;
+    if long.chars().count() <= width {
+        return Some(long);
+    }
+    plan_text(app, now, true)
+}
+
+fn plan_text(app: &App, now: jiff::Timestamp, compact: bool) -> Option<String> {
     let plan = app.canary_plan()?;
     let st = app.state()?;
     app.canary_step()?;
@@ -139,10 +148,11 @@ pub fn plan_words(app: &App, now: jiff::Timestamp) -> Option<String> {
         .position(|p| p.status == "current")
         .map(|i| i + 1)
         .unwrap_or_else(|| progress.iter().filter(|p| p.status == "done").count());
-    let weight = st
-        .canary
-        .weight
-        .map_or("weight not set".to_owned(), |w| format!("weight {w}%"));
+    let weight = match (st.canary.weight, compact) {
+        (Some(w), false) => format!("weight {w}%"),
+        (Some(w), true) => format!("{w}%"),
+        (None, _) => "weight not set".to_owned(),
+    };
     let k = &app.keymap;
     let next = match canary_plan::next_action(&plan, &st.canary, now) {
         PlanAction::SetWeight { weight, .. } => format!(
@@ -151,9 +161,10 @@ pub fn plan_words(app: &App, now: jiff::Timestamp) -> Option<String> {
         ),
         PlanAction::Wait { weight, until } => {
             let left = short_secs(until.duration_since(now).as_secs());
-            match plan.next_after(weight) {
-                Some(s) => format!("next: {}% after Promote ({left} left)", s.weight),
-                None => format!("watching ({left} left)"),
+            match (plan.next_after(weight), compact) {
+                (Some(s), false) => format!("next: {}% after Promote ({left} left)", s.weight),
+                (Some(s), true) => format!("{}% after Promote ({left})", s.weight),
+                (None, _) => format!("watching ({left} left)"),
             }
         }
         PlanAction::NeedsPromote { next, .. } => format!("next: {next}% after a Promote"),
@@ -164,7 +175,16 @@ pub fn plan_words(app: &App, now: jiff::Timestamp) -> Option<String> {
         PlanAction::RolledBack => "rolled back".to_owned(),
         PlanAction::Done { weight } => format!("done: the canary reached {weight}%"),
     };
-    Some(format!("{weight} · step {at}/{n} · {next}"))
+    let next = if compact {
+        next.trim_start_matches("next: ").to_owned()
+    } else {
+        next
+    };
+    Some(if compact {
+        format!("{weight} · {at}/{n} · {next}")
+    } else {
+        format!("{weight} · step {at}/{n} · {next}")
+    })
 }
 
 /// The lowest and highest finite value of both tracks: one scale.
@@ -384,8 +404,7 @@ fn rule(snap: &CanarySnapshot, selected: usize, width: usize, theme: &Theme) -> 
         return Vec::new();
     };
     let tone = outcome_mark(m.outcome).1;
-    let crit = if m.critical { " (critical)" } else { "" };
-    wrap(&format!("▸ {}{crit}", m.rule), width)
+    wrap(&format!("▸ {}", m.rule), width)
         .into_iter()
         .map(|l| Line::styled(l, theme.tone(tone)))
         .collect()
@@ -449,7 +468,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .into_iter()
                 .map(|l| Line::styled(l, msg.1)),
         );
-        if let Some(p) = plan_words(app, now) {
+        if let Some(p) = plan_words(app, now, width) {
             lines.push(Line::styled(p, theme.dim));
         }
         frame.render_widget(Paragraph::new(lines).style(theme.base), inside);
@@ -460,18 +479,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     top.truncate(2);
     let mut extra = notes(app, Some(snap), width);
     extra.truncate(3);
-    let plan = plan_words(app, now).map(|p| Line::styled(pad(&p, width), theme.base));
+    let plan = plan_words(app, now, width).map(|p| Line::styled(pad(&p, width), theme.base));
     let rules = {
         let mut r = rule(snap, v.selected, width, theme);
-        r.truncate(if app.zoom { 4 } else { 3 });
+        r.truncate(if app.zoom { 4 } else { 6 });
         r
     };
     let ms = &snap.judgement.metrics;
     let cols = columns(snap, width);
 
-    // Fit by priority: banner, plan, the metric rows, one line of the
-    // rule, then the rest of the rule, the notes, the summary's second
-    // line and the header.
+    // Fit by priority: banner, plan, the metric rows, one line each of
+    // the rule and the notes (a source error), then the rest of them, the
+    // summary's second line and the header.
     let n = ms.len();
     let mut budget = h;
     let take = |budget: &mut usize, want: usize| {
@@ -483,8 +502,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let plan_n = take(&mut budget, plan.is_some() as usize);
     let rows_n = take(&mut budget, n);
     let mut rule_n = take(&mut budget, rules.len().min(1));
+    let mut notes_n = take(&mut budget, extra.len().min(1));
     rule_n += take(&mut budget, rules.len().saturating_sub(1));
-    let notes_n = take(&mut budget, extra.len());
+    notes_n += take(&mut budget, extra.len().saturating_sub(1));
     let banner_n = banner_n + take(&mut budget, top.len().saturating_sub(1));
     let header_n = take(&mut budget, 1);
 
@@ -703,7 +723,7 @@ mod tests {
         assert_eq!(spark(&[0.0, 0.0, 1.0, 1.0], 0.0, 1.0, 2), "⣀⣿");
         assert_eq!(spark(&[], 0.0, 1.0, 3), "⠀⠀⠀");
         // A flat series on a flat scale sits in the middle.
-        assert_eq!(spark(&[5.0; 10], 5.0, 5.0, 1), "⣤");
+        assert_eq!(spark(&[5.0; 10], 5.0, 5.0, 1), "⣶");
         assert_eq!(spark(&[1.0], 0.0, 1.0, 0), "");
         // More cells than samples: samples repeat.
         assert_eq!(spark(&[0.0, 1.0], 0.0, 1.0, 2).chars().count(), 2);

@@ -89,7 +89,11 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             .keys()
             .iter()
             // `!` only where there is a switch to flip (the demo).
-            .filter(|(a, _)| *a != KeyAction::Regression || app.canary_view.regression.is_some())
+            .filter(|(a, _)| match a {
+                KeyAction::Regression => app.canary_view.regression.is_some(),
+                KeyAction::SetWeight | KeyAction::Rollback => app.canary_view.config.is_some(),
+                _ => true,
+            })
             .map(|(a, label)| {
                 if *a == KeyAction::Down {
                     (
