@@ -1,5 +1,5 @@
-//! Drawing the cockpit: a 200x50 frame with every pane populated (goal:
-//! at most 1 ms), and the bytes a real terminal backend writes per frame
+//! Drawing the cockpit: a 200x50 frame with every pane populated, the
+//! Canary pane live with charts (goal: at most 1 ms), and the bytes a real terminal backend writes per frame
 //! (printed before the timings): the first full frame, a steady-state
 //! frame where only the clock moved, and a frame where nothing changed.
 
@@ -20,9 +20,13 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 const W: u16 = 200;
 const H: u16 = 50;
 
+/// The canary sample (a live judgement: three metrics, 61 samples a
+/// side, braille charts) with a busy Logs pane.
 fn busy_app() -> App {
-    let state = sample::late().expect("the sample session follows the rules");
-    let mut app = sample::app(state, Theme::default_theme());
+    let mut app = sample::canary_app(Theme::default_theme(), true)
+        .expect("the sample session follows the rules");
+    // Fills the Logs pane (and the Canary placeholder, not drawn: the
+    // live pane is).
     sample::busy_sources(&mut app, 60);
     app
 }
@@ -88,6 +92,16 @@ fn draw(c: &mut Criterion) {
             second += 1;
             app.now = Some(sample::Sample::at(second));
             terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+        })
+    });
+    let mut zoomed = busy_app();
+    zoomed.focus = greenlight::tui::app::Pane::Canary;
+    zoomed.zoom = true;
+    c.bench_function("draw 200x50 canary pane zoomed (charts)", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| ui::draw(f, black_box(&zoomed)))
+                .expect("draw");
         })
     });
     let mut small = Terminal::new(TestBackend::new(80, 24)).expect("terminal");

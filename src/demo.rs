@@ -234,6 +234,12 @@ mod tests {
                 ("Dee Delivery", "dm")
             ]
         );
+        // The cockpit's Canary pane is live at once: a simulated source
+        // (judged every 5 s) with nothing to set up.
+        let canary = cfg.canary.as_ref().expect("[canary]");
+        assert_eq!(canary.source, crate::canary::SourceKind::Simulated);
+        assert!(canary.problems().is_empty(), "{:?}", canary.problems());
+        assert_eq!(canary.interval(), std::time::Duration::from_secs(5));
         assert!(d.home.unwrap().starts_with(&d.dir));
         assert!(d.dir.starts_with(base.path()));
         assert!(

@@ -502,3 +502,188 @@ fn the_demo_makes_a_repository_with_a_session_in_its_own_home() {
     assert_eq!(json["summary"]["status"], "open");
     assert_eq!(json["history"][0]["who"], "Dana Developer");
 }
+
+/// A canary step (rolled back with ./deploy/rollback.sh, absent here),
+/// then the PM's sign-off.
+const CANARY_PLAY: &str = r#"
+id = "canary-only"
+title = "Prove it on a canary"
+
+[[steps]]
+id = "canary"
+title = "Validate on a canary"
+owner = "developer"
+kind = "canary"
+rollback = "./deploy/rollback.sh"
+
+[[steps]]
+id = "go"
+title = "PM approves"
+owner = "pm"
+kind = "signoff"
+roles = ["pm"]
+requires = ["canary"]
+"#;
+
+/// The team, a simulated canary with a `set_weight` command that prints
+/// its weight, and a session of [`CANARY_PLAY`].
+fn canary_sandbox() -> Sandbox {
+    let sb = sandbox();
+    let root = sb.repo.path();
+    let config = format!(
+        "{TEAM}\n[canary]\nsource = \"simulated\"\nweights = [5, 25, 100]\nset_weight = \"echo weight=$GREENLIGHT_CANARY_WEIGHT\"\n"
+    );
+    std::fs::write(root.join(".greenlight.toml"), config).expect("config");
+    std::fs::write(
+        root.join(".greenlight/playbooks/canary-only.toml"),
+        CANARY_PLAY,
+    )
+    .expect("playbook");
+    sb.ok(&["new", "--scenario", "canary-only", "--version", "1.4.0"]);
+    sb
+}
+
+fn recorded(sb: &Sandbox) -> Vec<(String, Option<u32>)> {
+    on_disk(sb)
+        .state()
+        .canary
+        .judgements
+        .iter()
+        .map(|(_, j)| (j.verdict.clone(), j.weight))
+        .collect()
+}
+
+#[test]
+fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_new() {
+    use greenlight::tui::sample;
+    let sb = canary_sandbox();
+    let mut d = driver(&sb);
+    assert!(d.app.canary_view.snapshot.is_none());
+    let s = screen(&d);
+    assert!(s.contains("judging the simulated canary every"), "{s}");
+    let now = jiff::Timestamp::now();
+    let healthy = sample::canary_snapshot(now, false);
+    d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
+    let s = screen(&d);
+    assert!(s.contains("✔ PROMOTE"), "{s}");
+    assert!(s.contains("5% now (w sets it)"), "{s}");
+    assert_eq!(recorded(&sb), [("promote".to_owned(), None)]);
+    // The same verdict again: recorded only every 5th time.
+    for _ in 0..4 {
+        d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
+    }
+    assert_eq!(recorded(&sb).len(), 1);
+    d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
+    assert_eq!(recorded(&sb).len(), 2);
+
+    // `w` in the Canary pane: the plan's first weight, its command
+    // behind a confirmation, both recorded.
+    press(&mut d, "tab tab");
+    assert_eq!(d.app.focus, Pane::Canary);
+    press(&mut d, "w");
+    assert!(
+        matches!(d.app.overlay, Some(Overlay::Confirm(_))),
+        "{}",
+        status(&d)
+    );
+    press(&mut d, "y");
+    assert_eq!(status(&d), "✔ Dana Developer set canary weight 5%");
+    let session = on_disk(&sb);
+    assert_eq!(session.state().canary.weight, Some(5));
+    let run = session.state().step("canary").unwrap().runs.last().cloned();
+    let run = run.expect("the set_weight run is recorded");
+    assert_eq!(run.command, "echo weight=$GREENLIGHT_CANARY_WEIGHT");
+    assert_eq!(
+        run.finished.as_ref().map(|f| f.1.last_lines.clone()),
+        Some(vec!["weight=5".to_owned()])
+    );
+    // The next judgement carries the new weight: recorded.
+    d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
+    assert_eq!(recorded(&sb).last(), Some(&("promote".to_owned(), Some(5))));
+    // `w` again: the plan watches 5% for 30 s; an override asks why.
+    press(&mut d, "w");
+    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+        panic!("an override prompt, got {:?}", d.app.overlay);
+    };
+    assert_eq!(p.title, "Set the canary to 25% anyway?");
+    press(&mut d, "enter");
+    assert!(
+        matches!(d.app.overlay, Some(Overlay::Prompt(_))),
+        "a reason is required"
+    );
+    press(&mut d, "hotfix space window space closing enter");
+    let st = on_disk(&sb).state().clone();
+    assert_eq!(st.canary.weight, Some(25));
+    assert_eq!(
+        st.canary
+            .weights
+            .last()
+            .and_then(|w| w.1.override_reason.clone()),
+        Some("hotfix window closing".to_owned())
+    );
+
+    // `!` flips the simulated source's switch; the collector judges at
+    // once: Roll back, naming the metric that failed.
+    let sim = greenlight::canary::sim::SimulatedSource::new(42);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let collector = greenlight::tui::collector::Collector::with_source(
+        greenlight::canary::CanaryConfig::new(greenlight::canary::SourceKind::Simulated),
+        Box::new(sim.clone()),
+        std::sync::Arc::new(move |a| tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false)),
+    );
+    d.use_collector(collector);
+    assert_eq!(d.app.canary_view.regression, Some(false));
+    press(&mut d, "!");
+    assert!(sim.regression(), "the key flips the source's switch");
+    assert_eq!(
+        status(&d),
+        "regression injected into the canary: error rate and latency degrade"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while d
+        .app
+        .canary_view
+        .snapshot
+        .as_ref()
+        .map(|s| s.judgement.verdict)
+        != Some(greenlight::canary::Verdict::Rollback)
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let a = rx
+            .recv_timeout(left)
+            .expect("a Roll back within the deadline");
+        d.dispatch(a);
+    }
+    let s = screen(&d);
+    assert!(s.contains("✘ ROLL BACK"), "{s}");
+    assert!(s.contains("critical metric error rate failed"), "{s}");
+    assert!(s.contains("▸ error rate: canary median"), "{s}");
+    assert_eq!(
+        recorded(&sb).last(),
+        Some(&("rollback".to_owned(), Some(25)))
+    );
+
+    // `r`: the rollback, behind one confirmation. The sandbox has no
+    // ./deploy/rollback.sh: the failure is recorded and the weight stays.
+    press(&mut d, "r");
+    let Some(Overlay::Confirm(c)) = &d.app.overlay else {
+        panic!("a confirmation, got {:?}", d.app.overlay);
+    };
+    assert_eq!(c.title, "Roll back the canary?");
+    press(&mut d, "y");
+    let st = on_disk(&sb).state().clone();
+    let run = st.step("canary").unwrap().runs.last().cloned().unwrap();
+    assert!(
+        run.rollback && run.confirmed_by.as_deref() == Some("Dana Developer <dana@example.com>")
+    );
+    assert_eq!(st.canary.weight, Some(25));
+    assert!(
+        status(&d).starts_with("✘ rollback `./deploy/rollback.sh` exited with code 127"),
+        "{}",
+        status(&d)
+    );
+    // `!` again clears the regression.
+    press(&mut d, "!");
+    assert!(!sim.regression());
+}

@@ -320,3 +320,136 @@ fn no_panic_at_any_size() {
         }
     }
 }
+
+/// The canary sample: weight 25%, a live simulated judgement.
+fn canary(regression: bool) -> App {
+    sample::canary_app(default_theme(), regression).expect("sample")
+}
+
+fn focus_canary(app: &mut App) {
+    while app.focus != Pane::Canary {
+        key(app, KeyAction::FocusNext);
+    }
+}
+
+#[test]
+fn canary_promote_80x24() {
+    let mut app = canary(false);
+    focus_canary(&mut app);
+    let screen = text(&app, 80, 24);
+    assert!(screen.contains("✔ PROMOTE"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canary_promote_160x48() {
+    let app = canary(false);
+    let screen = text(&app, 160, 48);
+    for want in [
+        "✔ PROMOTE",
+        "weight 25% · step 2/4 · next: 50% after Promote (18s left)",
+        "error rate",
+        "latency",
+        "throughput",
+        "✔ pass",
+    ] {
+        assert!(screen.contains(want), "`{want}` missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canary_rollback_names_the_failing_metric_160x48() {
+    let mut app = canary(true);
+    focus_canary(&mut app);
+    let screen = text(&app, 160, 48);
+    for want in [
+        "✘ ROLL BACK",
+        "critical metric error rate failed",
+        "✘ FAIL",
+        "above the absolute max 0.01",
+        "next: ROLL BACK (r in this pane)",
+    ] {
+        assert!(screen.contains(want), "`{want}` missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canary_rollback_zoomed_80x24() {
+    let mut app = canary(true);
+    focus_canary(&mut app);
+    key(&mut app, KeyAction::Zoom);
+    let screen = text(&app, 80, 24);
+    assert!(screen.contains("above the absolute max 0.01"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canary_zoomed_160x48_has_a_chart_per_metric() {
+    let mut app = canary(true);
+    focus_canary(&mut app);
+    key(&mut app, KeyAction::Zoom);
+    let screen = text(&app, 160, 48);
+    assert_eq!(
+        screen.matches("⣿ canary  • baseline").count(),
+        3,
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canary_stale_after_a_failed_fetch_80x24_and_160x48() {
+    let mut app = canary(false);
+    focus_canary(&mut app);
+    let good = app.canary_view.snapshot.clone().expect("judged");
+    let at = good
+        .at
+        .checked_add(jiff::SignedDuration::from_secs(5))
+        .unwrap();
+    let failed = sample::canary_failed(at, "the simulated outage", Some(&good));
+    update(&mut app, Action::CanaryJudged(Box::new(failed)));
+    let snap = app.canary_view.snapshot.as_ref().unwrap();
+    assert!(snap.stale && snap.series == good.series);
+    let small = text(&app, 80, 24);
+    assert!(small.contains("STALE"), "{small}");
+    insta::assert_snapshot!("canary_stale_80x24", small);
+    let big = text(&app, 160, 48);
+    assert!(big.contains("⚠ source error:"), "{big}");
+    assert!(big.contains("canary (stale)"), "{big}");
+    insta::assert_snapshot!("canary_stale_160x48", big);
+}
+
+#[test]
+fn canary_source_error_without_data_160x48() {
+    let mut app = canary(false);
+    app.canary_view.snapshot = None;
+    let failed = sample::canary_failed(app.now.unwrap(), "nothing answers", None);
+    update(&mut app, Action::CanaryJudged(Box::new(failed)));
+    let screen = text(&app, 160, 48);
+    assert!(screen.contains("‖ HOLD"), "{screen}");
+    assert!(screen.contains("no data"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn canary_high_contrast_theme_80x24() {
+    let t = theme::load("high-contrast", None).expect("built-in theme");
+    let app = sample::canary_app(t, true).expect("sample");
+    insta::assert_debug_snapshot!("canary_high_contrast_80x24", buffer(&app, 80, 24));
+}
+
+#[test]
+fn canary_without_colour_still_reads() {
+    for (regression, wants) in [
+        (false, ["✔ PROMOTE", "✔ pass"]),
+        (true, ["✘ ROLL BACK", "✘ FAIL"]),
+    ] {
+        let app = sample::canary_app(Theme::no_color("default"), regression).expect("sample");
+        let screen = text(&app, 160, 48);
+        for want in wants {
+            assert!(screen.contains(want), "`{want}` missing:\n{screen}");
+        }
+    }
+}

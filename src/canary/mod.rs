@@ -11,13 +11,16 @@
 //! [`source`] the trait behind [`prometheus`], [`command`] and [`sim`];
 //! [`run`] fetches, judges and keeps a [`run::CanarySnapshot`] for the
 //! screen and the record; [`plan`] says what to do next (set a weight,
-//! wait, get a Promote, roll back). [`process`] runs shell commands until
-//! `crate::exec` replaces it.
+//! wait, get a Promote, roll back); [`ops`] holds what the CLI and the
+//! cockpit share around a session's canary (its step, its plan, the events
+//! of weight changes and canary commands). [`process`] runs shell commands
+//! until `crate::exec` replaces it.
 
 pub mod command;
 pub mod config;
 pub mod explain;
 pub mod judge;
+pub mod ops;
 pub mod plan;
 pub mod process;
 pub mod prometheus;

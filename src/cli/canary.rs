@@ -13,26 +13,22 @@ use clap::{Args, Subcommand};
 use color_eyre::eyre::{Result, eyre};
 use jiff::Timestamp;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::{Global, print_json};
 use crate::canary::explain::{num, p_value};
 use crate::canary::judge::Outcome;
+use crate::canary::ops;
 use crate::canary::plan::{self, CanaryPlan, PlanAction, StepProgress};
 use crate::canary::process::{Finished, run_shell};
 use crate::canary::run::{CanarySnapshot, MetricSeries, verdict_word};
 use crate::canary::{CanaryConfig, MetricJudgement, Verdict, judge_now, source};
 use crate::config::RepoConfig;
-use crate::session::payload::{CanaryWeightSet, CommandFinished, CommandStarted};
+use crate::session::payload::CanaryWeightSet;
 use crate::session::{Command, Payload, Session};
 use crate::workspace::Workspace;
 
 /// Exit code of `canary judge` when it could not judge.
 pub const EXIT_ERROR: u8 = 3;
-
-/// How long `set_weight` and `rollback` may run when the session's canary
-/// step gives no timeout.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Subcommand)]
 pub enum CanaryCmd {
@@ -184,15 +180,7 @@ fn canary_step(session: &Session, wanted: Option<&str>) -> Result<String> {
 
 /// The plan, its rollback taken from the session's canary step if it has one.
 fn plan_for(config: &CanaryConfig, session: Option<&Session>, step: Option<&str>) -> CanaryPlan {
-    let mut p = CanaryPlan::from_config(config);
-    let from_step = session
-        .zip(step)
-        .and_then(|(s, id)| s.state().plan.step(id))
-        .and_then(|p| p.rollback.clone());
-    if from_step.is_some() {
-        p.rollback_command = from_step;
-    }
-    p
+    ops::plan_for(config, session.map(|s| s.state()), step)
 }
 
 fn open_for_writing(ws: &Workspace, prefix: Option<&str>) -> Result<Session> {
@@ -204,15 +192,6 @@ fn open_for_writing(ws: &Workspace, prefix: Option<&str>) -> Result<Session> {
         );
     }
     Ok(session)
-}
-
-fn regression_from_env() -> bool {
-    std::env::var("GREENLIGHT_SIM_REGRESSION").is_ok_and(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "yes" | "on"
-        )
-    })
 }
 
 /// JSON of `canary judge`.
@@ -267,8 +246,7 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
         None => None,
     };
     let weight = session.as_ref().and_then(|s| s.state().canary.weight);
-    let regression =
-        config.simulated.as_ref().is_some_and(|s| s.regression) || regression_from_env();
+    let regression = ops::regression_requested(&config);
     let mut src = source::from_config(&config, &ws.repo.root, regression)?;
     let snap = judge_now(src.as_mut(), &config, Timestamp::now(), weight);
 
@@ -494,12 +472,7 @@ fn refusal(action: &PlanAction, wanted: u32, now: Timestamp) -> String {
 }
 
 fn step_timeout(session: &Session, step: &str) -> Duration {
-    session
-        .state()
-        .plan
-        .step(step)
-        .and_then(|p| p.timeout_secs)
-        .map_or(COMMAND_TIMEOUT, Duration::from_secs)
+    ops::step_timeout(session.state(), step)
 }
 
 fn tail(done: &Finished) -> String {
@@ -525,41 +498,13 @@ fn run_recorded(
     rollback: bool,
     confirmed_by: Option<String>,
 ) -> Result<Finished> {
-    let started = CommandStarted {
-        step: step.to_owned(),
-        command: command.to_owned(),
-        confirmed_by,
-    };
-    let started = if rollback {
-        Payload::RollbackStarted(started)
-    } else {
-        Payload::CommandStarted(started)
-    };
+    let started = ops::command_started(step, command, rollback, confirmed_by);
     ws.perform(session, &Command::Record(started))?;
     eprintln!("running: {command}");
     let timeout = step_timeout(session, step);
     let done = run_shell(command, &ws.repo.root, env, timeout)
         .map_err(|e| eyre!("`{command}` could not start: {e}"))?;
-    let mut hash = Sha256::new();
-    hash.update(&done.stdout);
-    hash.update(&done.stderr);
-    let finished = CommandFinished {
-        step: step.to_owned(),
-        command: command.to_owned(),
-        exit_code: done.exit_code,
-        signal: done.signal,
-        duration_ms: done.duration.as_millis() as u64,
-        timed_out: done.timed_out,
-        cancelled: false,
-        output_sha256: hex::encode(hash.finalize()),
-        output_bytes: (done.stdout.len() + done.stderr.len()) as u64,
-        last_lines: done.last_lines(10),
-    };
-    let finished = if rollback {
-        Payload::RollbackFinished(finished)
-    } else {
-        Payload::CommandFinished(finished)
-    };
+    let finished = ops::command_finished(step, command, rollback, &done);
     ws.perform(session, &Command::Record(finished))?;
     Ok(done)
 }
@@ -769,22 +714,11 @@ fn rollback_command(
     plan: &CanaryPlan,
     config: &CanaryConfig,
 ) -> Option<(String, Vec<(String, String)>)> {
-    match &plan.rollback_command {
-        Some(c) => Some((
-            c.clone(),
-            plan::set_weight_command(config, 0)
-                .map(|x| x.1)
-                .unwrap_or_default(),
-        )),
-        None => plan::set_weight_command(config, 0),
-    }
+    ops::rollback_command(plan, config)
 }
 
 fn rollback_words(plan: &CanaryPlan, config: &CanaryConfig) -> String {
-    match rollback_command(plan, config) {
-        Some((c, _)) => format!("run `{c}` and set the weight to 0"),
-        None => "set the weight to 0 (no rollback command is configured)".to_owned(),
-    }
+    ops::rollback_words(plan, config)
 }
 
 /// Runs the rollback command (recorded as rollback_started/finished) and

@@ -5,11 +5,14 @@
 //! actions. Drawing (`ui::draw`) reads an `&App` and nothing else, so the
 //! screen is a pure function of this state (and the clock is part of it).
 
+use crate::canary::plan::{self as canary_plan, CanaryPlan, PlanAction};
+use crate::canary::run::{CanarySnapshot, verdict_word};
+use crate::canary::{CanaryConfig, Verdict, ops};
 use crate::config::{Person, RepoConfig};
 use crate::session::state::{Decision, StepState};
 use crate::session::{Command, PlanStep, SessionState, SessionStatus, StepStatus, Who};
 
-use super::action::{Action, Edit, Effect, StartData};
+use super::action::{Action, CanaryJob, CanaryOp, Edit, Effect, StartData};
 use super::keymap::{KeyAction, Keymap};
 use super::theme::{Theme, Tone};
 
@@ -67,7 +70,18 @@ impl Pane {
                 (KeyAction::Zoom, "zoom"),
                 (KeyAction::Quit, "quit"),
             ],
-            Pane::Canary | Pane::Logs => &[
+            Pane::Canary => &[
+                (KeyAction::Help, "help"),
+                (KeyAction::FocusNext, "pane"),
+                (KeyAction::Down, "metric"),
+                (KeyAction::SetWeight, "weight"),
+                (KeyAction::Rollback, "roll back"),
+                (KeyAction::Regression, "regression"),
+                (KeyAction::Zoom, "zoom"),
+                (KeyAction::SwitchPerson, "person"),
+                (KeyAction::Quit, "quit"),
+            ],
+            Pane::Logs => &[
                 (KeyAction::Help, "help"),
                 (KeyAction::FocusNext, "pane"),
                 (KeyAction::Zoom, "zoom"),
@@ -159,6 +173,91 @@ impl SourceState {
             ),
             lines: Vec::new(),
         }
+    }
+}
+
+/// Record a judgement at least every this many judgements, even when
+/// nothing changed (see [`CanaryView::wants_record`]).
+pub const RECORD_EVERY: u32 = 5;
+
+/// The live canary: its configuration, the latest judgement from the
+/// collector, and what the pane selects.
+#[derive(Debug, Clone, Default)]
+pub struct CanaryView {
+    /// `[canary]`, when configured and usable.
+    pub config: Option<CanaryConfig>,
+    /// Why nothing is judged although `[canary]` exists (an unusable
+    /// section, a source that could not be made).
+    pub problem: Option<String>,
+    /// The latest judgement; its series are the previous one's, marked
+    /// stale, when the fetch failed.
+    pub snapshot: Option<CanarySnapshot>,
+    /// Judgements received.
+    pub judged: u64,
+    /// Judgements received since the last one recorded.
+    pub unrecorded: u32,
+    /// The selected metric (index into the judgement's metrics).
+    pub selected: usize,
+    /// The simulated source's regression switch as last set; `None` when
+    /// the source has no switch (the key then explains why).
+    pub regression: Option<bool>,
+    /// A canary command running in the background.
+    pub running: Option<String>,
+    /// Why the last judgement could not be recorded.
+    pub record_error: Option<String>,
+}
+
+impl CanaryView {
+    /// The view of `config`'s `[canary]`: usable, or why not.
+    pub fn new(config: &RepoConfig) -> CanaryView {
+        let mut v = CanaryView::default();
+        if let Some(c) = &config.canary {
+            let problems = c.problems();
+            if problems.is_empty() {
+                v.config = Some(c.clone());
+            } else {
+                v.problem = Some(format!(
+                    "[canary] in {} is not usable: {}",
+                    RepoConfig::FILE,
+                    problems.join("; ")
+                ));
+            }
+        }
+        v
+    }
+
+    /// Should this judgement be recorded as `canary_judged`? Recording
+    /// every judgement (every 5 s in the demo) would bury the journal in
+    /// repeats, so one is recorded when it says something new:
+    /// - the first judgement, or a verdict different from the latest
+    ///   recorded one (by anyone: the CLI's count too);
+    /// - a weight different from the latest recorded judgement's;
+    /// - a Promote while the plan waits for one (it unlocks the next weight);
+    /// - otherwise every [`RECORD_EVERY`]th judgement, so the journal shows
+    ///   the canary was still watched.
+    pub fn wants_record(
+        &self,
+        snap: &CanarySnapshot,
+        state: &SessionState,
+        plan: Option<&CanaryPlan>,
+    ) -> bool {
+        let Some((_, last)) = state.canary.judgements.last() else {
+            return true;
+        };
+        if last.verdict != verdict_word(snap.judgement.verdict) || last.weight != snap.weight {
+            return true;
+        }
+        if snap.judgement.verdict == Verdict::Promote
+            && plan.is_some_and(|p| {
+                matches!(
+                    canary_plan::next_action(p, &state.canary, snap.at),
+                    PlanAction::NeedsPromote { .. }
+                )
+            })
+        {
+            return true;
+        }
+        self.unrecorded + 1 >= RECORD_EVERY
     }
 }
 
@@ -274,13 +373,35 @@ impl LineInput {
 /// What a prompt's text is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Purpose {
-    CompleteNote { step: String },
-    SkipReason { step: String },
-    FailReason { step: String },
-    Note { step: Option<String> },
-    Approve { step: String, role: String },
-    Reject { step: String, role: String },
-    Version { scenario: String },
+    CompleteNote {
+        step: String,
+    },
+    SkipReason {
+        step: String,
+    },
+    FailReason {
+        step: String,
+    },
+    Note {
+        step: Option<String>,
+    },
+    Approve {
+        step: String,
+        role: String,
+    },
+    Reject {
+        step: String,
+        role: String,
+    },
+    Version {
+        scenario: String,
+    },
+    /// A reason to set the canary weight although the plan does not allow
+    /// it yet.
+    WeightOverride {
+        step: String,
+        weight: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -299,7 +420,16 @@ pub struct Prompt {
 pub struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
-    pub cmd: Command,
+    pub then: OnYes,
+}
+
+/// What a confirmation does when answered yes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OnYes {
+    /// Record a command as the person at the keyboard.
+    Perform(Command),
+    /// Run a canary job (set a weight, roll back).
+    Canary(CanaryJob),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -358,7 +488,10 @@ pub struct App {
     pub now: Option<jiff::Timestamp>,
     /// The terminal size, for mouse hit-testing.
     pub size: (u16, u16),
+    /// The Canary pane's placeholder when no `[canary]` is configured.
     pub canary: SourceState,
+    /// The live canary.
+    pub canary_view: CanaryView,
     pub logs: SourceState,
     pub quit: bool,
 }
@@ -434,6 +567,7 @@ impl App {
                 message: String::new(),
                 lines: Vec::new(),
             },
+            canary_view: CanaryView::default(),
             logs: SourceState {
                 summary: String::new(),
                 message: String::new(),
@@ -497,6 +631,79 @@ impl App {
             Some(m) => vec![Effect::Perform { cmd, who: m.who() }],
             None => Vec::new(),
         }
+    }
+
+    /// The session's canary step (its first step of kind canary).
+    pub fn canary_step(&self) -> Option<&PlanStep> {
+        ops::canary_step(&self.state()?.plan)
+    }
+
+    /// The canary plan: `[canary]`'s steps, the rollback of the session's
+    /// canary step.
+    pub fn canary_plan(&self) -> Option<CanaryPlan> {
+        let config = self.canary_view.config.as_ref()?;
+        let step = self.canary_step().map(|p| p.id.clone());
+        Some(ops::plan_for(config, self.state(), step.as_deref()))
+    }
+
+    /// Why the canary cannot be changed from here now, if it cannot.
+    fn canary_blocked(&self) -> Option<String> {
+        if self.canary_view.config.is_none() {
+            return Some(self.canary_view.problem.clone().unwrap_or_else(|| {
+                "no canary is configured ([canary] in .greenlight.toml)".into()
+            }));
+        }
+        let Some(v) = &self.session else {
+            return Some("no session is open".into());
+        };
+        if let Some(why) = &v.read_only {
+            return Some(format!("this session is open read-only: {why}"));
+        }
+        if v.state.status != SessionStatus::Open {
+            return Some("the session is closed".into());
+        }
+        if self.canary_step().is_none() {
+            return Some(format!(
+                "the session's playbook `{}` has no canary step",
+                v.state.plan.playbook
+            ));
+        }
+        if let Some(cmd) = &self.canary_view.running {
+            return Some(format!("`{cmd}` is still running"));
+        }
+        None
+    }
+
+    /// A job setting the weight (as the person at the keyboard).
+    fn weight_job(
+        &self,
+        step: String,
+        weight: u32,
+        override_reason: Option<String>,
+    ) -> Option<CanaryJob> {
+        let config = self.canary_view.config.as_ref()?;
+        Some(CanaryJob {
+            op: CanaryOp::SetWeight {
+                weight,
+                override_reason,
+            },
+            timeout: self
+                .state()
+                .map_or(ops::COMMAND_TIMEOUT, |s| ops::step_timeout(s, &step)),
+            step,
+            command: canary_plan::set_weight_command(config, weight),
+            who: self.person()?.who(),
+            confirmed_by: None,
+        })
+    }
+
+    /// Hand a canary job to the core; its command runs in the background.
+    fn run_canary(&mut self, job: CanaryJob) -> Vec<Effect> {
+        if let Some((cmd, _)) = &job.command {
+            self.canary_view.running = Some(cmd.clone());
+            self.say(Tone::Info, format!("running `{cmd}`…"));
+        }
+        vec![Effect::Canary(job)]
     }
 
     fn prompt(&mut self, title: String, hint: Vec<String>, required: bool, purpose: Purpose) {
@@ -582,7 +789,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Answer(yes) => {
             if let Some(Overlay::Confirm(c)) = app.overlay.take() {
                 if yes {
-                    return app.perform(c.cmd);
+                    return match c.then {
+                        OnYes::Perform(cmd) => app.perform(cmd),
+                        OnYes::Canary(job) => app.run_canary(job),
+                    };
                 }
                 app.say(Tone::Dim, "cancelled");
             }
@@ -593,7 +803,101 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Key(k) => key(app, k),
+        Action::CanaryJudged(snap) => canary_judged(app, *snap),
+        Action::CanaryRecordFailed(why) => {
+            app.canary_view.record_error = Some(why);
+            Vec::new()
+        }
+        Action::CanaryCommandDone(done) => {
+            app.canary_view.running = None;
+            vec![Effect::FinishCanary(done)]
+        }
     }
+}
+
+/// A judgement arrived: show it, and record it when it says something new.
+fn canary_judged(app: &mut App, mut snap: CanarySnapshot) -> Vec<Effect> {
+    // The collector does not know the session: the weight is the one the
+    // session holds when the judgement arrives (as `canary judge` reads it).
+    if snap.weight.is_none() {
+        snap.weight = app.state().and_then(|s| s.canary.weight);
+    }
+    let n = snap.judgement.metrics.len();
+    let view = &mut app.canary_view;
+    view.selected = view.selected.min(n.saturating_sub(1));
+    view.judged += 1;
+    // Choose a failing metric when the verdict turns against the canary,
+    // so its rule (the explanation) is the one on screen.
+    let previous = app
+        .canary_view
+        .snapshot
+        .as_ref()
+        .map(|s| s.judgement.verdict);
+    if previous != Some(snap.judgement.verdict) && snap.judgement.verdict != Verdict::Promote {
+        let worst = [
+            crate::canary::Outcome::Fail,
+            crate::canary::Outcome::Marginal,
+            crate::canary::Outcome::Inconclusive,
+        ]
+        .iter()
+        .find_map(|o| snap.judgement.metrics.iter().position(|m| m.outcome == *o));
+        if let Some(i) = worst {
+            app.canary_view.selected = i;
+        }
+    }
+    let mut effects = Vec::new();
+    let writable = app
+        .session
+        .as_ref()
+        .is_some_and(|v| v.read_only.is_none() && v.state.status == SessionStatus::Open);
+    let plan = app.canary_plan();
+    let decision = app.state().filter(|_| writable).map(|st| {
+        let record = app.canary_view.wants_record(&snap, st, plan.as_ref());
+        let live = st.canary.weight.is_some_and(|w| w > 0);
+        let timeout = app
+            .canary_step()
+            .map_or(ops::COMMAND_TIMEOUT, |p| ops::step_timeout(st, &p.id));
+        (record, live, timeout)
+    });
+    match decision {
+        Some((true, live, timeout)) => {
+            let step = app.canary_step().map(|p| p.id.clone());
+            effects.push(Effect::RecordJudgement(snap.payload(step.clone())));
+            app.canary_view.unrecorded = 0;
+            app.canary_view.record_error = None;
+            // auto_rollback: the CLI rolls back when it records a Roll
+            // back; so does the cockpit, once, while the canary is live.
+            if snap.judgement.verdict == Verdict::Rollback
+                && plan.as_ref().is_some_and(|p| p.auto_rollback)
+                && live
+                && app.canary_view.running.is_none()
+                && let (Some(step), Some(plan), Some(config), Some(m)) = (
+                    step,
+                    plan.as_ref(),
+                    app.canary_view.config.as_ref(),
+                    app.person(),
+                )
+            {
+                let job = CanaryJob {
+                    op: CanaryOp::Rollback,
+                    timeout,
+                    command: ops::rollback_command(plan, config),
+                    step,
+                    who: m.who(),
+                    confirmed_by: None,
+                };
+                app.say(
+                    Tone::Bad,
+                    "auto_rollback is on and the verdict is Roll back: rolling back now",
+                );
+                effects.extend(app.run_canary(job));
+            }
+        }
+        Some((false, ..)) => app.canary_view.unrecorded += 1,
+        None => {}
+    }
+    app.canary_view.snapshot = Some(snap);
+    effects
 }
 
 /// The first step that can be worked on now (in progress, or ready), in
@@ -708,6 +1012,13 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                     app.overlay = None;
                     app.say(Tone::Dim, format!("starting {scenario}…"));
                     return vec![Effect::StartSession { scenario, version }];
+                }
+                Purpose::WeightOverride { step, weight } => {
+                    app.overlay = None;
+                    return match app.weight_job(step, weight, Some(text)) {
+                        Some(job) => app.run_canary(job),
+                        None => Vec::new(),
+                    };
                 }
             };
             app.overlay = None;
@@ -841,8 +1152,207 @@ fn main_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             return signoff(app, approve);
         }
         KeyAction::Skip | KeyAction::Fail | KeyAction::Note => return step_prompt(app, k),
+        KeyAction::SetWeight => return set_weight(app),
+        KeyAction::Rollback => return rollback(app),
+        KeyAction::Regression => return regression(app),
         _ => {}
     }
+    Vec::new()
+}
+
+/// `!` (the demo): flip the simulated source's regression switch.
+fn regression(app: &mut App) -> Vec<Effect> {
+    let Some(on) = app.canary_view.regression else {
+        let why = match &app.canary_view.config {
+            Some(c) => format!(
+                "only the simulated canary source has a regression switch; this one is {}",
+                c.source.as_str()
+            ),
+            None => "no canary is configured".into(),
+        };
+        app.say(Tone::Dim, why);
+        return Vec::new();
+    };
+    let on = !on;
+    app.canary_view.regression = Some(on);
+    if on {
+        app.say(
+            Tone::Warn,
+            "regression injected into the canary: error rate and latency degrade",
+        );
+    } else {
+        app.say(
+            Tone::Info,
+            "regression cleared: the canary is healthy again",
+        );
+    }
+    vec![Effect::SetRegression(on)]
+}
+
+/// `w` in the Canary pane: the plan's next weight, or an override.
+fn set_weight(app: &mut App) -> Vec<Effect> {
+    if app.focus != Pane::Canary {
+        app.say(
+            Tone::Dim,
+            format!(
+                "the canary weight is set from the Canary pane ({} to focus it)",
+                app.keymap.label(KeyAction::FocusNext)
+            ),
+        );
+        return Vec::new();
+    }
+    if let Some(why) = app.canary_blocked() {
+        app.say(Tone::Warn, format!("cannot set the canary weight: {why}"));
+        return Vec::new();
+    }
+    let (Some(plan), Some(st), Some(step)) = (
+        app.canary_plan(),
+        app.state(),
+        app.canary_step().map(|p| p.id.clone()),
+    ) else {
+        return Vec::new();
+    };
+    let now = app.now.unwrap_or_else(jiff::Timestamp::now);
+    let current = st.canary.weight;
+    let overriding = |app: &mut App, weight: u32, why: String| {
+        app.prompt(
+            format!("Set the canary to {weight}% anyway?"),
+            vec![
+                why,
+                "Why move on anyway? (required, kept in the audit trail)".into(),
+            ],
+            true,
+            Purpose::WeightOverride {
+                step: step.clone(),
+                weight,
+            },
+        );
+    };
+    match canary_plan::next_action(&plan, &st.canary, now) {
+        PlanAction::SetWeight { weight, .. } => {
+            let Some(job) = app.weight_job(step.clone(), weight, None) else {
+                return Vec::new();
+            };
+            match &job.command {
+                Some((cmd, _)) => {
+                    app.overlay = Some(Overlay::Confirm(Confirm {
+                        title: format!("Set the canary to {weight}%?"),
+                        lines: vec![
+                            format!(
+                                "from {} to {weight}%, as the plan says",
+                                current.map_or("unset".into(), |c| format!("{c}%"))
+                            ),
+                            format!("runs:      {cmd}"),
+                        ],
+                        then: OnYes::Canary(job),
+                    }));
+                    Vec::new()
+                }
+                None => app.run_canary(job),
+            }
+        }
+        PlanAction::Wait { weight, until } => {
+            let Some(next) = plan.next_after(weight).map(|s| s.weight) else {
+                return Vec::new();
+            };
+            let left = until.duration_since(now).as_secs().max(0);
+            overriding(
+                app,
+                next,
+                format!("The plan watches {weight}% for another {left}s, then wants a Promote."),
+            );
+            Vec::new()
+        }
+        PlanAction::NeedsPromote {
+            weight,
+            next,
+            verdict,
+            ..
+        } => {
+            overriding(
+                app,
+                next,
+                format!(
+                    "Going from {weight}% to {next}% needs a Promote (latest verdict at {weight}%: {}).",
+                    verdict.as_deref().unwrap_or("none yet")
+                ),
+            );
+            Vec::new()
+        }
+        PlanAction::ProposeRollback { .. } => {
+            app.say(
+                Tone::Bad,
+                format!(
+                    "the latest verdict is Roll back: press {} to roll the canary back",
+                    app.keymap.label(KeyAction::Rollback)
+                ),
+            );
+            Vec::new()
+        }
+        PlanAction::RolledBack => {
+            app.say(Tone::Dim, "the canary was rolled back; nothing more to set");
+            Vec::new()
+        }
+        PlanAction::Done { weight } => {
+            app.say(
+                Tone::Ok,
+                format!("the canary reached its last step ({weight}%)"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// `r` in the Canary pane: roll the canary back, behind one confirmation.
+fn rollback(app: &mut App) -> Vec<Effect> {
+    if app.focus != Pane::Canary {
+        app.say(
+            Tone::Dim,
+            format!(
+                "the canary is rolled back from the Canary pane ({} to focus it)",
+                app.keymap.label(KeyAction::FocusNext)
+            ),
+        );
+        return Vec::new();
+    }
+    if let Some(why) = app.canary_blocked() {
+        app.say(Tone::Warn, format!("cannot roll the canary back: {why}"));
+        return Vec::new();
+    }
+    let (Some(plan), Some(st), Some(step), Some(config), Some(m)) = (
+        app.canary_plan(),
+        app.state(),
+        app.canary_step().map(|p| p.id.clone()),
+        app.canary_view.config.as_ref(),
+        app.person(),
+    ) else {
+        return Vec::new();
+    };
+    let who = m.who();
+    let mut lines = Vec::new();
+    if let Some(s) = &app.canary_view.snapshot {
+        lines.push(s.judgement.summary.clone());
+    }
+    lines.push(format!(
+        "weight now: {}",
+        st.canary
+            .weight
+            .map_or("not set".into(), |w| format!("{w}%"))
+    ));
+    lines.push(format!("This will {}.", ops::rollback_words(&plan, config)));
+    let job = CanaryJob {
+        op: CanaryOp::Rollback,
+        timeout: ops::step_timeout(st, &step),
+        command: ops::rollback_command(&plan, config),
+        step,
+        confirmed_by: Some(who.to_string()),
+        who,
+    };
+    app.overlay = Some(Overlay::Confirm(Confirm {
+        title: "Roll back the canary?".into(),
+        lines,
+        then: OnYes::Canary(job),
+    }));
     Vec::new()
 }
 
@@ -850,10 +1360,16 @@ fn move_selection(app: &mut App, k: KeyAction) {
     let len = match (app.focus, app.state()) {
         (Pane::Checklist, Some(st)) => st.steps.len(),
         (Pane::Signoff, Some(st)) => signoff_rows(st).len(),
+        (Pane::Canary, _) => app
+            .canary_view
+            .snapshot
+            .as_ref()
+            .map_or(0, |s| s.judgement.metrics.len()),
         _ => return,
     };
     let sel = match app.focus {
         Pane::Checklist => &mut app.step_selected,
+        Pane::Canary => &mut app.canary_view.selected,
         _ => &mut app.signoff_selected,
     };
     let last = len.saturating_sub(1);
@@ -939,7 +1455,7 @@ fn act_on_step(app: &mut App) -> Vec<Effect> {
                 app.overlay = Some(Overlay::Confirm(Confirm {
                     title: format!("Start {}?", p.id),
                     lines,
-                    cmd,
+                    then: OnYes::Perform(cmd),
                 }));
                 return Vec::new();
             }

@@ -9,12 +9,15 @@ use std::path::Path;
 
 use color_eyre::eyre::Result;
 
-use super::action::{Action, Effect, ScenarioRow, StartData};
-use super::app::{App, SessionView, SourceState, roster, update};
+use super::action::{Action, CanaryCommandDone, CanaryJob, Effect, ScenarioRow, StartData};
+use super::app::{App, CanaryView, SessionView, SourceState, roster, update};
+use super::collector::{Collector, Outbox};
 use super::keymap::Keymap;
 use super::theme::Choice;
+use crate::canary::ops;
+use crate::canary::process::run_shell;
 use crate::session::state::describe;
-use crate::session::{Session, StoreError, Who};
+use crate::session::{Command, Payload, Session, StoreError, Who};
 use crate::workspace::Workspace;
 
 pub struct Driver {
@@ -23,6 +26,10 @@ pub struct Driver {
     me: Who,
     session: Option<Session>,
     read_only: Option<String>,
+    /// Where background work (the canary collector, canary commands)
+    /// sends its results; without one, canary commands run inline.
+    outbox: Option<Outbox>,
+    collector: Option<Collector>,
     pub app: App,
 }
 
@@ -34,14 +41,188 @@ impl Driver {
         app.warnings.extend(theme.warning);
         app.keymap = keymap;
         app.canary = SourceState::canary(&ws.config);
+        app.canary_view = CanaryView::new(&ws.config);
         app.logs = SourceState::logs(&ws.config);
         Driver {
             ws,
             me,
             session: None,
             read_only: None,
+            outbox: None,
+            collector: None,
             app,
         }
+    }
+
+    /// Send background results to `outbox` (the terminal loop's channel)
+    /// from now on, and start the canary collector when `[canary]` is
+    /// usable. A source that cannot be made is the pane's message.
+    pub fn start_background(&mut self, outbox: Outbox) {
+        self.outbox = Some(outbox.clone());
+        let Some(config) = self.app.canary_view.config.clone() else {
+            return;
+        };
+        match Collector::spawn(&config, &self.ws.repo.root, outbox) {
+            Ok(c) => self.use_collector(c),
+            Err(why) => self.app.canary_view.problem = Some(why),
+        }
+    }
+
+    /// Use a collector started elsewhere (tests give one a source).
+    pub fn use_collector(&mut self, c: Collector) {
+        self.app.canary_view.regression = c.regression();
+        self.collector = Some(c);
+    }
+
+    /// Record `payload` in the open session as `who`: the summary for the
+    /// status line, or why not.
+    fn record(&mut self, payload: Payload, who: &Who) -> Result<String, String> {
+        let Some(session) = self.session.as_mut() else {
+            return Err("no session is open".into());
+        };
+        if let Some(why) = &self.read_only {
+            return Err(format!("this session is open read-only: {why}"));
+        }
+        self.ws.who = who.clone();
+        let result = self.ws.perform(session, &Command::Record(payload));
+        self.ws.who = self.me.clone();
+        match result {
+            Ok(events) => Ok(events
+                .iter()
+                .filter_map(|e| e.payload().map(|p| (e, p)))
+                .map(|(e, p)| format!("{} {}", e.who.name, crate::session::state::summarize(&p)))
+                .collect::<Vec<_>>()
+                .join("; ")),
+            Err(e) => Err(format!("{e:#}")),
+        }
+    }
+
+    /// Start a canary job: refuse what the session would not record, else
+    /// record the command's start and run it off the UI thread (inline
+    /// without an outbox); without a command, record the weight now.
+    fn start_canary(&mut self, job: CanaryJob) -> Vec<Action> {
+        let set = ops::weight_set(&job.step, job.weight(), job.override_reason());
+        if let Some(session) = self.session.as_mut() {
+            let checked = session.refresh().map_err(|e| e.to_string()).and_then(|_| {
+                session
+                    .state()
+                    .check(&Command::Record(set.clone()))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            });
+            if let Err(why) = checked {
+                let mut out = self.loaded();
+                if job.command.is_some() {
+                    // Through the app, so the pane's "running" mark clears.
+                    out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
+                        job,
+                        result: Err(format!("was not started: {why}")),
+                    })));
+                } else {
+                    out.push(Action::Failed(why));
+                }
+                return out;
+            }
+        }
+        let Some((command, env)) = job.command.clone() else {
+            let who = job.who.clone();
+            let mut out = Vec::new();
+            match self.record(set, &who) {
+                Ok(summary) => {
+                    out.extend(self.loaded());
+                    out.push(Action::Performed {
+                        cmd: Command::Record(ops::weight_set(&job.step, job.weight(), None)),
+                        summary,
+                    });
+                }
+                Err(why) => {
+                    out.extend(self.loaded());
+                    out.push(Action::Failed(why));
+                }
+            }
+            return out;
+        };
+        let started = ops::command_started(
+            &job.step,
+            &command,
+            job.is_rollback(),
+            job.confirmed_by.clone(),
+        );
+        if let Err(why) = self.record(started, &job.who.clone()) {
+            let mut out = self.loaded();
+            out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
+                job,
+                result: Err(format!("was not started: {why}")),
+            })));
+            return out;
+        }
+        let root = self.ws.repo.root.clone();
+        let run = move || {
+            let result = run_shell(&command, &root, &env, job.timeout)
+                .map_err(|e| format!("`{command}` could not start: {e}"));
+            Action::CanaryCommandDone(Box::new(CanaryCommandDone { job, result }))
+        };
+        let mut out = self.loaded();
+        match &self.outbox {
+            Some(outbox) => {
+                let outbox = outbox.clone();
+                std::thread::spawn(move || outbox(run()));
+            }
+            None => out.push(run()),
+        }
+        out
+    }
+
+    /// A canary command ended: record how, then the weight it set.
+    fn finish_canary(&mut self, done: CanaryCommandDone) -> Vec<Action> {
+        let CanaryCommandDone { job, result } = done;
+        let Some((command, _)) = job.command.clone() else {
+            return Vec::new();
+        };
+        let what = if job.is_rollback() {
+            "rollback"
+        } else {
+            "set_weight"
+        };
+        let finished = match result {
+            Ok(f) => f,
+            Err(why) => {
+                let mut out = self.loaded();
+                out.push(Action::Failed(format!("{what} {why}")));
+                return out;
+            }
+        };
+        let payload = ops::command_finished(&job.step, &command, job.is_rollback(), &finished);
+        if let Err(why) = self.record(payload, &job.who.clone()) {
+            let mut out = self.loaded();
+            out.push(Action::Failed(why));
+            return out;
+        }
+        if !finished.succeeded() {
+            let lines = finished.last_lines(3);
+            let mut out = self.loaded();
+            out.push(Action::Failed(format!(
+                "{what} `{command}` {}; the weight is left as it was{}",
+                finished.how(job.timeout),
+                if lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it printed: {})", lines.join(" / "))
+                }
+            )));
+            return out;
+        }
+        let set = ops::weight_set(&job.step, job.weight(), job.override_reason());
+        let result = self.record(set.clone(), &job.who.clone());
+        let mut out = self.loaded();
+        match result {
+            Ok(summary) => out.push(Action::Performed {
+                cmd: Command::Record(set),
+                summary,
+            }),
+            Err(why) => out.push(Action::Failed(why)),
+        }
+        out
     }
 
     /// Open the session named by `prefix`, else the repository's current
@@ -201,6 +382,21 @@ impl Driver {
                 }
             }
             Effect::LoadStart => vec![Action::StartLoaded(self.start_data())],
+            Effect::RecordJudgement(payload) => {
+                let me = self.me.clone();
+                match self.record(payload, &me) {
+                    Ok(_) => self.loaded(),
+                    Err(why) => vec![Action::CanaryRecordFailed(why)],
+                }
+            }
+            Effect::SetRegression(on) => match &self.collector {
+                Some(c) if c.set_regression(on) => Vec::new(),
+                _ => vec![Action::Failed(
+                    "the canary source has no regression switch".into(),
+                )],
+            },
+            Effect::Canary(job) => self.start_canary(job),
+            Effect::FinishCanary(done) => self.finish_canary(*done),
         }
     }
 

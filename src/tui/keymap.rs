@@ -39,11 +39,14 @@ pub enum KeyAction {
     Fail,
     Note,
     Sessions,
+    SetWeight,
+    Rollback,
+    Regression,
     Cancel,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 18] = [
+    pub const ALL: [KeyAction; 21] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -61,6 +64,9 @@ impl KeyAction {
         KeyAction::Fail,
         KeyAction::Note,
         KeyAction::Sessions,
+        KeyAction::SetWeight,
+        KeyAction::Rollback,
+        KeyAction::Regression,
         KeyAction::Cancel,
     ];
 
@@ -84,6 +90,9 @@ impl KeyAction {
             KeyAction::Fail => "fail",
             KeyAction::Note => "note",
             KeyAction::Sessions => "sessions",
+            KeyAction::SetWeight => "set-weight",
+            KeyAction::Rollback => "rollback",
+            KeyAction::Regression => "regression",
             KeyAction::Cancel => "cancel",
         }
     }
@@ -108,6 +117,9 @@ impl KeyAction {
             KeyAction::Fail => "mark the selected step (in progress) failed",
             KeyAction::Note => "add a note about the selected step",
             KeyAction::Sessions => "sessions and scenarios: start or resume another",
+            KeyAction::SetWeight => "canary pane: set the plan's next weight",
+            KeyAction::Rollback => "canary pane: roll the canary back (asks first)",
+            KeyAction::Regression => "demo: inject or clear a canary regression",
             KeyAction::Cancel => "close an overlay or prompt; leave zoom",
         }
     }
@@ -136,6 +148,9 @@ impl KeyAction {
             KeyAction::Fail => &["f"],
             KeyAction::Note => &["c"],
             KeyAction::Sessions => &["S"],
+            KeyAction::SetWeight => &["w"],
+            KeyAction::Rollback => &["r"],
+            KeyAction::Regression => &["!"],
             KeyAction::Cancel => &["esc"],
         }
     }

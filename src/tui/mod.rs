@@ -5,12 +5,14 @@
 //! - `input` and `keymap`: terminal events to actions, keys configurable;
 //! - `theme`: TOML themes, `NO_COLOR`;
 //! - `ui`: `draw(frame, &App)`, pure, one file per pane;
+//! - `collector`: the canary collector thread, judging off the UI thread;
 //! - `driver`: executes effects against the core (`Workspace::perform`,
 //!   `Session::refresh`, ...), the only way the app changes anything;
 //! - `run`: the real terminal, its restore, and the event loop.
 
 pub mod action;
 pub mod app;
+pub mod collector;
 pub mod driver;
 pub mod input;
 pub mod keymap;

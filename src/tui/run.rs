@@ -1,9 +1,10 @@
 //! The live app in a real terminal: set it up, restore it whatever
 //! happens (quit, error, panic), and run the loop.
 //!
-//! Three sources feed one channel: a thread reading terminal events, a
-//! clock thread ticking once a second, and a `notify` watcher on the open
-//! session's folder. The loop blocks on the channel, so an idle screen
+//! Four sources feed one channel: a thread reading terminal events, a
+//! clock thread ticking once a second, a `notify` watcher on the open
+//! session's folder, and background work (the canary collector, canary
+//! commands). The loop blocks on the channel, so an idle screen
 //! costs nothing; it redraws only after a change, at most ~30 times a
 //! second.
 
@@ -39,6 +40,8 @@ enum Msg {
     Tick(jiff::Timestamp),
     Journal,
     InputClosed(String),
+    /// A result of background work (a canary judgement, a command).
+    Background(Action),
 }
 
 /// Put the terminal back: leave raw mode and the alternate screen, stop
@@ -96,6 +99,10 @@ pub fn run(mut driver: Driver) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
+    let background = tx.clone();
+    driver.start_background(std::sync::Arc::new(move |a| {
+        background.send(Msg::Background(a)).is_ok()
+    }));
     let mut watch = Watch::new(tx);
     follow(&mut watch, &mut driver);
 
@@ -167,6 +174,7 @@ fn handle(driver: &mut Driver, msg: Msg) -> Result<bool> {
             visible
         }
         Msg::Journal => driver.dispatch(Action::JournalChanged),
+        Msg::Background(a) => driver.dispatch(a),
         Msg::InputClosed(why) => bail!("cannot read the terminal: {why}"),
     })
 }

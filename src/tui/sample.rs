@@ -131,6 +131,11 @@ impl Sample {
         Ok(self)
     }
 
+    /// The sample's clock: the time of the next event.
+    pub fn clock(&self) -> jiff::Timestamp {
+        self.clock
+    }
+
     pub fn state(&self) -> SessionState {
         fold(&self.id, &self.events)
     }
@@ -280,4 +285,126 @@ pub fn busy_sources(app: &mut App, lines: usize) {
             })
             .collect(),
     };
+}
+
+/// A feature release in its canary: the checklist done, the canary step
+/// in progress, 5% promoted and the weight at 25% since 12 s before the
+/// returned time (the app's clock).
+pub fn canary_session() -> Result<(SessionState, jiff::Timestamp), RuleError> {
+    let s = canary_sample()?;
+    Ok((s.state(), s.clock()))
+}
+
+/// [`canary_session`] as a [`Sample`], to add events to.
+pub fn canary_sample() -> Result<Sample, RuleError> {
+    use crate::canary::ops;
+    let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
+    for step in [
+        "impact",
+        "security-impact",
+        "version",
+        "hotfix-plan",
+        "release-candidate-tests",
+        "vulnerability-scan",
+        "checklist",
+        "canary",
+    ] {
+        s.wait(60).cmd(&dana(), start(step))?;
+        if step != "canary" {
+            s.wait(60).cmd(&dana(), done(step, None))?;
+        }
+    }
+    s.wait(30)
+        .cmd(&dana(), Command::Record(ops::weight_set("canary", 5, None)))?;
+    let judged = crate::session::Payload::CanaryJudged(crate::session::payload::CanaryJudged {
+        step: Some("canary".into()),
+        verdict: "promote".into(),
+        score: Some(100.0),
+        weight: Some(5),
+        summary: "PROMOTE — score 100/100 meets the pass threshold 80".into(),
+        judgement: serde_json::Value::Null,
+    });
+    s.wait(40).cmd(&dana(), Command::Record(judged))?;
+    s.wait(5).cmd(
+        &dana(),
+        Command::Record(ops::weight_set("canary", 25, None)),
+    )?;
+    s.wait(12);
+    Ok(s)
+}
+
+/// The simulated judgement the sample canary shows at `at`: seed 42,
+/// healthy or with the regression injected.
+pub fn canary_snapshot(
+    at: jiff::Timestamp,
+    regression: bool,
+) -> crate::canary::run::CanarySnapshot {
+    use crate::canary::{CanaryConfig, SourceKind, judge_now, sim::SimulatedSource};
+    let config = CanaryConfig::new(SourceKind::Simulated);
+    let mut sim = SimulatedSource::new(crate::canary::sim::DEFAULT_SEED);
+    sim.set_regression(regression);
+    judge_now(&mut sim, &config, at, None)
+}
+
+/// The app in the canary sample, the Canary pane live with the sample
+/// judgement (healthy: Promote; `regression`: Roll back, recorded as the
+/// cockpit would record it).
+pub fn canary_app(theme: Theme, regression: bool) -> Result<App, RuleError> {
+    use crate::canary::{CanaryConfig, SourceKind};
+    let mut s = canary_sample()?;
+    let now = s.clock();
+    if regression {
+        let snap = canary_snapshot(now, true);
+        let mut payload = snap.payload(Some("canary".into()));
+        if let crate::session::Payload::CanaryJudged(j) = &mut payload {
+            j.weight = Some(25);
+        }
+        s.cmd(&dana(), Command::Record(payload))?;
+    }
+    let mut app = app(s.state(), theme);
+    app.now = Some(now);
+    app.canary_view = crate::tui::app::CanaryView {
+        config: Some(CanaryConfig::new(SourceKind::Simulated)),
+        regression: Some(regression),
+        ..Default::default()
+    };
+    let snap = canary_snapshot(now, regression);
+    crate::tui::app::update(
+        &mut app,
+        crate::tui::action::Action::CanaryJudged(Box::new(snap)),
+    );
+    Ok(app)
+}
+
+/// A judgement whose whole fetch failed with `error`; with `previous`,
+/// its series are carried forward and marked stale.
+pub fn canary_failed(
+    at: jiff::Timestamp,
+    error: &str,
+    previous: Option<&crate::canary::run::CanarySnapshot>,
+) -> crate::canary::run::CanarySnapshot {
+    use crate::canary::run::{CanarySnapshot, judge_fetched};
+    use crate::canary::{CanaryConfig, SourceError, SourceKind};
+    let config = CanaryConfig::new(SourceKind::Simulated);
+    let metrics = config.effective_metrics();
+    let (judgement, series, error) = judge_fetched(
+        &metrics,
+        Err(SourceError::Config(error.to_owned())),
+        &config.judge_config(),
+    );
+    let snap = CanarySnapshot {
+        at,
+        weight: None,
+        source: "simulated (seed 42)".into(),
+        window_start: at.as_second() as f64 - 60.0,
+        window_end: at.as_second() as f64,
+        judgement,
+        series,
+        error,
+        stale: false,
+    };
+    match previous {
+        Some(p) => snap.carry_forward(p),
+        None => snap,
+    }
 }

@@ -125,7 +125,7 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
         st.steps.get(app.step_selected),
     ) {
         let beside = inner(l.checklist).width >= BESIDE_WIDTH;
-        draw_details(frame, l.details, beside, st, p, s, theme);
+        draw_details(frame, l.details, beside, st, p, s, app);
     }
 }
 
@@ -209,11 +209,12 @@ fn draw_details(
     st: &SessionState,
     p: &PlanStep,
     s: &StepState,
-    theme: &Theme,
+    app: &App,
 ) {
     if area.is_empty() {
         return;
     }
+    let theme = &app.theme;
     // Below the list: a rule on top; beside it (wide panes): a rule left.
     let block = Block::new()
         .borders(if beside { Borders::LEFT } else { Borders::TOP })
@@ -268,6 +269,7 @@ fn draw_details(
     if let Some(r) = &p.rollback {
         lines.push(Line::from(vec![label("rollback "), Span::raw(r.clone())]));
     }
+    lines.extend(super::canary::step_details(app, p));
     if let Some(b) = &s.started
         && !p.is_signoff()
     {

@@ -88,6 +88,12 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             .focus
             .keys()
             .iter()
+            // `!` only where there is a switch to flip (the demo).
+            .filter(|(a, _)| match a {
+                KeyAction::Regression => app.canary_view.regression.is_some(),
+                KeyAction::SetWeight | KeyAction::Rollback => app.canary_view.config.is_some(),
+                _ => true,
+            })
             .map(|(a, label)| {
                 if *a == KeyAction::Down {
                     (

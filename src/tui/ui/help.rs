@@ -42,6 +42,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.base,
         ),
     ]));
+    // The mouse and prompt lines go first when the screen is short.
+    while lines.len() + 2 > area.height as usize && lines.len() > KeyAction::ALL.len() {
+        lines.pop();
+    }
     let width = lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 3;
     let height = lines.len() as u16 + 2;
     let r = centered(area, width, height);

@@ -1,6 +1,7 @@
 //! Drawing: `draw(frame, &App)` is a pure function of the state. The
 //! layout is computed by `main_layout`, which mouse hit-testing shares.
 
+mod canary;
 mod checklist;
 mod footer;
 mod header;
@@ -157,6 +158,8 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
+pub use canary::{outcome_mark, spark, verdict_mark};
+
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -173,7 +176,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 header::draw(frame, l.header, app);
                 checklist::draw(frame, &l, app);
                 signoff::draw(frame, l.signoff, l.signoff_rows, app);
-                source::draw(frame, l.canary, Pane::Canary, &app.canary, app);
+                canary::draw(frame, l.canary, app);
                 source::draw(frame, l.logs, Pane::Logs, &app.logs, app);
                 footer::draw_status(frame, l.status, app);
                 footer::draw_keys(frame, l.footer, app);
