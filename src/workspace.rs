@@ -145,6 +145,15 @@ impl Workspace {
             .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
     }
 
+    /// Where the cockpit marks the simulated canary's injected regression,
+    /// so the CLI judges the same canary as the pane.
+    pub fn regression_marker(&self) -> std::path::PathBuf {
+        self.sessions_dir()
+            .parent()
+            .map(|p| p.join("simulated-regression"))
+            .unwrap_or_else(|| self.sessions_dir().join("simulated-regression"))
+    }
+
     /// The store folder holding this repository's sessions.
     pub fn sessions_dir(&self) -> std::path::PathBuf {
         self.store.sessions_dir(&self.repo.key)

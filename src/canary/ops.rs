@@ -4,6 +4,7 @@
 //! commands. Pure: running the commands and recording the events stay
 //! with the caller (the CLI waits, the TUI runs them off the UI thread).
 
+use std::path::Path;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -145,6 +146,31 @@ pub fn regression_requested(config: &CanaryConfig) -> bool {
         })
 }
 
+/// Whether the regression marker file is there: the cockpit's `!` writes
+/// it so that `greenlight canary judge` in another terminal judges the same
+/// (degraded) simulated canary as the pane.
+pub fn regression_marked(marker: &Path) -> bool {
+    marker.exists()
+}
+
+/// Put or remove the regression marker.
+pub fn mark_regression(marker: &Path, on: bool) -> std::io::Result<()> {
+    if on {
+        if let Some(dir) = marker.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(
+            marker,
+            b"the simulated canary has a regression injected (greenlight cockpit `!`)\n",
+        )
+    } else {
+        match std::fs::remove_file(marker) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +217,17 @@ mod tests {
         let (cmd, env) = rollback_command(&p, &c).unwrap();
         assert_eq!(cmd, "./w.sh");
         assert!(env.contains(&("GREENLIGHT_CANARY_WEIGHT".into(), "0".into())));
+    }
+
+    #[test]
+    fn the_regression_marker_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("repo").join("simulated-regression");
+        assert!(!regression_marked(&marker));
+        mark_regression(&marker, true).unwrap();
+        assert!(regression_marked(&marker));
+        mark_regression(&marker, false).unwrap();
+        mark_regression(&marker, false).unwrap();
+        assert!(!regression_marked(&marker));
     }
 }

@@ -246,7 +246,8 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
         None => None,
     };
     let weight = session.as_ref().and_then(|s| s.state().canary.weight);
-    let regression = ops::regression_requested(&config);
+    let regression =
+        ops::regression_requested(&config) || ops::regression_marked(&ws.regression_marker());
     let mut src = source::from_config(&config, &ws.repo.root, regression)?;
     let snap = judge_now(src.as_mut(), &config, Timestamp::now(), weight);
 

@@ -34,9 +34,15 @@ pub struct Collector {
 impl Collector {
     /// Make the source `config` names (a failure is the pane's message)
     /// and start judging it, first at once.
-    pub fn spawn(config: &CanaryConfig, root: &Path, outbox: Outbox) -> Result<Collector, String> {
-        let source = source::from_config(config, root, ops::regression_requested(config))
-            .map_err(|e| e.to_string())?;
+    pub fn spawn(
+        config: &CanaryConfig,
+        root: &Path,
+        regression_marker: &Path,
+        outbox: Outbox,
+    ) -> Result<Collector, String> {
+        let regression =
+            ops::regression_requested(config) || ops::regression_marked(regression_marker);
+        let source = source::from_config(config, root, regression).map_err(|e| e.to_string())?;
         Ok(Collector::with_source(config.clone(), source, outbox))
     }
 

@@ -62,7 +62,12 @@ impl Driver {
         let Some(config) = self.app.canary_view.config.clone() else {
             return;
         };
-        match Collector::spawn(&config, &self.ws.repo.root, outbox) {
+        match Collector::spawn(
+            &config,
+            &self.ws.repo.root,
+            &self.ws.regression_marker(),
+            outbox,
+        ) {
             Ok(c) => self.use_collector(c),
             Err(why) => self.app.canary_view.problem = Some(why),
         }
@@ -390,7 +395,14 @@ impl Driver {
                 }
             }
             Effect::SetRegression(on) => match &self.collector {
-                Some(c) if c.set_regression(on) => Vec::new(),
+                Some(c) if c.set_regression(on) => {
+                    match crate::canary::ops::mark_regression(&self.ws.regression_marker(), on) {
+                        Ok(()) => Vec::new(),
+                        Err(e) => vec![Action::Failed(format!(
+                            "regression switched in the app, but `greenlight canary judge` will not see it: {e}"
+                        ))],
+                    }
+                }
                 _ => vec![Action::Failed(
                     "the canary source has no regression switch".into(),
                 )],
