@@ -58,6 +58,21 @@ pub enum Action {
     Info(String),
     /// The core refused or failed: why.
     Failed(String),
+    /// Log lines (or a finished command) wait in the feed.
+    LogsReady,
+    /// A step command started; its output streams into Logs.
+    RunStarted {
+        step: String,
+        action: crate::exec::Action,
+        command: String,
+    },
+    /// A step command ended and its end was recorded; `text` says how.
+    RunFinished {
+        step: String,
+        action: crate::exec::Action,
+        ok: bool,
+        text: String,
+    },
 }
 
 /// A request to the core.
@@ -77,6 +92,20 @@ pub enum Effect {
     },
     /// Read the catalog and the session list for the start screen.
     LoadStart,
+    /// Take in what the log feed holds (within a time budget), and the
+    /// ends of finished commands.
+    DrainLogs,
+    /// Run a step's command or its rollback in the background.
+    RunStep {
+        step: String,
+        action: crate::exec::Action,
+        confirmed_by: Option<String>,
+        who: Who,
+    },
+    /// Cancel the step's running command (kills its process group).
+    CancelRun {
+        step: String,
+    },
 }
 
 /// One scenario on the start screen.

@@ -55,6 +55,8 @@ impl Pane {
                 (KeyAction::SwitchPerson, "person"),
                 (KeyAction::Sessions, "sessions"),
                 (KeyAction::Quit, "quit"),
+                (KeyAction::Rollback, "roll back"),
+                (KeyAction::CancelRun, "cancel run"),
             ],
             Pane::Signoff => &[
                 (KeyAction::Help, "help"),
@@ -281,6 +283,7 @@ pub enum Purpose {
     Approve { step: String, role: String },
     Reject { step: String, role: String },
     Version { scenario: String },
+    LogFilter,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -361,6 +364,8 @@ pub struct App {
     pub canary: SourceState,
     pub logs: SourceState,
     pub quit: bool,
+    pub logs_pane: super::logs_pane::LogsPane,
+    pub runs: super::commands::Runs,
 }
 
 /// One row of the Sign-off pane: a role a sign-off step asks for.
@@ -440,6 +445,8 @@ impl App {
                 lines: Vec::new(),
             },
             quit: false,
+            logs_pane: Default::default(),
+            runs: Default::default(),
         }
     }
 
@@ -580,6 +587,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Edit(e) => edit_prompt(app, e),
         Action::Answer(yes) => {
+            if let Some(effects) = super::commands::answer(app, yes) {
+                return effects;
+            }
             if let Some(Overlay::Confirm(c)) = app.overlay.take() {
                 if yes {
                     return app.perform(c.cmd);
@@ -593,6 +603,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Key(k) => key(app, k),
+        Action::LogsReady => vec![Effect::DrainLogs],
+        a @ (Action::RunStarted { .. } | Action::RunFinished { .. }) => {
+            super::commands::update(app, a)
+        }
     }
 }
 
@@ -709,6 +723,7 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                     app.say(Tone::Dim, format!("starting {scenario}…"));
                     return vec![Effect::StartSession { scenario, version }];
                 }
+                Purpose::LogFilter => return super::logs_pane::submit_filter(app, text),
             };
             app.overlay = None;
             app.perform(cmd)
@@ -767,6 +782,9 @@ fn key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             return Vec::new();
         }
         KeyAction::Quit => {
+            if let Some(effects) = super::commands::ask_quit(app) {
+                return effects;
+            }
             app.quit = true;
             return Vec::new();
         }
@@ -823,6 +841,9 @@ fn start_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
 }
 
 fn main_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
+    if let Some(e) = super::commands::key(app, k).or_else(|| super::logs_pane::key(app, k)) {
+        return e;
+    }
     match k {
         KeyAction::FocusNext => app.focus = app.focus.step(1),
         KeyAction::FocusPrev => app.focus = app.focus.step(-1),

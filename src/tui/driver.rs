@@ -17,6 +17,9 @@ use crate::session::state::describe;
 use crate::session::{Session, StoreError, Who};
 use crate::workspace::Workspace;
 
+#[path = "live.rs"]
+mod live;
+
 pub struct Driver {
     pub ws: Workspace,
     /// This process's own identity: the actor file is theirs.
@@ -24,6 +27,7 @@ pub struct Driver {
     session: Option<Session>,
     read_only: Option<String>,
     pub app: App,
+    live: live::Live,
 }
 
 impl Driver {
@@ -41,6 +45,7 @@ impl Driver {
             session: None,
             read_only: None,
             app,
+            live: live::Live::new(),
         }
     }
 
@@ -80,6 +85,7 @@ impl Driver {
                 queue.extend(self.execute(effect));
             }
         }
+        super::logs_pane::fit(&mut self.app);
         changed
     }
 
@@ -201,6 +207,14 @@ impl Driver {
                 }
             }
             Effect::LoadStart => vec![Action::StartLoaded(self.start_data())],
+            Effect::DrainLogs => self.drain_logs(),
+            Effect::RunStep {
+                step,
+                action,
+                confirmed_by,
+                who,
+            } => self.run_step(&step, action, confirmed_by, who),
+            Effect::CancelRun { step } => self.cancel_run(&step),
         }
     }
 

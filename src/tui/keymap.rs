@@ -40,10 +40,22 @@ pub enum KeyAction {
     Note,
     Sessions,
     Cancel,
+    Filter,
+    NextMatch,
+    PrevMatch,
+    NextError,
+    PrevError,
+    Follow,
+    Wrap,
+    Level,
+    PageUp,
+    PageDown,
+    Rollback,
+    CancelRun,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 18] = [
+    pub const ALL: [KeyAction; 30] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -62,6 +74,18 @@ impl KeyAction {
         KeyAction::Note,
         KeyAction::Sessions,
         KeyAction::Cancel,
+        KeyAction::Filter,
+        KeyAction::NextMatch,
+        KeyAction::PrevMatch,
+        KeyAction::NextError,
+        KeyAction::PrevError,
+        KeyAction::Follow,
+        KeyAction::Wrap,
+        KeyAction::Level,
+        KeyAction::PageUp,
+        KeyAction::PageDown,
+        KeyAction::Rollback,
+        KeyAction::CancelRun,
     ];
 
     /// The name used in the `[keys]` table.
@@ -85,6 +109,18 @@ impl KeyAction {
             KeyAction::Note => "note",
             KeyAction::Sessions => "sessions",
             KeyAction::Cancel => "cancel",
+            KeyAction::Filter => "filter",
+            KeyAction::NextMatch => "next-match",
+            KeyAction::PrevMatch => "prev-match",
+            KeyAction::NextError => "next-error",
+            KeyAction::PrevError => "prev-error",
+            KeyAction::Follow => "follow",
+            KeyAction::Wrap => "wrap",
+            KeyAction::Level => "level",
+            KeyAction::PageUp => "page-up",
+            KeyAction::PageDown => "page-down",
+            KeyAction::Rollback => "rollback",
+            KeyAction::CancelRun => "cancel-run",
         }
     }
 
@@ -109,6 +145,18 @@ impl KeyAction {
             KeyAction::Note => "add a note about the selected step",
             KeyAction::Sessions => "sessions and scenarios: start or resume another",
             KeyAction::Cancel => "close an overlay or prompt; leave zoom",
+            KeyAction::Filter => "logs: show only lines with a text (/re/ for a regex; empty clears)",
+            KeyAction::NextMatch => "logs: select the next line matching the filter",
+            KeyAction::PrevMatch => "logs: select the previous line matching the filter",
+            KeyAction::NextError => "logs: jump to the next error",
+            KeyAction::PrevError => "logs: jump to the previous error",
+            KeyAction::Follow => "logs: follow the newest lines, or pause",
+            KeyAction::Wrap => "logs: wrap long lines, or cut them",
+            KeyAction::Level => "logs: cycle the level shown (all / warn+ / error+)",
+            KeyAction::PageUp => "logs: scroll a page up",
+            KeyAction::PageDown => "logs: scroll a page down",
+            KeyAction::Rollback => "checklist: roll the selected command step back (asks first)",
+            KeyAction::CancelRun => "checklist: cancel the selected step's running command",
         }
     }
 
@@ -137,6 +185,18 @@ impl KeyAction {
             KeyAction::Note => &["c"],
             KeyAction::Sessions => &["S"],
             KeyAction::Cancel => &["esc"],
+            KeyAction::Filter => &["/"],
+            KeyAction::NextMatch => &["n"],
+            KeyAction::PrevMatch => &["N"],
+            KeyAction::NextError => &["e"],
+            KeyAction::PrevError => &["E"],
+            KeyAction::Follow => &["f", "space"],
+            KeyAction::Wrap => &["w"],
+            KeyAction::Level => &["l"],
+            KeyAction::PageUp => &["pageup", "ctrl-b"],
+            KeyAction::PageDown => &["pagedown", "ctrl-f"],
+            KeyAction::Rollback => &["r"],
+            KeyAction::CancelRun => &["x"],
         }
     }
 }
@@ -337,6 +397,16 @@ impl Keymap {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, a)| *a)
+    }
+
+    /// Every action bound to a key, in binding order (a key may serve
+    /// different actions in different panes).
+    pub fn lookup_all(&self, key: Key) -> Vec<KeyAction> {
+        self.bindings
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+            .collect()
     }
 
     /// The keys bound to an action, in order.

@@ -39,6 +39,8 @@ enum Msg {
     Tick(jiff::Timestamp),
     Journal,
     InputClosed(String),
+    /// The log feed (or a finished command) has something.
+    Logs,
 }
 
 /// Put the terminal back: leave raw mode and the alternate screen, stop
@@ -96,6 +98,10 @@ pub fn run(mut driver: Driver) -> Result<()> {
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
+    let logs_tx = tx.clone();
+    driver.set_waker(std::sync::Arc::new(move || {
+        let _ = logs_tx.send(Msg::Logs);
+    }));
     let mut watch = Watch::new(tx);
     follow(&mut watch, &mut driver);
 
@@ -105,6 +111,7 @@ pub fn run(mut driver: Driver) -> Result<()> {
     }
     let result = event_loop(&mut driver, &mut terminal, &rx, &mut watch);
     drop(guard);
+    driver.shutdown();
     result
 }
 
@@ -168,6 +175,7 @@ fn handle(driver: &mut Driver, msg: Msg) -> Result<bool> {
         }
         Msg::Journal => driver.dispatch(Action::JournalChanged),
         Msg::InputClosed(why) => bail!("cannot read the terminal: {why}"),
+        Msg::Logs => driver.dispatch(Action::LogsReady),
     })
 }
 
