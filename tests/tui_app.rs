@@ -66,7 +66,26 @@ fn sandbox() -> Sandbox {
     std::fs::write(root.join(".greenlight.toml"), TEAM).expect("config");
     std::fs::create_dir_all(root.join(".greenlight/playbooks")).expect("dir");
     std::fs::write(root.join(".greenlight/playbooks/mini.toml"), MINI).expect("playbook");
+    script(root, "deploy.sh", "echo deploying $GREENLIGHT_STEP\necho deployed\n");
+    script(root, "undo.sh", "echo undoing $GREENLIGHT_STEP\n");
     sb
+}
+
+/// An executable shell script in the repository.
+fn script(root: &std::path::Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = root.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// Drain the logs and command ends until `done` holds (10 s at most).
+fn wait(d: &mut Driver, what: &str, done: impl Fn(&greenlight::tui::app::App) -> bool) {
+    assert!(
+        d.pump_until(std::time::Duration::from_secs(10), done),
+        "timed out waiting for {what}; status: {}",
+        status(d)
+    );
 }
 
 fn workspace(sb: &Sandbox) -> Workspace {
@@ -127,6 +146,8 @@ fn screen(d: &Driver) -> String {
         .replace(&d.ws.repo.name, "<repo name>");
     let time = regex::Regex::new(r"\d\d:\d\d:\d\d").expect("regex");
     let masked = time.replace_all(&text, "hh:mm:ss");
+    let took = regex::Regex::new(r"after \d+\.\ds").expect("regex");
+    let masked = took.replace_all(&masked, "after s.ss");
     regex::Regex::new(r"01[0-9A-Z]{24}")
         .expect("regex")
         .replace_all(&masked, "<session id>")
@@ -200,7 +221,8 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     // The selection moved on to the next step: the risky one.
     assert_eq!(d.app.step_selected, 1);
 
-    // ship asks first; `n` leaves it alone, `y` starts it.
+    // ship asks first; `n` leaves it alone, `y` runs its command, which
+    // completes the step when it exits 0.
     press(&mut d, "enter");
     assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
     insta::assert_snapshot!("app_confirm", screen(&d));
@@ -211,8 +233,9 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
         d.app.state().unwrap().steps[1].status,
         StepStatus::InProgress
     );
-    press(&mut d, "enter enter");
-    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
 
     // go is a sign-off: enter takes us to it; Dana is not a PM.
     assert_eq!(d.app.step_selected, 2);
@@ -381,8 +404,10 @@ fn fail_note_reject_and_the_remaining_keys() {
         Some("prep")
     );
     // x rejects a sign-off as Pat: a reason is required.
-    press(&mut d, "j enter y enter enter");
-    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+    press(&mut d, "j enter y");
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
     press(&mut d, "@ j enter tab x enter");
     let Some(Overlay::Prompt(p)) = &d.app.overlay else {
         panic!("the reject prompt closed without a reason")

@@ -612,7 +612,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 
 /// The first step that can be worked on now (in progress, or ready), in
 /// plan order.
-fn first_actionable(app: &App) -> Option<usize> {
+pub(super) fn first_actionable(app: &App) -> Option<usize> {
     let st = app.state()?;
     let in_progress = st
         .steps

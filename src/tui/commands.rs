@@ -91,8 +91,8 @@ fn run(app: &mut App, action: exec::Action) -> Option<Vec<Effect>> {
         say(app, Tone::Info, text);
         return Some(Vec::new());
     }
-    if action == exec::Action::Run && status.is_settled() {
-        // "already done": the app's usual answer.
+    if action == exec::Action::Run && (status.is_settled() || !st.pending_requires(&p).is_empty()) {
+        // "already done", "waits on": the app's usual answers.
         return None;
     }
     let plan = match StepCommand::plan(st, &p.id, action) {
@@ -271,6 +271,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .running
                 .retain(|r| !(r.step == step && r.action == action));
             if ok {
+                if action == exec::Action::Run
+                    && let Some(i) = super::app::first_actionable(app)
+                {
+                    app.step_selected = i;
+                }
                 say(app, Tone::Ok, format!("✔ {text}"));
             } else if action == exec::Action::Run {
                 let rollback = app

@@ -51,6 +51,21 @@ pub fn in_help(keymap: &Keymap, a: KeyAction, pane: Pane) -> bool {
     if scope(a).is_some_and(|p| p != pane) {
         return false;
     }
+    // The Logs pane's help is about reading logs: the keys for steps and
+    // sign-offs are listed where they are used.
+    if pane == Pane::Logs
+        && matches!(
+            a,
+            KeyAction::Act
+                | KeyAction::Approve
+                | KeyAction::Reject
+                | KeyAction::Skip
+                | KeyAction::Fail
+                | KeyAction::Note
+        )
+    {
+        return false;
+    }
     let keys = keymap.keys_for(a);
     keys.is_empty()
         || keys

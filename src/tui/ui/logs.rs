@@ -86,10 +86,11 @@ fn rate_line<'a>(app: &App, m: &'a LogsModel, theme: &Theme) -> Line<'a> {
             };
             spans.push(Span::styled(r.summary(), style));
         }
-        _ => spans.push(Span::styled(
+        (None, _) => spans.push(Span::styled(
             "errors/min: no release step started yet",
             theme.dim,
         )),
+        (Some(_), None) => spans.push(Span::styled("errors/min: waiting for the clock", theme.dim)),
     }
     for s in m.sources() {
         spans.push(Span::styled(" · ", theme.dim));
