@@ -194,10 +194,7 @@ pub fn log_sources() -> Vec<(String, crate::logs::SourceSpec)> {
         errors_per_10k: 150,
         ..Default::default()
     };
-    vec![(
-        "web-api (live)".into(),
-        crate::logs::SourceSpec::Sample { config },
-    )]
+    vec![("live".into(), crate::logs::SourceSpec::Sample { config })]
 }
 
 /// Start the demo's session (feature-release 1.4.0).

@@ -66,7 +66,11 @@ fn sandbox() -> Sandbox {
     std::fs::write(root.join(".greenlight.toml"), TEAM).expect("config");
     std::fs::create_dir_all(root.join(".greenlight/playbooks")).expect("dir");
     std::fs::write(root.join(".greenlight/playbooks/mini.toml"), MINI).expect("playbook");
-    script(root, "deploy.sh", "echo deploying $GREENLIGHT_STEP\necho deployed\n");
+    script(
+        root,
+        "deploy.sh",
+        "echo deploying $GREENLIGHT_STEP\necho deployed\n",
+    );
     script(root, "undo.sh", "echo undoing $GREENLIGHT_STEP\n");
     sb
 }
@@ -545,7 +549,7 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
     script(
         root,
         "deploy.sh",
-        "echo deploying $GREENLIGHT_STEP\nif [ -f .ok ]; then echo deployed; else echo 'boom: no .ok' >&2; exit 3; fi\n",
+        "echo deploying $GREENLIGHT_STEP\nsleep 0.2\nif [ -f .ok ]; then echo deployed; else echo 'boom: no .ok' >&2; exit 3; fi\n",
     );
     sb.ok(&["new", "--scenario", "mini"]);
     let mut d = driver(&sb);
@@ -601,8 +605,17 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
         runs[1].finished.as_ref().map(|(_, f)| f.exit_code),
         Some(Some(0))
     );
-    let kinds: Vec<String> = session.events().iter().map(|e| e.kind.to_string()).collect();
-    for k in ["command_started", "command_finished", "rollback_started", "rollback_finished"] {
+    let kinds: Vec<String> = session
+        .events()
+        .iter()
+        .map(|e| e.kind.to_string())
+        .collect();
+    for k in [
+        "command_started",
+        "command_finished",
+        "rollback_started",
+        "rollback_finished",
+    ] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
     }
 

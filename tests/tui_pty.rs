@@ -318,7 +318,10 @@ fn keys_reach_the_screen_under_a_log_flood() {
         .iter()
         .map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0))
         .collect();
-    let worst = latencies.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let worst = latencies
+        .iter()
+        .max()
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let mean = latencies.iter().map(|d| d.as_secs_f64()).sum::<f64>() * 1000.0
         / latencies.len().max(1) as f64;
     println!(

@@ -361,9 +361,17 @@ fn logs_app(w: u16, h: u16, zoom: bool) -> App {
                 .push(LogLine::from_bytes(step, text.as_bytes(), 0, start, &ctx));
         }
     }
-    let long = format!("ERROR upstream timeout with a huge payload {}", "x".repeat(300));
-    m.buffer
-        .push(LogLine::from_bytes(web, long.as_bytes(), 70_000, start, &ctx));
+    let long = format!(
+        "ERROR upstream timeout with a huge payload {}",
+        "x".repeat(300)
+    );
+    m.buffer.push(LogLine::from_bytes(
+        web,
+        long.as_bytes(),
+        70_000,
+        start,
+        &ctx,
+    ));
     m.view.sync(&m.buffer);
     app.focus = Pane::Logs;
     app.zoom = zoom;

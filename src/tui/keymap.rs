@@ -145,7 +145,7 @@ impl KeyAction {
             KeyAction::Note => "add a note about the selected step",
             KeyAction::Sessions => "sessions and scenarios: start or resume another",
             KeyAction::Cancel => "close an overlay or prompt; leave zoom",
-            KeyAction::Filter => "logs: show only lines with a text (/re/ for a regex; empty clears)",
+            KeyAction::Filter => "logs: show only lines with a text, or /a regex/",
             KeyAction::NextMatch => "logs: select the next line matching the filter",
             KeyAction::PrevMatch => "logs: select the previous line matching the filter",
             KeyAction::NextError => "logs: jump to the next error",
@@ -155,8 +155,8 @@ impl KeyAction {
             KeyAction::Level => "logs: cycle the level shown (all / warn+ / error+)",
             KeyAction::PageUp => "logs: scroll a page up",
             KeyAction::PageDown => "logs: scroll a page down",
-            KeyAction::Rollback => "checklist: roll the selected command step back (asks first)",
-            KeyAction::CancelRun => "checklist: cancel the selected step's running command",
+            KeyAction::Rollback => "roll the selected command step back (asks first)",
+            KeyAction::CancelRun => "cancel the selected step's running command",
         }
     }
 

@@ -187,11 +187,7 @@ impl Driver {
         let Some((_, rx)) = &self.live.feed else {
             return self.finished_runs();
         };
-        let d = self
-            .app
-            .logs_pane
-            .model
-            .drain(rx, DRAIN_LINES, DRAIN_TIME);
+        let d = self.app.logs_pane.model.drain(rx, DRAIN_LINES, DRAIN_TIME);
         if d.more {
             // The waker stays quiet until the next drain: ask again,
             // behind any key already waiting.
@@ -233,7 +229,9 @@ impl Driver {
             ))];
         }
         if self.live.runs.iter().any(|r| r.plan.step == step) {
-            return vec![Action::Failed(format!("{step} already has a command running"))];
+            return vec![Action::Failed(format!(
+                "{step} already has a command running"
+            ))];
         }
         let plan = match StepCommand::plan(session.state(), step, action)
             .and_then(|p| p.require_confirmation(confirmed_by.as_deref()).map(|()| p))
@@ -257,14 +255,10 @@ impl Driver {
         let spec = plan.exec_spec(&env, &self.ws.repo.root);
         let name = match action {
             exec::Action::Run => plan.step.clone(),
-            exec::Action::Rollback => format!("{} (rollback)", plan.step),
+            exec::Action::Rollback => format!("↶ {}", plan.step),
         };
         let tx = self.live.sender();
-        let source = self
-            .app
-            .logs_pane
-            .model
-            .add_source(&name, "step", None);
+        let source = self.app.logs_pane.model.add_source(&name, "step", None);
         self.note(source, &format!("── {name}: running `{}` ──", plan.command));
         let handle = match exec::spawn(spec, LogsSink::new(source, tx)) {
             Ok(h) => h,

@@ -141,7 +141,11 @@ pub fn key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
         KeyAction::NextMatch | KeyAction::PrevMatch => {
             if v.search().is_none() {
                 let key = app.keymap.label(KeyAction::Filter);
-                say(app, Tone::Dim, format!("nothing to match: {key} sets a filter"));
+                say(
+                    app,
+                    Tone::Dim,
+                    format!("nothing to match: {key} sets a filter"),
+                );
                 return Some(Vec::new());
             }
             let found = if k == KeyAction::NextMatch {

@@ -11,16 +11,16 @@
 
 pub mod action;
 pub mod app;
+pub mod commands;
 pub mod driver;
 pub mod input;
 pub mod keymap;
+pub mod logs_pane;
 pub mod run;
 pub mod sample;
+pub mod scope;
 pub mod theme;
 pub mod ui;
-pub mod commands;
-pub mod logs_pane;
-pub mod scope;
 
 use color_eyre::eyre::Result;
 

@@ -118,7 +118,10 @@ fn rate_line<'a>(app: &App, m: &'a LogsModel, theme: &Theme) -> Line<'a> {
     }
     let cut = m.buffer.truncated();
     if cut > 0 {
-        spans.push(Span::styled(format!(" · {cut} long lines cut ✂"), theme.dim));
+        spans.push(Span::styled(
+            format!(" · {cut} long lines cut ✂"),
+            theme.dim,
+        ));
     }
     Line::from(spans)
 }
