@@ -184,6 +184,19 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
     })
 }
 
+/// The demo's live log stream: the sample generator (`[[logs]]` reads
+/// files and commands only), about 20 lines a second with an occasional
+/// `upstream timeout` among the errors.
+pub fn log_sources() -> Vec<(String, crate::logs::SourceSpec)> {
+    let config = crate::logs::sample::SampleConfig {
+        seed: jiff::Timestamp::now().as_second().unsigned_abs(),
+        lines_per_sec: 20,
+        errors_per_10k: 150,
+        ..Default::default()
+    };
+    vec![("live".into(), crate::logs::SourceSpec::Sample { config })]
+}
+
 /// Start the demo's session (feature-release 1.4.0).
 pub fn start_session(ws: &Workspace) -> Result<Session> {
     let version = semver::Version::parse(VERSION)?;

@@ -66,7 +66,30 @@ fn sandbox() -> Sandbox {
     std::fs::write(root.join(".greenlight.toml"), TEAM).expect("config");
     std::fs::create_dir_all(root.join(".greenlight/playbooks")).expect("dir");
     std::fs::write(root.join(".greenlight/playbooks/mini.toml"), MINI).expect("playbook");
+    script(
+        root,
+        "deploy.sh",
+        "echo deploying $GREENLIGHT_STEP\necho deployed\n",
+    );
+    script(root, "undo.sh", "echo undoing $GREENLIGHT_STEP\n");
     sb
+}
+
+/// An executable shell script in the repository.
+fn script(root: &std::path::Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = root.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// Drain the logs and command ends until `done` holds (10 s at most).
+fn wait(d: &mut Driver, what: &str, done: impl Fn(&greenlight::tui::app::App) -> bool) {
+    assert!(
+        d.pump_until(std::time::Duration::from_secs(10), done),
+        "timed out waiting for {what}; status: {}",
+        status(d)
+    );
 }
 
 fn workspace(sb: &Sandbox) -> Workspace {
@@ -127,6 +150,8 @@ fn screen(d: &Driver) -> String {
         .replace(&d.ws.repo.name, "<repo name>");
     let time = regex::Regex::new(r"\d\d:\d\d:\d\d").expect("regex");
     let masked = time.replace_all(&text, "hh:mm:ss");
+    let took = regex::Regex::new(r"after \d+\.\ds").expect("regex");
+    let masked = took.replace_all(&masked, "after s.ss");
     regex::Regex::new(r"01[0-9A-Z]{24}")
         .expect("regex")
         .replace_all(&masked, "<session id>")
@@ -200,7 +225,8 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     // The selection moved on to the next step: the risky one.
     assert_eq!(d.app.step_selected, 1);
 
-    // ship asks first; `n` leaves it alone, `y` starts it.
+    // ship asks first; `n` leaves it alone, `y` runs its command, which
+    // completes the step when it exits 0.
     press(&mut d, "enter");
     assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
     insta::assert_snapshot!("app_confirm", screen(&d));
@@ -211,8 +237,9 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
         d.app.state().unwrap().steps[1].status,
         StepStatus::InProgress
     );
-    press(&mut d, "enter enter");
-    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
 
     // go is a sign-off: enter takes us to it; Dana is not a PM.
     assert_eq!(d.app.step_selected, 2);
@@ -381,8 +408,10 @@ fn fail_note_reject_and_the_remaining_keys() {
         Some("prep")
     );
     // x rejects a sign-off as Pat: a reason is required.
-    press(&mut d, "j enter y enter enter");
-    assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Done);
+    press(&mut d, "j enter y");
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
     press(&mut d, "@ j enter tab x enter");
     let Some(Overlay::Prompt(p)) = &d.app.overlay else {
         panic!("the reject prompt closed without a reason")
@@ -553,6 +582,15 @@ fn recorded(sb: &Sandbox) -> Vec<(String, Option<u32>)> {
         .collect()
 }
 
+/// The lines the Logs pane holds, oldest first.
+fn log_texts(d: &Driver) -> Vec<String> {
+    let m = &d.app.logs_pane.model;
+    m.buffer
+        .iter_from(m.buffer.first())
+        .map(|(_, l)| l.text().to_string())
+        .collect()
+}
+
 #[test]
 fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_new() {
     use greenlight::tui::sample;
@@ -686,4 +724,146 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     // `!` again clears the regression.
     press(&mut d, "!");
     assert!(!sim.regression());
+}
+
+#[test]
+fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
+    let sb = sandbox();
+    let root = sb.repo.path();
+    // Fails until `.ok` exists, saying why on stderr.
+    script(
+        root,
+        "deploy.sh",
+        "echo deploying $GREENLIGHT_STEP\nsleep 0.2\nif [ -f .ok ]; then echo deployed; else echo 'boom: no .ok' >&2; exit 3; fi\n",
+    );
+    sb.ok(&["new", "--scenario", "mini"]);
+    let mut d = driver(&sb);
+    press(&mut d, "enter enter enter");
+    assert_eq!(d.app.state().unwrap().steps[0].status, StepStatus::Done);
+
+    // enter on the command step asks (confirm = true), y runs it.
+    press(&mut d, "enter");
+    assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
+    press(&mut d, "y");
+    assert_eq!(d.app.runs.running.len(), 1, "{}", status(&d));
+    wait(&mut d, "ship to fail", |a| a.runs.running.is_empty());
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[1].status, StepStatus::Failed);
+    let s = status(&d);
+    assert!(s.contains("ship failed"), "{s}");
+    assert!(s.contains("exited 3"), "{s}");
+    assert!(s.contains("boom: no .ok"), "{s}");
+    assert!(s.contains("enter: retry · r: roll back"), "{s}");
+    // Its output reached the Logs pane, as a source named after the step.
+    let logs = log_texts(&d);
+    assert!(logs.iter().any(|l| l == "deploying ship"), "{logs:?}");
+    assert!(logs.iter().any(|l| l == "boom: no .ok"), "{logs:?}");
+    let sources = d.app.logs_pane.model.sources();
+    assert_eq!(sources[0].name, "ship");
+    // The journal has the run, its exit code, and the failure.
+    let session = on_disk(&sb);
+    let ship = session.state().step("ship").unwrap().clone();
+    let (_, fin) = ship.runs[0].finished.clone().expect("finished");
+    assert_eq!(fin.exit_code, Some(3));
+    assert_eq!(
+        ship.runs[0].confirmed_by.as_deref(),
+        Some("Dana Developer <dana@example.com>")
+    );
+    assert!(ship.failed.unwrap().1.contains("exited 3"));
+
+    // r asks once, then runs the rollback; recorded as a rollback.
+    press(&mut d, "r");
+    let Some(Overlay::Confirm(c)) = &d.app.overlay else {
+        panic!("r did not ask: {}", status(&d))
+    };
+    assert_eq!(c.title, "Roll back ship?");
+    press(&mut d, "y");
+    wait(&mut d, "the rollback", |a| a.runs.running.is_empty());
+    let s = status(&d);
+    assert!(s.contains("rolled back ship"), "{s}");
+    assert!(log_texts(&d).iter().any(|l| l == "undoing ship"));
+    let session = on_disk(&sb);
+    let runs = &session.state().step("ship").unwrap().runs;
+    assert_eq!(runs.len(), 2);
+    assert!(runs[1].rollback);
+    assert_eq!(
+        runs[1].finished.as_ref().map(|(_, f)| f.exit_code),
+        Some(Some(0))
+    );
+    let kinds: Vec<String> = session
+        .events()
+        .iter()
+        .map(|e| e.kind.to_string())
+        .collect();
+    for k in [
+        "command_started",
+        "command_finished",
+        "rollback_started",
+        "rollback_finished",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
+    }
+
+    // enter retries; now it succeeds and completes the step.
+    std::fs::write(root.join(".ok"), "").unwrap();
+    press(&mut d, "k j enter y");
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
+    assert!(status(&d).contains("ship is done"), "{}", status(&d));
+}
+
+const SLOW: &str = r#"
+id = "slow"
+title = "A slow command"
+
+[[steps]]
+id = "wait"
+title = "Wait a long time"
+owner = "developer"
+kind = "command"
+run = "echo waiting; sleep 30"
+"#;
+
+#[test]
+fn x_cancels_a_running_command_and_q_asks_first() {
+    let sb = sandbox();
+    std::fs::write(sb.repo.path().join(".greenlight/playbooks/slow.toml"), SLOW).unwrap();
+    sb.ok(&["new", "--scenario", "slow"]);
+    let mut d = driver(&sb);
+    // No confirm = true: enter runs it at once.
+    press(&mut d, "enter");
+    assert_eq!(d.app.runs.running.len(), 1, "{}", status(&d));
+    wait(&mut d, "its output", |a| {
+        a.logs_pane
+            .model
+            .buffer
+            .iter_from(0)
+            .any(|(_, l)| l.text() == "waiting")
+    });
+    press(&mut d, "x");
+    wait(&mut d, "the cancel", |a| a.runs.running.is_empty());
+    let s = status(&d);
+    assert!(s.contains("was cancelled"), "{s}");
+    let session = on_disk(&sb);
+    let step = session.state().step("wait").unwrap().clone();
+    let (_, fin) = step.runs[0].finished.clone().expect("finished");
+    assert!(fin.cancelled, "{fin:?}");
+    assert_eq!(step.status, StepStatus::Failed);
+
+    // Again, then q: it asks; n stays; y quits, cancelling and recording.
+    press(&mut d, "enter");
+    assert_eq!(d.app.runs.running.len(), 1, "{}", status(&d));
+    press(&mut d, "q");
+    assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
+    assert!(!d.app.quit);
+    press(&mut d, "n");
+    assert!(!d.app.quit && d.app.overlay.is_none());
+    press(&mut d, "q y");
+    assert!(d.app.quit);
+    d.shutdown();
+    let session = on_disk(&sb);
+    let runs = &session.state().step("wait").unwrap().runs;
+    assert_eq!(runs.len(), 2);
+    assert!(runs[1].finished.as_ref().is_some_and(|(_, f)| f.cancelled));
 }

@@ -33,7 +33,11 @@ impl Pty {
                 pixel_height: 0,
             })
             .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_greenlight"));
+        // GREENLIGHT_TEST_BIN runs another build (a release one, to
+        // measure) under the same script.
+        let bin = std::env::var("GREENLIGHT_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_greenlight").to_string());
+        let mut cmd = CommandBuilder::new(bin);
         cmd.cwd(sb.repo.path());
         cmd.env("GREENLIGHT_HOME", sb.home.path());
         cmd.env(
@@ -263,5 +267,68 @@ fn the_start_screen_when_no_session_is_open() {
     assert!(pty.screen().contains("feature-release"));
     pty.send("q");
     assert!(pty.finish().success());
+    pty.assert_restored();
+}
+
+/// A log source flooding as fast as `yes` can write: the app keeps
+/// drawing and keys keep working. The time from a key press to the
+/// screen showing it is printed (`--nocapture`), not asserted: speed
+/// targets are measured, never asserted in tests.
+#[test]
+fn keys_reach_the_screen_under_a_log_flood() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.repo.path().join(".greenlight.toml"),
+        "[[logs]]\nname = \"flood\"\ncommand = \"yes 'ERROR flood line upstream timeout'\"\n",
+    )
+    .expect("config");
+    sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
+    let mut pty = Pty::spawn(&sb, &[]);
+    pty.wait_for("the flood in the Logs pane", 15, |s| {
+        s.contains("ERROR flood line") && s.contains("Checklist")
+    });
+    let errors = |s: &str| -> u64 {
+        regex::Regex::new(r"ERROR (\d+)  WARN")
+            .expect("regex")
+            .captures(s)
+            .and_then(|c| c[1].parse().ok())
+            .unwrap_or(0)
+    };
+    pty.wait_for("the counts", 15, |s| errors(s) > 0);
+    let (t0, n0) = (Instant::now(), errors(&pty.screen()));
+    let mut latencies = Vec::new();
+    for i in 0..12u64 {
+        let opening = i % 2 == 0;
+        // A person's keys do not wait for a frame: press at varied
+        // points between two frames (the app draws every 33 ms).
+        std::thread::sleep(Duration::from_millis(40 + (i * 11) % 33));
+        let sent = Instant::now();
+        pty.send("?");
+        pty.wait_for("the help to open or close", 15, |s| {
+            s.contains("show or hide this help") == opening
+        });
+        latencies.push(sent.elapsed());
+    }
+    pty.wait_for("the counts again", 15, |s| errors(s) > 0);
+    let n1 = errors(&pty.screen());
+    let rate = (n1.saturating_sub(n0)) as f64 / t0.elapsed().as_secs_f64();
+    // The pane still moves: more lines arrived while keys were pressed.
+    pty.wait_for("more lines counted", 15, |s| errors(s) > n1);
+    let ms: Vec<String> = latencies
+        .iter()
+        .map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0))
+        .collect();
+    let worst = latencies
+        .iter()
+        .max()
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let mean = latencies.iter().map(|d| d.as_secs_f64()).sum::<f64>() * 1000.0
+        / latencies.len().max(1) as f64;
+    println!(
+        "key-to-screen latency under a flood (ms): {} (mean {mean:.1}, worst {worst:.1}) · lines taken in: {rate:.0}/s",
+        ms.join(", ")
+    );
+    pty.send("q");
+    assert!(pty.finish().success(), "{}", pty.screen());
     pty.assert_restored();
 }

@@ -453,3 +453,98 @@ fn canary_without_colour_still_reads() {
         }
     }
 }
+
+/// The Logs pane over a fixed buffer: the sample stream from ten
+/// minutes before the release to now (one line a second), a step's
+/// output, and one very long line; filtered by `timeout`, the newest
+/// error selected.
+fn logs_app(w: u16, h: u16, zoom: bool) -> App {
+    use greenlight::logs::line::LogLine;
+    use greenlight::logs::sample::{SampleConfig, SampleLog};
+    use greenlight::logs::time::{TimeContext, parse_rfc3339};
+    use greenlight::tui::action::Edit;
+
+    let mut app = early();
+    update(
+        &mut app,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+    );
+    let start = parse_rfc3339(sample::START).expect("start") - 10 * 60_000;
+    let cfg = SampleConfig {
+        start,
+        lines_per_sec: 1,
+        errors_per_10k: 300,
+        ..SampleConfig::default()
+    };
+    let ctx = TimeContext::utc_at(start);
+    let m = &mut app.logs_pane.model;
+    let web = m.add_source("web-api", "file", None);
+    let step = m.add_source("enable-all", "step", None);
+    let mut g = SampleLog::new(cfg);
+    for i in 0..3200u32 {
+        let line = g.next_line().to_string();
+        m.buffer
+            .push(LogLine::from_bytes(web, line.as_bytes(), 0, start, &ctx));
+        if i % 400 == 399 {
+            let text = format!("promote: upstream timeout from the load balancer, retry {i}");
+            m.buffer
+                .push(LogLine::from_bytes(step, text.as_bytes(), 0, start, &ctx));
+        }
+    }
+    let long = format!(
+        "ERROR upstream timeout with a huge payload {}",
+        "x".repeat(300)
+    );
+    m.buffer.push(LogLine::from_bytes(
+        web,
+        long.as_bytes(),
+        70_000,
+        start,
+        &ctx,
+    ));
+    m.view.sync(&m.buffer);
+    app.focus = Pane::Logs;
+    app.zoom = zoom;
+    greenlight::tui::logs_pane::fit(&mut app);
+    key(&mut app, KeyAction::Filter);
+    for c in "timeout".chars() {
+        update(&mut app, Action::Edit(Edit::Insert(c)));
+    }
+    update(&mut app, Action::Edit(Edit::Submit));
+    key(&mut app, KeyAction::PrevError);
+    key(&mut app, KeyAction::PrevError);
+    app
+}
+
+#[test]
+fn logs_filtered_with_an_error_selected_80x24() {
+    let app = logs_app(80, 24, true);
+    let title = app.logs_pane.model.title();
+    assert!(title.contains("filter: \"timeout\""), "{title}");
+    assert!(title.contains("paused"), "{title}");
+    assert!(app.logs_pane.model.view.selected().is_some());
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+#[test]
+fn logs_filtered_with_an_error_selected_160x48() {
+    let app = logs_app(160, 48, false);
+    insta::assert_snapshot!(text(&app, 160, 48));
+    // Errors are red and the selected row stands out.
+    let buf = buffer(&app, 160, 48);
+    let row = (0..48)
+        .find(|y| {
+            (0..160)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .contains('▸')
+        })
+        .expect("a selected row");
+    let x = (0..160)
+        .find(|x| buf[(*x, row)].symbol() == "▸")
+        .expect("marker");
+    assert_eq!(buf[(x, row)].style().bg, app.theme.selected.bg);
+}

@@ -152,6 +152,7 @@ pub fn run() -> Result<ExitCode> {
             let opts = crate::tui::Options {
                 theme: g.theme.clone(),
                 session: None,
+                logs: Vec::new(),
             };
             crate::tui::open(g.workspace()?, &opts)?;
             Ok(ExitCode::SUCCESS)
@@ -188,6 +189,7 @@ fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
     let opts = crate::tui::Options {
         theme: g.theme.clone(),
         session: None,
+        logs: crate::demo::log_sources(),
     };
     let result = crate::tui::open(ws, &opts);
     println!("{}", d.farewell());

@@ -59,6 +59,8 @@ pub struct LogsModel {
     pub buffer: LogBuffer,
     pub view: LogView,
     sources: Vec<SourceInfo>,
+    /// Display lines dropped because the pane fell behind, in all.
+    dropped: u64,
 }
 
 impl LogsModel {
@@ -68,6 +70,7 @@ impl LogsModel {
             buffer: LogBuffer::new(capacity),
             view: LogView::new(),
             sources: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -149,6 +152,9 @@ impl LogsModel {
                 n
             }
             LogMsg::Status { source, status } => {
+                if let SourceStatus::Dropped { lines } = status {
+                    self.dropped += lines;
+                }
                 if status.is_notable() {
                     let name = self
                         .source(source)
@@ -193,6 +199,12 @@ impl LogsModel {
         d
     }
 
+    /// Display lines dropped because the pane fell behind, in all (the
+    /// counts and the error rate still cover them).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
     /// Level counts of everything ever seen.
     pub fn counts(&self) -> Counts {
         let b = &self.buffer;
@@ -221,7 +233,7 @@ impl LogsModel {
                 t.push_str(&format!("  filter: \"{f}\""));
             }
         }
-        if let Some(q) = &s.search {
+        if let Some(q) = s.search.as_ref().filter(|q| s.filter.as_ref() != Some(*q)) {
             t.push_str(&format!("  search: {q}"));
         }
         if s.following {

@@ -68,6 +68,21 @@ pub enum Action {
     CanaryRecordFailed(String),
     /// A canary command (`set_weight`, rollback) ended in the background.
     CanaryCommandDone(Box<CanaryCommandDone>),
+    /// Log lines (or a finished command) wait in the feed.
+    LogsReady,
+    /// A step command started; its output streams into Logs.
+    RunStarted {
+        step: String,
+        action: crate::exec::Action,
+        command: String,
+    },
+    /// A step command ended and its end was recorded; `text` says how.
+    RunFinished {
+        step: String,
+        action: crate::exec::Action,
+        ok: bool,
+        text: String,
+    },
 }
 
 /// What a canary job changes.
@@ -155,6 +170,20 @@ pub enum Effect {
     /// Record how a canary job's command ended, then (when it succeeded)
     /// the weight it set.
     FinishCanary(Box<CanaryCommandDone>),
+    /// Take in what the log feed holds (within a time budget), and the
+    /// ends of finished commands.
+    DrainLogs,
+    /// Run a step's command or its rollback in the background.
+    RunStep {
+        step: String,
+        action: crate::exec::Action,
+        confirmed_by: Option<String>,
+        who: Who,
+    },
+    /// Cancel the step's running command (kills its process group).
+    CancelRun {
+        step: String,
+    },
 }
 
 /// One scenario on the start screen.

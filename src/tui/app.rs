@@ -58,6 +58,8 @@ impl Pane {
                 (KeyAction::SwitchPerson, "person"),
                 (KeyAction::Sessions, "sessions"),
                 (KeyAction::Quit, "quit"),
+                (KeyAction::Rollback, "roll back"),
+                (KeyAction::CancelRun, "cancel run"),
             ],
             Pane::Signoff => &[
                 (KeyAction::Help, "help"),
@@ -402,6 +404,7 @@ pub enum Purpose {
         step: String,
         weight: u32,
     },
+    LogFilter,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -494,6 +497,8 @@ pub struct App {
     pub canary_view: CanaryView,
     pub logs: SourceState,
     pub quit: bool,
+    pub logs_pane: super::logs_pane::LogsPane,
+    pub runs: super::commands::Runs,
 }
 
 /// One row of the Sign-off pane: a role a sign-off step asks for.
@@ -574,6 +579,8 @@ impl App {
                 lines: Vec::new(),
             },
             quit: false,
+            logs_pane: Default::default(),
+            runs: Default::default(),
         }
     }
 
@@ -787,6 +794,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Edit(e) => edit_prompt(app, e),
         Action::Answer(yes) => {
+            if let Some(effects) = super::commands::answer(app, yes) {
+                return effects;
+            }
             if let Some(Overlay::Confirm(c)) = app.overlay.take() {
                 if yes {
                     return match c.then {
@@ -811,6 +821,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CanaryCommandDone(done) => {
             app.canary_view.running = None;
             vec![Effect::FinishCanary(done)]
+        }
+        Action::LogsReady => vec![Effect::DrainLogs],
+        a @ (Action::RunStarted { .. } | Action::RunFinished { .. }) => {
+            super::commands::update(app, a)
         }
     }
 }
@@ -902,7 +916,7 @@ fn canary_judged(app: &mut App, mut snap: CanarySnapshot) -> Vec<Effect> {
 
 /// The first step that can be worked on now (in progress, or ready), in
 /// plan order.
-fn first_actionable(app: &App) -> Option<usize> {
+pub(super) fn first_actionable(app: &App) -> Option<usize> {
     let st = app.state()?;
     let in_progress = st
         .steps
@@ -1020,6 +1034,7 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                         None => Vec::new(),
                     };
                 }
+                Purpose::LogFilter => return super::logs_pane::submit_filter(app, text),
             };
             app.overlay = None;
             app.perform(cmd)
@@ -1078,6 +1093,9 @@ fn key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             return Vec::new();
         }
         KeyAction::Quit => {
+            if let Some(effects) = super::commands::ask_quit(app) {
+                return effects;
+            }
             app.quit = true;
             return Vec::new();
         }
@@ -1134,6 +1152,9 @@ fn start_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
 }
 
 fn main_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
+    if let Some(e) = super::commands::key(app, k).or_else(|| super::logs_pane::key(app, k)) {
+        return e;
+    }
     match k {
         KeyAction::FocusNext => app.focus = app.focus.step(1),
         KeyAction::FocusPrev => app.focus = app.focus.step(-1),

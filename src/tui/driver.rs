@@ -20,6 +20,9 @@ use crate::session::state::describe;
 use crate::session::{Command, Payload, Session, StoreError, Who};
 use crate::workspace::Workspace;
 
+#[path = "live.rs"]
+mod live;
+
 pub struct Driver {
     pub ws: Workspace,
     /// This process's own identity: the actor file is theirs.
@@ -31,6 +34,7 @@ pub struct Driver {
     outbox: Option<Outbox>,
     collector: Option<Collector>,
     pub app: App,
+    live: live::Live,
 }
 
 impl Driver {
@@ -51,6 +55,7 @@ impl Driver {
             outbox: None,
             collector: None,
             app,
+            live: live::Live::new(),
         }
     }
 
@@ -266,6 +271,7 @@ impl Driver {
                 queue.extend(self.execute(effect));
             }
         }
+        super::logs_pane::fit(&mut self.app);
         changed
     }
 
@@ -409,6 +415,14 @@ impl Driver {
             },
             Effect::Canary(job) => self.start_canary(job),
             Effect::FinishCanary(done) => self.finish_canary(*done),
+            Effect::DrainLogs => self.drain_logs(),
+            Effect::RunStep {
+                step,
+                action,
+                confirmed_by,
+                who,
+            } => self.run_step(&step, action, confirmed_by, who),
+            Effect::CancelRun { step } => self.cancel_run(&step),
         }
     }
 

@@ -59,6 +59,6 @@ fn key(app: &App, k: &KeyEvent) -> Option<Action> {
             KeyCode::Char('n' | 'N') if !ctrl => Some(Action::Answer(false)),
             _ => app.keymap.lookup(Key::from_event(k)).map(Action::Key),
         },
-        _ => app.keymap.lookup(Key::from_event(k)).map(Action::Key),
+        _ => super::scope::lookup(app, Key::from_event(k)).map(Action::Key),
     }
 }

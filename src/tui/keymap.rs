@@ -43,10 +43,21 @@ pub enum KeyAction {
     Rollback,
     Regression,
     Cancel,
+    Filter,
+    NextMatch,
+    PrevMatch,
+    NextError,
+    PrevError,
+    Follow,
+    Wrap,
+    Level,
+    PageUp,
+    PageDown,
+    CancelRun,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 21] = [
+    pub const ALL: [KeyAction; 32] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -68,6 +79,17 @@ impl KeyAction {
         KeyAction::Rollback,
         KeyAction::Regression,
         KeyAction::Cancel,
+        KeyAction::Filter,
+        KeyAction::NextMatch,
+        KeyAction::PrevMatch,
+        KeyAction::NextError,
+        KeyAction::PrevError,
+        KeyAction::Follow,
+        KeyAction::Wrap,
+        KeyAction::Level,
+        KeyAction::PageUp,
+        KeyAction::PageDown,
+        KeyAction::CancelRun,
     ];
 
     /// The name used in the `[keys]` table.
@@ -94,6 +116,17 @@ impl KeyAction {
             KeyAction::Rollback => "rollback",
             KeyAction::Regression => "regression",
             KeyAction::Cancel => "cancel",
+            KeyAction::Filter => "filter",
+            KeyAction::NextMatch => "next-match",
+            KeyAction::PrevMatch => "prev-match",
+            KeyAction::NextError => "next-error",
+            KeyAction::PrevError => "prev-error",
+            KeyAction::Follow => "follow",
+            KeyAction::Wrap => "wrap",
+            KeyAction::Level => "level",
+            KeyAction::PageUp => "page-up",
+            KeyAction::PageDown => "page-down",
+            KeyAction::CancelRun => "cancel-run",
         }
     }
 
@@ -118,9 +151,22 @@ impl KeyAction {
             KeyAction::Note => "add a note about the selected step",
             KeyAction::Sessions => "sessions and scenarios: start or resume another",
             KeyAction::SetWeight => "canary pane: set the plan's next weight",
-            KeyAction::Rollback => "canary pane: roll the canary back (asks first)",
+            KeyAction::Rollback => {
+                "roll back, asking first: the canary, or the selected command step"
+            }
             KeyAction::Regression => "demo: inject or clear a canary regression",
             KeyAction::Cancel => "close an overlay or prompt; leave zoom",
+            KeyAction::Filter => "logs: show only lines with a text, or /a regex/",
+            KeyAction::NextMatch => "logs: select the next line matching the filter",
+            KeyAction::PrevMatch => "logs: select the previous line matching the filter",
+            KeyAction::NextError => "logs: jump to the next error",
+            KeyAction::PrevError => "logs: jump to the previous error",
+            KeyAction::Follow => "logs: follow the newest lines, or pause",
+            KeyAction::Wrap => "logs: wrap long lines, or cut them",
+            KeyAction::Level => "logs: cycle the level shown (all / warn+ / error+)",
+            KeyAction::PageUp => "logs: scroll a page up",
+            KeyAction::PageDown => "logs: scroll a page down",
+            KeyAction::CancelRun => "cancel the selected step's running command",
         }
     }
 
@@ -152,6 +198,17 @@ impl KeyAction {
             KeyAction::Rollback => &["r"],
             KeyAction::Regression => &["!"],
             KeyAction::Cancel => &["esc"],
+            KeyAction::Filter => &["/"],
+            KeyAction::NextMatch => &["n"],
+            KeyAction::PrevMatch => &["N"],
+            KeyAction::NextError => &["e"],
+            KeyAction::PrevError => &["E"],
+            KeyAction::Follow => &["f", "space"],
+            KeyAction::Wrap => &["w"],
+            KeyAction::Level => &["l"],
+            KeyAction::PageUp => &["pageup", "ctrl-b"],
+            KeyAction::PageDown => &["pagedown", "ctrl-f"],
+            KeyAction::CancelRun => &["x"],
         }
     }
 }
@@ -352,6 +409,16 @@ impl Keymap {
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, a)| *a)
+    }
+
+    /// Every action bound to a key, in binding order (a key may serve
+    /// different actions in different panes).
+    pub fn lookup_all(&self, key: Key) -> Vec<KeyAction> {
+        self.bindings
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+            .collect()
     }
 
     /// The keys bound to an action, in order.

@@ -13,11 +13,14 @@
 pub mod action;
 pub mod app;
 pub mod collector;
+pub mod commands;
 pub mod driver;
 pub mod input;
 pub mod keymap;
+pub mod logs_pane;
 pub mod run;
 pub mod sample;
+pub mod scope;
 pub mod theme;
 pub mod ui;
 
@@ -32,6 +35,8 @@ pub struct Options {
     pub theme: Option<String>,
     /// A session id (prefix) to open instead of the current one.
     pub session: Option<String>,
+    /// Log sources beside `[[logs]]` (the demo's sample stream).
+    pub logs: Vec<(String, crate::logs::SourceSpec)>,
 }
 
 /// Build the driver for a workspace: theme, keymap (a broken keymap is an
@@ -45,6 +50,7 @@ pub fn driver(ws: Workspace, opts: &Options) -> Result<driver::Driver> {
     );
     let keymap = keymap::Keymap::load_user()?;
     let mut d = driver::Driver::new(ws, choice, keymap);
+    d.start_logs(&opts.logs);
     d.app.keymap_file = crate::config::UserConfig::path().map(|p| p.display().to_string());
     d.boot(opts.session.as_deref())?;
     Ok(d)

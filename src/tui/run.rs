@@ -42,6 +42,8 @@ enum Msg {
     InputClosed(String),
     /// A result of background work (a canary judgement, a command).
     Background(Action),
+    /// The log feed (or a finished command) has something.
+    Logs,
 }
 
 /// Put the terminal back: leave raw mode and the alternate screen, stop
@@ -103,6 +105,10 @@ pub fn run(mut driver: Driver) -> Result<()> {
     driver.start_background(std::sync::Arc::new(move |a| {
         background.send(Msg::Background(a)).is_ok()
     }));
+    let logs_tx = tx.clone();
+    driver.set_waker(std::sync::Arc::new(move || {
+        let _ = logs_tx.send(Msg::Logs);
+    }));
     let mut watch = Watch::new(tx);
     follow(&mut watch, &mut driver);
 
@@ -112,6 +118,7 @@ pub fn run(mut driver: Driver) -> Result<()> {
     }
     let result = event_loop(&mut driver, &mut terminal, &rx, &mut watch);
     drop(guard);
+    driver.shutdown();
     result
 }
 
@@ -176,6 +183,7 @@ fn handle(driver: &mut Driver, msg: Msg) -> Result<bool> {
         Msg::Journal => driver.dispatch(Action::JournalChanged),
         Msg::Background(a) => driver.dispatch(a),
         Msg::InputClosed(why) => bail!("cannot read the terminal: {why}"),
+        Msg::Logs => driver.dispatch(Action::LogsReady),
     })
 }
 

@@ -84,6 +84,7 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             v.push(pair(KeyAction::Quit, "quit"));
             v
         }
+        None if app.focus == crate::tui::app::Pane::Logs => crate::tui::logs_pane::hints(k),
         None => app
             .focus
             .keys()

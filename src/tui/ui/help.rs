@@ -12,14 +12,17 @@ use crate::tui::keymap::KeyAction;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let k = &app.keymap;
+    let shown = |a: &&KeyAction| crate::tui::scope::in_help(k, **a, app.focus);
     let key_w = KeyAction::ALL
         .iter()
+        .filter(shown)
         .map(|a| k.all_labels(*a).chars().count())
         .max()
         .unwrap_or(8)
         .max(8);
     let mut lines: Vec<Line> = KeyAction::ALL
         .iter()
+        .filter(shown)
         .map(|a| {
             Line::from(vec![
                 Span::styled(format!(" {:<key_w$}", k.all_labels(*a)), theme.key),

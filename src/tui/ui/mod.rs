@@ -6,6 +6,7 @@ mod checklist;
 mod footer;
 mod header;
 mod help;
+mod logs;
 mod prompt;
 mod signoff;
 mod source;
@@ -177,7 +178,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 checklist::draw(frame, &l, app);
                 signoff::draw(frame, l.signoff, l.signoff_rows, app);
                 canary::draw(frame, l.canary, app);
-                source::draw(frame, l.logs, Pane::Logs, &app.logs, app);
+                logs::draw(frame, l.logs, app);
                 footer::draw_status(frame, l.status, app);
                 footer::draw_keys(frame, l.footer, app);
             }
