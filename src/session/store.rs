@@ -344,7 +344,11 @@ impl Session {
             }
             _ => false,
         };
-        if appends_in_order {
+        if self.events.is_empty() {
+            // First read: take the sorted events as they are.
+            self.events = fresh;
+            self.state = fold(&self.id, &self.events);
+        } else if appends_in_order {
             // The common live case: new events sort after everything seen, so
             // applying them to the current state equals a full refold.
             let start = self.events.len();
