@@ -396,7 +396,10 @@ pub fn pull(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
 /// Pull, then push the union. A push that loses a race is retried after
 /// another pull.
 pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
-    tune_packing(repo, sessions_dir)?;
+    // A separate handle for pushing, so the packing setting below never
+    // reaches the caller's view of the repository (or its config writes).
+    let push_repo = Repository::open(repo.path())?;
+    tune_packing(&push_repo, sessions_dir)?;
     // A remote that is a plain directory has no server to refuse a
     // non-fast-forward push: two racing pushes could both "succeed", the
     // second erasing the first from the remote. Serialize them with a lock
@@ -404,7 +407,7 @@ pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
     let _remote_lock = lock_local_remote(repo, remote)?;
     for _ in 0..4 {
         let mut report = pull(repo, sessions_dir, remote)?;
-        match push_ref(repo, remote) {
+        match push_ref(&push_repo, remote) {
             Ok(()) => {
                 // Check the push took: a transport without compare-and-swap
                 // (a plain directory remote) can let two racing pushes both
