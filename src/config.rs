@@ -25,6 +25,21 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The text of an optional configuration file: `None` when it does not
+/// exist, an error naming the file when it cannot be read.
+pub fn read_optional(file: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError {
+            file: file.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: e.to_string(),
+        }),
+    }
+}
+
 /// Parse TOML into `T`, turning errors into `file:line:col: message`.
 pub fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
@@ -154,15 +169,9 @@ impl RepoConfig {
     /// Read `<root>/.greenlight.toml`; defaults when it does not exist.
     pub fn load(root: &Path) -> Result<RepoConfig, ConfigError> {
         let file = root.join(Self::FILE);
-        match std::fs::read_to_string(&file) {
-            Ok(text) => parse_toml(&text, &file),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RepoConfig::default()),
-            Err(e) => Err(ConfigError {
-                file,
-                line: 1,
-                column: 1,
-                message: e.to_string(),
-            }),
+        match read_optional(&file)? {
+            Some(text) => parse_toml(&text, &file),
+            None => Ok(RepoConfig::default()),
         }
     }
 
@@ -232,15 +241,9 @@ impl UserConfig {
         let Some(file) = Self::path() else {
             return Ok(UserConfig::default());
         };
-        match std::fs::read_to_string(&file) {
-            Ok(text) => parse_toml(&text, &file),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(UserConfig::default()),
-            Err(e) => Err(ConfigError {
-                file,
-                line: 1,
-                column: 1,
-                message: e.to_string(),
-            }),
+        match read_optional(&file)? {
+            Some(text) => parse_toml(&text, &file),
+            None => Ok(UserConfig::default()),
         }
     }
 }

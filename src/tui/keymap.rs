@@ -524,15 +524,9 @@ impl Keymap {
         let Some(file) = crate::config::UserConfig::path() else {
             return Ok(Keymap::default());
         };
-        match std::fs::read_to_string(&file) {
-            Ok(text) => Keymap::from_config_text(&text, &file),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
-            Err(e) => Err(ConfigError {
-                file,
-                line: 1,
-                column: 1,
-                message: e.to_string(),
-            }),
+        match crate::config::read_optional(&file)? {
+            Some(text) => Keymap::from_config_text(&text, &file),
+            None => Ok(Keymap::default()),
         }
     }
 }
