@@ -12,8 +12,13 @@ use crate::session::{Session, Store};
 use crate::workspace::Workspace;
 
 /// The files of the demo repository: (path, text, executable).
-const FILES: [(&str, &str, bool); 6] = [
+const FILES: [(&str, &str, bool); 7] = [
     ("README.md", include_str!("../assets/demo/README.md"), false),
+    (
+        "release-manifest.toml",
+        include_str!("../assets/demo/release-manifest.toml"),
+        false,
+    ),
     (
         ".greenlight.toml",
         include_str!("../assets/demo/greenlight.toml"),
@@ -137,11 +142,11 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
     // History: a start, v1.3.0, then a fix and a feature since.
     let day = 86_400;
     let t0 = jiff::Timestamp::now().as_second() - 20 * day;
-    for (path, text, exec) in &FILES[..3] {
+    for (path, text, exec) in &FILES[..4] {
         write_file(&root, path, text, *exec)?;
     }
     commit(&repo, "chore: start web-api", t0)?;
-    write_file(&root, FILES[5].0, FILES[5].1, false)?;
+    write_file(&root, FILES[6].0, FILES[6].1, false)?;
     let v130 = commit(&repo, "feat: add a /health endpoint", t0 + 2 * day)?;
     let sig = git2::Signature::new(
         "Dana Developer",
@@ -166,7 +171,7 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
         "fix: handle empty cart totals\n\nAn empty cart returned an error instead of 0.",
         t0 + 9 * day,
     )?;
-    for (path, text, exec) in &FILES[3..5] {
+    for (path, text, exec) in &FILES[4..6] {
         write_file(&root, path, text, *exec)?;
     }
     write_file(
@@ -176,6 +181,12 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
         false,
     )?;
     commit(&repo, "feat: export orders as CSV", t0 + 15 * day)?;
+    // The team's shared remote, a bare repository beside it: the audit
+    // trail syncs there (`Y` in the app, `greenlight audit sync`).
+    let origin = dir.join("origin.git");
+    git2::Repository::init_bare(&origin)
+        .wrap_err_with(|| format!("cannot create {}", origin.display()))?;
+    repo.remote("origin", &origin.to_string_lossy())?;
     let home = own_home.then(|| dir.join("home"));
     Ok(Demo {
         dir,

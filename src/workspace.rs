@@ -6,12 +6,31 @@ use std::path::Path;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
+use crate::audit::git_sync::{SyncReport, SyncTarget};
 use crate::config::{RepoConfig, UserConfig};
 use crate::identity::{self, Overrides};
 use crate::playbook::Catalog;
 use crate::repo::RepoContext;
 use crate::session::payload::SessionStarted;
 use crate::session::{Command, Event, Plan, Session, Store, Who};
+
+/// The warnings a sync report carries (forks or tampering), one sentence
+/// each, for a status line or stderr.
+pub fn sync_warnings(r: &SyncReport) -> Vec<String> {
+    r.merge
+        .forks
+        .iter()
+        .map(|f| {
+            format!(
+                "warning: {} of session {} differs on {} in a way no append explains (fork or tamper); their copy is kept as {}",
+                f.file,
+                f.session,
+                r.remote,
+                f.kept_as.display()
+            )
+        })
+        .collect()
+}
 
 pub struct Workspace {
     pub repo: RepoContext,
@@ -159,49 +178,74 @@ impl Workspace {
         self.store.sessions_dir(&self.repo.key)
     }
 
+    /// What an audit sync with `remote` (default: `[audit] remote`) works
+    /// on, owned, so the app can sync off its UI thread.
+    pub fn sync_target(&self, remote: Option<&str>) -> Result<SyncTarget> {
+        let repo = self.repo.open()?;
+        Ok(SyncTarget {
+            git_dir: repo.path().to_path_buf(),
+            sessions_dir: self.sessions_dir(),
+            remote: remote.unwrap_or(&self.config.audit.remote).to_string(),
+        })
+    }
+
     /// Pull and push the audit trail (`refs/greenlight/audit`).
     pub fn sync(&self, remote: Option<&str>) -> Result<crate::audit::git_sync::SyncReport> {
-        let repo = self.repo.open()?;
-        let remote = remote.unwrap_or(&self.config.audit.remote);
-        Ok(crate::audit::git_sync::sync(
-            &repo,
-            &self.sessions_dir(),
-            remote,
-        )?)
+        Ok(self.sync_target(remote)?.sync()?)
     }
 
     /// What follows an action, by configuration: tag the release when its
     /// session just completed, and sync the audit trail. Failures never
     /// undo the action; they come back as messages to show.
     pub fn after_action(&self, session: &mut Session) -> Vec<String> {
-        let mut messages = Vec::new();
-        let st = session.state();
-        if self.config.audit.tag_on_complete
-            && st.status == crate::session::SessionStatus::Completed
-            && st.tags.is_empty()
-            && let Some(version) = st.version.clone()
-        {
-            match self.tag_release(session, &version) {
-                Ok(tag) => messages.push(format!("tagged the release {tag}")),
-                Err(e) => messages.push(format!("warning: could not tag the release: {e}")),
-            }
-        }
+        let mut messages: Vec<String> = self.tag_if_completed(session).into_iter().collect();
         if self.config.audit.auto_sync {
             match self.sync(None) {
-                Ok(r) => {
-                    for f in &r.merge.forks {
-                        messages.push(format!(
-                            "warning: {} of session {} differs on {} in a way no append explains (fork or tamper); their copy is kept as {}",
-                            f.file, f.session, r.remote, f.kept_as.display()
-                        ));
-                    }
-                }
+                Ok(r) => messages.extend(sync_warnings(&r)),
                 Err(e) => messages.push(format!(
                     "warning: audit sync failed (the session goes on): {e}"
                 )),
             }
         }
         messages
+    }
+
+    /// With `[audit] tag_on_complete`, tag the release of a session that
+    /// has just completed (once). What happened, when anything did.
+    pub fn tag_if_completed(&self, session: &mut Session) -> Option<String> {
+        let st = session.state();
+        if !(self.config.audit.tag_on_complete
+            && st.status == crate::session::SessionStatus::Completed
+            && st.tags.is_empty())
+        {
+            return None;
+        }
+        let version = st.version.clone()?;
+        Some(match self.tag_release(session, &version) {
+            Ok(tag) => format!("tagged the release {tag}"),
+            Err(e) => format!("warning: could not tag the release: {e:#}"),
+        })
+    }
+
+    /// Release notes in markdown from the commits between `from` (default:
+    /// the last release tag) and `to` (default: HEAD), titled with the
+    /// version they release. The CLI prints them; the app drafts a
+    /// session's notes from them.
+    pub fn release_notes_markdown(&self, from: Option<&str>, to: Option<&str>) -> Result<String> {
+        let repo = self.repo.open()?;
+        let notes = crate::release::notes(&repo, from, to, &self.version_options())?;
+        Ok(crate::release::render_markdown(
+            &notes,
+            &self.release_title(),
+        ))
+    }
+
+    /// "repo 1.4.0", or "repo (unreleased)" when history asks for no release.
+    pub fn release_title(&self) -> String {
+        match self.propose_version() {
+            Ok(nv) if nv.is_release_needed() => format!("{} {}", self.repo.name, nv.next),
+            _ => format!("{} (unreleased)", self.repo.name),
+        }
     }
 
     /// Tag HEAD as the release of a completed session and record it.

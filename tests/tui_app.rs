@@ -867,3 +867,222 @@ fn x_cancels_a_running_command_and_q_asks_first() {
     assert_eq!(runs.len(), 2);
     assert!(runs[1].finished.as_ref().is_some_and(|(_, f)| f.cancelled));
 }
+
+/// A key with ctrl held, through the real input translation.
+fn ctrl(d: &mut Driver, c: char) {
+    let ev = Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    if let Some(a) = input::translate(&d.app, &ev) {
+        d.dispatch(a);
+    }
+}
+
+/// The sandbox with a bare remote `origin` and `[audit]` settings.
+fn sandbox_with_remote(audit: &str) -> (Sandbox, tempfile::TempDir) {
+    let sb = sandbox();
+    let origin = tempfile::tempdir().expect("origin dir");
+    git2::Repository::init_bare(origin.path()).expect("bare");
+    let repo = git2::Repository::open(sb.repo.path()).expect("repo");
+    repo.remote("origin", &origin.path().to_string_lossy())
+        .expect("remote");
+    let root = sb.repo.path();
+    let config = std::fs::read_to_string(root.join(".greenlight.toml")).expect("config");
+    std::fs::write(
+        root.join(".greenlight.toml"),
+        format!("{config}\n[audit]\n{audit}\n"),
+    )
+    .expect("config");
+    (sb, origin)
+}
+
+/// Start the `mini` scenario from the start screen with the version the
+/// prompt proposes.
+fn start_mini(d: &mut Driver) -> String {
+    let mini = d
+        .app
+        .start
+        .scenarios
+        .iter()
+        .position(|s| s.id == "mini")
+        .expect("mini listed");
+    for _ in 0..mini {
+        press(d, "j");
+    }
+    press(d, "enter");
+    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+        panic!("no version prompt")
+    };
+    let proposed = p.input.text.clone();
+    press(d, "enter");
+    assert_eq!(d.app.screen, Screen::Main, "{}", status(d));
+    proposed
+}
+
+#[test]
+fn the_start_screen_proposes_the_version_from_history() {
+    let sb = sandbox();
+    let repo = git2::Repository::open(sb.repo.path()).expect("repo");
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let sig = git2::Signature::now("Dana Developer", "dana@example.com").unwrap();
+    repo.tag("v1.3.0", head.as_object(), &sig, "1.3.0", false)
+        .unwrap();
+    let tree = head.tree().unwrap();
+    let fix = repo
+        .commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            "fix: empty carts",
+            &tree,
+            &[&head],
+        )
+        .unwrap();
+    let fix = repo.find_commit(fix).unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "feat: csv export", &tree, &[&fix])
+        .unwrap();
+    let mut d = driver(&sb);
+    let screen_text = screen(&d);
+    assert!(
+        screen_text.contains("v1.3.0 → v1.4.0 (minor)"),
+        "{screen_text}"
+    );
+    let proposed = start_mini(&mut d);
+    assert_eq!(proposed, "1.4.0");
+    assert_eq!(d.app.state().unwrap().version.as_deref(), Some("1.4.0"));
+    assert_eq!(
+        d.app.state().unwrap().previous_version.as_deref(),
+        Some("1.3.0")
+    );
+}
+
+#[test]
+fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
+    let (sb, origin) = sandbox_with_remote("auto_sync = true\ntag_on_complete = true");
+    let mut d = driver(&sb);
+    let version = start_mini(&mut d);
+    // Opened: the badge counts what is not pushed; nothing synced yet.
+    let st = match &d.app.sync.status {
+        Some(Ok(st)) => st.clone(),
+        other => panic!("no sync status: {other:?}"),
+    };
+    assert!(st.remote_exists);
+    assert_eq!(st.unpushed_events, 1, "session_started only");
+    assert!(screen(&d).contains("audit: 1 unpushed"), "{}", screen(&d));
+    let sign = screen(&d);
+    assert!(sign.contains("Notes: ○ none yet"), "{sign}");
+
+    // R opens the notes; d drafts them from the commits; the draft is
+    // an edit, not saved until ctrl-s.
+    press(&mut d, "R");
+    assert!(matches!(d.app.overlay, Some(Overlay::Notes(_))));
+    press(&mut d, "d");
+    let Some(Overlay::Notes(n)) = &d.app.overlay else {
+        panic!("notes closed")
+    };
+    let draft = n
+        .editor
+        .as_ref()
+        .expect("the draft is in the editor")
+        .text();
+    assert!(draft.contains("first commit"), "{draft}");
+    assert!(d.app.state().unwrap().release_notes.is_none());
+    press(&mut d, "Reviewed space by space Dee.");
+    // esc with unsaved edits asks once; a key in between cancels that.
+    press(&mut d, "esc");
+    assert!(status(&d).contains("unsaved edits"), "{}", status(&d));
+    ctrl(&mut d, 's');
+    let Some(Overlay::Notes(n)) = &d.app.overlay else {
+        panic!("notes closed on save")
+    };
+    assert!(n.editor.is_none(), "saved: back to reading");
+    let (_, saved) = d.app.state().unwrap().release_notes.clone().expect("saved");
+    assert!(saved.contains("first commit") && saved.contains("Reviewed by Dee."));
+    let disk = on_disk(&sb);
+    assert_eq!(
+        disk.state().release_notes.as_ref().map(|(_, t)| t.as_str()),
+        Some(saved.as_str())
+    );
+    // auto_sync pushed it: nothing left unpushed, and the remote has it.
+    assert!(d.app.sync.failed.is_none(), "{:?}", d.app.sync.failed);
+    match &d.app.sync.status {
+        Some(Ok(st)) => assert_eq!(st.unpushed_events, 0),
+        other => panic!("no sync status: {other:?}"),
+    }
+    let bare = git2::Repository::open_bare(origin.path()).expect("bare");
+    assert!(bare.refname_to_id("refs/greenlight/audit").is_ok());
+    press(&mut d, "esc");
+    let main = screen(&d);
+    assert!(main.contains("audit: synced"), "{main}");
+    assert!(main.contains("Notes: ✔ set by Dana Developer"), "{main}");
+
+    // M shows the manifest: none yet; then a broken one, re-read.
+    press(&mut d, "M");
+    assert!(screen(&d).contains("No manifest"), "{}", screen(&d));
+    press(&mut d, "esc");
+    std::fs::write(
+        sb.repo.path().join("release-manifest.toml"),
+        "[system]\nversion = \"2.0.0\"\n[components.api]\nversion = \"2.0.0\"\nrequires = { db = \"^3\" }\n[components.db]\nversion = \"2.9.0\"\n",
+    )
+    .expect("manifest");
+    press(&mut d, "M");
+    let m = screen(&d);
+    assert!(m.contains("1 broken requirement"), "{m}");
+    assert!(
+        m.contains("api 2.0.0 requires db ^3, but db is 2.9.0"),
+        "{m}"
+    );
+    press(&mut d, "esc");
+    assert!(
+        screen(&d).contains("Manifest: ✘ system 2.0.0, 1 broken requirement"),
+        "{}",
+        screen(&d)
+    );
+
+    // Y syncs by hand and says so.
+    press(&mut d, "Y");
+    assert!(status(&d).contains("synced with origin"), "{}", status(&d));
+
+    // Finish the release: tag_on_complete tags HEAD, named after the
+    // session, and records it; the tag is in the audit trail too.
+    press(&mut d, "enter enter enter");
+    press(&mut d, "enter y");
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
+    press(&mut d, "@ j enter");
+    press(&mut d, "enter a enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.status, SessionStatus::Completed, "{}", status(&d));
+    let tag = format!("v{version}");
+    assert_eq!(st.tags.len(), 1, "{}", status(&d));
+    let repo = git2::Repository::open(sb.repo.path()).expect("repo");
+    let t = repo
+        .find_reference(&format!("refs/tags/{tag}"))
+        .expect("tagged")
+        .peel_to_tag()
+        .expect("annotated");
+    let message = String::from_utf8_lossy(t.message_bytes().unwrap_or_default()).into_owned();
+    assert!(message.contains(st.id.as_str()), "{message}");
+}
+
+#[test]
+fn a_failing_auto_sync_never_blocks_the_session() {
+    let (sb, _origin) = sandbox_with_remote("remote = \"nowhere\"\nauto_sync = true");
+    let mut d = driver(&sb);
+    start_mini(&mut d);
+    match &d.app.sync.status {
+        Some(Ok(st)) => assert!(!st.remote_exists),
+        other => panic!("no sync status: {other:?}"),
+    }
+    assert!(screen(&d).contains("audit: local only"), "{}", screen(&d));
+    press(&mut d, "enter enter done enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[0].status, StepStatus::Done, "{}", status(&d));
+    assert!(
+        status(&d).contains("audit sync failed (the session goes on"),
+        "{}",
+        status(&d)
+    );
+    assert!(screen(&d).contains("audit: sync failed"), "{}", screen(&d));
+    // Nothing lost: the step is on disk.
+    assert_eq!(on_disk(&sb).state().steps[0].status, StepStatus::Done);
+}

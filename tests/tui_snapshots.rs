@@ -5,9 +5,10 @@
 //! deterministic.
 
 use greenlight::session::{Command, SessionStatus, SessionSummary};
-use greenlight::tui::action::{Action, Effect, ScenarioRow, StartData};
+use greenlight::tui::action::{Action, Effect, ScenarioRow, StartData, VersionProposal};
 use greenlight::tui::app::{App, Overlay, Pane, Screen, update};
 use greenlight::tui::keymap::KeyAction;
+use greenlight::tui::release::{ManifestState, ManifestView, NotesKey};
 use greenlight::tui::sample;
 use greenlight::tui::theme::{self, Theme};
 use greenlight::tui::ui;
@@ -223,6 +224,11 @@ fn start_app() -> App {
                 summary("01JDONE000000000000000000", SessionStatus::Completed, 9),
             ],
             error: None,
+            proposal: Some(Ok(VersionProposal {
+                version: Some("1.3.2".into()),
+                headline: "v1.3.1 → v1.3.2 (patch)".into(),
+                reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
+            })),
         }),
     );
     assert_eq!(app.screen, Screen::Start);
@@ -311,6 +317,15 @@ fn no_panic_at_any_size() {
     let mut busy = late();
     sample::busy_sources(&mut busy, 200);
     states.push(busy);
+    // The release overlays: notes (reading, editing), the manifest.
+    let mut notes = late();
+    key(&mut notes, KeyAction::ReleaseNotes);
+    states.push(notes.clone());
+    update(&mut notes, Action::Notes(NotesKey::Edit));
+    states.push(notes);
+    let mut manifest = manifest_app();
+    update(&mut manifest, Action::Key(KeyAction::Manifest));
+    states.push(manifest);
     for app in &states {
         for &w in &sizes {
             for &h in &heights {
@@ -547,4 +562,143 @@ fn logs_filtered_with_an_error_selected_160x48() {
         .find(|x| buf[(*x, row)].symbol() == "▸")
         .expect("marker");
     assert_eq!(buf[(x, row)].style().bg, app.theme.selected.bg);
+}
+
+/// The Notes overlay over the late sample (notes set before the PM's
+/// approval), then its editor with a line typed.
+#[test]
+fn release_notes_overlay_and_editor_80x24() {
+    let mut app = late();
+    key(&mut app, KeyAction::ReleaseNotes);
+    insta::assert_snapshot!("release_notes_80x24", text(&app, 80, 24));
+    let effects = update(&mut app, Action::Notes(NotesKey::Edit));
+    assert!(effects.is_empty());
+    for c in "Reviewed.".chars() {
+        update(
+            &mut app,
+            Action::Notes(NotesKey::Input(ratatui_textarea::Input {
+                key: ratatui_textarea::Key::Char(c),
+                ..Default::default()
+            })),
+        );
+    }
+    insta::assert_snapshot!("release_notes_editing_80x24", text(&app, 80, 24));
+    // ctrl-s records the edited text as the person at the keyboard.
+    let effects = update(&mut app, Action::Notes(NotesKey::Save));
+    let [Effect::Perform { cmd, who }] = effects.as_slice() else {
+        panic!("save asked for {effects:?}")
+    };
+    assert_eq!(who.name, "Dana Developer");
+    let Command::Record(greenlight::session::Payload::ReleaseNotesSet(n)) = cmd else {
+        panic!("save records {cmd:?}")
+    };
+    assert!(
+        n.markdown.starts_with("Reviewed.## web-api 1.4.0"),
+        "{}",
+        n.markdown
+    );
+}
+
+/// A session without notes: the overlay says how to get them.
+#[test]
+fn release_notes_none_yet_80x24() {
+    let mut app = early();
+    key(&mut app, KeyAction::ReleaseNotes);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+fn manifest_app() -> App {
+    let mut app = late();
+    let m = greenlight::release::Manifest::parse(
+        "[system]\nversion = \"3.2.0\"\n\
+         [components.web-api]\nversion = \"1.4.0\"\nrequires = { auth = \"^2.1\", billing = \">=1.7\" }\n\
+         [components.auth]\nversion = \"2.3.1\"\n\
+         [components.billing]\nversion = \"1.6.0\"\nrequires = { auth = \"^2.0\" }\n",
+    )
+    .expect("manifest");
+    app.manifest = ManifestState::Loaded {
+        path: "release-manifest.toml".into(),
+        view: ManifestView::of(&m),
+    };
+    app
+}
+
+/// The manifest overlay: components, requirements marked, the broken one
+/// explained; the Sign-off pane's line says it is broken.
+#[test]
+fn manifest_overlay_80x24() {
+    let mut app = manifest_app();
+    let signoff = text(&app, 80, 24);
+    assert!(signoff.contains("Manifest: ✘ system 3.2.0"), "{signoff}");
+    let effects = update(&mut app, Action::Key(KeyAction::Manifest));
+    assert_eq!(effects, vec![Effect::LoadManifest]);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+/// The header's audit badge: long when there is room, short when not,
+/// and a failed sync in its own words.
+#[test]
+fn header_shows_the_audit_sync_state() {
+    let mut app = late();
+    let now = app.now.expect("sample clock");
+    app.sync.status = Some(Ok(greenlight::audit::git_sync::SyncStatus {
+        remote: "origin".into(),
+        remote_exists: true,
+        last_seen: Some(now.as_second() - 300),
+        unpushed_events: 3,
+    }));
+    let wide = text(&app, 160, 48);
+    let first = wide.lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.contains("audit: 3 unpushed, synced 5m ago"),
+        "{first}"
+    );
+    assert!(first.contains("greenlight · web-api v1.4.0"), "{first}");
+    let first = text(&app, 100, 30)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("audit: 3 unpushed"), "{first}");
+    let narrow = text(&app, 80, 24);
+    let first = narrow.lines().next().unwrap_or_default().to_string();
+    assert!(first.contains("⇅3"), "{first}");
+    app.sync.failed = Some("no remote named `origin`".into());
+    let first = text(&app, 100, 30)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("audit: sync failed"), "{first}");
+    let first = text(&app, 80, 24)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("⇅✘"), "{first}");
+    app.sync.failed = None;
+    app.sync.status = Some(Ok(greenlight::audit::git_sync::SyncStatus {
+        remote: "origin".into(),
+        remote_exists: true,
+        last_seen: Some(now.as_second() - 30),
+        unpushed_events: 0,
+    }));
+    insta::assert_snapshot!(
+        "header_synced_120x30",
+        text(&app, 120, 30).lines().next().unwrap_or_default()
+    );
+}
+
+/// Starting a scenario pre-fills the version history proposes, with why.
+#[test]
+fn start_prompt_proposes_the_version_80x24() {
+    let mut app = start_app();
+    // The first scenario follows the open session.
+    key(&mut app, KeyAction::Down);
+    key(&mut app, KeyAction::Act);
+    let Some(Overlay::Prompt(p)) = &app.overlay else {
+        panic!("no prompt")
+    };
+    assert_eq!(p.input.text, "1.3.2");
+    insta::assert_snapshot!(text(&app, 80, 24));
 }

@@ -537,9 +537,11 @@ fn count(report: &mut SyncReport, sessions_dir: &Path) -> Result<(), SyncError> 
 
 /// What the app shows: when the remote was last seen, and how many local
 /// events it does not have yet.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SyncStatus {
     pub remote: String,
+    /// Whether the repository has a remote of that name at all.
+    pub remote_exists: bool,
     /// Commit time (unix seconds) of the remote's audit trail as last seen.
     pub last_seen: Option<i64>,
     pub unpushed_events: usize,
@@ -552,6 +554,7 @@ pub fn status(
 ) -> Result<SyncStatus, SyncError> {
     let mut st = SyncStatus {
         remote: remote.to_string(),
+        remote_exists: repo.find_remote(remote).is_ok(),
         ..Default::default()
     };
     let theirs = match repo.refname_to_id(&tracking_ref(remote)) {
@@ -579,4 +582,28 @@ pub fn status(
         }
     }
     Ok(st)
+}
+
+/// Everything a sync needs, owned, so it can run on a background thread
+/// (the app syncs without freezing its screen): the repository's git
+/// folder, the local store's sessions folder, and the remote's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncTarget {
+    pub git_dir: PathBuf,
+    pub sessions_dir: PathBuf,
+    pub remote: String,
+}
+
+impl SyncTarget {
+    /// Pull and push, as [`sync`].
+    pub fn sync(&self) -> Result<SyncReport, SyncError> {
+        let repo = Repository::open(&self.git_dir)?;
+        sync(&repo, &self.sessions_dir, &self.remote)
+    }
+
+    /// What is not pushed yet, as [`status`].
+    pub fn status(&self) -> Result<SyncStatus, SyncError> {
+        let repo = Repository::open(&self.git_dir)?;
+        status(&repo, &self.sessions_dir, &self.remote)
+    }
 }

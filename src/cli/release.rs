@@ -100,16 +100,16 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
 
 pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
     let ws = g.workspace()?;
-    let repo = ws.repo.open()?;
-    let opts = ws.version_options();
-    let notes = release::notes(&repo, a.from.as_deref(), a.to.as_deref(), &opts)?;
-    let title = match ws.propose_version() {
-        Ok(nv) if nv.is_release_needed() => format!("{} {}", ws.repo.name, nv.next),
-        _ => format!("{} (unreleased)", ws.repo.name),
-    };
-    let markdown = release::render_markdown(&notes, &title);
+    let markdown = ws.release_notes_markdown(a.from.as_deref(), a.to.as_deref())?;
     if a.json {
-        print_json(&notes)?;
+        let repo = ws.repo.open()?;
+        let opts = ws.version_options();
+        print_json(&release::notes(
+            &repo,
+            a.from.as_deref(),
+            a.to.as_deref(),
+            &opts,
+        )?)?;
     } else if let Some(out) = &a.output {
         std::fs::write(out, &markdown)
             .wrap_err_with(|| format!("cannot write {}", out.display()))?;

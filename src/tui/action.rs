@@ -83,6 +83,19 @@ pub enum Action {
         ok: bool,
         text: String,
     },
+    /// A key of the Notes overlay that is not a keymap action (editing).
+    Notes(super::release::NotesKey),
+    /// Release notes drafted from history, or why not.
+    NotesDrafted(Result<String, String>),
+    /// The repository's manifest, as read.
+    ManifestRead(super::release::ManifestState),
+    /// The audit trail's sync status, or why it could not be read.
+    SyncStatus(Result<crate::audit::git_sync::SyncStatus, String>),
+    /// An audit sync ended (`manual`: asked for with a key).
+    Synced {
+        manual: bool,
+        result: Result<super::release::SyncOutcome, String>,
+    },
 }
 
 /// What a canary job changes.
@@ -184,6 +197,16 @@ pub enum Effect {
     CancelRun {
         step: String,
     },
+    /// Draft release notes from the commits since the last release.
+    DraftNotes,
+    /// Read `release-manifest.toml`.
+    LoadManifest,
+    /// Read the audit trail's sync status (off the UI thread).
+    SyncStatus,
+    /// Pull and push the audit trail (off the UI thread).
+    Sync {
+        manual: bool,
+    },
 }
 
 /// One scenario on the start screen.
@@ -203,4 +226,29 @@ pub struct StartData {
     pub sessions: Vec<SessionSummary>,
     /// Why something could not be listed (a broken playbook, say).
     pub error: Option<String>,
+    /// The next version, proposed from tags and conventional commits, or
+    /// why none could be (no git history, a bad tag pattern).
+    pub proposal: Option<Result<VersionProposal, String>>,
+}
+
+/// The version the start screen proposes for a new release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionProposal {
+    /// The version to pre-fill (`None`: history asks for no release).
+    pub version: Option<String>,
+    /// "v1.3.0 → v1.4.0 (minor)".
+    pub headline: String,
+    /// The commit that decided, in a sentence.
+    pub reason: String,
+}
+
+impl VersionProposal {
+    pub fn of(nv: &crate::release::NextVersion) -> VersionProposal {
+        let text = crate::release::render_next_version(nv);
+        VersionProposal {
+            version: nv.is_release_needed().then(|| nv.next.to_string()),
+            headline: text.lines().next().unwrap_or_default().to_string(),
+            reason: nv.reason.clone(),
+        }
+    }
 }

@@ -67,6 +67,7 @@ impl Pane {
                 (KeyAction::Down, "move"),
                 (KeyAction::Approve, "approve"),
                 (KeyAction::Reject, "reject"),
+                (KeyAction::ReleaseNotes, "notes"),
                 (KeyAction::SwitchPerson, "person"),
                 (KeyAction::Note, "note"),
                 (KeyAction::Zoom, "zoom"),
@@ -440,7 +441,15 @@ pub enum Overlay {
     Help,
     Prompt(Prompt),
     Confirm(Confirm),
-    People { selected: usize },
+    People {
+        selected: usize,
+    },
+    /// The session's release notes: read, drafted, edited.
+    Notes(super::release::NotesOverlay),
+    /// The repository's manifest of components.
+    Manifest {
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,6 +493,8 @@ pub struct App {
     pub keymap: Keymap,
     /// Where the user's keymap lives (shown in the help).
     pub keymap_file: Option<String>,
+    /// The help's first line shown (a short screen scrolls it).
+    pub help_scroll: u16,
     pub status: Option<Status>,
     /// Lasting warnings (a broken theme): shown when there is no status.
     pub warnings: Vec<String>,
@@ -499,6 +510,10 @@ pub struct App {
     pub quit: bool,
     pub logs_pane: super::logs_pane::LogsPane,
     pub runs: super::commands::Runs,
+    /// The audit trail's sync state (the header's badge).
+    pub sync: super::release::SyncView,
+    /// The repository's manifest of components.
+    pub manifest: super::release::ManifestState,
 }
 
 /// One row of the Sign-off pane: a role a sign-off step asks for.
@@ -563,6 +578,7 @@ impl App {
             theme,
             keymap: Keymap::default(),
             keymap_file: None,
+            help_scroll: 0,
             status: None,
             warnings: Vec::new(),
             now: None,
@@ -581,6 +597,8 @@ impl App {
             quit: false,
             logs_pane: Default::default(),
             runs: Default::default(),
+            sync: Default::default(),
+            manifest: Default::default(),
         }
     }
 
@@ -619,7 +637,7 @@ impl App {
         items
     }
 
-    fn say(&mut self, tone: Tone, text: impl Into<String>) {
+    pub(super) fn say(&mut self, tone: Tone, text: impl Into<String>) {
         self.status = Some(Status {
             text: text.into(),
             tone,
@@ -633,7 +651,7 @@ impl App {
         Some((p, s))
     }
 
-    fn perform(&self, cmd: Command) -> Vec<Effect> {
+    pub(super) fn perform(&self, cmd: Command) -> Vec<Effect> {
         match self.person() {
             Some(m) => vec![Effect::Perform { cmd, who: m.who() }],
             None => Vec::new(),
@@ -730,7 +748,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Tick(now) => {
             app.now = Some(now);
-            Vec::new()
+            super::release::tick(app, now)
         }
         Action::Resize { width, height } => {
             app.size = (width, height);
@@ -754,7 +772,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.step_selected = app.step_selected.min(steps.saturating_sub(1));
             app.signoff_selected = app.signoff_selected.min(rows.saturating_sub(1));
-            Vec::new()
+            super::release::loaded(app)
         }
         Action::StartLoaded(data) => {
             app.start = data;
@@ -768,6 +786,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Performed { cmd, summary } => {
             app.say(Tone::Ok, format!("✔ {summary}"));
+            super::release::performed(app, &cmd);
             if matches!(cmd, Command::Complete { .. } | Command::Skip { .. })
                 && let Some(i) = first_actionable(app)
             {
@@ -790,6 +809,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     String::new()
                 };
             app.say(Tone::Bad, format!("✘ {why}{hint}"));
+            super::release::failed(app);
             Vec::new()
         }
         Action::Edit(e) => edit_prompt(app, e),
@@ -823,6 +843,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             vec![Effect::FinishCanary(done)]
         }
         Action::LogsReady => vec![Effect::DrainLogs],
+        Action::Notes(k) => super::release::notes_key(app, k),
+        Action::NotesDrafted(r) => super::release::drafted(app, r),
+        Action::ManifestRead(m) => super::release::manifest_read(app, m),
+        Action::SyncStatus(s) => super::release::status_read(app, s),
+        Action::Synced { manual, result } => super::release::synced(app, manual, result),
         a @ (Action::RunStarted { .. } | Action::RunFinished { .. }) => {
             super::commands::update(app, a)
         }
@@ -1051,8 +1076,21 @@ fn key(app: &mut App, k: KeyAction) -> Vec<Effect> {
     // Overlays take the keys first.
     match &mut app.overlay {
         Some(Overlay::Help) => {
-            if matches!(k, KeyAction::Help | KeyAction::Cancel | KeyAction::Quit) {
-                app.overlay = None;
+            // Rows the help shows: the screen less its borders.
+            let rows = app.size.1.saturating_sub(2) as usize;
+            let len = super::ui::help::help_len(app);
+            let last = u16::try_from(len.saturating_sub(rows)).unwrap_or(u16::MAX);
+            let page = (rows as u16).max(1);
+            let s = &mut app.help_scroll;
+            match k {
+                KeyAction::Help | KeyAction::Cancel | KeyAction::Quit => app.overlay = None,
+                KeyAction::Down => *s = s.saturating_add(1).min(last),
+                KeyAction::Up => *s = s.saturating_sub(1),
+                KeyAction::PageDown => *s = s.saturating_add(page).min(last),
+                KeyAction::PageUp => *s = s.saturating_sub(page),
+                KeyAction::Top => *s = 0,
+                KeyAction::Bottom => *s = last,
+                _ => {}
             }
             return Vec::new();
         }
@@ -1085,11 +1123,15 @@ fn key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             return Vec::new();
         }
         Some(Overlay::Prompt(_)) => return Vec::new(),
+        Some(Overlay::Notes(_) | Overlay::Manifest { .. }) => {
+            return super::release::overlay_key(app, k).unwrap_or_default();
+        }
         None => {}
     }
     match k {
         KeyAction::Help => {
             app.overlay = Some(Overlay::Help);
+            app.help_scroll = 0;
             return Vec::new();
         }
         KeyAction::Quit => {
@@ -1105,6 +1147,8 @@ fn key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             });
             return Vec::new();
         }
+        KeyAction::Manifest => return super::release::open_manifest(app),
+        KeyAction::Sync => return super::release::sync_now(app),
         _ => {}
     }
     match app.screen {
@@ -1133,15 +1177,32 @@ fn start_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
             Some(StartItem::Scenario(i)) => {
                 if let Some(sc) = app.start.scenarios.get(*i) {
                     let scenario = sc.id.clone();
+                    let mut hint = vec![sc.title.clone()];
+                    let mut prefill = None;
+                    match &app.start.proposal {
+                        Some(Ok(p)) => {
+                            hint.push(format!("From the commits: {}", p.headline));
+                            hint.push(p.reason.clone());
+                            prefill = p.version.clone();
+                        }
+                        Some(Err(why)) => hint.push(format!("No version proposed: {why}")),
+                        None => {}
+                    }
+                    hint.push(match prefill {
+                        Some(_) => {
+                            "Version being released (edit it; ctrl-u clears it for none):".into()
+                        }
+                        None => "Version being released (e.g. 1.4.0), or empty for none:".into(),
+                    });
                     app.prompt(
                         format!("Start {scenario}"),
-                        vec![
-                            sc.title.clone(),
-                            "Version being released (e.g. 1.4.0), or empty for none:".into(),
-                        ],
+                        hint,
                         false,
                         Purpose::Version { scenario },
                     );
+                    if let (Some(v), Some(Overlay::Prompt(p))) = (prefill, app.overlay.as_mut()) {
+                        p.input = LineInput::new(&v);
+                    }
                 }
             }
             None => {}
@@ -1174,6 +1235,7 @@ fn main_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
         }
         KeyAction::Skip | KeyAction::Fail | KeyAction::Note => return step_prompt(app, k),
         KeyAction::SetWeight => return set_weight(app),
+        KeyAction::ReleaseNotes => return super::release::open_notes(app),
         KeyAction::Rollback => return rollback(app),
         KeyAction::Regression => return regression(app),
         _ => {}

@@ -47,6 +47,7 @@ impl Driver {
         app.canary = SourceState::canary(&ws.config);
         app.canary_view = CanaryView::new(&ws.config);
         app.logs = SourceState::logs(&ws.config);
+        app.sync = super::release::SyncView::new(&ws.config);
         Driver {
             ws,
             me,
@@ -324,8 +325,10 @@ impl Driver {
                             })
                             .collect::<Vec<_>>()
                             .join("; ");
+                        let tagged = self.after_write();
                         let mut out = self.loaded();
                         out.push(Action::Performed { cmd, summary });
+                        out.extend(tagged);
                         out
                     }
                     Err(e) => {
@@ -423,7 +426,59 @@ impl Driver {
                 who,
             } => self.run_step(&step, action, confirmed_by, who),
             Effect::CancelRun { step } => self.cancel_run(&step),
+            Effect::DraftNotes => {
+                let result = self
+                    .ws
+                    .release_notes_markdown(None, None)
+                    .map_err(|e| format!("{e:#}"));
+                vec![Action::NotesDrafted(result)]
+            }
+            Effect::LoadManifest => vec![Action::ManifestRead(super::release::read_manifest(
+                &self.ws.repo.root,
+                crate::release::MANIFEST_FILE,
+            ))],
+            Effect::SyncStatus => match self.ws.sync_target(None) {
+                Ok(target) => self.in_background(move || {
+                    Action::SyncStatus(target.status().map_err(|e| e.to_string()))
+                }),
+                Err(e) => vec![Action::SyncStatus(Err(format!("{e:#}")))],
+            },
+            Effect::Sync { manual } => match self.ws.sync_target(None) {
+                Ok(target) => self.in_background(move || Action::Synced {
+                    manual,
+                    result: sync_outcome(&target),
+                }),
+                Err(e) => vec![Action::Synced {
+                    manual,
+                    result: Err(format!("{e:#}")),
+                }],
+            },
         }
+    }
+
+    /// Run `work` off the UI thread when there is an outbox to answer
+    /// through (the terminal loop), else here and now (scripted tests).
+    fn in_background(&self, work: impl FnOnce() -> Action + Send + 'static) -> Vec<Action> {
+        match &self.outbox {
+            Some(outbox) => {
+                let outbox = outbox.clone();
+                std::thread::spawn(move || outbox(work()));
+                Vec::new()
+            }
+            None => vec![work()],
+        }
+    }
+
+    /// After this process wrote to the session: with `[audit]
+    /// tag_on_complete`, tag a release whose session just completed.
+    fn after_write(&mut self) -> Option<Action> {
+        let session = self.session.as_mut()?;
+        let message = self.ws.tag_if_completed(session)?;
+        Some(if message.starts_with("warning") {
+            Action::Failed(message)
+        } else {
+            Action::Info(message)
+        })
     }
 
     /// Open a session: for writing when it is open and our actor file is
@@ -469,6 +524,39 @@ impl Driver {
             }
             Err(e) => data.error = Some(format!("sessions: {e}")),
         }
+        data.proposal = Some(
+            self.ws
+                .propose_version()
+                .map(|nv| super::action::VersionProposal::of(&nv))
+                .map_err(|e| format!("{e:#}")),
+        );
         data
     }
+}
+
+/// Sync the audit trail and read its status after: what the app shows.
+fn sync_outcome(
+    target: &crate::audit::git_sync::SyncTarget,
+) -> Result<super::release::SyncOutcome, String> {
+    let r = target.sync().map_err(|e| e.to_string())?;
+    let pulled = r.merge.added.len() + r.merge.extended.len();
+    let summary = format!(
+        "audit trail synced with {}: {} from the remote, {}",
+        r.remote,
+        match pulled {
+            0 => "nothing new".to_string(),
+            1 => "1 file updated".to_string(),
+            n => format!("{n} files updated"),
+        },
+        if r.pushed {
+            "pushed"
+        } else {
+            "nothing to push"
+        }
+    );
+    Ok(super::release::SyncOutcome {
+        summary,
+        warnings: crate::workspace::sync_warnings(&r),
+        status: target.status().ok(),
+    })
 }

@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{
 use super::action::{Action, Edit};
 use super::app::{App, Overlay};
 use super::keymap::{Key, KeyAction};
+use super::release::NotesKey;
 
 pub fn translate(app: &App, ev: &Event) -> Option<Action> {
     match ev {
@@ -54,6 +55,19 @@ fn key(app: &App, k: &KeyEvent) -> Option<Action> {
             };
             Some(Action::Edit(e))
         }
+        // The notes editor takes every key but its own two: ctrl-s saves,
+        // esc (or ctrl-c, which must not quit with unsaved text) leaves.
+        Some(Overlay::Notes(n)) if n.editor.is_some() => Some(Action::Notes(match k.code {
+            KeyCode::Char('s') if ctrl => NotesKey::Save,
+            KeyCode::Esc => NotesKey::Discard,
+            KeyCode::Char('c') if ctrl => NotesKey::Discard,
+            _ => NotesKey::Input((*k).into()),
+        })),
+        Some(Overlay::Notes(_)) => match k.code {
+            KeyCode::Char('e') if !ctrl => Some(Action::Notes(NotesKey::Edit)),
+            KeyCode::Char('d') if !ctrl => Some(Action::Notes(NotesKey::Draft)),
+            _ => app.keymap.lookup(Key::from_event(k)).map(Action::Key),
+        },
         Some(Overlay::Confirm(_)) => match k.code {
             KeyCode::Char('y' | 'Y') if !ctrl => Some(Action::Answer(true)),
             KeyCode::Char('n' | 'N') if !ctrl => Some(Action::Answer(false)),

@@ -54,10 +54,13 @@ pub enum KeyAction {
     PageUp,
     PageDown,
     CancelRun,
+    ReleaseNotes,
+    Manifest,
+    Sync,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 32] = [
+    pub const ALL: [KeyAction; 35] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -90,6 +93,9 @@ impl KeyAction {
         KeyAction::PageUp,
         KeyAction::PageDown,
         KeyAction::CancelRun,
+        KeyAction::ReleaseNotes,
+        KeyAction::Manifest,
+        KeyAction::Sync,
     ];
 
     /// The name used in the `[keys]` table.
@@ -127,6 +133,9 @@ impl KeyAction {
             KeyAction::PageUp => "page-up",
             KeyAction::PageDown => "page-down",
             KeyAction::CancelRun => "cancel-run",
+            KeyAction::ReleaseNotes => "release-notes",
+            KeyAction::Manifest => "manifest",
+            KeyAction::Sync => "sync",
         }
     }
 
@@ -167,6 +176,11 @@ impl KeyAction {
             KeyAction::PageUp => "logs: scroll a page up",
             KeyAction::PageDown => "logs: scroll a page down",
             KeyAction::CancelRun => "cancel the selected step's running command",
+            KeyAction::ReleaseNotes => {
+                "the session's release notes: read, draft from the commits, edit"
+            }
+            KeyAction::Manifest => "the manifest of components and their requirements",
+            KeyAction::Sync => "sync the audit trail with the remote now",
         }
     }
 
@@ -209,6 +223,9 @@ impl KeyAction {
             KeyAction::PageUp => &["pageup", "ctrl-b"],
             KeyAction::PageDown => &["pagedown", "ctrl-f"],
             KeyAction::CancelRun => &["x"],
+            KeyAction::ReleaseNotes => &["R"],
+            KeyAction::Manifest => &["M"],
+            KeyAction::Sync => &["Y"],
         }
     }
 }

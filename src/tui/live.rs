@@ -387,6 +387,7 @@ impl Driver {
                 errors.join("; ")
             ));
         }
+        let tagged = self.after_write();
         let mut out = self.loaded();
         out.push(Action::RunFinished {
             step,
@@ -394,6 +395,7 @@ impl Driver {
             ok: outcome.succeeded() && errors.is_empty(),
             text,
         });
+        out.extend(tagged);
         out
     }
 }

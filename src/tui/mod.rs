@@ -3,6 +3,7 @@
 //! - `app`: the state as plain data and `update`, the only place it changes;
 //! - `action`: what goes into `update` and the effects that come out;
 //! - `input` and `keymap`: terminal events to actions, keys configurable;
+//! - `release`: the session's notes, the manifest, the audit sync state;
 //! - `theme`: TOML themes, `NO_COLOR`;
 //! - `ui`: `draw(frame, &App)`, pure, one file per pane;
 //! - `collector`: the canary collector thread, judging off the UI thread;
@@ -18,6 +19,7 @@ pub mod driver;
 pub mod input;
 pub mod keymap;
 pub mod logs_pane;
+pub mod release;
 pub mod run;
 pub mod sample;
 pub mod scope;

@@ -190,6 +190,10 @@ pub fn early() -> Result<SessionState, RuleError> {
 
 /// A feature release past its canary: the PM has rejected once, then
 /// approved; enabling for everyone is in progress.
+/// The late sample's release notes, as `greenlight notes` drafts them
+/// and a person then edits.
+pub const RELEASE_NOTES: &str = "## web-api 1.4.0\n\n### Features\n\n- export orders as CSV (69d17b7) by Dana Developer\n\n### Fixes\n\n- handle empty cart totals (1c8ea43) by Dana Developer\n\nThanks to support for the CSV idea.\n";
+
 pub fn late() -> Result<SessionState, RuleError> {
     let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
     for step in [
@@ -214,7 +218,15 @@ pub fn late() -> Result<SessionState, RuleError> {
             comment: Some("release note draft missing".into()),
         },
     )?;
-    s.wait(600).cmd(
+    s.wait(300).cmd(
+        &dana(),
+        Command::Record(crate::session::Payload::ReleaseNotesSet(
+            crate::session::payload::ReleaseNotesSet {
+                markdown: RELEASE_NOTES.into(),
+            },
+        )),
+    )?;
+    s.wait(300).cmd(
         &pat(),
         Command::Signoff {
             step: None,

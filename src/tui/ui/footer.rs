@@ -53,6 +53,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
         Some(Overlay::Help) => vec![
             pair(KeyAction::Help, "close"),
             pair(KeyAction::Cancel, "close"),
+            (
+                format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                "scroll",
+            ),
         ],
         Some(Overlay::Prompt(_)) => vec![
             ("enter".into(), "submit"),
@@ -60,6 +64,26 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             ("ctrl-u".into(), "clear"),
         ],
         Some(Overlay::Confirm(_)) => vec![("y".into(), "yes"), ("n".into(), "no")],
+        Some(Overlay::Notes(n)) if n.editor.is_some() => vec![
+            ("ctrl-s".into(), "save into the session"),
+            ("esc".into(), "leave the editor"),
+        ],
+        Some(Overlay::Notes(_)) => vec![
+            ("e".into(), "edit"),
+            ("d".into(), "draft from the commits"),
+            (
+                format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                "scroll",
+            ),
+            pair(KeyAction::Cancel, "close"),
+        ],
+        Some(Overlay::Manifest { .. }) => vec![
+            (
+                format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                "scroll",
+            ),
+            pair(KeyAction::Cancel, "close"),
+        ],
         Some(Overlay::People { .. }) => vec![
             (
                 format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),

@@ -65,6 +65,10 @@ pub fn text(app: &App, width: u16) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let line = Line::raw(text(app, area.width));
-    frame.render_widget(Paragraph::new(line).style(app.theme.header), area);
+    // The audit badge takes the right end when it fits beside the short
+    // header; the header then uses whatever is left.
+    let short = text(app, 0).chars().count() as u16;
+    let left = super::release::draw_sync_badge(frame, area, app, short);
+    let line = Line::raw(text(app, left.width));
+    frame.render_widget(Paragraph::new(line).style(app.theme.header), left);
 }

@@ -9,6 +9,21 @@ use super::centered;
 use crate::tui::app::App;
 use crate::tui::keymap::KeyAction;
 
+/// The first line shown for a scroll position: the window stays full.
+fn help_start(scroll: u16, len: usize, rows: usize) -> usize {
+    (scroll as usize).min(len.saturating_sub(rows))
+}
+
+/// How many lines the help has for the focused pane (its keys, the mouse
+/// and the prompts): the app clamps scrolling with it.
+pub fn help_len(app: &App) -> usize {
+    KeyAction::ALL
+        .iter()
+        .filter(|a| crate::tui::scope::in_help(&app.keymap, **a, app.focus))
+        .count()
+        + 2
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let k = &app.keymap;
@@ -45,18 +60,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.base,
         ),
     ]));
-    // The mouse and prompt lines go first when the screen is short.
-    while lines.len() + 2 > area.height as usize && lines.len() > KeyAction::ALL.len() {
-        lines.pop();
-    }
     let width = lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 3;
-    let height = lines.len() as u16 + 2;
+    let height = (lines.len() as u16 + 2).min(area.height);
     let r = centered(area, width, height);
-    let file = app
-        .keymap_file
-        .as_deref()
-        .map(|f| format!(" change keys in [keys] of {f} "))
-        .unwrap_or_default();
+    // A short screen shows a window of the list, scrolled with the keys
+    // that move a selection.
+    let rows = height.saturating_sub(2) as usize;
+    let start = help_start(app.help_scroll, lines.len(), rows);
+    let more = lines.len() > rows;
+    let lines: Vec<Line> = lines.into_iter().skip(start).take(rows).collect();
+    let file = if more {
+        format!(
+            " {}/{} scroll · lines {}-{} of {} ",
+            k.label(KeyAction::Down),
+            k.label(KeyAction::Up),
+            start + 1,
+            start + rows,
+            help_len(app)
+        )
+    } else {
+        app.keymap_file
+            .as_deref()
+            .map(|f| format!(" change keys in [keys] of {f} "))
+            .unwrap_or_default()
+    };
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.border_focus)

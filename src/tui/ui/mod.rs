@@ -5,9 +5,10 @@ mod canary;
 mod checklist;
 mod footer;
 mod header;
-mod help;
+pub mod help;
 mod logs;
 mod prompt;
+mod release;
 mod signoff;
 mod source;
 mod start;
@@ -85,14 +86,15 @@ pub fn main_layout(area: Rect, app: &App) -> Option<MainLayout> {
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(body);
         let rows = app.state().map_or(0, |s| super::app::signoff_rows(s).len()) as u16;
-        let signoff_h = (rows + 3).clamp(4, (body.height / 3).max(4));
+        let extra = release::signoff_lines(app).len() as u16;
+        let signoff_h = (rows + 3 + extra).clamp(4, (body.height / 3).max(4 + extra));
         [checklist, signoff] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(signoff_h)]).areas(left);
         [canary, logs] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
     }
     let (checklist_rows, details) = checklist::split(checklist, app);
-    let signoff_rows = table_rows(inner(signoff));
+    let signoff_rows = signoff::split(signoff, app).0;
     Some(MainLayout {
         header,
         status,
@@ -189,6 +191,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Prompt(p)) => prompt::draw_prompt(frame, area, p, theme),
         Some(Overlay::Confirm(c)) => prompt::draw_confirm(frame, area, c, theme),
         Some(Overlay::People { selected }) => prompt::draw_people(frame, area, *selected, app),
+        Some(Overlay::Notes(n)) => release::draw_notes(frame, area, n, app),
+        Some(Overlay::Manifest { scroll }) => release::draw_manifest(frame, area, *scroll, app),
         None => {}
     }
 }

@@ -2,13 +2,24 @@
 //! what, when, and their comment.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 
-use super::{inner, pane_block, short_time};
+use super::{inner, pane_block, short_time, table_rows};
 use crate::tui::app::{App, Pane, signoff_rows, window_start};
 use crate::tui::theme::Tone;
+
+/// The pane's inside: the table (its rows under the header row), and the
+/// release lines under it (notes, manifest) when there is room for both.
+pub fn split(area: Rect, app: &App) -> (Rect, Rect) {
+    let inside = inner(area);
+    let extra =
+        (super::release::signoff_lines(app).len() as u16).min(inside.height.saturating_sub(2));
+    let [table, release] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(extra)]).areas(inside);
+    (table_rows(table), release)
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
     if area.is_empty() {
@@ -37,7 +48,15 @@ pub fn draw(frame: &mut Frame, area: Rect, rows_area: Rect, app: &App) {
         pane_block(Pane::Signoff.title(), extra, focused, theme),
         area,
     );
-    let inside = inner(area);
+    let (_, release_area) = split(area, app);
+    let inside = Rect {
+        height: inner(area).height.saturating_sub(release_area.height),
+        ..inner(area)
+    };
+    frame.render_widget(
+        Paragraph::new(super::release::signoff_lines(app)).style(theme.base),
+        release_area,
+    );
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new("no sign-off steps in this playbook")

@@ -108,17 +108,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            vec![
+            let mut lines = vec![
                 Line::styled(sc.title.clone(), theme.title),
                 Line::styled(
                     format!(
-                        "{} · {} steps · enter starts it (asks for the version)",
+                        "{} · {} steps · enter starts it (proposes the version)",
                         sc.id, sc.steps
                     ),
                     theme.dim,
                 ),
-                Line::raw(desc),
-            ]
+            ];
+            match &app.start.proposal {
+                Some(Ok(p)) => lines.push(Line::from(vec![
+                    Span::styled("Next version: ", theme.dim),
+                    Span::styled(p.headline.clone(), theme.accent),
+                    Span::styled(format!(" · {}", p.reason), theme.dim),
+                ])),
+                Some(Err(why)) => lines.push(Line::styled(
+                    format!("No version proposed from history: {why}"),
+                    theme.dim,
+                )),
+                None => {}
+            }
+            lines.push(Line::raw(desc));
+            lines
         }
         Some(StartItem::Session(s)) => {
             let s = &app.start.sessions[*s];
