@@ -702,3 +702,28 @@ fn start_prompt_proposes_the_version_80x24() {
     assert_eq!(p.input.text, "1.3.2");
     insta::assert_snapshot!(text(&app, 80, 24));
 }
+
+/// Notes changed after an approval: the Sign-off pane says who approved
+/// other notes than the ones now in the session.
+#[test]
+fn notes_changed_after_an_approval_are_flagged() {
+    let app = late();
+    assert!(!text(&app, 160, 48).contains("changed after"));
+    let mut s = sample::late_sample().expect("sample");
+    s.wait(60)
+        .cmd(
+            &sample::dana(),
+            Command::Record(greenlight::session::Payload::ReleaseNotesSet(
+                greenlight::session::payload::ReleaseNotesSet {
+                    markdown: "## web-api 1.4.0\n\nRewritten.\n".into(),
+                },
+            )),
+        )
+        .expect("notes");
+    let app = sample::app(s.state(), default_theme());
+    let screen = text(&app, 160, 48);
+    assert!(
+        screen.contains("changed after Pat Product approved"),
+        "{screen}"
+    );
+}

@@ -778,3 +778,187 @@ pub fn manifest_lines(m: &ManifestState) -> Vec<(Tone, String)> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::action::Effect;
+    use crate::tui::sample;
+    use crate::tui::theme::Theme;
+
+    fn app() -> App {
+        let state = sample::early().expect("sample");
+        sample::app(state, Theme::no_color("default"))
+    }
+
+    fn status(unpushed: usize, last_seen: Option<i64>) -> SyncStatus {
+        SyncStatus {
+            remote: "origin".into(),
+            remote_exists: true,
+            last_seen,
+            unpushed_events: unpushed,
+        }
+    }
+
+    #[test]
+    fn the_badge_says_what_is_unpushed_and_when_it_last_synced() {
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let mut v = SyncView {
+            remote: "origin".into(),
+            ..Default::default()
+        };
+        assert_eq!(v.badge(Some(now), BadgeWidth::Long), None, "nothing read yet");
+        v.status = Some(Ok(status(4, None)));
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: 4 unpushed, never synced".into(), Tone::Warn))
+        );
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Tiny),
+            Some(("⇅4".into(), Tone::Warn))
+        );
+        v.status = Some(Ok(status(0, Some(now.as_second() - 7200))));
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: synced 2h ago".into(), Tone::Ok))
+        );
+        // This app's own sync is newer than the remote's commit.
+        v.last_sync = Some(now);
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: synced 0s ago".into(), Tone::Ok))
+        );
+        v.failed = Some("offline".into());
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Short),
+            Some(("audit: sync failed".into(), Tone::Bad))
+        );
+        v.failed = None;
+        v.status = Some(Ok(SyncStatus {
+            remote_exists: false,
+            ..status(3, None)
+        }));
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: local only".into(), Tone::Dim))
+        );
+        assert_eq!(v.badge(Some(now), BadgeWidth::Tiny), None);
+    }
+
+    #[test]
+    fn status_and_sync_requests_coalesce_while_one_runs() {
+        let mut a = app();
+        // As a fresh app has it (the sample already loaded its session).
+        a.sync = SyncView {
+            remote: "origin".into(),
+            auto: true,
+            ..Default::default()
+        };
+        // The first load of a session reads the status and the manifest,
+        // and does not sync (opening is not a new event).
+        let first = loaded(&mut a);
+        assert_eq!(first, vec![Effect::SyncStatus, Effect::LoadManifest]);
+        // The same state again: nothing.
+        assert!(loaded(&mut a).is_empty());
+        // A new event while the status is still being read: the sync
+        // starts, the status is asked for once more afterwards.
+        if let Some(v) = a.session.as_mut() {
+            v.state.max_lamport += 1;
+        }
+        assert_eq!(loaded(&mut a), vec![Effect::Sync { manual: false }]);
+        assert!(a.sync.status_wanted);
+        if let Some(v) = a.session.as_mut() {
+            v.state.max_lamport += 1;
+        }
+        assert!(loaded(&mut a).is_empty(), "both already running");
+        assert!(a.sync.sync_wanted);
+        assert_eq!(
+            status_read(&mut a, Ok(status(2, None))),
+            vec![Effect::SyncStatus]
+        );
+        let again = synced(
+            &mut a,
+            false,
+            Ok(SyncOutcome {
+                summary: "synced".into(),
+                warnings: Vec::new(),
+                status: Some(status(0, None)),
+            }),
+        );
+        assert_eq!(again, vec![Effect::Sync { manual: false }]);
+        assert!(a.sync.syncing);
+        // A failure is shown and kept until a sync succeeds.
+        synced(&mut a, false, Err("remote unreachable".into()));
+        assert_eq!(a.sync.failed.as_deref(), Some("remote unreachable"));
+        assert!(
+            a.status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("the session goes on"))
+        );
+    }
+
+    #[test]
+    fn leaving_the_editor_with_edits_asks_once() {
+        let mut a = app();
+        open_notes(&mut a);
+        notes_key(&mut a, NotesKey::Edit);
+        notes_key(
+            &mut a,
+            NotesKey::Input(Input {
+                key: ratatui_textarea::Key::Char('x'),
+                ..Default::default()
+            }),
+        );
+        notes_key(&mut a, NotesKey::Discard);
+        let Some(Overlay::Notes(n)) = &a.overlay else {
+            panic!("closed")
+        };
+        assert!(n.editor.is_some(), "the first esc only asks");
+        notes_key(&mut a, NotesKey::Discard);
+        let Some(Overlay::Notes(n)) = &a.overlay else {
+            panic!("closed")
+        };
+        assert!(n.editor.is_none(), "the second esc discards");
+        // Unchanged text leaves at once, and saving it records nothing.
+        notes_key(&mut a, NotesKey::Edit);
+        assert!(notes_key(&mut a, NotesKey::Save).is_empty());
+    }
+
+    #[test]
+    fn a_refused_save_keeps_the_text() {
+        let mut a = app();
+        open_notes(&mut a);
+        notes_key(&mut a, NotesKey::Edit);
+        notes_key(
+            &mut a,
+            NotesKey::Input(Input {
+                key: ratatui_textarea::Key::Char('y'),
+                ..Default::default()
+            }),
+        );
+        let effects = notes_key(&mut a, NotesKey::Save);
+        assert_eq!(effects.len(), 1);
+        failed(&mut a);
+        let Some(Overlay::Notes(n)) = &a.overlay else {
+            panic!("closed")
+        };
+        let ed = n.editor.as_ref().expect("kept");
+        assert!(!ed.saving);
+        assert_eq!(ed.text(), "y\n");
+    }
+
+    #[test]
+    fn a_read_only_session_cannot_edit_notes() {
+        let mut a = app();
+        if let Some(v) = a.session.as_mut() {
+            v.read_only = Some("in use by pid 7".into());
+        }
+        open_notes(&mut a);
+        assert!(notes_key(&mut a, NotesKey::Draft).is_empty());
+        assert!(
+            a.status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("read-only"))
+        );
+    }
+}

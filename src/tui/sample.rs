@@ -195,6 +195,11 @@ pub fn early() -> Result<SessionState, RuleError> {
 pub const RELEASE_NOTES: &str = "## web-api 1.4.0\n\n### Features\n\n- export orders as CSV (69d17b7) by Dana Developer\n\n### Fixes\n\n- handle empty cart totals (1c8ea43) by Dana Developer\n\nThanks to support for the CSV idea.\n";
 
 pub fn late() -> Result<SessionState, RuleError> {
+    Ok(late_sample()?.state())
+}
+
+/// The late sample as a builder, to go on from.
+pub fn late_sample() -> Result<Sample, RuleError> {
     let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
     for step in [
         "impact",
@@ -236,7 +241,7 @@ pub fn late() -> Result<SessionState, RuleError> {
         },
     )?;
     s.wait(30).cmd(&dana(), start("enable-all"))?;
-    Ok(s.state())
+    Ok(s)
 }
 
 /// An app showing `state` at a fixed time (42 min 10 s after the start of

@@ -175,19 +175,41 @@ pub fn signoff_lines(app: &App) -> Vec<Line<'static>> {
     let key = |a: KeyAction| Span::styled(format!(" {}", k.label(a)), theme.key);
     let mut out = Vec::new();
     let notes = match &st.release_notes {
-        Some((by, text)) => Line::from(vec![
-            Span::styled("Notes: ", theme.dim),
-            Span::styled("✔ ", theme.ok),
-            Span::raw(format!(
-                "set by {} {} · {} lines",
-                by.who.name,
-                short_time(&by.at),
-                text.lines().count()
-            )),
-            Span::styled(" ·", theme.dim),
-            key(KeyAction::ReleaseNotes),
-            Span::styled(" read/edit", theme.dim),
-        ]),
+        Some((by, text)) => {
+            // An approval given before the notes last changed approved
+            // other notes: say so, so nobody signs what they did not read.
+            let stale: Vec<String> = crate::tui::app::signoff_rows(st)
+                .iter()
+                .filter_map(|r| r.decision)
+                .filter(|d| d.approve && d.by.lamport < by.lamport)
+                .map(|d| d.by.who.name.clone())
+                .collect();
+            let mut spans = vec![Span::styled("Notes: ", theme.dim)];
+            if stale.is_empty() {
+                spans.push(Span::styled("✔ ", theme.ok));
+                spans.push(Span::raw(format!(
+                    "set by {} {} · {} lines",
+                    by.who.name,
+                    short_time(&by.at),
+                    text.lines().count()
+                )));
+            } else {
+                // The warning first: it is what matters when room is short.
+                spans.push(Span::styled(
+                    format!("⚠ changed after {} approved", stale.join(", ")),
+                    theme.warn,
+                ));
+                spans.push(Span::raw(format!(
+                    " · by {} {}",
+                    by.who.name,
+                    short_time(&by.at)
+                )));
+            }
+            spans.push(Span::styled(" ·", theme.dim));
+            spans.push(key(KeyAction::ReleaseNotes));
+            spans.push(Span::styled(" read/edit", theme.dim));
+            Line::from(spans)
+        }
         None => Line::from(vec![
             Span::styled("Notes: ", theme.dim),
             Span::styled("○ none yet", theme.warn),
