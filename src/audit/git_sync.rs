@@ -565,23 +565,44 @@ pub fn status(
         }
         Err(_) => None,
     };
+    // The app asks for this after every new event: read only what it
+    // needs, the size of the remote's copy (an object header, not the
+    // blob) and the local bytes past it.
+    let odb = repo.odb()?;
     for (key, path) in local_files(sessions_dir)? {
         if !key.ends_with(".jsonl") {
             continue;
         }
-        let ours = std::fs::read(&path).map_err(io(&path))?;
         let remote_len = match theirs
             .as_ref()
             .and_then(|t| t.get_path(Path::new(&key)).ok())
         {
-            Some(entry) => repo.find_blob(entry.id())?.content().len(),
+            Some(entry) => odb.read_header(entry.id())?.0 as u64,
             None => 0,
         };
-        if ours.len() > remote_len {
-            st.unpushed_events += ours[remote_len..].iter().filter(|&&b| b == b'\n').count();
-        }
+        st.unpushed_events += lines_after(&path, remote_len)?;
     }
     Ok(st)
+}
+
+/// How many lines a file has past its first `offset` bytes.
+fn lines_after(path: &Path, offset: u64) -> Result<usize, SyncError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    let len = f.metadata().map_err(io(path))?.len();
+    if len <= offset {
+        return Ok(0);
+    }
+    f.seek(SeekFrom::Start(offset)).map_err(io(path))?;
+    let mut count = 0;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            return Ok(count);
+        }
+        count += buf[..n].iter().filter(|&&b| b == b'\n').count();
+    }
 }
 
 /// Everything a sync needs, owned, so it can run on a background thread

@@ -807,7 +807,11 @@ mod tests {
             remote: "origin".into(),
             ..Default::default()
         };
-        assert_eq!(v.badge(Some(now), BadgeWidth::Long), None, "nothing read yet");
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            None,
+            "nothing read yet"
+        );
         v.status = Some(Ok(status(4, None)));
         assert_eq!(
             v.badge(Some(now), BadgeWidth::Long),
