@@ -250,10 +250,24 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 exec::Action::Run => "running",
                 exec::Action::Rollback => "rolling back with",
             };
-            let text = format!(
+            let mut text = format!(
                 "▶ {what} `{command}` for {step}: its output is in Logs ({} cancels)",
                 app.keymap.label(KeyAction::CancelRun)
             );
+            // A filter set earlier would hide the output without a word.
+            let m = &app.logs_pane.model;
+            let view = m.view.status(&m.buffer);
+            if let Some(f) = view.filter {
+                text.push_str(&format!(
+                    " — the Logs filter {f} hides lines without it ({} then enter clears it)",
+                    app.keymap.label(KeyAction::Filter)
+                ));
+            } else if let Some(level) = view.min_level {
+                text.push_str(&format!(
+                    " — Logs shows {level}+ only ({} cycles it)",
+                    app.keymap.label(KeyAction::Level)
+                ));
+            }
             app.runs.running.push(Running {
                 step,
                 action,
@@ -301,4 +315,37 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::sample;
+    use crate::tui::theme::Theme;
+
+    fn started(app: &mut App) -> String {
+        update(
+            app,
+            Action::RunStarted {
+                step: "enable-all".into(),
+                action: exec::Action::Run,
+                command: "./deploy/promote.sh".into(),
+            },
+        );
+        app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_run_says_when_the_logs_filter_would_hide_its_output() {
+        let mut app = sample::app(sample::late().expect("sample"), Theme::no_color("default"));
+        let plain = started(&mut app);
+        assert!(plain.contains("its output is in Logs"), "{plain}");
+        assert!(!plain.contains("filter"), "{plain}");
+        super::super::logs_pane::submit_filter(&mut app, "timeout".into());
+        let filtered = started(&mut app);
+        assert!(
+            filtered.contains("the Logs filter timeout hides lines without it"),
+            "{filtered}"
+        );
+    }
 }

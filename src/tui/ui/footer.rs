@@ -133,10 +133,34 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
     }
 }
 
+/// The hints that fit in `width` columns: the last ones go first, but
+/// never `help` and `quit` (help lists the rest).
+fn fitting(mut hints: Vec<(String, &'static str)>, width: usize) -> Vec<(String, &'static str)> {
+    // " " + "key label  " per hint, as drawn by `hint`.
+    let used = |h: &[(String, &str)]| {
+        1 + h
+            .iter()
+            .map(|(k, l)| k.chars().count() + l.chars().count() + 3)
+            .sum::<usize>()
+    };
+    while used(&hints) > width {
+        match hints
+            .iter()
+            .rposition(|(_, l)| !matches!(*l, "help" | "quit"))
+        {
+            Some(i) => {
+                hints.remove(i);
+            }
+            None => break,
+        }
+    }
+    hints
+}
+
 pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let mut spans = vec![Span::raw(" ")];
-    for (key, label) in hints(app) {
+    for (key, label) in fitting(hints(app), area.width as usize) {
         spans.extend(hint(key, label, theme));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
