@@ -635,6 +635,13 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
         run.finished.as_ref().map(|f| f.1.last_lines.clone()),
         Some(vec!["weight=5".to_owned()])
     );
+    // Its output streamed into Logs, as a source of its own.
+    wait(&mut d, "set_weight's output in Logs", |a| {
+        let m = &a.logs_pane.model;
+        m.buffer
+            .iter_from(m.buffer.first())
+            .any(|(_, l)| l.text() == "weight=5")
+    });
     // The next judgement carries the new weight: recorded.
     d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
     assert_eq!(recorded(&sb).last(), Some(&("promote".to_owned(), Some(5))));
@@ -1085,4 +1092,63 @@ fn a_failing_auto_sync_never_blocks_the_session() {
     assert!(screen(&d).contains("audit: sync failed"), "{}", screen(&d));
     // Nothing lost: the step is on disk.
     assert_eq!(on_disk(&sb).state().steps[0].status, StepStatus::Done);
+}
+
+/// A canary command that hangs: its output streams into Logs while it
+/// runs, `x` in the Canary pane cancels it, the cancel is recorded and
+/// the weight stays where it was.
+#[test]
+fn x_in_the_canary_pane_cancels_a_hanging_canary_command() {
+    let sb = sandbox();
+    let root = sb.repo.path();
+    let config = format!(
+        "{TEAM}\n[canary]\nsource = \"simulated\"\nweights = [5, 100]\nset_weight = \"echo moving to $GREENLIGHT_CANARY_WEIGHT; sleep 30\"\n"
+    );
+    std::fs::write(root.join(".greenlight.toml"), config).expect("config");
+    std::fs::write(
+        root.join(".greenlight/playbooks/canary-only.toml"),
+        CANARY_PLAY,
+    )
+    .expect("playbook");
+    sb.ok(&["new", "--scenario", "canary-only", "--version", "1.4.0"]);
+    let mut d = driver(&sb);
+    // Background work answers through a channel, as in the terminal.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    d.start_background(std::sync::Arc::new(move |a| {
+        tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false)
+    }));
+    press(&mut d, "tab tab");
+    assert_eq!(d.app.focus, Pane::Canary);
+    press(&mut d, "w y");
+    assert!(
+        d.app.canary_view.running.is_some(),
+        "running: {}",
+        status(&d)
+    );
+    assert!(status(&d).contains("x here cancels it"), "{}", status(&d));
+    wait(&mut d, "the command's first line in Logs", |a| {
+        let m = &a.logs_pane.model;
+        m.buffer
+            .iter_from(m.buffer.first())
+            .any(|(_, l)| l.text() == "moving to 5")
+    });
+    press(&mut d, "x");
+    assert!(status(&d).contains("cancelling"), "{}", status(&d));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while d.app.canary_view.running.is_some() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let a = rx
+            .recv_timeout(left)
+            .expect("the command ends once cancelled");
+        d.dispatch(a);
+    }
+    assert!(status(&d).contains("was cancelled"), "{}", status(&d));
+    let st = on_disk(&sb).state().clone();
+    assert_eq!(st.canary.weight, None, "the weight stays unset");
+    let run = st.step("canary").unwrap().runs.last().cloned().unwrap();
+    assert!(
+        run.finished.as_ref().is_some_and(|f| f.1.cancelled),
+        "{run:?}"
+    );
 }

@@ -83,7 +83,7 @@ pub fn command_finished(step: &str, command: &str, rollback: bool, done: &Finish
         signal: done.signal,
         duration_ms: done.duration.as_millis() as u64,
         timed_out: done.timed_out,
-        cancelled: false,
+        cancelled: done.cancelled,
         output_sha256: hex::encode(hash.finalize()),
         output_bytes: (done.stdout.len() + done.stderr.len()) as u64,
         last_lines: done.last_lines(10),
@@ -184,6 +184,7 @@ mod tests {
             exit_code: Some(0),
             signal: None,
             timed_out: false,
+            cancelled: false,
             duration: Duration::from_millis(12),
         };
         let Payload::RollbackFinished(f) = command_finished("canary", "./rb.sh", true, &done)

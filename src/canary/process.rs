@@ -1,18 +1,13 @@
-//! A small shell-command runner with a timeout, for the command source and
-//! the canary's `set_weight`/`rollback` commands.
-//!
-//! Stand-in: the step-command runner `crate::exec` (process groups,
-//! cancellation, streamed output) replaces this once it lands. Kept
-//! minimal: `sh -c` in a directory, extra environment, stdin closed,
-//! stdout and stderr captured, the whole process group killed on timeout.
+//! Shell commands whose output the canary needs whole: the command
+//! source's samples, and the `set_weight`/`rollback` commands' record.
+//! They run through the step-command runner `crate::exec` (process
+//! group, timeout, cancel, pipes drained); this keeps stdout and stderr
+//! apart for parsing and says how a run ended in the canary's words.
 
-use std::io::Read;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::exec::{CancelToken, ExecSpec, OutputSink, Stream};
 
 /// Most bytes kept per stream; the rest is read and dropped.
 const MAX_CAPTURE: usize = 16 * 1024 * 1024;
@@ -28,18 +23,22 @@ pub struct Finished {
     pub signal: Option<i32>,
     /// Killed because it ran past the timeout.
     pub timed_out: bool,
+    /// Stopped because someone cancelled it.
+    pub cancelled: bool,
     pub duration: Duration,
 }
 
 impl Finished {
     pub fn succeeded(&self) -> bool {
-        self.exit_code == Some(0) && !self.timed_out
+        self.exit_code == Some(0) && !self.timed_out && !self.cancelled
     }
 
     /// "exited with code 3", "was killed by signal 9", "did not finish
     /// within 5s (killed)".
     pub fn how(&self, timeout: Duration) -> String {
-        if self.timed_out {
+        if self.cancelled {
+            "was cancelled".to_owned()
+        } else if self.timed_out {
             format!(
                 "did not finish within {} (killed)",
                 humantime::format_duration(timeout)
@@ -76,102 +75,79 @@ pub fn run_shell(
     env: &[(String, String)],
     timeout: Duration,
 ) -> std::io::Result<Finished> {
-    let started = Instant::now();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, so a timeout kills what it started too.
-        .process_group(0)
-        .spawn()?;
-    let pgid = child.id() as i32;
-    let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
-    let pipes: [(bool, Option<Box<dyn Read + Send>>); 2] = [
-        (true, child.stdout.take().map(|s| Box::new(s) as _)),
-        (false, child.stderr.take().map(|s| Box::new(s) as _)),
-    ];
-    for (is_stdout, pipe) in pipes {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            let mut kept = Vec::new();
-            if let Some(mut p) = pipe {
-                let mut buf = [0u8; 8192];
-                loop {
-                    match p.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            let room = MAX_CAPTURE.saturating_sub(kept.len());
-                            kept.extend_from_slice(&buf[..n.min(room)]);
-                        }
-                    }
-                }
-            }
-            // The receiver may have given up after a timeout; nothing to do.
-            let _ = tx.send((is_stdout, kept));
-        });
-    }
-    drop(tx);
+    run_shell_with(
+        command,
+        dir,
+        env,
+        timeout,
+        &CancelToken::new(),
+        &mut crate::exec::discard(),
+    )
+}
 
-    let deadline = started + timeout;
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            timed_out = true;
-            kill_group(pgid);
-            break child.wait()?;
-        }
-        thread::sleep(Duration::from_millis(5));
+/// [`run_shell`], cancellable through `cancel`, with the output also
+/// handed to `sink` as it arrives (the app streams a canary command into
+/// its Logs pane). Runs through `crate::exec`: its own process group,
+/// SIGTERM then SIGKILL on timeout or cancel, pipes drained.
+pub fn run_shell_with(
+    command: &str,
+    dir: &Path,
+    env: &[(String, String)],
+    timeout: Duration,
+    cancel: &CancelToken,
+    sink: &mut dyn OutputSink,
+) -> std::io::Result<Finished> {
+    let mut spec = ExecSpec::new(command, dir);
+    spec.env = env.to_vec();
+    spec.timeout = timeout;
+    let mut capture = Capture {
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        also: sink,
     };
-
-    // Something it left running in the background may hold the pipes
-    // open: wait for them until the deadline, then end the group.
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    for _ in 0..2 {
-        let wait = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(200));
-        let got = match rx.recv_timeout(wait) {
-            Ok(g) => Some(g),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                kill_group(pgid);
-                rx.recv_timeout(Duration::from_secs(1)).ok()
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => None,
-        };
-        match got {
-            Some((true, bytes)) => stdout = bytes,
-            Some((false, bytes)) => stderr = bytes,
-            None => break,
-        }
+    let outcome = crate::exec::run(&spec, cancel, &mut capture);
+    if let Some(why) = outcome.spawn_error {
+        return Err(std::io::Error::other(why));
     }
     Ok(Finished {
-        stdout,
-        stderr,
-        exit_code: status.code(),
-        signal: status.signal(),
-        timed_out,
-        duration: started.elapsed(),
+        stdout: capture.stdout,
+        stderr: capture.stderr,
+        exit_code: outcome.exit_code,
+        signal: outcome.signal,
+        timed_out: outcome.timed_out,
+        cancelled: outcome.cancelled,
+        duration: outcome.duration,
     })
 }
 
-fn kill_group(pgid: i32) {
-    // SAFETY: kill(2) with a negative pid signals a process group; it has
-    // no memory effects. The group is the one spawned above (pgid = pid).
-    unsafe {
-        libc::kill(-pgid, libc::SIGKILL);
+/// Keeps what a command prints (up to [`MAX_CAPTURE`] per stream) and
+/// passes it on.
+struct Capture<'a> {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    also: &'a mut dyn OutputSink,
+}
+
+impl OutputSink for Capture<'_> {
+    fn output(&mut self, stream: Stream, bytes: &[u8]) {
+        let kept = match stream {
+            Stream::Stdout => &mut self.stdout,
+            Stream::Stderr => &mut self.stderr,
+        };
+        let room = MAX_CAPTURE.saturating_sub(kept.len());
+        kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.also.output(stream, bytes);
+    }
+
+    fn finish(&mut self) {
+        self.also.finish();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn run(cmd: &str, timeout_ms: u64) -> Finished {
         run_shell(
@@ -215,5 +191,32 @@ mod tests {
         assert_eq!(f.exit_code, Some(0));
         assert_eq!(String::from_utf8_lossy(&f.stdout), "done\n");
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn cancelling_stops_it_and_the_sink_saw_the_output() {
+        let cancel = CancelToken::new();
+        let later = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            later.cancel();
+        });
+        let mut seen = Vec::new();
+        let mut sink = |_: Stream, b: &[u8]| seen.extend_from_slice(b);
+        let t = Instant::now();
+        let f = run_shell_with(
+            "echo started; sleep 30",
+            Path::new("/"),
+            &[],
+            Duration::from_secs(60),
+            &cancel,
+            &mut sink,
+        )
+        .unwrap();
+        assert!(f.cancelled && !f.succeeded());
+        assert_eq!(f.how(Duration::from_secs(60)), "was cancelled");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+        assert_eq!(String::from_utf8_lossy(&seen), "started\n");
+        assert_eq!(String::from_utf8_lossy(&f.stdout), "started\n");
     }
 }

@@ -197,6 +197,8 @@ pub enum Effect {
     CancelRun {
         step: String,
     },
+    /// Cancel the running canary command (kills its process group).
+    CancelCanary,
     /// Draft release notes from the commits since the last release.
     DraftNotes,
     /// Read `release-manifest.toml`.

@@ -79,6 +79,7 @@ impl Pane {
                 (KeyAction::Down, "metric"),
                 (KeyAction::SetWeight, "weight"),
                 (KeyAction::Rollback, "roll back"),
+                (KeyAction::CancelRun, "cancel command"),
                 (KeyAction::Regression, "regression"),
                 (KeyAction::Zoom, "zoom"),
                 (KeyAction::SwitchPerson, "person"),
@@ -726,7 +727,11 @@ impl App {
     fn run_canary(&mut self, job: CanaryJob) -> Vec<Effect> {
         if let Some((cmd, _)) = &job.command {
             self.canary_view.running = Some(cmd.clone());
-            self.say(Tone::Info, format!("running `{cmd}`…"));
+            let cancel = self.keymap.label(KeyAction::CancelRun);
+            self.say(
+                Tone::Info,
+                format!("running `{cmd}`… (its output is in Logs; {cancel} here cancels it)"),
+            );
         }
         vec![Effect::Canary(job)]
     }
@@ -1235,12 +1240,27 @@ fn main_key(app: &mut App, k: KeyAction) -> Vec<Effect> {
         }
         KeyAction::Skip | KeyAction::Fail | KeyAction::Note => return step_prompt(app, k),
         KeyAction::SetWeight => return set_weight(app),
+        KeyAction::CancelRun if app.focus == Pane::Canary => return cancel_canary(app),
         KeyAction::ReleaseNotes => return super::release::open_notes(app),
         KeyAction::Rollback => return rollback(app),
         KeyAction::Regression => return regression(app),
         _ => {}
     }
     Vec::new()
+}
+
+/// `x` in the Canary pane: cancel its running command.
+fn cancel_canary(app: &mut App) -> Vec<Effect> {
+    match app.canary_view.running.clone() {
+        Some(cmd) => {
+            app.say(Tone::Warn, format!("cancelling `{cmd}`…"));
+            vec![Effect::CancelCanary]
+        }
+        None => {
+            app.say(Tone::Dim, "no canary command is running");
+            Vec::new()
+        }
+    }
 }
 
 /// `!` (the demo): flip the simulated source's regression switch.

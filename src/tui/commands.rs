@@ -332,7 +332,10 @@ mod tests {
                 command: "./deploy/promote.sh".into(),
             },
         );
-        app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+        app.status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::collector::{Collector, Outbox};
 use super::keymap::Keymap;
 use super::theme::Choice;
 use crate::canary::ops;
-use crate::canary::process::run_shell;
+use crate::canary::process::run_shell_with;
 use crate::session::state::describe;
 use crate::session::{Command, Payload, Session, StoreError, Who};
 use crate::workspace::Workspace;
@@ -168,8 +168,14 @@ impl Driver {
             return out;
         }
         let root = self.ws.repo.root.clone();
+        let name = if job.is_rollback() {
+            "↶ canary"
+        } else {
+            "canary"
+        };
+        let (mut sink, cancel) = self.canary_run(name, &command);
         let run = move || {
-            let result = run_shell(&command, &root, &env, job.timeout)
+            let result = run_shell_with(&command, &root, &env, job.timeout, &cancel, &mut sink)
                 .map_err(|e| format!("`{command}` could not start: {e}"));
             Action::CanaryCommandDone(Box::new(CanaryCommandDone { job, result }))
         };
@@ -186,6 +192,7 @@ impl Driver {
 
     /// A canary command ended: record how, then the weight it set.
     fn finish_canary(&mut self, done: CanaryCommandDone) -> Vec<Action> {
+        self.canary_ended();
         let CanaryCommandDone { job, result } = done;
         let Some((command, _)) = job.command.clone() else {
             return Vec::new();
@@ -426,6 +433,13 @@ impl Driver {
                 who,
             } => self.run_step(&step, action, confirmed_by, who),
             Effect::CancelRun { step } => self.cancel_run(&step),
+            Effect::CancelCanary => {
+                if self.cancel_canary() {
+                    Vec::new()
+                } else {
+                    vec![Action::Failed("no canary command is running".into())]
+                }
+            }
             Effect::DraftNotes => {
                 let result = self
                     .ws

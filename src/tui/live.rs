@@ -50,6 +50,8 @@ pub(super) struct Live {
     runs: Vec<LiveRun>,
     done_tx: mpsc::Sender<Done>,
     done_rx: mpsc::Receiver<Done>,
+    /// Cancels the canary command running now (`set_weight`, rollback).
+    canary: Option<CancelToken>,
 }
 
 impl Live {
@@ -62,6 +64,7 @@ impl Live {
             runs: Vec::new(),
             done_tx,
             done_rx,
+            canary: None,
         }
     }
 
@@ -90,6 +93,9 @@ impl Drop for Live {
     fn drop(&mut self) {
         for r in &self.runs {
             r.cancel.cancel();
+        }
+        if let Some(c) = &self.canary {
+            c.cancel();
         }
     }
 }
@@ -203,6 +209,34 @@ impl Driver {
             out.extend(self.finish(done));
         }
         out
+    }
+
+    /// A canary command is about to run: its output goes to a Logs
+    /// source of its own, and it can be cancelled. Returns the sink and
+    /// the token its thread runs with.
+    pub(super) fn canary_run(&mut self, name: &str, command: &str) -> (LogsSink, CancelToken) {
+        let tx = self.live.sender();
+        let source = self.app.logs_pane.model.add_source(name, "step", None);
+        self.note(source, &format!("── {name}: running `{command}` ──"));
+        let cancel = CancelToken::new();
+        self.live.canary = Some(cancel.clone());
+        (LogsSink::new(source, tx), cancel)
+    }
+
+    /// The canary command ended.
+    pub(super) fn canary_ended(&mut self) {
+        self.live.canary = None;
+    }
+
+    /// Cancel the running canary command; false when none runs.
+    pub(super) fn cancel_canary(&mut self) -> bool {
+        match &self.live.canary {
+            Some(c) => {
+                c.cancel();
+                true
+            }
+            None => false,
+        }
     }
 
     /// A note from greenlight in a source's stream.

@@ -7,8 +7,8 @@
 use super::app::{App, Pane, Screen};
 use super::keymap::{Key, KeyAction, Keymap};
 
-/// The pane an action belongs to; `None` for actions that work anywhere.
-pub fn scope(a: KeyAction) -> Option<Pane> {
+/// The panes an action belongs to; none for actions that work anywhere.
+pub fn scope(a: KeyAction) -> &'static [Pane] {
     match a {
         KeyAction::Filter
         | KeyAction::NextMatch
@@ -19,12 +19,13 @@ pub fn scope(a: KeyAction) -> Option<Pane> {
         | KeyAction::Wrap
         | KeyAction::Level
         | KeyAction::PageUp
-        | KeyAction::PageDown => Some(Pane::Logs),
+        | KeyAction::PageDown => &[Pane::Logs],
         // `r` (rollback) works in the Checklist (the selected command
         // step) and in the Canary pane (the canary): unscoped, each pane's
         // handler decides.
-        KeyAction::CancelRun => Some(Pane::Checklist),
-        _ => None,
+        // `x` cancels the selected step's command, or the canary's.
+        KeyAction::CancelRun => &[Pane::Checklist, Pane::Canary],
+        _ => &[],
     }
 }
 
@@ -34,8 +35,8 @@ pub fn resolve(keymap: &Keymap, key: Key, focus: Option<Pane>) -> Option<KeyActi
     let all = keymap.lookup_all(key);
     all.iter()
         .copied()
-        .find(|a| focus.is_some() && scope(*a) == focus)
-        .or_else(|| all.iter().copied().find(|a| scope(*a).is_none()))
+        .find(|a| focus.is_some_and(|f| scope(*a).contains(&f)))
+        .or_else(|| all.iter().copied().find(|a| scope(*a).is_empty()))
 }
 
 /// The pane that has the keys now, if any.
@@ -51,7 +52,7 @@ pub fn lookup(app: &App, key: Key) -> Option<KeyAction> {
 /// Does the help for `pane` list `a`: it works there, and one of its keys
 /// (if it has any) reaches it there.
 pub fn in_help(keymap: &Keymap, a: KeyAction, pane: Pane) -> bool {
-    if scope(a).is_some_and(|p| p != pane) {
+    if !scope(a).is_empty() && !scope(a).contains(&pane) {
         return false;
     }
     // The Logs pane's help is about reading logs: the keys for steps and

@@ -117,6 +117,9 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             .filter(|(a, _)| match a {
                 KeyAction::Regression => app.canary_view.regression.is_some(),
                 KeyAction::SetWeight | KeyAction::Rollback => app.canary_view.config.is_some(),
+                KeyAction::CancelRun if app.focus == crate::tui::app::Pane::Canary => {
+                    app.canary_view.running.is_some()
+                }
                 _ => true,
             })
             .map(|(a, label)| {
