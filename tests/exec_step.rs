@@ -28,6 +28,7 @@ fn plan_step(id: &str, run: &str, rollback: Option<&str>, confirm: bool) -> Plan
         confirm,
         timeout_secs: Some(30),
         evidence: vec![],
+        ..Default::default()
     }
 }
 

@@ -32,12 +32,27 @@ pub fn plan_for(
     step: Option<&str>,
 ) -> CanaryPlan {
     let mut p = CanaryPlan::from_config(config);
-    let from_step = state
-        .zip(step)
-        .and_then(|(s, id)| s.plan.step(id))
-        .and_then(|p| p.rollback.clone());
-    if from_step.is_some() {
-        p.rollback_command = from_step;
+    let Some(plan_step) = state.zip(step).and_then(|(s, id)| s.plan.step(id)) else {
+        return p;
+    };
+    if plan_step.rollback.is_some() {
+        p.rollback_command = plan_step.rollback.clone();
+    }
+    // The playbook's own weights (a hotfix may go faster than the
+    // repository's default plan); blue/green keeps its two steps.
+    if config.strategy == crate::canary::Strategy::Canary && !plan_step.weights.is_empty() {
+        let observe = plan_step
+            .min_observation_secs
+            .map_or_else(|| config.min_observation(), Duration::from_secs);
+        p.steps = plan_step
+            .weights
+            .iter()
+            .map(|&weight| crate::canary::plan::WeightStep {
+                weight,
+                min_observation: observe,
+                label: format!("{weight}%"),
+            })
+            .collect();
     }
     p
 }
@@ -175,6 +190,37 @@ pub fn mark_regression(marker: &Path, on: bool) -> std::io::Result<()> {
 mod tests {
     use super::*;
     use crate::canary::config::SourceKind;
+
+    #[test]
+    fn a_playbook_canary_step_sets_its_own_weights() {
+        let mut config = CanaryConfig::new(SourceKind::Simulated);
+        config.weights = Some(vec![5, 25, 50, 100]);
+        let step = crate::session::PlanStep {
+            id: "canary".into(),
+            kind: "canary".into(),
+            weights: vec![10, 100],
+            min_observation_secs: Some(120),
+            rollback: Some("./undo.sh".into()),
+            ..Default::default()
+        };
+        let mut state = crate::session::SessionState::empty("s");
+        state.plan.steps.push(step);
+        let p = plan_for(&config, Some(&state), Some("canary"));
+        let weights: Vec<(u32, u64)> = p
+            .steps
+            .iter()
+            .map(|s| (s.weight, s.min_observation.as_secs()))
+            .collect();
+        assert_eq!(weights, vec![(10, 120), (100, 120)]);
+        assert_eq!(p.rollback_command.as_deref(), Some("./undo.sh"));
+        // Without its own weights, the repository's plan.
+        state.plan.steps[0].weights.clear();
+        let p = plan_for(&config, Some(&state), Some("canary"));
+        assert_eq!(
+            p.steps.iter().map(|s| s.weight).collect::<Vec<_>>(),
+            vec![5, 25, 50, 100]
+        );
+    }
 
     #[test]
     fn payloads_name_the_step_and_the_kind() {

@@ -112,6 +112,15 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                     if s.rollback.is_some() {
                         extra.push("has rollback".into());
                     }
+                    if !s.weights.is_empty() {
+                        let steps: Vec<String> =
+                            s.weights.iter().map(|w| format!("{w}%")).collect();
+                        let watch = s
+                            .min_observation
+                            .map(|d| format!(", each watched ≥ {}", humantime::format_duration(d)))
+                            .unwrap_or_default();
+                        extra.push(format!("weights {}{watch}", steps.join(" → ")));
+                    }
                     println!(
                         "{:>2}. {:<24} [{}] {} — {}",
                         i + 1,

@@ -212,6 +212,18 @@ pub struct Step {
     /// carries out (e.g. "vulnerability-scan"), so coverage can be checked.
     #[serde(default)]
     pub covers: Vec<String>,
+    /// Canary steps only: the traffic weights for this scenario (rising to
+    /// 100), instead of `[canary] weights` (a hotfix may go faster).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<u32>,
+    /// Canary steps only: how long each weight is watched at least,
+    /// instead of `[canary] min_observation`.
+    #[serde(
+        default,
+        with = "humantime_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub min_observation: Option<Duration>,
 }
 
 /// Where a playbook came from.

@@ -34,6 +34,8 @@ pub(super) const STEP_KEYS: &[&str] = &[
     "timeout",
     "evidence",
     "covers",
+    "weights",
+    "min_observation",
 ];
 
 /// A value together with where its key and the value itself were written.
@@ -87,6 +89,8 @@ pub(super) struct DraftStep {
     pub timeout: Option<Keyed<Duration>>,
     pub evidence: Vec<String>,
     pub covers: Vec<Spanned<String>>,
+    pub weights: Option<Keyed<Vec<u32>>>,
+    pub min_observation: Option<Keyed<Duration>>,
 }
 
 impl DraftStep {
@@ -217,6 +221,10 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
                     .collect();
             }
             "covers" => step.covers = strings(p, name, value),
+            "weights" => step.weights = keyed(key, value, weights(p, value)),
+            "min_observation" => {
+                step.min_observation = keyed(key, value, duration_named(p, name, value));
+            }
             _ => {
                 let context = match table.get("id").and_then(|v| v.get_ref().as_str()) {
                     Some(id) => format!("in step `{id}`"),
@@ -359,24 +367,80 @@ fn kind(p: &mut Problems<'_>, value: &Value<'_>) -> Option<StepKind> {
 
 /// A humantime duration such as "10m" or "1h 30m", greater than zero.
 fn duration(p: &mut Problems<'_>, value: &Value<'_>) -> Option<Duration> {
+    duration_named(p, "timeout", value)
+}
+
+/// [`duration`] for the key `key`.
+fn duration_named(p: &mut Problems<'_>, key: &str, value: &Value<'_>) -> Option<Duration> {
     let Some(text) = value.get_ref().as_str() else {
-        wrong_type(p, "timeout", "a duration string such as \"10m\"", value);
+        wrong_type(p, key, "a duration string such as \"10m\"", value);
         return None;
     };
     match humantime::parse_duration(text) {
         Ok(d) if d.is_zero() => {
-            p.at(value.span(), "`timeout` must be longer than zero");
+            p.at(value.span(), format!("`{key}` must be longer than zero"));
             None
         }
         Ok(d) => Some(d),
         Err(e) => {
             p.at(
                 value.span(),
-                format!("`timeout` is not a duration ({e}); write e.g. \"30s\", \"10m\" or \"1h\""),
+                format!("`{key}` is not a duration ({e}); write e.g. \"30s\", \"10m\" or \"1h\""),
             );
             None
         }
     }
+}
+
+/// A canary step's traffic weights: percentages rising to 100, e.g.
+/// `[10, 50, 100]`. Every problem is reported at the entry that has it.
+fn weights(p: &mut Problems<'_>, value: &Value<'_>) -> Option<Vec<u32>> {
+    let Some(items) = value.get_ref().as_array() else {
+        wrong_type(
+            p,
+            "weights",
+            "an array of percentages such as [10, 50, 100]",
+            value,
+        );
+        return None;
+    };
+    let mut out: Vec<u32> = Vec::new();
+    let mut ok = true;
+    for item in items {
+        let w = item
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i.as_str().parse::<u32>().ok())
+            .filter(|w| (1..=100).contains(w));
+        match w {
+            None => {
+                p.at(
+                    item.span(),
+                    "each weight must be a whole percentage from 1 to 100",
+                );
+                ok = false;
+            }
+            Some(w) if out.last().is_some_and(|last| *last >= w) => {
+                p.at(
+                    item.span(),
+                    format!(
+                        "weights must rise: {w} comes after {}",
+                        out.last().copied().unwrap_or(0)
+                    ),
+                );
+                ok = false;
+            }
+            Some(w) => out.push(w),
+        }
+    }
+    if ok && out.last() != Some(&100) {
+        p.at(
+            value.span(),
+            "the last weight must be 100: the canary ends with all the traffic",
+        );
+        ok = false;
+    }
+    ok.then_some(out)
 }
 
 /// Parser messages may span lines; ours are one line each.

@@ -98,6 +98,8 @@ covers = ["enable-for-all"]
             timeout: Some(Duration::from_secs(90 * 60)),
             evidence: vec!["deploy log".into()],
             covers: vec!["enable-for-all".into()],
+            weights: vec![],
+            min_observation: None,
         }
     );
 }
@@ -192,7 +194,8 @@ fn an_unknown_step_key_is_named_with_the_step_and_the_allowed_keys() {
     assert_eq!(
         msg,
         "unknown key `needs` in step `a`; allowed keys: id, title, description, owner, \
-         with, kind, requires, roles, run, rollback, confirm, timeout, evidence, covers"
+         with, kind, requires, roles, run, rollback, confirm, timeout, evidence, covers, \
+         weights, min_observation"
     );
 }
 
@@ -707,4 +710,84 @@ fn json_shows_durations_as_text_and_round_trips() {
     assert_eq!(json["origin"]["file"], FILE);
     let back: Playbook = serde_json::from_value(json).unwrap();
     assert_eq!(back, p);
+}
+
+#[test]
+fn a_canary_step_may_set_its_own_weights_and_observation() {
+    let text = format!(
+        "{HEAD}[[steps]]\nid = \"c\"\nowner = \"developer\"\nkind = \"canary\"\nweights = [10, 50, 100]\nmin_observation = \"2m\"\n"
+    );
+    let p = parse_file(&text).expect("valid");
+    assert_eq!(p.steps[0].weights, vec![10, 50, 100]);
+    assert_eq!(
+        p.steps[0].min_observation,
+        Some(std::time::Duration::from_secs(120))
+    );
+    let plan = crate::session::Plan::from(&p);
+    assert_eq!(plan.steps[0].weights, vec![10, 50, 100]);
+    assert_eq!(plan.steps[0].min_observation_secs, Some(120));
+}
+
+#[test]
+fn bad_weights_are_reported_where_they_are() {
+    let step = |w: &str| {
+        format!(
+            "{HEAD}[[steps]]\nid = \"c\"\nowner = \"developer\"\nkind = \"canary\"\nweights = {w}\n"
+        )
+    };
+    assert_eq!(
+        problem(&step("[10, 0, 100]")),
+        (
+            6,
+            16,
+            "each weight must be a whole percentage from 1 to 100".into()
+        )
+    );
+    assert_eq!(
+        problem(&step("[50, 10, 100]")),
+        (6, 16, "weights must rise: 10 comes after 50".into())
+    );
+    assert_eq!(
+        problem(&step("[10, 50]")),
+        (
+            6,
+            11,
+            "the last weight must be 100: the canary ends with all the traffic".into()
+        )
+    );
+    assert_eq!(
+        problem(&step("\"10%\"")),
+        (
+            6,
+            11,
+            "`weights` must be an array of percentages such as [10, 50, 100], found string".into()
+        )
+    );
+    let check = format!(
+        "{HEAD}[[steps]]\nid = \"a\"\nowner = \"pm\"\nweights = [100]\nmin_observation = \"soon\"\n"
+    );
+    assert_eq!(
+        problems(&check),
+        vec![
+            (
+                5,
+                1,
+                "`weights` is only allowed on canary steps, and step `a` is kind = \"check\"".into()
+            ),
+            (
+                6,
+                19,
+                "`min_observation` is not a duration (expected number at 0); write e.g. \"30s\", \"10m\" or \"1h\"".into()
+            ),
+        ]
+    );
+    let check = format!("{HEAD}[[steps]]\nid = \"a\"\nowner = \"pm\"\nweights = [100]\n");
+    assert_eq!(
+        problem(&check),
+        (
+            5,
+            1,
+            "`weights` is only allowed on canary steps, and step `a` is kind = \"check\"".into()
+        )
+    );
 }

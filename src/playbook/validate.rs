@@ -117,6 +117,22 @@ fn check_kind_needs(step: &DraftStep, kind: StepKind, name: &str, p: &mut Proble
             ),
         ),
     }
+    for (key, span) in [
+        ("weights", step.weights.as_ref().map(|w| w.key.clone())),
+        (
+            "min_observation",
+            step.min_observation.as_ref().map(|m| m.key.clone()),
+        ),
+    ] {
+        if let Some(span) = span
+            && kind != StepKind::Canary
+        {
+            p.at(
+                span,
+                format!("`{key}` is only allowed on canary steps, and {name} is kind = \"{kind}\""),
+            );
+        }
+    }
     if let Some(rollback) = &step.rollback
         && !matches!(kind, StepKind::Command | StepKind::Canary)
     {
@@ -242,6 +258,8 @@ fn build(draft: Draft, origin: Origin) -> Option<Playbook> {
                 timeout: s.timeout.map(|t| t.value),
                 evidence: s.evidence,
                 covers: s.covers.into_iter().map(|c| c.into_inner()).collect(),
+                weights: s.weights.map(|w| w.value).unwrap_or_default(),
+                min_observation: s.min_observation.map(|m| m.value),
             })
         })
         .collect::<Option<Vec<Step>>>()?;

@@ -10,7 +10,7 @@ use crate::playbook::{Playbook, Step};
 
 /// One step, with roles and kinds as plain strings so an old session still
 /// reads after the playbook model grows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanStep {
     pub id: String,
     pub title: String,
@@ -34,6 +34,12 @@ pub struct PlanStep {
     pub timeout_secs: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// Canary steps: the playbook's weights, when it sets its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<u32>,
+    /// Canary steps: the playbook's observation time per weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_observation_secs: Option<u64>,
 }
 
 impl PlanStep {
@@ -76,6 +82,8 @@ impl From<&Step> for PlanStep {
             confirm: s.confirm,
             timeout_secs: s.timeout.map(|t| t.as_secs()),
             evidence: s.evidence.clone(),
+            weights: s.weights.clone(),
+            min_observation_secs: s.min_observation.map(|d| d.as_secs()),
         }
     }
 }

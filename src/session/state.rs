@@ -1031,6 +1031,7 @@ mod tests {
             confirm: false,
             timeout_secs: None,
             evidence: vec![],
+            ..Default::default()
         }
     }
 

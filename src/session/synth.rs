@@ -33,6 +33,7 @@ fn plan(steps: usize) -> Plan {
                 confirm: false,
                 timeout_secs: None,
                 evidence: vec![],
+                ..Default::default()
             })
             .collect(),
     }
