@@ -92,7 +92,17 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
     let base = 2 + 1 + id_w + 1 + 11;
     let owner = list.width >= base + 10;
     let info = list.width >= base + 10 + 9;
-    let cols = Cols { owner, info };
+    // What the "waits on · notes" column gets (after the fixed columns
+    // and their spacing).
+    let info_w = list
+        .width
+        .saturating_sub(2 + 1 + id_w + 1 + 11 + 1 + if owner { 10 } else { 0 })
+        as usize;
+    let cols = Cols {
+        owner,
+        info,
+        info_w,
+    };
     let rows: Vec<Row> = st
         .plan
         .steps
@@ -134,6 +144,35 @@ pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
 struct Cols {
     owner: bool,
     info: bool,
+    /// The width of the "waits on · notes" column.
+    info_w: usize,
+}
+
+/// Ids joined to fit `width` columns: as many as fit, then "+N" for the
+/// rest, so a long list is cut between names, never inside one.
+fn fit_names(names: &[String], width: usize) -> String {
+    let n = names.len();
+    for k in (1..=n).rev() {
+        let mut s = names[..k].join(", ");
+        if k < n {
+            s.push_str(&format!(" +{}", n - k));
+        }
+        if s.chars().count() <= width {
+            return s;
+        }
+    }
+    // Not even one name fits: cut it, keeping the count.
+    let more = if n > 1 {
+        format!(" +{}", n - 1)
+    } else {
+        String::new()
+    };
+    let room = width.saturating_sub(more.chars().count() + 1);
+    let first: String = names
+        .first()
+        .map(|f| f.chars().take(room).collect())
+        .unwrap_or_default();
+    format!("{first}…{more}")
 }
 
 fn step_row<'a>(
@@ -148,9 +187,6 @@ fn step_row<'a>(
     let (icon, word) = step_mark(s, !pending.is_empty());
     let tone = theme.tone(tone_of(s, !pending.is_empty()));
     let mut info = Vec::new();
-    if !pending.is_empty() && !s.status.is_settled() {
-        info.push(pending.join(", "));
-    }
     let notes = st
         .notes
         .iter()
@@ -161,6 +197,12 @@ fn step_row<'a>(
     }
     if p.confirm && !s.status.is_settled() {
         info.push("⚠ confirm".into());
+    }
+    if !pending.is_empty() && !s.status.is_settled() {
+        // The names get what the marks leave (with the " · " between).
+        let marks: usize = info.iter().map(|m| m.chars().count() + 3).sum();
+        let names: Vec<String> = pending.iter().map(|n| n.to_string()).collect();
+        info.insert(0, fit_names(&names, cols.info_w.saturating_sub(marks)));
     }
     let focused_sel = selected && focused;
     let style = if focused_sel {
@@ -322,4 +364,22 @@ fn draw_details(
             .style(theme.base),
         inside,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_names;
+
+    #[test]
+    fn waits_on_is_cut_between_names_with_a_count() {
+        let names: Vec<String> = ["security-impact", "checklist", "canary"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(fit_names(&names, 60), "security-impact, checklist, canary");
+        assert_eq!(fit_names(&names, 30), "security-impact, checklist +1");
+        assert_eq!(fit_names(&names, 18), "security-impact +2");
+        assert_eq!(fit_names(&names, 10), "securi… +2");
+        assert_eq!(fit_names(&names[..1], 8), "securit…");
+    }
 }
