@@ -95,6 +95,29 @@ fn whole_feature_release_with_two_actors() {
 
     let out = sb.ok(&["audit", "verify"]);
     assert!(out.contains("audit ok"), "{out}");
+
+    // The release record: every step with who and the note, the PM's
+    // sign-off, the chain verified.
+    let record = sb.ok(&["report"]);
+    assert!(record.starts_with("# Release record: "), "{record}");
+    assert!(record.contains("- Status: completed"), "{record}");
+    assert!(
+        record.contains(
+            "| impact — Assess the impact of the new version | pm | done | Dana Developer |"
+        ),
+        "{record}"
+    );
+    assert!(record.contains("| impact checked |"), "{record}");
+    assert!(
+        record.contains("| pm-signoff | pm | approved | Pat Product |"),
+        "{record}"
+    );
+    assert!(record.contains("every hash and link verified"), "{record}");
+    let file = sb.repo.path().join("RELEASE-1.4.0.md");
+    let out = sb.ok(&["report", "--output", file.to_str().unwrap()]);
+    assert!(out.contains("wrote the release record"), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), record);
+
     // The session is complete: nothing more can be recorded.
     let out = sb.run(&["note", "late"]);
     assert!(!out.status.success());
@@ -181,6 +204,18 @@ fn a_changed_byte_fails_verify_naming_file_line_and_reason() {
     let err = stderr(&out);
     let name = file.file_name().unwrap().to_str().unwrap();
     assert!(err.contains(&format!("{name}:3: hash mismatch")), "{err}");
+    // The release record still comes out, says so, and exits non-zero.
+    let out = sb.run(&["report"]);
+    assert!(!out.status.success());
+    let record = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        record.contains("- Audit trail: **does not verify**"),
+        "{record}"
+    );
+    assert!(
+        record.contains(&format!("{name}:3: hash mismatch")),
+        "{record}"
+    );
 }
 
 #[test]

@@ -106,7 +106,7 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
     a.ok(&["note", "a1"]);
     a.ok(&["audit", "push"]);
     let pulled = b.ok(&["audit", "pull"]);
-    assert!(pulled.contains("1 files added"), "{pulled}");
+    assert!(pulled.contains("1 file added"), "{pulled}");
     assert_eq!(b.notes(), vec!["a1"]);
 
     // Both write the same session at the same time, several events each.

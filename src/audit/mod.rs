@@ -2,4 +2,5 @@
 //! them into the git repository).
 
 pub mod git_sync;
+pub mod report;
 pub mod verify;

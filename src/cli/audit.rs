@@ -47,17 +47,20 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
     if json {
         print_json(r)?;
     } else {
+        let n = |count: usize, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
         println!(
-            "{} {}: {} sessions, {} files; {} files added, {} extended from the remote{}",
+            "{} {}: {}, {}; {} added, {} extended from the remote{}",
             if r.pushed {
                 "synced with"
             } else {
                 "pulled from"
             },
             r.remote,
-            r.sessions,
-            r.files,
-            r.merge.added.len(),
+            n(r.sessions, "session", "sessions"),
+            n(r.files, "file", "files"),
+            n(r.merge.added.len(), "file", "files"),
             r.merge.extended.len(),
             r.commit
                 .as_deref()

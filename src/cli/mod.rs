@@ -77,6 +77,8 @@ pub enum Cmd {
     Note(session::NoteArgs),
     /// Abort the session, with a reason.
     Abort(session::AbortArgs),
+    /// The release record: the session as markdown for the change audit.
+    Report(session::ReportArgs),
     /// Verify the audit trail, and sync it with a git remote.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
@@ -165,6 +167,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Signoff(a)) => session::signoff(g, a),
         Some(Cmd::Note(a)) => session::note(g, a),
         Some(Cmd::Abort(a)) => session::abort(g, a),
+        Some(Cmd::Report(a)) => session::report(g, a),
         Some(Cmd::Audit(c)) => audit::run(g, c),
         Some(Cmd::Playbook(c)) => playbook::run(g, c),
         Some(Cmd::Version(c)) => release::version(g, c),

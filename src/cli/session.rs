@@ -199,6 +199,41 @@ pub fn sessions(g: &Global, a: SessionsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `greenlight report`: every step, sign-off, canary weight and verdict,
+/// command, note and the release notes of a session, as markdown, with
+/// the audit trail verified first.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A session id or a unique prefix of one; default: the last open
+    /// session, else the latest.
+    pub session: Option<String>,
+    /// Write it to this file instead of printing it.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+pub fn report(g: &Global, a: ReportArgs) -> Result<ExitCode> {
+    let ws = g.workspace()?;
+    let session = ws.session(a.session.as_deref())?;
+    let verified = crate::audit::verify::verify_session(session.dir(), session.id())?;
+    let text = crate::audit::report::render(session.state(), Some(&verified));
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            println!("wrote the release record to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    // A record of a trail that does not verify is still written (it says
+    // so), but the exit code tells a script.
+    Ok(if verified.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let session = ws.session(a.session.as_deref())?;

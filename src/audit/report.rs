@@ -1,0 +1,322 @@
+//! The release record: a session written out as markdown for the change
+//! audit (a ticket, the wiki, the release itself). Who did what and when,
+//! every step with its note or reason, the sign-offs, the canary's weights
+//! and verdicts, the commands run, the notes, the release notes, and
+//! whether the hash chain verified. A pure function of the folded state
+//! and the verification report, so the same session always gives the same
+//! text.
+
+use std::fmt::Write as _;
+
+use crate::session::state::{CommandRun, Stamp, StepState};
+use crate::session::{SessionState, SessionStatus};
+
+use super::verify::Report;
+
+/// "2026-11-26 14:03:11 UTC" from an RFC 3339 timestamp (as written).
+fn when(at: &str) -> String {
+    match at.get(..19) {
+        Some(t) if at.len() >= 20 => format!("{} UTC", t.replace('T', " ")),
+        _ => at.to_string(),
+    }
+}
+
+/// "14:03:11" from an RFC 3339 timestamp.
+fn time(at: &str) -> &str {
+    at.get(11..19).unwrap_or(at)
+}
+
+/// A table cell: no pipes or line breaks inside.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// "1h 02m 10s" between two RFC 3339 timestamps.
+fn took(from: &str, to: &str) -> Option<String> {
+    let a: jiff::Timestamp = from.parse().ok()?;
+    let b: jiff::Timestamp = to.parse().ok()?;
+    let s = b.as_second().saturating_sub(a.as_second()).max(0);
+    Some(match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m {:02}s", s / 3600, (s / 60) % 60, s % 60),
+    })
+}
+
+fn status_word(s: SessionStatus) -> &'static str {
+    match s {
+        SessionStatus::Unstarted => "not started",
+        SessionStatus::Open => "open",
+        SessionStatus::Completed => "completed",
+        SessionStatus::Aborted => "aborted",
+    }
+}
+
+/// Who settled a step and when, and the note or reason that goes with it.
+fn settled(s: &StepState) -> (Option<&Stamp>, String) {
+    if let Some((by, why)) = &s.skipped {
+        return (Some(by), format!("skipped: {why}"));
+    }
+    if let Some((by, why)) = &s.failed {
+        return (Some(by), format!("failed: {why}"));
+    }
+    if let Some(by) = s.completed.first() {
+        return (Some(by), s.completion_note.clone().unwrap_or_default());
+    }
+    (s.started.as_ref(), String::new())
+}
+
+fn run_result(r: &CommandRun) -> String {
+    match &r.finished {
+        None => "no end recorded".into(),
+        Some((_, f)) if f.cancelled => "cancelled".into(),
+        Some((_, f)) if f.timed_out => "timed out".into(),
+        Some((_, f)) => match (f.exit_code, f.signal) {
+            (Some(0), _) => "exit 0".into(),
+            (Some(c), _) => format!("exit {c}"),
+            (None, Some(s)) => format!("signal {s}"),
+            (None, None) => "ended".into(),
+        },
+    }
+}
+
+/// The whole record. `verified` is the chain's check when it was run.
+pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail; `let _` keeps clippy content.
+    let version = st.version.as_deref().unwrap_or("(no version)");
+    let repo = if st.repo.is_empty() {
+        "repository"
+    } else {
+        &st.repo
+    };
+    let _ = writeln!(
+        out,
+        "# Release record: {repo} {version} ({})\n",
+        st.plan.playbook
+    );
+    let _ = writeln!(out, "- Scenario: {}", st.plan.title);
+    let _ = writeln!(out, "- Session: `{}`", st.id);
+    let mut status = status_word(st.status).to_string();
+    if let Some(why) = &st.abort_reason {
+        status.push_str(&format!(": {}", cell(why)));
+    }
+    let _ = writeln!(out, "- Status: {status}");
+    if let Some(by) = &st.started {
+        let _ = writeln!(out, "- Started: {} by {}", when(&by.at), by.who.name);
+    }
+    if let (Some(start), Some(end)) = (&st.started, &st.ended) {
+        let span = took(&start.at, &end.at)
+            .map(|t| format!(" (after {t})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "- Ended: {} by {}{span}", when(&end.at), end.who.name);
+    }
+    if let Some(prev) = &st.previous_version {
+        let _ = writeln!(out, "- Previous version: {prev}");
+    }
+    for (by, t) in &st.tags {
+        let _ = writeln!(
+            out,
+            "- Tagged: `{}` on commit `{}` by {} at {}",
+            t.tag,
+            t.commit.get(..10).unwrap_or(&t.commit),
+            by.who.name,
+            when(&by.at)
+        );
+    }
+    let (done, total) = st.progress();
+    let _ = writeln!(out, "- Steps settled: {done} of {total}");
+    match verified {
+        Some(r) if r.ok() => {
+            let _ = writeln!(
+                out,
+                "- Audit trail: {} events in {} actor files; every hash and link verified",
+                r.events(),
+                r.files.len()
+            );
+        }
+        Some(r) => {
+            let first = r
+                .first_findings()
+                .next()
+                .map(|f| format!(": {}:{}: {}", f.file.display(), f.line, f.reason))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- Audit trail: **does not verify**{first} (run `greenlight audit verify {}`)",
+                st.id
+            );
+        }
+        None => {
+            let _ = writeln!(out, "- Audit trail: not verified for this record");
+        }
+    }
+
+    let _ = writeln!(out, "\n## Steps\n");
+    let _ = writeln!(
+        out,
+        "| # | Step | Owner | State | By | At | Note or reason |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for (i, (p, s)) in st.plan.steps.iter().zip(&st.steps).enumerate() {
+        let (by, note) = settled(s);
+        let _ = writeln!(
+            out,
+            "| {} | {} — {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            p.id,
+            cell(&p.title),
+            p.owner,
+            s.status.label(),
+            by.map(|b| b.who.name.as_str()).unwrap_or(""),
+            by.map(|b| time(&b.at)).unwrap_or(""),
+            cell(&note)
+        );
+    }
+
+    let decisions: Vec<(&str, &crate::session::state::Decision)> = st
+        .steps
+        .iter()
+        .flat_map(|s| s.decisions.iter().map(move |d| (s.id.as_str(), d)))
+        .collect();
+    if !decisions.is_empty() {
+        let _ = writeln!(out, "\n## Sign-offs\n");
+        let _ = writeln!(out, "| Step | Role | Decision | By | At | Comment |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for (step, d) in decisions {
+            let _ = writeln!(
+                out,
+                "| {step} | {} | {} | {} | {} | {} |",
+                d.role,
+                if d.approve { "approved" } else { "rejected" },
+                d.by.who.name,
+                when(&d.by.at),
+                cell(d.comment.as_deref().unwrap_or(""))
+            );
+        }
+    }
+
+    let c = &st.canary;
+    if !c.weights.is_empty() || !c.judgements.is_empty() {
+        let _ = writeln!(out, "\n## Canary\n");
+        for (by, w) in &c.weights {
+            let why = w
+                .override_reason
+                .as_deref()
+                .map(|r| format!(" — override: {}", cell(r)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {}: weight {}% by {}{why}",
+                time(&by.at),
+                w.weight,
+                by.who.name
+            );
+        }
+        if let Some((by, last)) = c.judgements.last() {
+            let _ = writeln!(
+                out,
+                "- {} verdict{} recorded; the last, at {}: {}{} {}",
+                c.judgements.len(),
+                if c.judgements.len() == 1 { "" } else { "s" },
+                time(&by.at),
+                last.verdict.to_uppercase(),
+                last.score
+                    .map(|s| format!(" (score {s:.0})"))
+                    .unwrap_or_default(),
+                last.weight
+                    .map_or("before any weight was set".to_string(), |w| {
+                        format!("at {w}%")
+                    })
+            );
+        }
+        let rollbacks = c
+            .judgements
+            .iter()
+            .filter(|(_, j)| j.verdict == "rollback")
+            .count();
+        if rollbacks > 0 {
+            let _ = writeln!(out, "- {rollbacks} verdict(s) said roll back");
+        }
+    }
+
+    let runs: Vec<(&str, &CommandRun)> = st
+        .steps
+        .iter()
+        .flat_map(|s| s.runs.iter().map(move |r| (s.id.as_str(), r)))
+        .collect();
+    if !runs.is_empty() {
+        let _ = writeln!(out, "\n## Commands\n");
+        let _ = writeln!(
+            out,
+            "| Step | Command | Result | Took | By | At | Confirmed by |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        for (step, r) in runs {
+            let kind = if r.rollback { " (rollback)" } else { "" };
+            let took = r
+                .finished
+                .as_ref()
+                .map(|(_, f)| format!("{:.1}s", f.duration_ms as f64 / 1000.0))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {step}{kind} | `{}` | {} | {took} | {} | {} | {} |",
+                cell(&r.command).replace('`', "'"),
+                run_result(r),
+                r.started.who.name,
+                time(&r.started.at),
+                cell(r.confirmed_by.as_deref().unwrap_or(""))
+            );
+        }
+    }
+
+    if !st.notes.is_empty() {
+        let _ = writeln!(out, "\n## Notes\n");
+        for n in &st.notes {
+            let about = n
+                .step
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- {} {}{about}: {}",
+                time(&n.by.at),
+                n.by.who.name,
+                cell(&n.text)
+            );
+        }
+    }
+
+    if let Some((by, text)) = &st.release_notes {
+        let _ = writeln!(
+            out,
+            "\n## Release notes\n\n_Set by {} at {}._\n",
+            by.who.name,
+            when(&by.at)
+        );
+        // Their headings move one level down, under this section.
+        for line in text.lines() {
+            if line.starts_with('#') {
+                let _ = writeln!(out, "#{line}");
+            } else {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipes_and_newlines_do_not_break_a_table() {
+        assert_eq!(cell("a | b\nc"), "a \\| b c");
+    }
+}
