@@ -790,7 +790,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Performed { cmd, summary } => {
-            app.say(Tone::Ok, format!("✔ {summary}"));
+            let completed = app
+                .state()
+                .is_some_and(|s| s.status == SessionStatus::Completed);
+            if completed {
+                app.say(
+                    Tone::Ok,
+                    format!("✔ {summary} · `greenlight report` writes the release record"),
+                );
+            } else {
+                app.say(Tone::Ok, format!("✔ {summary}"));
+            }
             super::release::performed(app, &cmd);
             if matches!(cmd, Command::Complete { .. } | Command::Skip { .. })
                 && let Some(i) = first_actionable(app)
