@@ -135,6 +135,28 @@ impl LogsModel {
         &self.sources
     }
 
+    /// The source shown after `current`'s when cycling "only this source":
+    /// every source → the first alone → the next alone → … → every
+    /// source. `None` means every source.
+    pub fn next_solo(&self) -> Option<SourceId> {
+        if self.sources.len() < 2 {
+            return None;
+        }
+        let shown: Vec<usize> = (0..self.sources.len())
+            .filter(|i| !self.view.is_hidden(self.sources[*i].id))
+            .collect();
+        match shown.as_slice() {
+            [only] => self.sources.get(only + 1).map(|s| s.id),
+            _ => self.sources.first().map(|s| s.id),
+        }
+    }
+
+    /// Show only `only`, or every source.
+    pub fn show_only(&mut self, only: Option<SourceId>) {
+        let all: Vec<SourceId> = self.sources.iter().map(|s| s.id).collect();
+        self.view.show_only(&self.buffer, &all, only);
+    }
+
     pub fn source(&self, id: SourceId) -> Option<&SourceInfo> {
         self.sources.get(usize::from(id.0))
     }
@@ -226,6 +248,17 @@ impl LogsModel {
         if let Some(l) = s.min_level {
             t.push_str(&format!("  level: {l}+"));
         }
+        let shown: Vec<&SourceInfo> = self
+            .sources
+            .iter()
+            .filter(|src| !self.view.is_hidden(src.id))
+            .collect();
+        if s.hidden_sources > 0 {
+            match shown.as_slice() {
+                [only] => t.push_str(&format!("  only: {}", only.name)),
+                _ => t.push_str(&format!("  {} sources hidden", s.hidden_sources)),
+            }
+        }
         if let Some(f) = &s.filter {
             if f.starts_with('/') {
                 t.push_str(&format!("  filter: {f}"));
@@ -256,6 +289,45 @@ impl LogsModel {
 mod tests {
     use super::*;
     use crate::logs::feed;
+
+    #[test]
+    fn one_source_at_a_time_then_all_again() {
+        let (tx, rx) = feed::channel(8, None);
+        let mut m = LogsModel::new(100);
+        let a = m.add_source("web", "file", None);
+        let b = m.add_source("pods", "command", None);
+        for (s, t) in [(a, "from web"), (b, "from pods")] {
+            tx.try_send(LogMsg::Lines {
+                source: s,
+                lines: vec![LogLine::note(s, t, Level::Info, 0)],
+            })
+            .unwrap();
+        }
+        m.drain(&rx, 10_000, Duration::from_millis(50));
+        assert_eq!(m.view.status(&m.buffer).shown, 2);
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let next = m.next_solo();
+            m.show_only(next);
+            seen.push((next, m.view.status(&m.buffer).shown, m.title()));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    Some(a),
+                    1,
+                    "ERROR 0  WARN 0  only: web  following".to_string()
+                ),
+                (
+                    Some(b),
+                    1,
+                    "ERROR 0  WARN 0  only: pods  following".to_string()
+                ),
+                (None, 2, "ERROR 0  WARN 0  following".to_string()),
+            ]
+        );
+    }
 
     #[test]
     fn drains_batches_and_statuses_into_buffer_and_view() {

@@ -158,6 +158,16 @@ impl LogView {
         self.rebuild(buf);
     }
 
+    /// Show only `only` (hiding every other of `all`), or every source.
+    /// One rebuild, however many sources change.
+    pub fn show_only(&mut self, buf: &LogBuffer, all: &[SourceId], only: Option<SourceId>) {
+        self.hidden = match only {
+            Some(keep) => all.iter().copied().filter(|s| *s != keep).collect(),
+            None => BTreeSet::new(),
+        };
+        self.rebuild(buf);
+    }
+
     pub fn is_hidden(&self, source: SourceId) -> bool {
         self.hidden.contains(&source)
     }

@@ -57,10 +57,11 @@ pub enum KeyAction {
     ReleaseNotes,
     Manifest,
     Sync,
+    Source,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 35] = [
+    pub const ALL: [KeyAction; 36] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -96,6 +97,7 @@ impl KeyAction {
         KeyAction::ReleaseNotes,
         KeyAction::Manifest,
         KeyAction::Sync,
+        KeyAction::Source,
     ];
 
     /// The name used in the `[keys]` table.
@@ -136,6 +138,7 @@ impl KeyAction {
             KeyAction::ReleaseNotes => "release-notes",
             KeyAction::Manifest => "manifest",
             KeyAction::Sync => "sync",
+            KeyAction::Source => "source",
         }
     }
 
@@ -181,6 +184,7 @@ impl KeyAction {
             }
             KeyAction::Manifest => "the manifest of components and their requirements",
             KeyAction::Sync => "sync the audit trail with the remote now",
+            KeyAction::Source => "logs: show one source at a time, then all again",
         }
     }
 
@@ -226,6 +230,7 @@ impl KeyAction {
             KeyAction::ReleaseNotes => &["R"],
             KeyAction::Manifest => &["M"],
             KeyAction::Sync => &["Y"],
+            KeyAction::Source => &["v"],
         }
     }
 }

@@ -81,6 +81,7 @@ pub fn hints(k: &Keymap) -> Vec<(String, &'static str)> {
         one(KeyAction::Follow, "follow"),
         one(KeyAction::Wrap, "wrap"),
         one(KeyAction::Level, "level"),
+        one(KeyAction::Source, "source"),
         two(KeyAction::Down, KeyAction::Up, "scroll"),
         one(KeyAction::Zoom, "zoom"),
         one(KeyAction::Quit, "quit"),
@@ -122,6 +123,23 @@ pub fn key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
                 Some(l) => format!("{} and worse", l.as_str()),
             };
             say(app, Tone::Info, format!("logs: showing {what}"));
+        }
+        KeyAction::Source => {
+            if m.sources().len() < 2 {
+                say(app, Tone::Dim, "logs: only one source to show");
+                return Some(Vec::new());
+            }
+            let next = m.next_solo();
+            m.show_only(next);
+            let what = match next.and_then(|id| m.source(id)) {
+                Some(s) => format!(
+                    "logs: only {} ({} again: the next source)",
+                    s.name,
+                    app.keymap.label(KeyAction::Source)
+                ),
+                None => "logs: every source".to_string(),
+            };
+            say(app, Tone::Info, what);
         }
         KeyAction::NextError | KeyAction::PrevError => {
             let found = if k == KeyAction::NextError {

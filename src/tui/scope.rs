@@ -19,7 +19,8 @@ pub fn scope(a: KeyAction) -> &'static [Pane] {
         | KeyAction::Wrap
         | KeyAction::Level
         | KeyAction::PageUp
-        | KeyAction::PageDown => &[Pane::Logs],
+        | KeyAction::PageDown
+        | KeyAction::Source => &[Pane::Logs],
         // `r` (rollback) works in the Checklist (the selected command
         // step) and in the Canary pane (the canary): unscoped, each pane's
         // handler decides.
