@@ -332,3 +332,33 @@ fn keys_reach_the_screen_under_a_log_flood() {
     assert!(pty.finish().success(), "{}", pty.screen());
     pty.assert_restored();
 }
+
+/// The release notes through a real terminal: `R` opens them, `e` edits,
+/// typed lines (with enter) go in, ctrl-s saves them into the session
+/// (raw mode passes ctrl-s through), esc closes.
+#[test]
+fn release_notes_are_written_and_saved_in_a_real_terminal() {
+    let sb = Sandbox::new();
+    sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
+    let mut pty = Pty::spawn(&sb, &[]);
+    pty.wait_text("Notes: ○ none yet");
+    pty.send("R");
+    pty.wait_text("No release notes in this session yet.");
+    pty.send("e");
+    pty.wait_text("editing");
+    pty.send("## web-api 1.4.0\r\r- csv export");
+    pty.wait_text("- csv export");
+    pty.send("\x13"); // ctrl-s
+    pty.wait_text("Set by Dana Developer");
+    pty.send("\x1b");
+    pty.wait_text("Notes: ✔ set by Dana Developer");
+    pty.send("q");
+    let status = pty.finish();
+    assert!(status.success(), "exit: {status:?}\n{}", pty.screen());
+    pty.assert_restored();
+    let json = sb.json(&["status", "--json"]);
+    assert_eq!(
+        json["state"]["release_notes"][1],
+        "## web-api 1.4.0\n\n- csv export\n"
+    );
+}
