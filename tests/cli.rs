@@ -100,7 +100,7 @@ fn whole_feature_release_with_two_actors() {
     // sign-off, the chain verified.
     let record = sb.ok(&["report"]);
     assert!(record.starts_with("# Release record: "), "{record}");
-    assert!(record.contains("- Status: completed"), "{record}");
+    assert!(record.contains("- Status: complete"), "{record}");
     assert!(
         record.contains(
             "| impact — Assess the impact of the new version | pm | done | Dana Developer |"

@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 
+use crate::session::SessionState;
 use crate::session::state::{CommandRun, Stamp, StepState};
-use crate::session::{SessionState, SessionStatus};
 
 use super::verify::Report;
 
@@ -44,15 +44,6 @@ fn took(from: &str, to: &str) -> Option<String> {
         60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
         _ => format!("{}h {:02}m {:02}s", s / 3600, (s / 60) % 60, s % 60),
     })
-}
-
-fn status_word(s: SessionStatus) -> &'static str {
-    match s {
-        SessionStatus::Unstarted => "not started",
-        SessionStatus::Open => "open",
-        SessionStatus::Completed => "completed",
-        SessionStatus::Aborted => "aborted",
-    }
 }
 
 /// Who settled a step and when, and the note or reason that goes with it.
@@ -100,7 +91,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
     );
     let _ = writeln!(out, "- Scenario: {}", st.plan.title);
     let _ = writeln!(out, "- Session: `{}`", st.id);
-    let mut status = status_word(st.status).to_string();
+    let mut status = st.status.word().to_string();
     if let Some(why) = &st.abort_reason {
         status.push_str(&format!(": {}", cell(why)));
     }

@@ -6,29 +6,7 @@ use serde::Serialize;
 
 use crate::session::journal::LineProblem;
 use crate::session::state::{HistoryEntry, StepState, describe};
-use crate::session::{PlanStep, Session, SessionState, SessionStatus, SessionSummary, StepStatus};
-
-pub fn status_word(s: SessionStatus) -> &'static str {
-    match s {
-        SessionStatus::Unstarted => "not started",
-        SessionStatus::Open => "open",
-        SessionStatus::Completed => "complete",
-        SessionStatus::Aborted => "aborted",
-    }
-}
-
-/// Icon and word: meaning never rests on colour or the icon alone.
-pub fn step_mark(st: &StepState, waiting: bool) -> (&'static str, &'static str) {
-    match st.status {
-        StepStatus::Done => ("✔", "done"),
-        StepStatus::Skipped => ("↷", "skipped"),
-        StepStatus::InProgress => ("▶", "in progress"),
-        StepStatus::Failed => ("✘", "failed"),
-        StepStatus::Rejected => ("⛔", "rejected"),
-        StepStatus::Pending if waiting => ("·", "waiting"),
-        StepStatus::Pending => ("○", "ready"),
-    }
-}
+use crate::session::{PlanStep, Session, SessionState, SessionSummary, StepStatus};
 
 pub fn sessions_table(list: &[SessionSummary]) -> String {
     let mut out = String::new();
@@ -44,7 +22,7 @@ pub fn sessions_table(list: &[SessionSummary]) -> String {
             s.id,
             s.playbook,
             s.version.as_deref().unwrap_or("-"),
-            status_word(s.status),
+            s.status.word(),
             format!("{}/{}", s.done, s.total),
             s.started_at.as_deref().unwrap_or("-"),
             s.started_by.as_deref().unwrap_or(""),
@@ -60,7 +38,7 @@ fn short_time(at: &str) -> &str {
 
 fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
     let pending = state.pending_requires(p);
-    let (icon, word) = step_mark(st, !pending.is_empty());
+    let (icon, word) = st.mark(!pending.is_empty());
     let mut detail = String::new();
     match st.status {
         StepStatus::Done => {
@@ -117,7 +95,7 @@ pub fn status(session: &Session, history: usize) -> String {
             .as_deref()
             .map(|v| format!("v{v}"))
             .unwrap_or_else(|| "no version".into()),
-        status_word(st.status),
+        st.status.word(),
     );
     if let Some(s) = &st.started {
         let _ = writeln!(out, "Started {} by {}", s.at, s.who);

@@ -269,7 +269,7 @@ fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
     let (done, total) = session.state().progress();
     println!(
         "{done}/{total} steps settled; session {}",
-        render::status_word(session.state().status)
+        session.state().status.word()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod state;
 pub mod store;
 pub mod synth;
+mod words;
 
 pub use event::{Event, Who};
 pub use payload::Payload;

@@ -505,10 +505,7 @@ impl Driver {
                 read_only = Some(e.to_string());
             }
         } else {
-            read_only = Some(format!(
-                "the session is {}",
-                crate::cli::render::status_word(s.state().status)
-            ));
+            read_only = Some(format!("the session is {}", s.state().status.word()));
         }
         self.session = Some(s);
         self.read_only = read_only;

@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
 use super::{MainLayout, inner, pane_block, row_style, short_time, table_rows};
-use crate::cli::render::step_mark;
 use crate::session::state::StepState;
 use crate::session::{PlanStep, SessionState, StepStatus};
 use crate::tui::app::{App, Pane, window_start};
@@ -184,7 +183,7 @@ fn step_row<'a>(
     theme: &Theme,
 ) -> Row<'a> {
     let pending = st.pending_requires(p);
-    let (icon, word) = step_mark(s, !pending.is_empty());
+    let (icon, word) = s.mark(!pending.is_empty());
     let tone = theme.tone(tone_of(s, !pending.is_empty()));
     let mut info = Vec::new();
     let notes = st
@@ -265,7 +264,7 @@ fn draw_details(
     let inside = block.inner(area);
     frame.render_widget(block, area);
     let pending = st.pending_requires(p);
-    let (icon, word) = step_mark(s, !pending.is_empty());
+    let (icon, word) = s.mark(!pending.is_empty());
     let tone = theme.tone(tone_of(s, !pending.is_empty()));
     let label = |t: &'static str| Span::styled(t, theme.dim);
     let mut lines: Vec<Line> = Vec::new();
@@ -294,7 +293,7 @@ fn draw_details(
             let (ri, rt) = match (st.step(r), st.plan.step(r)) {
                 (Some(rs), Some(rp)) => {
                     let w = !st.pending_requires(rp).is_empty();
-                    (step_mark(rs, w).0, theme.tone(tone_of(rs, w)))
+                    (rs.mark(w).0, theme.tone(tone_of(rs, w)))
                 }
                 _ => ("?", theme.dim),
             };

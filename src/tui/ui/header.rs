@@ -6,7 +6,6 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::cli::render::status_word;
 use crate::session::{SessionState, SessionStatus};
 use crate::tui::app::App;
 
@@ -46,7 +45,7 @@ pub fn text(app: &App, width: u16) -> String {
     let clock = elapsed(st, app.now).unwrap_or_else(|| "--:--:--".into());
     let mut state = String::new();
     if st.status != SessionStatus::Open {
-        state = format!(" · {}", status_word(st.status));
+        state = format!(" · {}", st.status.word());
     }
     if view.read_only.is_some() {
         state.push_str(" · read-only");

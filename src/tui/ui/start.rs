@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{footer, inner, pane_block};
-use crate::cli::render::status_word;
 use crate::session::SessionStatus;
 use crate::tui::app::{App, StartItem, window_start};
 
@@ -72,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                         .map(|v| format!("v{v}"))
                         .unwrap_or_else(|| "-".into()),
                     format!("{}/{}", s.done, s.total),
-                    status_word(s.status),
+                    s.status.word(),
                     s.started_at
                         .as_deref()
                         .map(|t| t.get(..16).unwrap_or(t).replace('T', " "))
@@ -145,7 +144,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     "{}/{} steps settled · {} · started {} by {}",
                     s.done,
                     s.total,
-                    status_word(s.status),
+                    s.status.word(),
                     s.started_at.as_deref().unwrap_or("-"),
                     s.started_by.as_deref().unwrap_or("-")
                 )),
