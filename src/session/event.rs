@@ -172,7 +172,20 @@ impl Interner {
     }
 
     /// Parse one line whose hash the caller has already computed.
+    ///
+    /// Lines exactly as `Event::seal` writes them take a direct walk over
+    /// the fixed field order; anything else (escapes, whitespace, another
+    /// order, extra fields, malformed JSON) goes through serde_json, so
+    /// errors read the same as they always have.
     pub fn parse(&mut self, line: &[u8], hash: Hash32) -> Result<Event, serde_json::Error> {
+        match self.parse_canonical(line, hash) {
+            Some(ev) => Ok(ev),
+            None => self.parse_serde(line, hash),
+        }
+    }
+
+    /// The general path: any JSON object with the event's fields.
+    fn parse_serde(&mut self, line: &[u8], hash: Hash32) -> Result<Event, serde_json::Error> {
         let w: Wire = serde_json::from_slice(line)?;
         Ok(Event {
             v: w.v,
@@ -186,6 +199,122 @@ impl Interner {
             data: w.data,
             hash,
         })
+    }
+}
+
+/// `,"prev":"` + 64 hex + `","hash":"` + 64 hex + `"}`: how every canonical
+/// line ends after its `data`.
+const CANONICAL_TAIL: usize = 9 + 64 + 1 + HASH_PREFIX.len() + 64 + 2;
+
+impl Interner {
+    /// Parse a line laid out exactly as `Canonical` serializes it, or `None`
+    /// to leave it to serde_json. Every line `seal` writes takes this path,
+    /// which is several times faster than the derived deserializer (it is
+    /// most of the time of opening a large session).
+    ///
+    /// It accepts a line only if serde_json would read the same event from
+    /// it: the fixed key order with no whitespace, strings without escapes
+    /// or control characters (so they are their bytes), integers without
+    /// sign, fraction, exponent or leading zero, valid UTF-8, and `data`
+    /// checked by serde_json itself to be exactly one JSON value. `prev` and
+    /// `hash` must be 64 lowercase hex digits, which fixes where `data` ends.
+    fn parse_canonical(&mut self, line: &[u8], hash: Hash32) -> Option<Event> {
+        let body_len = line.len().checked_sub(CANONICAL_TAIL)?;
+        let (body, tail) = line.split_at(body_len);
+        let tail = tail.strip_prefix(b",\"prev\":\"")?;
+        let (prev_hex, tail) = tail.split_at_checked(64)?;
+        let tail = tail.strip_prefix(b"\"")?.strip_prefix(HASH_PREFIX)?;
+        let (hash_hex, tail) = tail.split_at_checked(64)?;
+        // A fold rather than `all`: no early exit, so it vectorizes.
+        let is_hex = |h: &[u8]| {
+            h.iter()
+                .fold(true, |ok, b| ok & matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        };
+        if tail != b"\"}" || !is_hex(prev_hex) || !is_hex(hash_hex) {
+            return None;
+        }
+        let mut p = CanonicalReader {
+            rest: std::str::from_utf8(body).ok()?,
+        };
+        p.lit("{\"v\":")?;
+        let v = u32::try_from(p.uint()?).ok()?;
+        p.lit(",\"session\":\"")?;
+        let session = p.string()?;
+        p.lit(",\"actor\":\"")?;
+        let actor = p.string()?;
+        p.lit(",\"seq\":")?;
+        let seq = p.uint()?;
+        p.lit(",\"lamport\":")?;
+        let lamport = p.uint()?;
+        p.lit(",\"at\":\"")?;
+        let at = p.string()?;
+        p.lit(",\"who\":{\"name\":\"")?;
+        let name = p.string()?;
+        p.lit(",\"email\":\"")?;
+        let email = p.string()?;
+        p.lit("},\"kind\":\"")?;
+        let kind = p.string()?;
+        p.lit(",\"data\":")?;
+        // Validates that the rest is one JSON value (as the derived
+        // deserializer does for `data`) and trims surrounding whitespace
+        // the same way.
+        let data = RawValue::from_string(p.rest.to_owned()).ok()?;
+        Some(Event {
+            v,
+            session: Self::str_slot(&mut self.session, session),
+            actor: Self::str_slot(&mut self.actor, actor),
+            seq,
+            lamport,
+            at: Arc::from(at),
+            who: self.who(name, email),
+            kind: self.kind(kind),
+            data,
+            hash,
+        })
+    }
+}
+
+/// A cursor over the body of a canonical line; every method returns `None`
+/// at the first byte that is not what the canonical encoding puts there.
+struct CanonicalReader<'a> {
+    rest: &'a str,
+}
+
+impl<'a> CanonicalReader<'a> {
+    fn lit(&mut self, expected: &str) -> Option<()> {
+        self.rest = self.rest.strip_prefix(expected)?;
+        Some(())
+    }
+
+    /// A JSON string's content after its opening quote, up to and past the
+    /// closing one; `None` if it has an escape (whose decoding is left to
+    /// serde_json) or a control character (an error serde_json reports).
+    fn string(&mut self) -> Option<&'a str> {
+        let bytes = self.rest.as_bytes();
+        let end = memchr::memchr2(b'"', b'\\', bytes)?;
+        if bytes[end] != b'"' || bytes[..end].iter().any(|&b| b < 0x20) {
+            return None;
+        }
+        let s = self.rest.get(..end)?;
+        self.rest = self.rest.get(end + 1..)?;
+        Some(s)
+    }
+
+    /// A non-negative integer as serde_json reads it into a `u64`: digits,
+    /// no leading zero, no overflow. A sign, fraction or exponent makes the
+    /// next `lit` fail.
+    fn uint(&mut self) -> Option<u64> {
+        let bytes = self.rest.as_bytes();
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || (digits > 1 && bytes[0] == b'0') {
+            return None;
+        }
+        let mut n: u64 = 0;
+        for &b in &bytes[..digits] {
+            n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        }
+        self.rest = self.rest.get(digits..)?;
+        Some(n)
     }
 }
 
@@ -359,6 +488,227 @@ mod tests {
             let mut bytes = line.clone().into_bytes();
             bytes[i] ^= 0x01;
             assert!(check_line_hash(&bytes).is_err(), "flip at {i} not caught");
+        }
+    }
+}
+
+/// The canonical fast path of `Interner::parse` against serde_json: same
+/// event or same error for every line, canonical or not.
+#[cfg(test)]
+mod canonical_tests {
+    use super::*;
+
+    /// What a parse gave, comparable: the event's every field, or the error.
+    fn outcome(r: Result<Event, serde_json::Error>) -> String {
+        match r {
+            Ok(ev) => format!("{ev:?}"),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    fn both(line: &[u8]) -> (String, String) {
+        let hash = Hash32([7; 32]);
+        let fast = outcome(Interner::default().parse(line, hash));
+        let serde = outcome(Interner::default().parse_serde(line, hash));
+        (fast, serde)
+    }
+
+    fn assert_same(line: &[u8]) {
+        let (fast, serde) = both(line);
+        assert_eq!(fast, serde, "line: {}", String::from_utf8_lossy(line));
+    }
+
+    fn sealed(name: &str, at: &str, kind: &str, data: serde_json::Value, seq: u64) -> String {
+        let data = serde_json::value::to_raw_value(&data).unwrap();
+        let who = Who {
+            name: name.into(),
+            email: format!("{}@example.com", name.len()),
+        };
+        Event::seal(Draft {
+            session: "01JSYNTHETIC00000000000000",
+            actor: "a@example.com/dev1",
+            seq,
+            lamport: seq.saturating_mul(3),
+            at: at.into(),
+            who: &who,
+            kind,
+            data: &data,
+            prev: &Hash32([0xab; 32]),
+        })
+        .unwrap()
+        .1
+    }
+
+    /// Lines as `seal` writes them, with plain and awkward content.
+    fn lines() -> Vec<String> {
+        use serde_json::json;
+        vec![
+            sealed(
+                "Alice",
+                "2026-11-26T14:00:00.000Z",
+                "note_added",
+                json!({"text": "hi"}),
+                1,
+            ),
+            sealed(
+                "Zoë Ünïcödé 🚀",
+                "2026-11-26T14:00:00.123Z",
+                "step_started",
+                json!({"step": "é"}),
+                0,
+            ),
+            sealed(
+                "say \"hi\"",
+                "t",
+                "note_added",
+                json!({"text": "a\\b"}),
+                u64::MAX / 3,
+            ),
+            sealed("tab\there", "t\n", "k\u{1}", json!({"text": "\u{0}"}), 9),
+            sealed("", "", "", json!({}), 10),
+            sealed(
+                "A",
+                "x",
+                "canary_judged",
+                json!({"deep": [[[{"a": [1, -2.5e-3, null, true, false]}]]], "n": 18446744073709551615u64, "f": 0.1, "s": "\u{2028}\"}\\"}),
+                12345678901234,
+            ),
+            sealed("A", "x", "odd", json!([1, 2, 3]), 2),
+            sealed("A", "x", "odd", json!("just a string"), 3),
+            sealed("A", "x", "odd", json!(-0.0), 4),
+            sealed("A", "x", "odd", json!(null), 5),
+            sealed(
+                "A",
+                "x",
+                "odd",
+                json!({"prev": "x", "hash": "y", "data": {"v": 2}}),
+                6,
+            ),
+        ]
+    }
+
+    #[test]
+    fn sealed_lines_take_the_fast_path_and_agree_with_serde() {
+        for line in lines() {
+            let data_at = line.find(",\"data\":").unwrap();
+            let has_escape = line[..data_at].contains('\\');
+            let fast = Interner::default().parse_canonical(line.as_bytes(), Hash32::ZERO);
+            // Strings with escapes are left to serde_json on purpose (in
+            // `data` they are serde_json's to check anyway).
+            assert_eq!(fast.is_some(), !has_escape, "{line}");
+            assert_same(line.as_bytes());
+        }
+    }
+
+    #[test]
+    fn hand_made_lines_agree_with_serde() {
+        let tail = format!(
+            ",\"prev\":\"{}\",\"hash\":\"{}\"}}",
+            "ab".repeat(32),
+            "cd".repeat(32)
+        );
+        let who = r#""who":{"name":"A","email":"a@x"}"#;
+        let bodies = [
+            // canonical
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{"x":1}}"#),
+            // whitespace around data, inside data
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data": {{ "x" : 1 }} "#),
+            // numbers serde_json refuses or reads otherwise
+            format!(r#"{{"v":01,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":-1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1.0,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1e2,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":4294967296,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":18446744073709551616,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":18446744073709551615,"lamport":0,"at":"t",{who},"kind":"k","data":{{}}"#),
+            // another order, a duplicate, an extra field, a missing field
+            format!(r#"{{"session":"S","v":1,"actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}},"extra":[1]"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,{who},"kind":"k","data":{{}}"#),
+            r#"{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t","who":{"email":"a@x","name":"A"},"kind":"k","data":{}"#.to_string(),
+            // data that is not one JSON value
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{"x":}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}} {{}}"#),
+            format!(r#"{{"v":1,"session":"S","actor":"a","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":"#),
+            // raw control character and escapes in strings
+            format!("{{\"v\":1,\"session\":\"S\u{1}\",\"actor\":\"a\",\"seq\":1,\"lamport\":2,\"at\":\"t\",{who},\"kind\":\"k\",\"data\":{{}}"),
+            format!(r#"{{"v":1,"session":"S\u0041","actor":"a\/b","seq":1,"lamport":2,"at":"t",{who},"kind":"k","data":{{}}"#),
+        ];
+        for body in &bodies {
+            assert_same(format!("{body}{tail}").as_bytes());
+        }
+        // Tails that are not 64 lowercase hex digits each, or nothing at all.
+        let body = &bodies[0];
+        for t in [
+            format!(
+                ",\"prev\":\"{}\",\"hash\":\"{}\"}}",
+                "AB".repeat(32),
+                "cd".repeat(32)
+            ),
+            format!(
+                ",\"prev\":\"{}\",\"hash\":\"{}\"}}",
+                "zz".repeat(32),
+                "cd".repeat(32)
+            ),
+            format!(
+                ",\"prev\":\"{}\",\"hash\":\"{}\"}} ",
+                "ab".repeat(32),
+                "cd".repeat(32)
+            ),
+            format!(
+                ",\"prev\":\"{}\",\"hash\":\"{}\"}}",
+                "a\"".repeat(32),
+                "cd".repeat(32)
+            ),
+            format!(
+                ",\"hash\":\"{}\",\"prev\":\"{}\"}}",
+                "ab".repeat(32),
+                "cd".repeat(32)
+            ),
+            "}".to_string(),
+            String::new(),
+        ] {
+            assert_same(format!("{body}{t}").as_bytes());
+        }
+        // Not UTF-8, in a field, in data and in the ignored prev.
+        for (from, to) in [
+            ("\"S\"", "\"S\u{e9}\""),
+            ("{\"x\":1}", "{\"x\":\"\u{e9}\"}"),
+        ] {
+            let mut bytes = format!("{}{tail}", body.replacen(from, to, 1)).into_bytes();
+            if let Some(i) = bytes.windows(2).position(|w| w == "\u{e9}".as_bytes()) {
+                bytes[i + 1] = 0xff;
+            }
+            assert_same(&bytes);
+        }
+        let mut bytes = format!("{body}{tail}").into_bytes();
+        let prev_at = bytes.len() - 140;
+        bytes[prev_at] = 0xff;
+        assert_same(&bytes);
+    }
+
+    /// Every single-byte change, deletion and insertion of sealed lines:
+    /// whatever the fast path accepts, serde_json reads the same way, and
+    /// whatever it refuses gets serde_json's own error.
+    #[test]
+    fn every_small_corruption_agrees_with_serde() {
+        let probes: &[u8] = b"\"\\ 0129aAf{}[],:-.eE\x01\x1f\x7f\xc3\xff";
+        for line in lines() {
+            let line = line.into_bytes();
+            for i in 0..line.len() {
+                for &b in probes {
+                    let mut changed = line.clone();
+                    changed[i] = b;
+                    assert_same(&changed);
+                    let mut inserted = line.clone();
+                    inserted.insert(i, b);
+                    assert_same(&inserted);
+                }
+                let mut deleted = line.clone();
+                deleted.remove(i);
+                assert_same(&deleted);
+            }
         }
     }
 }

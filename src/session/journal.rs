@@ -89,6 +89,34 @@ pub struct ReadBatch {
     pub problems: Vec<LineProblem>,
 }
 
+/// What one read of a cursor produced, with the events left in the runs
+/// they were parsed in (each in file order, one after the other), so a
+/// caller merging several files copies every event once.
+#[derive(Debug, Default)]
+pub struct ReadRuns {
+    pub runs: Vec<Vec<Event>>,
+    pub problems: Vec<LineProblem>,
+}
+
+impl ReadRuns {
+    /// The events of all runs in file order.
+    pub fn into_batch(self) -> ReadBatch {
+        let mut runs = self.runs.into_iter();
+        let mut events = runs.next().unwrap_or_default();
+        for mut run in runs {
+            events.append(&mut run);
+        }
+        ReadBatch {
+            events,
+            problems: self.problems,
+        }
+    }
+
+    fn events(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+}
+
 impl FileCursor {
     pub fn new(path: PathBuf) -> Self {
         FileCursor {
@@ -103,9 +131,14 @@ impl FileCursor {
     /// own hash checked; a line that fails is reported and left out of the
     /// events (it is still on disk for `audit verify` and for people).
     pub fn read_new(&mut self) -> Result<ReadBatch, JournalError> {
+        self.read_new_runs().map(ReadRuns::into_batch)
+    }
+
+    /// `read_new`, leaving the events in the runs they were parsed in.
+    pub fn read_new_runs(&mut self) -> Result<ReadRuns, JournalError> {
         let mut file = match File::open(&self.path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ReadBatch::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ReadRuns::default()),
             Err(e) => return Err(io_err(&self.path)(e)),
         };
         let len = file.metadata().map_err(io_err(&self.path))?.len();
@@ -131,7 +164,10 @@ impl FileCursor {
         let batch = parse_lines(&self.path, &buf[..complete], self.lines);
         self.lines += batch.events.len() + batch.problems.len();
         self.offset += complete as u64;
-        Ok(batch)
+        Ok(ReadRuns {
+            runs: vec![batch.events],
+            problems: batch.problems,
+        })
     }
 }
 
@@ -142,7 +178,7 @@ const STREAM_ABOVE: u64 = 8 << 20;
 const CHUNK: usize = 1 << 20;
 
 impl FileCursor {
-    fn read_large(&mut self, file: &File, len: u64) -> Result<ReadBatch, JournalError> {
+    fn read_large(&mut self, file: &File, len: u64) -> Result<ReadRuns, JournalError> {
         use std::os::unix::fs::FileExt;
         let path = self.path.clone();
         // The end of the last complete line.
@@ -195,12 +231,15 @@ impl FileCursor {
         for p in &mut second.problems {
             p.line += self.lines;
         }
-        first.events.append(&mut second.events);
         first.problems.append(&mut second.problems);
-        self.lines += first.events.len() + first.problems.len();
+        let out = ReadRuns {
+            runs: vec![first.events, second.events],
+            problems: first.problems,
+        };
+        self.lines += out.events() + out.problems.len();
         self.partial_tail = len - complete_end;
         self.offset = complete_end;
-        Ok(first)
+        Ok(out)
     }
 }
 
@@ -214,6 +253,7 @@ fn stream_range(file: &File, path: &Path, start: u64, end: u64) -> Result<ReadBa
         events: Vec::with_capacity(((end - start) / 256) as usize),
         problems: Vec::new(),
     };
+    let mut interner = Interner::default();
     let mut buf = vec![0u8; CHUNK];
     let mut filled = 0usize;
     let mut pos = start;
@@ -235,10 +275,9 @@ fn stream_range(file: &File, path: &Path, start: u64, end: u64) -> Result<ReadBa
             None if pos >= end => filled,
             None => continue,
         };
-        let mut batch = parse_serial(path, &buf[..upto], lines);
-        lines += batch.events.len() + batch.problems.len();
-        out.events.append(&mut batch.events);
-        out.problems.append(&mut batch.problems);
+        let before = out.events.len() + out.problems.len();
+        parse_into(&mut out, &mut interner, path, &buf[..upto], lines);
+        lines += out.events.len() + out.problems.len() - before;
         buf.copy_within(upto..filled, 0);
         filled -= upto;
         if pos >= end && filled == 0 {
@@ -251,22 +290,33 @@ fn stream_range(file: &File, path: &Path, start: u64, end: u64) -> Result<ReadBa
 /// Parse complete lines (each ending in `\n`); `first_line` is the number of
 /// lines before them in the file.
 pub fn parse_lines(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
-    parse_serial(path, bytes, first_line)
+    // One event per line at most: count them (memchr is cheap next to
+    // parsing) to size the vector once.
+    let mut out = ReadBatch {
+        events: Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count()),
+        problems: Vec::new(),
+    };
+    parse_into(&mut out, &mut Interner::default(), path, bytes, first_line);
+    out
 }
 
-fn parse_serial(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
-    let mut out = ReadBatch::default();
-    if bytes.is_empty() {
-        return out;
-    }
-    let mut interner = Interner::default();
+/// `parse_lines` appending to `out`: a streamed read pushes every event of
+/// its range straight into one vector, instead of a vector per chunk
+/// regrown line by line and then copied over.
+fn parse_into(
+    out: &mut ReadBatch,
+    interner: &mut Interner,
+    path: &Path,
+    bytes: &[u8],
+    first_line: usize,
+) {
     let mut start = 0;
     // Every line ends with a newline (the caller passes complete lines).
     for (i, end) in memchr::memchr_iter(b'\n', bytes).enumerate() {
         let line = &bytes[start..end];
         start = end + 1;
         let line_no = first_line + i + 1;
-        match parse_line_with(&mut interner, line) {
+        match parse_line_with(interner, line) {
             Ok(ev) => out.events.push(ev),
             Err(reason) => out.problems.push(LineProblem {
                 file: path.to_path_buf(),
@@ -275,7 +325,6 @@ fn parse_serial(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
             }),
         }
     }
-    out
 }
 
 /// Parse one line and check its own hash.

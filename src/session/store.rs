@@ -11,7 +11,9 @@ use super::journal::{
 };
 use super::lock::ActorLock;
 use super::payload::{Payload, SessionStarted};
-use super::state::{Command, RuleError, SessionState, SessionStatus, fold, sort_events};
+use super::state::{
+    Command, RuleError, SessionState, SessionStatus, fold, merge_runs, sort_events,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -328,16 +330,16 @@ impl Session {
                 self.cursors.push(FileCursor::new(p));
             }
         }
-        let mut fresh = Vec::new();
+        let mut runs = Vec::new();
         for c in &mut self.cursors {
-            let batch = c.read_new()?;
-            fresh.extend(batch.events);
-            self.problems.extend(batch.problems);
+            let read = c.read_new_runs()?;
+            runs.extend(read.runs);
+            self.problems.extend(read.problems);
         }
+        let fresh = merge_runs(runs);
         if fresh.is_empty() {
             return Ok(false);
         }
-        sort_events(&mut fresh);
         let appends_in_order = match (self.events.last(), fresh.first()) {
             (Some(last), Some(first)) => {
                 (last.lamport, &last.actor, last.seq) < (first.lamport, &first.actor, first.seq)
