@@ -384,15 +384,18 @@ impl JournalWriter {
             Some(ev) => (ev.seq, ev.hash, ev.lamport),
             None => (0, GENESIS, 0),
         };
-        if let Some(ev) = batch
+        // The batch holds the file's events in file order, every line
+        // read (a problem line returned above): position + 1 is the line.
+        if let Some((i, ev)) = batch
             .events
             .iter()
-            .find(|e| &*e.actor != actor || &*e.session != session)
+            .enumerate()
+            .find(|(_, e)| &*e.actor != actor || &*e.session != session)
         {
             return Err(JournalError::Corrupt {
                 problem: LineProblem {
                     file: path.clone(),
-                    line: ev.seq as usize,
+                    line: i + 1,
                     reason: format!(
                         "event of actor {} in session {} does not belong in this file",
                         ev.actor, ev.session
@@ -558,6 +561,47 @@ mod tests {
         assert_eq!(b.events.len(), 2);
         assert!(b.problems.is_empty());
         assert_eq!(c.lines, 2);
+    }
+
+    #[test]
+    fn an_event_of_another_actor_is_named_by_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path;
+        {
+            let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+            w.append("note_added", &data(), &who(), 1).unwrap();
+            w.append("note_added", &data(), &who(), 1).unwrap();
+            path = w.path().to_path_buf();
+        }
+        // A third line, chained right, but written as another actor.
+        let last = FileCursor::new(path.clone())
+            .read_new()
+            .unwrap()
+            .events
+            .pop()
+            .unwrap();
+        let (_, line) = crate::session::event::Event::seal(crate::session::event::Draft {
+            session: "S",
+            actor: "b@x/d2",
+            seq: 9,
+            lamport: 3,
+            at: "2026-11-26T14:00:00Z".into(),
+            who: &who(),
+            kind: "note_added",
+            data: &data(),
+            prev: &last.hash,
+        })
+        .unwrap();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(format!("{line}\n").as_bytes()).unwrap();
+        drop(f);
+        match JournalWriter::open(dir.path(), "S", "a@x/d1") {
+            Err(JournalError::Corrupt { problem }) => {
+                assert_eq!(problem.line, 3, "{problem:?}");
+                assert!(problem.reason.contains("b@x/d2"), "{problem:?}");
+            }
+            other => panic!("expected a corrupt file, got {:?}", other.map(|_| ())),
+        }
     }
 
     #[test]
