@@ -11,7 +11,7 @@ use super::centered;
 use crate::tui::app::{App, Confirm, Prompt};
 use crate::tui::theme::Theme;
 
-fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+pub(super) fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.border_focus)

@@ -6,20 +6,27 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
+use super::prompt::frame_block;
 use super::{centered, short_time};
 use crate::tui::app::App;
 use crate::tui::keymap::KeyAction;
 use crate::tui::release::{BadgeWidth, ManifestState, NotesOverlay, manifest_lines};
 use crate::tui::theme::Theme;
 
-fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {title} "), theme.title))
-        .style(theme.base)
+/// "j/k scroll  esc close" in the keymap's keys, for an overlay's frame.
+fn scroll_and_close(app: &App) -> [Span<'static>; 4] {
+    let (k, theme) = (&app.keymap, &app.theme);
+    [
+        Span::styled(
+            format!("{}/{} ", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+            theme.key,
+        ),
+        Span::styled("scroll  ", theme.dim),
+        Span::styled(format!("{} ", k.label(KeyAction::Cancel)), theme.key),
+        Span::styled("close ", theme.dim),
+    ]
 }
 
 /// The overlay's rectangle: the screen between the header and the
@@ -82,21 +89,15 @@ pub fn draw_notes(frame: &mut Frame, area: Rect, n: &NotesOverlay, app: &App) {
         return;
     }
     let notes = app.state().and_then(|s| s.release_notes.as_ref());
-    let k = &app.keymap;
+    let mut keys = vec![
+        Span::styled(" e ", theme.key),
+        Span::styled("edit  ", theme.dim),
+        Span::styled("d ", theme.key),
+        Span::styled("draft from the commits  ", theme.dim),
+    ];
+    keys.extend(scroll_and_close(app));
     let block =
-        frame_block(format!("Release notes{version}"), theme).title_bottom(Line::from(vec![
-            Span::styled(" e ", theme.key),
-            Span::styled("edit  ", theme.dim),
-            Span::styled("d ", theme.key),
-            Span::styled("draft from the commits  ", theme.dim),
-            Span::styled(
-                format!("{}/{} ", k.label(KeyAction::Down), k.label(KeyAction::Up)),
-                theme.key,
-            ),
-            Span::styled("scroll  ", theme.dim),
-            Span::styled(format!("{} ", k.label(KeyAction::Cancel)), theme.key),
-            Span::styled("close ", theme.dim),
-        ]));
+        frame_block(format!("Release notes{version}"), theme).title_bottom(Line::from(keys));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
@@ -141,16 +142,9 @@ pub fn draw_manifest(frame: &mut Frame, area: Rect, scroll: u16, app: &App) {
     let theme = &app.theme;
     let rect = overlay_area(area);
     frame.render_widget(Clear, rect);
-    let k = &app.keymap;
-    let block = frame_block("Manifest of components".into(), theme).title_bottom(Line::from(vec![
-        Span::styled(
-            format!(" {}/{} ", k.label(KeyAction::Down), k.label(KeyAction::Up)),
-            theme.key,
-        ),
-        Span::styled("scroll  ", theme.dim),
-        Span::styled(format!("{} ", k.label(KeyAction::Cancel)), theme.key),
-        Span::styled("close ", theme.dim),
-    ]));
+    let mut keys = vec![Span::raw(" ")];
+    keys.extend(scroll_and_close(app));
+    let block = frame_block("Manifest of components".into(), theme).title_bottom(Line::from(keys));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let lines = manifest_lines(&app.manifest);
