@@ -557,10 +557,15 @@ requires = ["canary"]
 /// The team, a simulated canary with a `set_weight` command that prints
 /// its weight, and a session of [`CANARY_PLAY`].
 fn canary_sandbox() -> Sandbox {
+    canary_sandbox_with("[5, 25, 100]", "echo weight=$GREENLIGHT_CANARY_WEIGHT")
+}
+
+/// [`canary_sandbox`] with other weights and `set_weight` command.
+fn canary_sandbox_with(weights: &str, set_weight: &str) -> Sandbox {
     let sb = sandbox();
     let root = sb.repo.path();
     let config = format!(
-        "{TEAM}\n[canary]\nsource = \"simulated\"\nweights = [5, 25, 100]\nset_weight = \"echo weight=$GREENLIGHT_CANARY_WEIGHT\"\n"
+        "{TEAM}\n[canary]\nsource = \"simulated\"\nweights = {weights}\nset_weight = \"{set_weight}\"\n"
     );
     std::fs::write(root.join(".greenlight.toml"), config).expect("config");
     std::fs::write(
@@ -1099,18 +1104,10 @@ fn a_failing_auto_sync_never_blocks_the_session() {
 /// the weight stays where it was.
 #[test]
 fn x_in_the_canary_pane_cancels_a_hanging_canary_command() {
-    let sb = sandbox();
-    let root = sb.repo.path();
-    let config = format!(
-        "{TEAM}\n[canary]\nsource = \"simulated\"\nweights = [5, 100]\nset_weight = \"echo moving to $GREENLIGHT_CANARY_WEIGHT; sleep 30\"\n"
+    let sb = canary_sandbox_with(
+        "[5, 100]",
+        "echo moving to $GREENLIGHT_CANARY_WEIGHT; sleep 30",
     );
-    std::fs::write(root.join(".greenlight.toml"), config).expect("config");
-    std::fs::write(
-        root.join(".greenlight/playbooks/canary-only.toml"),
-        CANARY_PLAY,
-    )
-    .expect("playbook");
-    sb.ok(&["new", "--scenario", "canary-only", "--version", "1.4.0"]);
     let mut d = driver(&sb);
     // Background work answers through a channel, as in the terminal.
     let (tx, rx) = std::sync::mpsc::channel();
