@@ -1042,9 +1042,35 @@ fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
         m.contains("api 2.0.0 requires db ^3, but db is 2.9.0"),
         "{m}"
     );
+    // Select db, enter, give it 3.0.0: the file changes (the system
+    // version follows), the requirement holds, the session notes it.
+    press(&mut d, "down enter");
+    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+        panic!("no version prompt: {:?}", d.app.overlay)
+    };
+    assert_eq!(p.input.text, "2.9.0");
+    ctrl(&mut d, 'u');
+    press(&mut d, "three enter");
+    assert!(
+        matches!(d.app.overlay, Some(Overlay::Prompt(_))),
+        "a bad version keeps the prompt"
+    );
+    ctrl(&mut d, 'u');
+    press(&mut d, "3.0.0 enter");
+    assert!(matches!(d.app.overlay, Some(Overlay::Manifest { .. })));
+    let m = screen(&d);
+    assert!(m.contains("✔ every requirement holds"), "{m}");
+    let file = std::fs::read_to_string(sb.repo.path().join("release-manifest.toml")).unwrap();
+    assert!(file.contains("version = \"3.0.0\""), "{file}");
+    let noted = on_disk(&sb)
+        .state()
+        .notes
+        .iter()
+        .any(|n| n.text == "manifest: db 2.9.0 → 3.0.0; system 2.0.0 → 3.0.0");
+    assert!(noted, "{}", status(&d));
     press(&mut d, "esc");
     assert!(
-        screen(&d).contains("Manifest: ✘ system 2.0.0, 1 broken requirement"),
+        screen(&d).contains("Manifest: ✔ system 3.0.0, 2 components"),
         "{}",
         screen(&d)
     );

@@ -176,16 +176,13 @@ pub fn manifest(g: &Global, c: ManifestCmd) -> Result<ExitCode> {
             file,
         } => {
             let path = manifest_path(g, file)?;
-            let mut m = Manifest::load(&path)?;
             let v = semver::Version::parse(version.trim_start_matches('v'))
                 .map_err(|e| eyre!("`{version}` is not a semantic version: {e}"))?;
-            let out = m.set(&component, v)?;
-            m.save(&path)?;
+            let (out, problems) = release::set_in_file(&path, &component, v)?;
             println!(
                 "{component}: {} → {}; system {} → {}",
                 out.previous, out.version, out.system_previous, out.system
             );
-            let problems = m.check();
             if !problems.is_empty() {
                 eprint!("{}", release::render_problems(&problems));
                 return Ok(ExitCode::FAILURE);

@@ -330,6 +330,21 @@ impl Manifest {
     }
 }
 
+/// Change one component's version in the manifest at `path`, recompute
+/// the system version and write it back (comments and layout kept).
+/// Returns what changed and the requirements broken after the change:
+/// the CLI's `manifest set` and the app's Manifest overlay both do this.
+pub fn set_in_file(
+    path: &Path,
+    component: &str,
+    version: Version,
+) -> Result<(SetOutcome, Vec<ManifestProblem>), ManifestError> {
+    let mut m = Manifest::load(path)?;
+    let out = m.set(component, version)?;
+    m.save(path)?;
+    Ok((out, m.check()))
+}
+
 /// Human text for a check: "ok" or one line per problem.
 pub fn render_problems(problems: &[ManifestProblem]) -> String {
     if problems.is_empty() {

@@ -26,7 +26,8 @@ pub use history::{
     CommitRef, ConventionalCommitInfo, commits_between, open_repository, resolve_commit,
 };
 pub use manifest::{
-    Component, MANIFEST_FILE, Manifest, ManifestError, ManifestProblem, SetOutcome, render_problems,
+    Component, MANIFEST_FILE, Manifest, ManifestError, ManifestProblem, SetOutcome,
+    render_problems, set_in_file,
 };
 pub use message::{CommitKind, Footer, ParsedMessage, parse_message};
 pub use notes::{

@@ -203,6 +203,13 @@ pub enum Effect {
     DraftNotes,
     /// Read `release-manifest.toml`.
     LoadManifest,
+    /// Change a component's version in the manifest (and note it in the
+    /// session as `who`).
+    SetManifest {
+        component: String,
+        version: semver::Version,
+        who: Who,
+    },
     /// Read the audit trail's sync status (off the UI thread).
     SyncStatus,
     /// Pull and push the audit trail (off the UI thread).

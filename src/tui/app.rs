@@ -407,6 +407,12 @@ pub enum Purpose {
         weight: u32,
     },
     LogFilter,
+    /// A component's new version in the manifest (the overlay reopens
+    /// on `selected`).
+    ManifestVersion {
+        component: String,
+        selected: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -447,9 +453,10 @@ pub enum Overlay {
     },
     /// The session's release notes: read, drafted, edited.
     Notes(super::release::NotesOverlay),
-    /// The repository's manifest of components.
+    /// The repository's manifest of components; `selected` indexes them.
     Manifest {
         scroll: u16,
+        selected: usize,
     },
 }
 
@@ -736,7 +743,13 @@ impl App {
         vec![Effect::Canary(job)]
     }
 
-    fn prompt(&mut self, title: String, hint: Vec<String>, required: bool, purpose: Purpose) {
+    pub(super) fn prompt(
+        &mut self,
+        title: String,
+        hint: Vec<String>,
+        required: bool,
+        purpose: Purpose,
+    ) {
         self.overlay = Some(Overlay::Prompt(Prompt {
             title,
             hint,
@@ -1075,6 +1088,32 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                     };
                 }
                 Purpose::LogFilter => return super::logs_pane::submit_filter(app, text),
+                Purpose::ManifestVersion {
+                    component,
+                    selected,
+                } => {
+                    let version = match semver::Version::parse(text.trim_start_matches('v')) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            p.error = Some(format!(
+                                "`{text}` is not a semantic version such as 1.4.0 ({e})"
+                            ));
+                            return Vec::new();
+                        }
+                    };
+                    app.overlay = Some(Overlay::Manifest {
+                        scroll: 0,
+                        selected,
+                    });
+                    let Some(who) = app.person().map(Member::who) else {
+                        return Vec::new();
+                    };
+                    return vec![Effect::SetManifest {
+                        component,
+                        version,
+                        who,
+                    }];
+                }
             };
             app.overlay = None;
             app.perform(cmd)

@@ -451,6 +451,11 @@ impl Driver {
                 &self.ws.repo.root,
                 crate::release::MANIFEST_FILE,
             ))],
+            Effect::SetManifest {
+                component,
+                version,
+                who,
+            } => self.set_manifest(&component, version, who),
             Effect::SyncStatus => match self.ws.sync_target(None) {
                 Ok(target) => self.in_background(move || {
                     Action::SyncStatus(target.status().map_err(|e| e.to_string()))
@@ -481,6 +486,48 @@ impl Driver {
             }
             None => vec![work()],
         }
+    }
+
+    /// Change a component in the manifest, then note it in the session
+    /// (when it can take notes) so the audit trail says who changed what.
+    fn set_manifest(&mut self, component: &str, version: semver::Version, who: Who) -> Vec<Action> {
+        let path = self.ws.repo.root.join(crate::release::MANIFEST_FILE);
+        let (out, problems) = match crate::release::set_in_file(&path, component, version) {
+            Ok(r) => r,
+            Err(e) => return vec![Action::Failed(format!("cannot change the manifest: {e}"))],
+        };
+        let mut text = format!(
+            "manifest: {component} {} → {}; system {} → {}",
+            out.previous, out.version, out.system_previous, out.system
+        );
+        if !problems.is_empty() {
+            text.push_str(&format!(
+                "; {} broken requirement{}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            ));
+        }
+        let mut actions = vec![Action::ManifestRead(super::release::read_manifest(
+            &self.ws.repo.root,
+            crate::release::MANIFEST_FILE,
+        ))];
+        let writable = self.read_only.is_none()
+            && self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.state().status == crate::session::SessionStatus::Open);
+        if writable {
+            actions.extend(self.execute(Effect::Perform {
+                cmd: Command::Note {
+                    text: text.clone(),
+                    step: None,
+                },
+                who,
+            }));
+        } else {
+            actions.push(Action::Info(text));
+        }
+        actions
     }
 
     /// After this process wrote to the session: with `[audit]

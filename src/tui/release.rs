@@ -347,7 +347,10 @@ pub fn open_notes(app: &mut App) -> Vec<Effect> {
 
 /// `M`: open the Manifest overlay, re-reading the file.
 pub fn open_manifest(app: &mut App) -> Vec<Effect> {
-    app.overlay = Some(Overlay::Manifest { scroll: 0 });
+    app.overlay = Some(Overlay::Manifest {
+        scroll: 0,
+        selected: 0,
+    });
     vec![Effect::LoadManifest]
 }
 
@@ -368,6 +371,9 @@ pub fn sync_now(app: &mut App) -> Vec<Effect> {
 /// Keymap actions while the Notes or Manifest overlay is open: scroll,
 /// close. Returns `None` when no such overlay is open.
 pub fn overlay_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
+    if let Some(effects) = manifest_key(app, k) {
+        return Some(effects);
+    }
     let page = app.size.1.saturating_sub(8).max(1);
     let notes_len = app
         .state()
@@ -381,7 +387,7 @@ pub fn overlay_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
         Overlay::Notes(n) if n.editor.is_none() => {
             (&mut n.scroll, notes_len, rows.saturating_sub(7))
         }
-        Overlay::Manifest { scroll } => (scroll, manifest_len, rows.saturating_sub(5)),
+        Overlay::Manifest { scroll, .. } => (scroll, manifest_len, rows.saturating_sub(5)),
         _ => return None,
     };
     // The last offset that still fills the overlay: scrolling stops there,
@@ -402,6 +408,70 @@ pub fn overlay_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
             app.help_scroll = 0;
         }
         _ => {}
+    }
+    Some(Vec::new())
+}
+
+/// The line of the manifest's text where its first component stands (see
+/// [`manifest_lines`]: system, verdict, blank, column heads).
+pub const FIRST_COMPONENT_LINE: usize = 4;
+
+/// Keys of the Manifest overlay over a loaded manifest: up/down select a
+/// component (the text scrolls to keep it in sight), enter asks for its
+/// new version. `None` leaves the key to plain scrolling and closing.
+fn manifest_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
+    let ManifestState::Loaded { view, .. } = &app.manifest else {
+        return None;
+    };
+    let n = view.components.len();
+    let rows = app.size.1.saturating_sub(5) as usize;
+    let Some(Overlay::Manifest { scroll, selected }) = app.overlay.as_mut() else {
+        return None;
+    };
+    match k {
+        KeyAction::Up => *selected = selected.saturating_sub(1),
+        KeyAction::Down => *selected = (*selected + 1).min(n.saturating_sub(1)),
+        KeyAction::Top => *selected = 0,
+        KeyAction::Bottom => *selected = n.saturating_sub(1),
+        KeyAction::Act => {
+            let component = view.components.get(*selected)?.clone();
+            let chosen = *selected;
+            let blocked = not_writable(app);
+            app.prompt(
+                format!("Set {} to a new version", component.name),
+                vec![
+                    format!(
+                        "{} is {} in {}; the system version follows the largest change.",
+                        component.name,
+                        component.version,
+                        crate::release::MANIFEST_FILE
+                    ),
+                    match blocked {
+                        Some(why) => format!("Not recorded in the session ({why})."),
+                        None => "The change is noted in the session's audit trail.".into(),
+                    },
+                    "New version:".into(),
+                ],
+                true,
+                super::app::Purpose::ManifestVersion {
+                    component: component.name.clone(),
+                    selected: chosen,
+                },
+            );
+            if let Some(Overlay::Prompt(p)) = app.overlay.as_mut() {
+                p.input = super::app::LineInput::new(&component.version);
+            }
+            return Some(Vec::new());
+        }
+        _ => return None,
+    }
+    // Keep the selected line in sight.
+    let line = FIRST_COMPONENT_LINE + *selected;
+    let top = usize::from(*scroll);
+    if line < top {
+        *scroll = u16::try_from(line).unwrap_or(u16::MAX);
+    } else if rows > 0 && line >= top + rows {
+        *scroll = u16::try_from(line + 1 - rows).unwrap_or(u16::MAX);
     }
     Some(Vec::new())
 }

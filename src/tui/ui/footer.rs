@@ -78,6 +78,7 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             pair(KeyAction::Cancel, "close"),
         ],
         Some(Overlay::Manifest { .. }) => vec![
+            pair(KeyAction::Act, "set version"),
             (
                 format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
                 "scroll",

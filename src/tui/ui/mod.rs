@@ -192,7 +192,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Confirm(c)) => prompt::draw_confirm(frame, area, c, theme),
         Some(Overlay::People { selected }) => prompt::draw_people(frame, area, *selected, app),
         Some(Overlay::Notes(n)) => release::draw_notes(frame, area, n, app),
-        Some(Overlay::Manifest { scroll }) => release::draw_manifest(frame, area, *scroll, app),
+        Some(Overlay::Manifest { scroll, selected }) => {
+            release::draw_manifest(frame, area, *scroll, *selected, app)
+        }
         None => {}
     }
 }

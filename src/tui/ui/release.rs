@@ -138,21 +138,38 @@ pub fn draw_notes(frame: &mut Frame, area: Rect, n: &NotesOverlay, app: &App) {
     );
 }
 
-pub fn draw_manifest(frame: &mut Frame, area: Rect, scroll: u16, app: &App) {
+pub fn draw_manifest(frame: &mut Frame, area: Rect, scroll: u16, selected: usize, app: &App) {
     let theme = &app.theme;
     let rect = overlay_area(area);
     frame.render_widget(Clear, rect);
+    let loaded = matches!(app.manifest, ManifestState::Loaded { .. });
     let mut keys = vec![Span::raw(" ")];
+    if loaded {
+        keys.push(Span::styled(
+            format!("{} ", app.keymap.label(KeyAction::Act)),
+            theme.key,
+        ));
+        keys.push(Span::styled("set the selected version  ", theme.dim));
+    }
     keys.extend(scroll_and_close(app));
     let block = frame_block("Manifest of components".into(), theme).title_bottom(Line::from(keys));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let lines = manifest_lines(&app.manifest);
     let start = clamp_scroll(scroll, lines.len(), inner.height);
+    let chosen = loaded.then_some(crate::tui::release::FIRST_COMPONENT_LINE + selected);
     let shown: Vec<Line> = lines
         .into_iter()
+        .enumerate()
         .skip(start)
-        .map(|(tone, text)| Line::styled(text, theme.tone(tone)))
+        .map(|(i, (tone, text))| {
+            let style = if Some(i) == chosen {
+                theme.selected
+            } else {
+                theme.tone(tone)
+            };
+            Line::styled(text, style)
+        })
         .collect();
     frame.render_widget(Paragraph::new(shown).style(theme.base), inner);
 }
