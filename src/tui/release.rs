@@ -842,7 +842,7 @@ pub fn manifest_lines(m: &ManifestState) -> Vec<(Tone, String)> {
             out.push((Tone::Normal, String::new()));
             out.push((
                 Tone::Dim,
-                format!("{path} · change it with: greenlight manifest set NAME VERSION"),
+                format!("{path} · enter here (or greenlight manifest set NAME VERSION) changes a version"),
             ));
             out
         }
