@@ -1,0 +1,314 @@
+//! The manifest of components in the app: the view of
+//! `release-manifest.toml` (each requirement marked by the same check as
+//! `greenlight manifest check`), its lines, and the overlay's keys
+//! (select a component, set its version).
+
+use crate::release::{Manifest, ManifestProblem};
+
+use crate::tui::action::Effect;
+use crate::tui::app::{App, Overlay};
+use crate::tui::keymap::KeyAction;
+use crate::tui::theme::Tone;
+
+/// One requirement of a component on another, and whether it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    pub component: String,
+    pub req: String,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentRow {
+    pub name: String,
+    pub version: String,
+    pub requires: Vec<Requirement>,
+}
+
+/// The manifest as the app shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestView {
+    pub system: String,
+    pub components: Vec<ComponentRow>,
+    /// One sentence per broken requirement (as `manifest check` says).
+    pub problems: Vec<String>,
+}
+
+impl ManifestView {
+    /// The view of a loaded manifest: each requirement marked by the same
+    /// check `greenlight manifest check` runs, so both always agree.
+    pub fn of(m: &Manifest) -> ManifestView {
+        let problems = m.check();
+        let broken = |name: &str, dep: &str| {
+            problems.iter().any(|p| match p {
+                ManifestProblem::UnknownComponent {
+                    component,
+                    requires,
+                    ..
+                }
+                | ManifestProblem::RequirementNotMet {
+                    component,
+                    requires,
+                    ..
+                } => component == name && requires == dep,
+            })
+        };
+        ManifestView {
+            system: m.system_version().to_string(),
+            components: m
+                .components()
+                .iter()
+                .map(|(name, c)| ComponentRow {
+                    name: name.clone(),
+                    version: c.version.to_string(),
+                    requires: c
+                        .requires
+                        .iter()
+                        .map(|(dep, req)| Requirement {
+                            component: dep.clone(),
+                            req: req.to_string(),
+                            met: !broken(name, dep),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            problems: problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// What the app knows of the repository's `release-manifest.toml`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ManifestState {
+    /// Not read yet.
+    #[default]
+    Unknown,
+    /// The repository has none (at this path).
+    Missing {
+        path: String,
+    },
+    /// It exists but cannot be read: why (naming file, line and column).
+    Broken {
+        path: String,
+        error: String,
+    },
+    Loaded {
+        path: String,
+        view: ManifestView,
+    },
+}
+
+/// `M`: open the Manifest overlay, re-reading the file.
+pub fn open_manifest(app: &mut App) -> Vec<Effect> {
+    app.overlay = Some(Overlay::Manifest {
+        scroll: 0,
+        selected: 0,
+    });
+    vec![Effect::LoadManifest]
+}
+
+/// The line of the manifest's text where its first component stands (see
+/// [`manifest_lines`]: system, verdict, blank, column heads).
+pub const FIRST_COMPONENT_LINE: usize = 4;
+
+/// Keys of the Manifest overlay over a loaded manifest: up/down select a
+/// component (the text scrolls to keep it in sight), enter asks for its
+/// new version. `None` leaves the key to plain scrolling and closing.
+pub(super) fn manifest_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
+    let ManifestState::Loaded { view, .. } = &app.manifest else {
+        return None;
+    };
+    let n = view.components.len();
+    let rows = app.size.1.saturating_sub(5) as usize;
+    let Some(Overlay::Manifest { scroll, selected }) = app.overlay.as_mut() else {
+        return None;
+    };
+    match k {
+        KeyAction::Up => *selected = selected.saturating_sub(1),
+        KeyAction::Down => *selected = (*selected + 1).min(n.saturating_sub(1)),
+        KeyAction::Top => *selected = 0,
+        KeyAction::Bottom => *selected = n.saturating_sub(1),
+        KeyAction::Act => {
+            let component = view.components.get(*selected)?.clone();
+            let chosen = *selected;
+            let blocked = super::notes::not_writable(app);
+            app.prompt(
+                format!("Set {} to a new version", component.name),
+                vec![
+                    format!(
+                        "{} is {} in {}; the system version follows the largest change.",
+                        component.name,
+                        component.version,
+                        crate::release::MANIFEST_FILE
+                    ),
+                    match blocked {
+                        Some(why) => format!("Not recorded in the session ({why})."),
+                        None => "The change is noted in the session's audit trail.".into(),
+                    },
+                    "New version:".into(),
+                ],
+                true,
+                crate::tui::app::Purpose::ManifestVersion {
+                    component: component.name.clone(),
+                    selected: chosen,
+                },
+            );
+            if let Some(Overlay::Prompt(p)) = app.overlay.as_mut() {
+                p.input = crate::tui::app::LineInput::new(&component.version);
+            }
+            return Some(Vec::new());
+        }
+        _ => return None,
+    }
+    // Keep the selected line in sight.
+    let line = FIRST_COMPONENT_LINE + *selected;
+    let top = usize::from(*scroll);
+    if line < top {
+        *scroll = u16::try_from(line).unwrap_or(u16::MAX);
+    } else if rows > 0 && line >= top + rows {
+        *scroll = u16::try_from(line + 1 - rows).unwrap_or(u16::MAX);
+    }
+    Some(Vec::new())
+}
+
+/// The manifest was read.
+pub fn manifest_read(app: &mut App, state: ManifestState) -> Vec<Effect> {
+    app.manifest = state;
+    Vec::new()
+}
+
+/// Read the manifest at `root`/`rel` into what the app shows (naming it
+/// by its path in the repository).
+pub fn read_manifest(root: &std::path::Path, rel: &str) -> ManifestState {
+    let path = root.join(rel);
+    let path = path.as_path();
+    let shown = rel.to_string();
+    if !path.exists() {
+        return ManifestState::Missing { path: shown };
+    }
+    match Manifest::load(path) {
+        Ok(m) => ManifestState::Loaded {
+            path: shown,
+            view: ManifestView::of(&m),
+        },
+        Err(e) => ManifestState::Broken {
+            path: shown,
+            error: e.to_string(),
+        },
+    }
+}
+
+/// The manifest's lines, with their tone: shared by the draw and the
+/// overlay's scrolling.
+pub fn manifest_lines(m: &ManifestState) -> Vec<(Tone, String)> {
+    match m {
+        ManifestState::Unknown => vec![(Tone::Dim, "reading the manifest…".into())],
+        ManifestState::Missing { path } => vec![
+            (Tone::Warn, format!("No manifest: {path} does not exist.")),
+            (Tone::Normal, String::new()),
+            (
+                Tone::Normal,
+                "A manifest lists the system's version and each component's version".into(),
+            ),
+            (
+                Tone::Normal,
+                "with its semver requirements on the others, e.g.:".into(),
+            ),
+            (Tone::Normal, String::new()),
+            (Tone::Dim, "  [system]".into()),
+            (Tone::Dim, "  version = \"2.4.0\"".into()),
+            (Tone::Dim, "  [components.api]".into()),
+            (Tone::Dim, "  version = \"2.1.0\"".into()),
+            (Tone::Dim, "  requires = { auth = \"^1.2\" }".into()),
+            (Tone::Normal, String::new()),
+            (
+                Tone::Normal,
+                "`greenlight manifest check` validates it; `greenlight manifest set`".into(),
+            ),
+            (
+                Tone::Normal,
+                "changes a component and recomputes the system version.".into(),
+            ),
+        ],
+        ManifestState::Broken { path, error } => vec![
+            (Tone::Bad, format!("{path} cannot be read:")),
+            (Tone::Bad, error.clone()),
+        ],
+        ManifestState::Loaded { path, view } => {
+            let mut out = vec![
+                (
+                    Tone::Normal,
+                    format!(
+                        "System {} · {} component{}",
+                        view.system,
+                        view.components.len(),
+                        if view.components.len() == 1 { "" } else { "s" }
+                    ),
+                ),
+                if view.problems.is_empty() {
+                    (Tone::Ok, "✔ every requirement holds".into())
+                } else {
+                    (
+                        Tone::Bad,
+                        format!(
+                            "✘ {} broken requirement{}",
+                            view.problems.len(),
+                            if view.problems.len() == 1 { "" } else { "s" }
+                        ),
+                    )
+                },
+                (Tone::Normal, String::new()),
+            ];
+            let name_w = view
+                .components
+                .iter()
+                .map(|c| c.name.chars().count())
+                .max()
+                .unwrap_or(4)
+                .max(9);
+            out.push((
+                Tone::Dim,
+                format!("{:<name_w$}  {:<10}  requires", "component", "version"),
+            ));
+            for c in &view.components {
+                let reqs = if c.requires.is_empty() {
+                    "-".to_string()
+                } else {
+                    c.requires
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{} {} {}",
+                                r.component,
+                                r.req,
+                                if r.met { "✔" } else { "✘" }
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let tone = if c.requires.iter().all(|r| r.met) {
+                    Tone::Normal
+                } else {
+                    Tone::Bad
+                };
+                out.push((
+                    tone,
+                    format!("{:<name_w$}  {:<10}  {reqs}", c.name, c.version),
+                ));
+            }
+            if !view.problems.is_empty() {
+                out.push((Tone::Normal, String::new()));
+                for p in &view.problems {
+                    out.push((Tone::Bad, format!("✘ {p}")));
+                }
+            }
+            out.push((Tone::Normal, String::new()));
+            out.push((
+                Tone::Dim,
+                format!("{path} · enter here (or greenlight manifest set NAME VERSION) changes a version"),
+            ));
+            out
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! The audit trail's sync state in the app: the header's badge, a sync
+//! by hand (`Y`), the automatic sync after each new event, and the
+//! status read off the UI thread (requests coalesce while one runs).
+
+use crate::audit::git_sync::SyncStatus;
+
+use crate::tui::action::Effect;
+use crate::tui::app::App;
+use crate::tui::theme::Tone;
+
+/// The audit trail's sync state, for the header's badge.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncView {
+    /// `[audit] remote`.
+    pub remote: String,
+    /// `[audit] auto_sync`: sync after each new event.
+    pub auto: bool,
+    /// The latest status (what is not pushed yet, when the remote was
+    /// last seen), or why it could not be read.
+    pub status: Option<Result<SyncStatus, String>>,
+    pub status_running: bool,
+    /// When the latest status arrived (by the app's clock).
+    pub status_at: Option<jiff::Timestamp>,
+    /// Asked for again while one was running: run once more after it.
+    pub status_wanted: bool,
+    pub syncing: bool,
+    pub sync_wanted: bool,
+    /// Why the last sync failed, until one succeeds.
+    pub failed: Option<String>,
+    /// When this app last synced successfully.
+    pub last_sync: Option<jiff::Timestamp>,
+    /// The session's newest Lamport clock seen: a new one means new
+    /// events, so the unpushed count (and an automatic sync) is due.
+    pub seen_lamport: Option<(String, u64)>,
+}
+
+/// What a finished sync reports to the app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncOutcome {
+    /// One line, e.g. "synced with origin: 2 files pulled, pushed".
+    pub summary: String,
+    /// Forks or tampering found, one sentence each.
+    pub warnings: Vec<String>,
+    /// The status right after the sync.
+    pub status: Option<SyncStatus>,
+}
+
+/// "3m ago" between `then` and `now`.
+fn ago(then: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let s = now.as_second().saturating_sub(then.as_second()).max(0);
+    match s {
+        0..=59 => format!("{s}s ago"),
+        60..=3599 => format!("{}m ago", s / 60),
+        3600..=86_399 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
+    }
+}
+
+impl SyncView {
+    pub fn new(config: &crate::config::RepoConfig) -> SyncView {
+        SyncView {
+            remote: config.audit.remote.clone(),
+            auto: config.audit.auto_sync,
+            ..Default::default()
+        }
+    }
+
+    /// When the audit trail was last synced: by this app, else as the
+    /// remote's audit commit says (another process's sync).
+    fn last(&self) -> Option<jiff::Timestamp> {
+        let seen = match &self.status {
+            Some(Ok(st)) => st
+                .last_seen
+                .and_then(|s| jiff::Timestamp::from_second(s).ok()),
+            _ => None,
+        };
+        match (self.last_sync, seen) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The header's badge at a width: the text and how it should look.
+    pub fn badge(&self, now: Option<jiff::Timestamp>, width: BadgeWidth) -> Option<(String, Tone)> {
+        let tiny = width == BadgeWidth::Tiny;
+        if self.syncing {
+            return Some((
+                if tiny { "⇅…" } else { "audit: syncing…" }.into(),
+                Tone::Info,
+            ));
+        }
+        if self.failed.is_some() {
+            let text = match width {
+                BadgeWidth::Long => "audit: sync failed (Y retries)",
+                BadgeWidth::Short => "audit: sync failed",
+                BadgeWidth::Tiny => "⇅✘",
+            };
+            return Some((text.into(), Tone::Bad));
+        }
+        let st = match self.status.as_ref()? {
+            Ok(st) => st,
+            Err(_) => {
+                return Some((
+                    if tiny {
+                        "⇅?"
+                    } else {
+                        "audit: status unknown"
+                    }
+                    .into(),
+                    Tone::Warn,
+                ));
+            }
+        };
+        if !st.remote_exists {
+            return (!tiny).then(|| ("audit: local only".into(), Tone::Dim));
+        }
+        let last = self.last();
+        let when = match (last, now) {
+            (Some(t), Some(now)) if width == BadgeWidth::Long => format!("synced {}", ago(t, now)),
+            (Some(_), _) => "synced".to_string(),
+            (None, _) => "never synced".to_string(),
+        };
+        let pending = if self.auto { Tone::Info } else { Tone::Warn };
+        Some(match (st.unpushed_events, width) {
+            (0, BadgeWidth::Tiny) => ("⇅✔".into(), Tone::Ok),
+            (0, _) if last.is_some() => (format!("audit: {when}"), Tone::Ok),
+            (0, _) => ("audit: nothing to push".into(), Tone::Dim),
+            (n, BadgeWidth::Long) => (format!("audit: {n} unpushed, {when}"), pending),
+            (n, BadgeWidth::Short) => (format!("audit: {n} unpushed"), pending),
+            (n, BadgeWidth::Tiny) => (format!("⇅{n}"), pending),
+        })
+    }
+}
+
+/// How much room the header gives the audit badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadgeWidth {
+    /// "audit: 3 unpushed, synced 5m ago"
+    Long,
+    /// "audit: 3 unpushed"
+    Short,
+    /// "⇅3"
+    Tiny,
+}
+
+/// `Y`: sync the audit trail now.
+pub fn sync_now(app: &mut App) -> Vec<Effect> {
+    if app.sync.syncing {
+        app.say(Tone::Dim, "an audit sync is already running");
+        return Vec::new();
+    }
+    app.sync.syncing = true;
+    app.say(
+        Tone::Info,
+        format!("syncing the audit trail with {}…", app.sync.remote),
+    );
+    vec![Effect::Sync { manual: true }]
+}
+
+/// The session as loaded: new events make a status (and, with
+/// `auto_sync`, a sync) due. Requests coalesce while one is running.
+pub fn loaded(app: &mut App) -> Vec<Effect> {
+    let Some(st) = app.state() else {
+        return Vec::new();
+    };
+    let mark = (st.id.clone(), st.max_lamport);
+    if app.sync.seen_lamport.as_ref() == Some(&mark) {
+        return Vec::new();
+    }
+    let first = app
+        .sync
+        .seen_lamport
+        .as_ref()
+        .is_none_or(|(id, _)| *id != mark.0);
+    app.sync.seen_lamport = Some(mark);
+    let mut effects = want_status(app);
+    // Opening a session is not a new event: sync only on news.
+    if app.sync.auto && !first {
+        if app.sync.syncing {
+            app.sync.sync_wanted = true;
+        } else {
+            app.sync.syncing = true;
+            effects.push(Effect::Sync { manual: false });
+        }
+    }
+    if first {
+        effects.push(Effect::LoadManifest);
+    }
+    effects
+}
+
+/// Ask for the sync status, unless one is on its way (then once more
+/// after it).
+pub fn want_status(app: &mut App) -> Vec<Effect> {
+    if app.sync.status_running {
+        app.sync.status_wanted = true;
+        return Vec::new();
+    }
+    app.sync.status_running = true;
+    vec![Effect::SyncStatus]
+}
+
+/// Read the sync status again every this many seconds: another process
+/// (the CLI, a sync elsewhere) changes it without an event here.
+pub const STATUS_EVERY_SECS: i64 = 30;
+
+/// The clock ticked: refresh a stale sync status.
+pub fn tick(app: &mut App, now: jiff::Timestamp) -> Vec<Effect> {
+    let stale = app
+        .sync
+        .status_at
+        .is_some_and(|t| now.as_second().saturating_sub(t.as_second()) >= STATUS_EVERY_SECS);
+    if stale && app.session.is_some() && !app.sync.status_running {
+        return want_status(app);
+    }
+    Vec::new()
+}
+
+/// The sync status arrived.
+pub fn status_read(app: &mut App, status: Result<SyncStatus, String>) -> Vec<Effect> {
+    app.sync.status_running = false;
+    app.sync.status = Some(status);
+    app.sync.status_at = app.now;
+    if std::mem::take(&mut app.sync.status_wanted) {
+        return want_status(app);
+    }
+    Vec::new()
+}
+
+/// A sync ended.
+pub fn synced(app: &mut App, manual: bool, result: Result<SyncOutcome, String>) -> Vec<Effect> {
+    app.sync.syncing = false;
+    match result {
+        Ok(o) => {
+            app.sync.failed = None;
+            app.sync.last_sync = app.now.or_else(|| Some(jiff::Timestamp::now()));
+            if let Some(st) = o.status {
+                app.sync.status = Some(Ok(st));
+            }
+            if let Some(w) = o.warnings.first() {
+                let more = match o.warnings.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more: greenlight audit sync says all)", n - 1),
+                };
+                app.say(Tone::Bad, format!("{w}{more}"));
+            } else if manual {
+                app.say(Tone::Ok, format!("✔ {}", o.summary));
+            }
+        }
+        Err(why) => {
+            app.say(
+                Tone::Warn,
+                format!("audit sync failed (the session goes on; Y retries): {why}"),
+            );
+            app.sync.failed = Some(why);
+        }
+    }
+    if std::mem::take(&mut app.sync.sync_wanted) {
+        app.sync.syncing = true;
+        return vec![Effect::Sync { manual: false }];
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::action::Effect;
+    use crate::tui::sample;
+    use crate::tui::theme::Theme;
+
+    fn status(unpushed: usize, last_seen: Option<i64>) -> SyncStatus {
+        SyncStatus {
+            remote: "origin".into(),
+            remote_exists: true,
+            last_seen,
+            unpushed_events: unpushed,
+        }
+    }
+
+    fn app() -> App {
+        let state = sample::early().expect("sample");
+        sample::app(state, Theme::no_color("default"))
+    }
+
+    #[test]
+    fn the_badge_says_what_is_unpushed_and_when_it_last_synced() {
+        let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let mut v = SyncView {
+            remote: "origin".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            None,
+            "nothing read yet"
+        );
+        v.status = Some(Ok(status(4, None)));
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: 4 unpushed, never synced".into(), Tone::Warn))
+        );
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Tiny),
+            Some(("⇅4".into(), Tone::Warn))
+        );
+        v.status = Some(Ok(status(0, Some(now.as_second() - 7200))));
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: synced 2h ago".into(), Tone::Ok))
+        );
+        // This app's own sync is newer than the remote's commit.
+        v.last_sync = Some(now);
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: synced 0s ago".into(), Tone::Ok))
+        );
+        v.failed = Some("offline".into());
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Short),
+            Some(("audit: sync failed".into(), Tone::Bad))
+        );
+        v.failed = None;
+        v.status = Some(Ok(SyncStatus {
+            remote_exists: false,
+            ..status(3, None)
+        }));
+        assert_eq!(
+            v.badge(Some(now), BadgeWidth::Long),
+            Some(("audit: local only".into(), Tone::Dim))
+        );
+        assert_eq!(v.badge(Some(now), BadgeWidth::Tiny), None);
+    }
+
+    #[test]
+    fn status_and_sync_requests_coalesce_while_one_runs() {
+        let mut a = app();
+        // As a fresh app has it (the sample already loaded its session).
+        a.sync = SyncView {
+            remote: "origin".into(),
+            auto: true,
+            ..Default::default()
+        };
+        // The first load of a session reads the status and the manifest,
+        // and does not sync (opening is not a new event).
+        let first = loaded(&mut a);
+        assert_eq!(first, vec![Effect::SyncStatus, Effect::LoadManifest]);
+        // The same state again: nothing.
+        assert!(loaded(&mut a).is_empty());
+        // A new event while the status is still being read: the sync
+        // starts, the status is asked for once more afterwards.
+        if let Some(v) = a.session.as_mut() {
+            v.state.max_lamport += 1;
+        }
+        assert_eq!(loaded(&mut a), vec![Effect::Sync { manual: false }]);
+        assert!(a.sync.status_wanted);
+        if let Some(v) = a.session.as_mut() {
+            v.state.max_lamport += 1;
+        }
+        assert!(loaded(&mut a).is_empty(), "both already running");
+        assert!(a.sync.sync_wanted);
+        assert_eq!(
+            status_read(&mut a, Ok(status(2, None))),
+            vec![Effect::SyncStatus]
+        );
+        let again = synced(
+            &mut a,
+            false,
+            Ok(SyncOutcome {
+                summary: "synced".into(),
+                warnings: Vec::new(),
+                status: Some(status(0, None)),
+            }),
+        );
+        assert_eq!(again, vec![Effect::Sync { manual: false }]);
+        assert!(a.sync.syncing);
+        // A failure is shown and kept until a sync succeeds.
+        synced(&mut a, false, Err("remote unreachable".into()));
+        assert_eq!(a.sync.failed.as_deref(), Some("remote unreachable"));
+        assert!(
+            a.status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("the session goes on"))
+        );
+    }
+}
