@@ -62,6 +62,25 @@ fn next_version_and_notes_from_a_fix_and_a_feat_since_v1_3_0() {
             .unwrap()
             .contains("CSV export")
     );
+    // The session's notes print as they are; an edited draft replaces
+    // them; an empty file changes nothing.
+    let current = sb.ok(&["notes", "--current"]);
+    assert!(current.contains("CSV export"), "{current}");
+    let draft = sb.repo.path().join("draft.md");
+    std::fs::write(&draft, format!("{current}\nThanks to support.\n")).unwrap();
+    sb.ok(&["notes", "--save", "--text", draft.to_str().unwrap()]);
+    assert!(
+        sb.ok(&["notes", "--current"])
+            .ends_with("Thanks to support.\n")
+    );
+    std::fs::write(&draft, "  \n").unwrap();
+    let out = sb.run(&["notes", "--save", "--text", draft.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+    assert!(
+        sb.ok(&["notes", "--current"])
+            .ends_with("Thanks to support.\n")
+    );
     // Prepending to a changelog keeps what was there.
     let changelog = sb.repo.path().join("CHANGELOG.md");
     std::fs::write(&changelog, "# Changelog\n\n## svc 1.3.0\n- old\n").unwrap();
@@ -87,7 +106,7 @@ fn manifest_check_names_each_broken_requirement_and_set_recomputes() {
     assert!(stderr(&out).contains("auth"), "{}", stderr(&out));
     let out = sb.ok(&["manifest", "set", "auth", "1.3.0"]);
     assert!(
-        out.contains("auth: 1.1.9 → 1.3.0; system 3.2.0 → 3.3.0"),
+        out.contains("auth 1.1.9 → 1.3.0; system 3.2.0 → 3.3.0"),
         "{out}"
     );
     assert!(
@@ -99,6 +118,16 @@ fn manifest_check_names_each_broken_requirement_and_set_recomputes() {
             .unwrap()
             .starts_with("# system versions"),
         "comments kept"
+    );
+    // With a session open, the change is noted in its audit trail.
+    sb.ok(&["new", "--scenario", "release-train", "--version", "3.4.0"]);
+    let out = sb.run(&["manifest", "set", "api", "2.5.0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    let st = sb.json(&["status", "--json"]);
+    assert_eq!(
+        st["state"]["notes"][0]["text"],
+        "manifest: api 2.4.0 → 2.5.0; system 3.3.0 → 3.4.0"
     );
 }
 

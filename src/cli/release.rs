@@ -47,6 +47,13 @@ pub struct NotesArgs {
     /// Keep the notes in the open session (shown in the app, editable until sign-off).
     #[arg(long)]
     pub save: bool,
+    /// With --save: keep this file's text instead of notes made from the
+    /// commits (`-` reads standard input), e.g. a draft you edited.
+    #[arg(long, value_name = "FILE", requires = "save")]
+    pub text: Option<PathBuf>,
+    /// Print the notes the session holds now, instead of making them.
+    #[arg(long, conflicts_with_all = ["save", "output", "prepend", "json", "from", "to"])]
+    pub current: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -100,6 +107,43 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
 
 pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
     let ws = g.workspace()?;
+    if a.current {
+        let session = ws.session(None)?;
+        return Ok(match &session.state().release_notes {
+            Some((_, text)) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "session {} has no release notes yet (greenlight notes --save keeps them)",
+                    session.id()
+                );
+                ExitCode::FAILURE
+            }
+        });
+    }
+    if let Some(file) = &a.text {
+        let markdown = if file.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin()).wrap_err("cannot read standard input")?
+        } else {
+            std::fs::read_to_string(file)
+                .wrap_err_with(|| format!("cannot read {}", file.display()))?
+        };
+        if markdown.trim().is_empty() {
+            return Err(eyre!(
+                "{} is empty: the session's notes stay as they are",
+                file.display()
+            ));
+        }
+        let mut session = ws.session_for_writing(None)?;
+        ws.perform(
+            &mut session,
+            &Command::Record(Payload::ReleaseNotesSet(ReleaseNotesSet { markdown })),
+        )?;
+        println!("saved {} in session {}", file.display(), session.id());
+        return Ok(ExitCode::SUCCESS);
+    }
     let markdown = ws.release_notes_markdown(a.from.as_deref(), a.to.as_deref())?;
     if a.json {
         let repo = ws.repo.open()?;
@@ -130,6 +174,33 @@ pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
         println!("saved in session {}", session.id());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Note a manifest change in the repository's open session, as the app
+/// does, so the audit trail says who changed what. No open session: no
+/// note. A session that cannot be written now: a warning, not a failure
+/// (the manifest has changed either way).
+fn note_in_session(g: &Global, text: &str) {
+    let Ok(ws) = g.workspace() else { return };
+    let mut session = match ws.session_for_writing(None) {
+        Ok(s) => s,
+        Err(e) => {
+            if !matches!(
+                e.downcast_ref::<crate::session::StoreError>(),
+                Some(crate::session::StoreError::NoOpenSession)
+            ) {
+                eprintln!("warning: not noted in the session: {e:#}");
+            }
+            return;
+        }
+    };
+    let note = Command::Note {
+        text: text.to_string(),
+        step: None,
+    };
+    if let Err(e) = ws.perform(&mut session, &note) {
+        eprintln!("warning: not noted in the session: {e:#}");
+    }
 }
 
 fn manifest_path(g: &Global, file: Option<PathBuf>) -> Result<PathBuf> {
@@ -179,10 +250,8 @@ pub fn manifest(g: &Global, c: ManifestCmd) -> Result<ExitCode> {
             let v = semver::Version::parse(version.trim_start_matches('v'))
                 .map_err(|e| eyre!("`{version}` is not a semantic version: {e}"))?;
             let (out, problems) = release::set_in_file(&path, &component, v)?;
-            println!(
-                "{component}: {} → {}; system {} → {}",
-                out.previous, out.version, out.system_previous, out.system
-            );
+            println!("{out}");
+            note_in_session(g, &format!("manifest: {out}"));
             if !problems.is_empty() {
                 eprint!("{}", release::render_problems(&problems));
                 return Ok(ExitCode::FAILURE);

@@ -161,6 +161,18 @@ pub struct SetOutcome {
     pub system_change: Bump,
 }
 
+impl fmt::Display for SetOutcome {
+    /// "api 2.4.0 → 2.5.0; system 3.3.0 → 3.4.0": what the CLI prints
+    /// and what the session's note says.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} → {}; system {} → {}",
+            self.component, self.previous, self.version, self.system_previous, self.system
+        )
+    }
+}
+
 /// A loaded manifest. Read it through the accessors; change it through
 /// [`Manifest::set`] so the file text stays in step.
 #[derive(Debug, Clone, Serialize)]

@@ -496,10 +496,7 @@ impl Driver {
             Ok(r) => r,
             Err(e) => return vec![Action::Failed(format!("cannot change the manifest: {e}"))],
         };
-        let mut text = format!(
-            "manifest: {component} {} → {}; system {} → {}",
-            out.previous, out.version, out.system_previous, out.system
-        );
+        let mut text = format!("manifest: {out}");
         if !problems.is_empty() {
             text.push_str(&format!(
                 "; {} broken requirement{}",
