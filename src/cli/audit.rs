@@ -20,6 +20,7 @@ pub enum AuditCmd {
         /// refs/greenlight/audit); its name is the session id.
         #[arg(long, value_name = "DIR", conflicts_with = "session")]
         dir: Option<std::path::PathBuf>,
+        /// Print the report as JSON (every file, its events and findings).
         #[arg(long)]
         json: bool,
     },
@@ -39,6 +40,7 @@ pub struct SyncArgs {
     /// The git remote; default: [audit] remote in .greenlight.toml, else origin.
     #[arg(long)]
     pub remote: Option<String>,
+    /// Print what happened as JSON.
     #[arg(long)]
     pub json: bool,
 }

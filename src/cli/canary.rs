@@ -92,6 +92,7 @@ pub struct WeightArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Print the plan, the weight and the verdicts as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

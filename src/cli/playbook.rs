@@ -13,12 +13,14 @@ use crate::playbook::{Catalog, Origin, Playbook};
 pub enum PlaybookCmd {
     /// List the playbooks: built-ins and the repository's own.
     List {
+        /// Print the playbooks as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Show a playbook's steps.
     Show {
         name: String,
+        /// Print the playbook as JSON (every step and field).
         #[arg(long)]
         json: bool,
     },

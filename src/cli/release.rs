@@ -25,6 +25,7 @@ pub enum VersionCmd {
         /// Release the current pre-release line (1.4.0-rc.2 → 1.4.0).
         #[arg(long)]
         graduate: bool,
+        /// Print the version, the reason and every commit as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -54,6 +55,7 @@ pub struct NotesArgs {
     /// Print the notes the session holds now, instead of making them.
     #[arg(long, conflicts_with_all = ["save", "output", "prepend", "json", "from", "to"])]
     pub current: bool,
+    /// Print the notes as JSON (sections, commits, links) for scripts.
     #[arg(long)]
     pub json: bool,
 }
@@ -62,8 +64,11 @@ pub struct NotesArgs {
 pub enum ManifestCmd {
     /// Check that every component's requirements on the others hold.
     Check {
+        /// The manifest to check; default: release-manifest.toml at the
+        /// repository's root.
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
+        /// Print the manifest and its problems as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -71,6 +76,8 @@ pub enum ManifestCmd {
     Set {
         component: String,
         version: String,
+        /// The manifest to change; default: release-manifest.toml at the
+        /// repository's root.
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
     },

@@ -23,6 +23,7 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct SessionsArgs {
+    /// Print the sessions as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -31,6 +32,7 @@ pub struct SessionsArgs {
 pub struct StatusArgs {
     /// A session id or a unique prefix of one; default: the last open session.
     pub session: Option<String>,
+    /// Print the whole state and history as JSON (who did what, and when).
     #[arg(long)]
     pub json: bool,
     /// How many history lines to show (human output).
@@ -65,6 +67,7 @@ pub enum StepCmd {
     /// Skip a step, with the reason.
     Skip {
         step: String,
+        /// Why it is skipped (required; kept in the audit trail).
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -73,6 +76,7 @@ pub enum StepCmd {
     /// Mark a step in progress as failed, with the reason.
     Fail {
         step: String,
+        /// What went wrong (required; kept in the audit trail).
         #[arg(long)]
         reason: String,
         #[command(flatten)]
@@ -104,11 +108,13 @@ pub struct SignoffArgs {
     /// The role you sign for (pm, dm, developer, tech-lead, on-call, security, sre).
     #[arg(long)]
     pub role: String,
+    /// Approve: the role gives the green light.
     #[arg(long)]
     pub approve: bool,
     /// Reject (needs --comment saying why).
     #[arg(long)]
     pub reject: bool,
+    /// Why, kept with the decision (required to reject).
     #[arg(long)]
     pub comment: Option<String>,
     /// The sign-off step; default: the first open one asking for the role.
@@ -130,6 +136,7 @@ pub struct NoteArgs {
 
 #[derive(Debug, Args)]
 pub struct AbortArgs {
+    /// Why the release stops here (kept in the audit trail).
     #[arg(long)]
     pub reason: String,
     #[command(flatten)]
@@ -208,7 +215,7 @@ pub struct ReportArgs {
     /// session, else the latest.
     pub session: Option<String>,
     /// Write it to this file instead of printing it.
-    #[arg(long, short)]
+    #[arg(long, short, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 }
 
