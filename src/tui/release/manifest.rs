@@ -312,3 +312,30 @@ pub fn manifest_lines(m: &ManifestState) -> Vec<(Tone, String)> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_or_broken_manifest_says_what_and_where() {
+        let dir = tempfile::tempdir().expect("dir");
+        let rel = crate::release::MANIFEST_FILE;
+        assert_eq!(
+            read_manifest(dir.path(), rel),
+            ManifestState::Missing { path: rel.into() }
+        );
+        std::fs::write(dir.path().join(rel), "[system]\nversion = \"two\"\n").expect("write");
+        let ManifestState::Broken { path, error } = read_manifest(dir.path(), rel) else {
+            panic!("a broken manifest reads as broken")
+        };
+        assert_eq!(path, rel);
+        assert!(error.contains(":2:"), "names the line: {error}");
+        let lines = manifest_lines(&ManifestState::Broken {
+            path: path.clone(),
+            error: error.clone(),
+        });
+        assert_eq!(lines[0], (Tone::Bad, format!("{rel} cannot be read:")));
+        assert_eq!(lines[1], (Tone::Bad, error));
+    }
+}
