@@ -174,6 +174,11 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
     let st: serde_json::Value =
         serde_json::from_str(&a.ok(&["audit", "status", "--json"])).unwrap();
     assert_eq!(st["unpushed_events"], 0);
+    // This clone remembers when it last synced (the app's badge reads it
+    // after a restart).
+    let synced = st["last_synced"].as_i64().expect("last_synced");
+    let now = jiff::Timestamp::now().as_second();
+    assert!((now - 600..=now).contains(&synced), "{st}");
     a.ok(&["note", "later"]);
     let st: serde_json::Value =
         serde_json::from_str(&a.ok(&["audit", "status", "--json"])).unwrap();

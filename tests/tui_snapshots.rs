@@ -646,6 +646,7 @@ fn header_shows_the_audit_sync_state() {
         remote_exists: true,
         last_seen: Some(now.as_second() - 300),
         unpushed_events: 3,
+        last_synced: None,
     }));
     let wide = text(&app, 160, 48);
     let first = wide.lines().next().unwrap_or_default().to_string();
@@ -682,6 +683,7 @@ fn header_shows_the_audit_sync_state() {
         remote_exists: true,
         last_seen: Some(now.as_second() - 30),
         unpushed_events: 0,
+        last_synced: None,
     }));
     insta::assert_snapshot!(
         "header_synced_120x30",

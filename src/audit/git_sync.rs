@@ -422,6 +422,12 @@ pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
                     continue;
                 }
                 report.pushed = true;
+                // When this clone last synced, for the app's badge after a
+                // restart. Only a hint: failing to write it fails nothing.
+                let _ = std::fs::write(
+                    synced_marker(sessions_dir, remote),
+                    jiff::Timestamp::now().as_second().to_string(),
+                );
                 return Ok(report);
             }
             Err(SyncError::Rejected { .. }) => continue,
@@ -544,6 +550,8 @@ pub struct SyncStatus {
     pub remote_exists: bool,
     /// Commit time (unix seconds) of the remote's audit trail as last seen.
     pub last_seen: Option<i64>,
+    /// When this clone last synced with the remote (unix seconds).
+    pub last_synced: Option<i64>,
     pub unpushed_events: usize,
 }
 
@@ -555,6 +563,9 @@ pub fn status(
     let mut st = SyncStatus {
         remote: remote.to_string(),
         remote_exists: repo.find_remote(remote).is_ok(),
+        last_synced: std::fs::read_to_string(synced_marker(sessions_dir, remote))
+            .ok()
+            .and_then(|t| t.trim().parse().ok()),
         ..Default::default()
     };
     let theirs = match repo.refname_to_id(&tracking_ref(remote)) {
@@ -583,6 +594,25 @@ pub fn status(
         st.unpushed_events += lines_after(&path, remote_len)?;
     }
     Ok(st)
+}
+
+/// Where a clone keeps the time of its last sync with `remote`: beside
+/// its sessions folder, one small file per remote.
+fn synced_marker(sessions_dir: &Path, remote: &str) -> PathBuf {
+    let name: String = remote
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    sessions_dir
+        .parent()
+        .unwrap_or(sessions_dir)
+        .join(format!("synced-{name}"))
 }
 
 /// How many lines a file has past its first `offset` bytes.

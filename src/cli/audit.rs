@@ -174,7 +174,8 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                 print_json(&st)?;
             } else {
                 let seen = st
-                    .last_seen
+                    .last_synced
+                    .or(st.last_seen)
                     .and_then(|s| jiff::Timestamp::from_second(s).ok())
                     .map(|t| format!("last synced at {t}"))
                     .unwrap_or_else(|| "never synced".into());

@@ -65,12 +65,14 @@ impl SyncView {
         }
     }
 
-    /// When the audit trail was last synced: by this app, else as the
-    /// remote's audit commit says (another process's sync).
+    /// When this clone last synced the audit trail: by this app, or by
+    /// another process (the CLI, an earlier run), else as the remote's
+    /// audit commit says.
     fn last(&self) -> Option<jiff::Timestamp> {
         let seen = match &self.status {
             Some(Ok(st)) => st
-                .last_seen
+                .last_synced
+                .or(st.last_seen)
                 .and_then(|s| jiff::Timestamp::from_second(s).ok()),
             _ => None,
         };
@@ -275,6 +277,7 @@ mod tests {
             remote_exists: true,
             last_seen,
             unpushed_events: unpushed,
+            last_synced: None,
         }
     }
 
