@@ -1175,3 +1175,39 @@ fn x_in_the_canary_pane_cancels_a_hanging_canary_command() {
         "{run:?}"
     );
 }
+
+/// Quitting while a canary command runs asks first, then cancels it and
+/// records its end before the app goes: nothing it did is lost.
+#[test]
+fn quitting_while_a_canary_command_runs_asks_and_records_its_end() {
+    let sb = canary_sandbox_with(
+        "[5, 100]",
+        "echo moving to $GREENLIGHT_CANARY_WEIGHT; sleep 30",
+    );
+    let mut d = driver(&sb);
+    let (tx, _rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    d.start_background(std::sync::Arc::new(move |a| {
+        tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false)
+    }));
+    press(&mut d, "tab tab w y");
+    assert!(d.app.canary_view.running.is_some(), "{}", status(&d));
+    press(&mut d, "q");
+    let Some(Overlay::Confirm(c)) = &d.app.overlay else {
+        panic!(
+            "quit asks while the canary command runs: {:?}",
+            d.app.overlay
+        )
+    };
+    assert!(c.lines[0].contains("(canary) is still running"), "{c:?}");
+    press(&mut d, "y");
+    assert!(d.app.quit);
+    d.shutdown();
+    let st = on_disk(&sb).state().clone();
+    let run = st.step("canary").unwrap().runs.last().cloned().unwrap();
+    assert!(
+        run.finished.as_ref().is_some_and(|f| f.1.cancelled),
+        "the end is recorded: {run:?}"
+    );
+    assert_eq!(st.canary.weight, None);
+}

@@ -178,11 +178,30 @@ fn cancel(app: &mut App) -> Vec<Effect> {
 
 /// `q` while a command runs: ask first (`None`: nothing runs, quit).
 pub fn ask_quit(app: &mut App) -> Option<Vec<Effect>> {
-    let r = app.runs.running.first()?.clone();
-    let more = app.runs.running.len() - 1;
-    let mut lines = vec![format!("`{}` ({}) is still running.", r.command, r.step)];
-    if more > 0 {
-        lines.push(format!("And {more} more."));
+    // Step commands, then the canary's (set_weight, rollback).
+    let mut running: Vec<String> = app
+        .runs
+        .running
+        .iter()
+        .map(|r| format!("`{}` ({})", r.command, r.step))
+        .collect();
+    running.extend(
+        app.canary_view
+            .running
+            .iter()
+            .map(|c| format!("`{c}` (canary)")),
+    );
+    let first = running.first()?.clone();
+    let step = app
+        .runs
+        .running
+        .first()
+        .map(|r| r.step.clone())
+        .or_else(|| app.canary_step().map(|p| p.id.clone()))
+        .unwrap_or_default();
+    let mut lines = vec![format!("{first} is still running.")];
+    if running.len() > 1 {
+        lines.push(format!("And {} more.", running.len() - 1));
     }
     lines.push("Quitting cancels it (its process group is killed)".into());
     lines.push("and records it as cancelled.".into());
@@ -191,7 +210,7 @@ pub fn ask_quit(app: &mut App) -> Option<Vec<Effect>> {
         Confirm {
             title: "Quit while a command runs?".into(),
             lines,
-            then: OnYes::Perform(Command::Start { step: r.step }),
+            then: OnYes::Perform(Command::Start { step }),
         },
         Intent::Quit,
     );

@@ -173,11 +173,14 @@ impl Driver {
         } else {
             "canary"
         };
-        let (mut sink, cancel) = self.canary_run(name, &command);
+        let (mut sink, cancel, done_tx) = self.canary_run(name, &command);
         let run = move || {
             let result = run_shell_with(&command, &root, &env, job.timeout, &cancel, &mut sink)
                 .map_err(|e| format!("`{command}` could not start: {e}"));
-            Action::CanaryCommandDone(Box::new(CanaryCommandDone { job, result }))
+            let done = CanaryCommandDone { job, result };
+            // Also to the driver itself, which waits for it when quitting.
+            let _ = done_tx.send(done.clone());
+            Action::CanaryCommandDone(Box::new(done))
         };
         let mut out = self.loaded();
         match &self.outbox {

@@ -52,6 +52,9 @@ pub(super) struct Live {
     done_rx: mpsc::Receiver<Done>,
     /// Cancels the canary command running now (`set_weight`, rollback).
     canary: Option<CancelToken>,
+    /// Where that command's end also arrives, so quitting can wait for it
+    /// and record it (the terminal loop that would get it is gone).
+    canary_done: Option<mpsc::Receiver<super::super::action::CanaryCommandDone>>,
 }
 
 impl Live {
@@ -65,6 +68,7 @@ impl Live {
             done_tx,
             done_rx,
             canary: None,
+            canary_done: None,
         }
     }
 
@@ -165,6 +169,20 @@ impl Driver {
         for r in &self.live.runs {
             r.cancel.cancel();
         }
+        // A canary command still running: cancel it, wait for its end
+        // (the grace before SIGKILL, at most) and record it.
+        if let (Some(cancel), Some(rx)) = (self.live.canary.take(), self.live.canary_done.take()) {
+            cancel.cancel();
+            eprintln!("greenlight: waiting for the canary command to stop, to record it…");
+            let wait = exec::DEFAULT_GRACE + Duration::from_secs(3);
+            if let Ok(done) = rx.recv_timeout(wait) {
+                for a in self.finish_canary(done) {
+                    if let Action::Failed(text) | Action::Info(text) = &a {
+                        eprintln!("greenlight: {text}");
+                    }
+                }
+            }
+        }
         let until = Instant::now() + exec::DEFAULT_GRACE + Duration::from_secs(3);
         if !self.live.runs.is_empty() {
             eprintln!("greenlight: waiting for the running command to stop, to record it…");
@@ -214,18 +232,29 @@ impl Driver {
     /// A canary command is about to run: its output goes to a Logs
     /// source of its own, and it can be cancelled. Returns the sink and
     /// the token its thread runs with.
-    pub(super) fn canary_run(&mut self, name: &str, command: &str) -> (LogsSink, CancelToken) {
+    pub(super) fn canary_run(
+        &mut self,
+        name: &str,
+        command: &str,
+    ) -> (
+        LogsSink,
+        CancelToken,
+        mpsc::Sender<super::super::action::CanaryCommandDone>,
+    ) {
         let tx = self.live.sender();
         let source = self.app.logs_pane.model.add_source(name, "step", None);
         self.note(source, &format!("── {name}: running `{command}` ──"));
         let cancel = CancelToken::new();
         self.live.canary = Some(cancel.clone());
-        (LogsSink::new(source, tx), cancel)
+        let (done_tx, done_rx) = mpsc::channel();
+        self.live.canary_done = Some(done_rx);
+        (LogsSink::new(source, tx), cancel, done_tx)
     }
 
     /// The canary command ended.
     pub(super) fn canary_ended(&mut self) {
         self.live.canary = None;
+        self.live.canary_done = None;
     }
 
     /// Cancel the running canary command; false when none runs.
