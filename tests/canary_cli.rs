@@ -452,3 +452,63 @@ fn prometheus_credentials_come_from_the_environment() {
         vec!["Basic bWFydGluOnNlY3JldA=="; 2]
     );
 }
+
+/// A set_weight that hangs: its output shows as it comes, Ctrl-C (SIGINT
+/// to greenlight) kills its process group, the cancel is recorded and
+/// the weight stays.
+#[test]
+fn ctrl_c_cancels_a_hanging_set_weight_and_records_it() {
+    let sb = canary_repo("0s");
+    std::fs::write(
+        sb.repo.path().join("deploy/set-weight.sh"),
+        "echo \"moving to $GREENLIGHT_CANARY_WEIGHT\"\nsleep 30\n",
+    )
+    .expect("script");
+    sb.ok(&["new", "--scenario", "canary-only"]);
+    let mut child = sb
+        .cmd()
+        .args(["canary", "weight", "5"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut err = child.stderr.take().expect("stderr");
+    // Wait for the command's own line, then interrupt greenlight.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut all = Vec::new();
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = err.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            let _ = tx.send(String::from_utf8_lossy(&all).into_owned());
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut seen = String::new();
+    while !seen.contains("moving to 5") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        seen = rx
+            .recv_timeout(left)
+            .expect("the command's output, streamed");
+    }
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: kill(2) sends SIGINT to the child we spawned; no memory effects.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let status = child.wait().expect("wait");
+    assert!(!status.success());
+    let st = sb.json(&["status", "--json"]);
+    let runs = st["state"]["steps"][0]["runs"]
+        .as_array()
+        .expect("runs")
+        .clone();
+    let last = runs.last().expect("a run");
+    assert_eq!(last["finished"][1]["cancelled"], true, "{last}");
+    let status = sb.json(&["canary", "status", "--json"]);
+    assert_eq!(status["weight"], serde_json::Value::Null);
+}

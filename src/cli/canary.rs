@@ -19,7 +19,7 @@ use crate::canary::explain::{num, p_value};
 use crate::canary::judge::Outcome;
 use crate::canary::ops;
 use crate::canary::plan::{self, CanaryPlan, PlanAction, StepProgress};
-use crate::canary::process::{Finished, run_shell};
+use crate::canary::process::Finished;
 use crate::canary::run::{CanarySnapshot, MetricSeries, verdict_word};
 use crate::canary::{CanaryConfig, MetricJudgement, Verdict, judge_now, source};
 use crate::config::RepoConfig;
@@ -488,9 +488,8 @@ fn tail(done: &Finished) -> String {
 
 /// Runs a canary command (set_weight or rollback) in the repository root,
 /// recording `command_started`/`command_finished` (or the rollback pair).
-///
-/// Stand-in for the step-command runner `crate::exec`, which will stream
-/// output and support cancel; replace this when it lands.
+/// Its output streams to the terminal as it comes; Ctrl-C cancels it (its
+/// process group is killed) and the cancel is recorded.
 fn run_recorded(
     ws: &Workspace,
     session: &mut Session,
@@ -504,8 +503,26 @@ fn run_recorded(
     ws.perform(session, &Command::Record(started))?;
     eprintln!("running: {command}");
     let timeout = step_timeout(session, step);
-    let done = run_shell(command, &ws.repo.root, env, timeout)
-        .map_err(|e| eyre!("`{command}` could not start: {e}"))?;
+    let cancel = crate::exec::CancelToken::new();
+    super::run::cancel_on_interrupt(
+        cancel.clone(),
+        Some("greenlight: cancelling the command (its end is recorded)…"),
+    );
+    // Both streams to stderr: stdout stays greenlight's own (scripts read
+    // it). The terminal going away must not stop the command.
+    let mut echo = |_: crate::exec::Stream, bytes: &[u8]| {
+        use std::io::Write as _;
+        let _ = std::io::stderr().write_all(bytes);
+    };
+    let done = crate::canary::process::run_shell_with(
+        command,
+        &ws.repo.root,
+        env,
+        timeout,
+        &cancel,
+        &mut echo,
+    )
+    .map_err(|e| eyre!("`{command}` could not start: {e}"))?;
     let finished = ops::command_finished(step, command, rollback, &done);
     ws.perform(session, &Command::Record(finished))?;
     Ok(done)
