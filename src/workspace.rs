@@ -14,6 +14,31 @@ use crate::repo::RepoContext;
 use crate::session::payload::SessionStarted;
 use crate::session::{Command, Event, Plan, Session, Store, Who};
 
+/// Release notes from a repository's history, owned (see
+/// [`Workspace::notes_job`]).
+#[derive(Debug, Clone)]
+pub struct NotesJob {
+    root: std::path::PathBuf,
+    name: String,
+    options: crate::release::VersionOptions,
+}
+
+impl NotesJob {
+    /// The notes between `from` (default: the last release tag) and `to`
+    /// (default: HEAD), titled "repo 1.4.0", or "repo (unreleased)" when
+    /// history asks for no release.
+    pub fn markdown(&self, from: Option<&str>, to: Option<&str>) -> Result<String> {
+        let repo = git2::Repository::open(&self.root)
+            .wrap_err_with(|| format!("cannot open the repository at {}", self.root.display()))?;
+        let notes = crate::release::notes(&repo, from, to, &self.options)?;
+        let title = match crate::release::next_version(&repo, &self.options) {
+            Ok(nv) if nv.is_release_needed() => format!("{} {}", self.name, nv.next),
+            _ => format!("{} (unreleased)", self.name),
+        };
+        Ok(crate::release::render_markdown(&notes, &title))
+    }
+}
+
 /// The warnings a sync report carries (forks or tampering), one sentence
 /// each, for a status line or stderr.
 pub fn sync_warnings(r: &SyncReport) -> Vec<String> {
@@ -232,19 +257,16 @@ impl Workspace {
     /// version they release. The CLI prints them; the app drafts a
     /// session's notes from them.
     pub fn release_notes_markdown(&self, from: Option<&str>, to: Option<&str>) -> Result<String> {
-        let repo = self.repo.open()?;
-        let notes = crate::release::notes(&repo, from, to, &self.version_options())?;
-        Ok(crate::release::render_markdown(
-            &notes,
-            &self.release_title(),
-        ))
+        self.notes_job().markdown(from, to)
     }
 
-    /// "repo 1.4.0", or "repo (unreleased)" when history asks for no release.
-    pub fn release_title(&self) -> String {
-        match self.propose_version() {
-            Ok(nv) if nv.is_release_needed() => format!("{} {}", self.repo.name, nv.next),
-            _ => format!("{} (unreleased)", self.repo.name),
+    /// What drafting notes needs, owned, so the app drafts them off its
+    /// UI thread (a long history takes a moment).
+    pub fn notes_job(&self) -> NotesJob {
+        NotesJob {
+            root: self.repo.root.clone(),
+            name: self.repo.name.clone(),
+            options: self.version_options(),
         }
     }
 

@@ -1068,6 +1068,18 @@ fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
         .iter()
         .any(|n| n.text == "manifest: db 2.9.0 → 3.0.0; system 2.0.0 → 3.0.0");
     assert!(noted, "{}", status(&d));
+    // The same version again changes nothing and notes nothing; esc in
+    // the prompt goes back to the manifest.
+    let notes_before = on_disk(&sb).state().notes.len();
+    press(&mut d, "enter enter");
+    assert!(status(&d).contains("db is already 3.0.0"), "{}", status(&d));
+    assert_eq!(on_disk(&sb).state().notes.len(), notes_before);
+    press(&mut d, "enter esc");
+    assert!(
+        matches!(d.app.overlay, Some(Overlay::Manifest { selected: 1, .. })),
+        "{:?}",
+        d.app.overlay
+    );
     press(&mut d, "esc");
     assert!(
         screen(&d).contains("Manifest: ✔ system 3.0.0, 2 components"),

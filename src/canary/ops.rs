@@ -38,6 +38,7 @@ pub fn plan_for(
     if plan_step.rollback.is_some() {
         p.rollback_command = plan_step.rollback.clone();
     }
+    let own_observation = plan_step.min_observation_secs.map(Duration::from_secs);
     // The playbook's own weights (a hotfix may go faster than the
     // repository's default plan); blue/green keeps its two steps.
     if config.strategy == crate::canary::Strategy::Canary && !plan_step.weights.is_empty() {
@@ -53,6 +54,21 @@ pub fn plan_for(
                 label: format!("{weight}%"),
             })
             .collect();
+    } else if let Some(observe) = own_observation {
+        // Only the observation time: over the repository's weights, or
+        // blue/green's preview (its switch is not watched).
+        match config.strategy {
+            crate::canary::Strategy::BlueGreen => {
+                if let Some(preview) = p.steps.first_mut() {
+                    preview.min_observation = observe;
+                }
+            }
+            crate::canary::Strategy::Canary => {
+                for s in &mut p.steps {
+                    s.min_observation = observe;
+                }
+            }
+        }
     }
     p
 }
@@ -213,13 +229,16 @@ mod tests {
             .collect();
         assert_eq!(weights, vec![(10, 120), (100, 120)]);
         assert_eq!(p.rollback_command.as_deref(), Some("./undo.sh"));
-        // Without its own weights, the repository's plan.
+        // Without its own weights, the repository's plan, watched for the
+        // playbook's time.
         state.plan.steps[0].weights.clear();
         let p = plan_for(&config, Some(&state), Some("canary"));
-        assert_eq!(
-            p.steps.iter().map(|s| s.weight).collect::<Vec<_>>(),
-            vec![5, 25, 50, 100]
-        );
+        let weights: Vec<(u32, u64)> = p
+            .steps
+            .iter()
+            .map(|s| (s.weight, s.min_observation.as_secs()))
+            .collect();
+        assert_eq!(weights, vec![(5, 120), (25, 120), (50, 120), (100, 120)]);
     }
 
     #[test]

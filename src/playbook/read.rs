@@ -223,7 +223,18 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
             "covers" => step.covers = strings(p, name, value),
             "weights" => step.weights = keyed(key, value, weights(p, value)),
             "min_observation" => {
-                step.min_observation = keyed(key, value, duration_named(p, name, value));
+                let d = duration_named(p, name, value).filter(|d| {
+                    // The session keeps whole seconds: "500ms" would be 0.
+                    let whole = d.as_secs() >= 1;
+                    if !whole {
+                        p.at(
+                            value.span(),
+                            "`min_observation` must be at least one second",
+                        );
+                    }
+                    whole
+                });
+                step.min_observation = keyed(key, value, d);
             }
             _ => {
                 let context = match table.get("id").and_then(|v| v.get_ref().as_str()) {

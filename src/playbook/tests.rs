@@ -781,6 +781,17 @@ fn bad_weights_are_reported_where_they_are() {
             ),
         ]
     );
+    let sub_second = format!(
+        "{HEAD}[[steps]]\nid = \"c\"\nowner = \"developer\"\nkind = \"canary\"\nmin_observation = \"500ms\"\n"
+    );
+    assert_eq!(
+        problem(&sub_second),
+        (
+            6,
+            19,
+            "`min_observation` must be at least one second".into()
+        )
+    );
     let check = format!("{HEAD}[[steps]]\nid = \"a\"\nowner = \"pm\"\nweights = [100]\n");
     assert_eq!(
         problem(&check),

@@ -1030,7 +1030,14 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
     };
     match e {
         Edit::Cancel => {
-            app.overlay = None;
+            // A manifest version prompt goes back to the manifest.
+            app.overlay = match &p.purpose {
+                Purpose::ManifestVersion { selected, .. } => Some(Overlay::Manifest {
+                    scroll: 0,
+                    selected: *selected,
+                }),
+                _ => None,
+            };
             app.say(Tone::Dim, "cancelled");
             Vec::new()
         }
@@ -1105,6 +1112,21 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                         scroll: 0,
                         selected,
                     });
+                    let current = match &app.manifest {
+                        super::release::ManifestState::Loaded { view, .. } => view
+                            .components
+                            .iter()
+                            .find(|c| c.name == component)
+                            .map(|c| c.version.clone()),
+                        _ => None,
+                    };
+                    if current.as_deref() == Some(version.to_string().as_str()) {
+                        app.say(
+                            Tone::Dim,
+                            format!("{component} is already {version}: nothing changed"),
+                        );
+                        return Vec::new();
+                    }
                     let Some(who) = app.person().map(Member::who) else {
                         return Vec::new();
                     };

@@ -335,10 +335,15 @@ impl Driver {
                             })
                             .collect::<Vec<_>>()
                             .join("; ");
-                        let tagged = self.after_write();
+                        // The tag joins the summary: a separate message
+                        // would replace it (and the report hint) at once.
+                        let (summary, warning) = match self.after_write() {
+                            Some(Action::Info(tagged)) => (format!("{summary}; {tagged}"), None),
+                            other => (summary, other),
+                        };
                         let mut out = self.loaded();
                         out.push(Action::Performed { cmd, summary });
-                        out.extend(tagged);
+                        out.extend(warning);
                         out
                     }
                     Err(e) => {
@@ -444,11 +449,10 @@ impl Driver {
                 }
             }
             Effect::DraftNotes => {
-                let result = self
-                    .ws
-                    .release_notes_markdown(None, None)
-                    .map_err(|e| format!("{e:#}"));
-                vec![Action::NotesDrafted(result)]
+                let job = self.ws.notes_job();
+                self.in_background(move || {
+                    Action::NotesDrafted(job.markdown(None, None).map_err(|e| format!("{e:#}")))
+                })
             }
             Effect::LoadManifest => vec![Action::ManifestRead(super::release::read_manifest(
                 &self.ws.repo.root,

@@ -178,7 +178,9 @@ impl KeyAction {
             KeyAction::Level => "logs: cycle the level shown (all / warn+ / error+)",
             KeyAction::PageUp => "logs: scroll a page up",
             KeyAction::PageDown => "logs: scroll a page down",
-            KeyAction::CancelRun => "cancel the selected step's running command",
+            KeyAction::CancelRun => {
+                "cancel a running command: the selected step's, or the canary's (Canary pane)"
+            }
             KeyAction::ReleaseNotes => {
                 "the session's release notes: read, draft from the commits, edit"
             }

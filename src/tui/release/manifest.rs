@@ -131,7 +131,10 @@ pub(super) fn manifest_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
         KeyAction::Act => {
             let component = view.components.get(*selected)?.clone();
             let chosen = *selected;
-            let blocked = super::notes::not_writable(app);
+            let blocked = match app.session {
+                None => Some("no session is open".to_string()),
+                Some(_) => super::notes::not_writable(app),
+            };
             app.prompt(
                 format!("Set {} to a new version", component.name),
                 vec![

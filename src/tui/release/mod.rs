@@ -18,7 +18,8 @@ pub use manifest::{
     manifest_read, open_manifest, read_manifest,
 };
 pub use notes::{
-    NotesEditor, NotesKey, NotesOverlay, drafted, failed, notes_key, open_notes, performed,
+    NotesEditor, NotesKey, NotesOverlay, drafted, failed, not_writable, notes_key, open_notes,
+    performed,
 };
 pub use sync::{
     BadgeWidth, STATUS_EVERY_SECS, SyncOutcome, SyncView, loaded, status_read, sync_now, synced,

@@ -39,6 +39,9 @@ pub struct NotesEditor {
     pub saving: bool,
     /// Esc was pressed once with unsaved edits.
     pub confirm_discard: bool,
+    /// Ctrl-s was pressed once although someone else changed the notes
+    /// since editing began.
+    pub confirm_overwrite: bool,
 }
 
 impl NotesEditor {
@@ -53,6 +56,7 @@ impl NotesEditor {
             original: original.to_string(),
             saving: false,
             confirm_discard: false,
+            confirm_overwrite: false,
         }
     }
 
@@ -77,6 +81,7 @@ impl PartialEq for NotesEditor {
             && self.original == other.original
             && self.saving == other.saving
             && self.confirm_discard == other.confirm_discard
+            && self.confirm_overwrite == other.confirm_overwrite
     }
 }
 
@@ -96,7 +101,7 @@ pub(super) fn session_notes(st: &SessionState) -> Option<&str> {
 }
 
 /// Why the open session cannot take notes now, if it cannot.
-pub(super) fn not_writable(app: &App) -> Option<String> {
+pub fn not_writable(app: &App) -> Option<String> {
     let v = app.session.as_ref()?;
     if let Some(why) = &v.read_only {
         return Some(format!("this session is open read-only: {why}"));
@@ -119,6 +124,10 @@ pub fn open_notes(app: &mut App) -> Vec<Effect> {
 
 /// A key of the Notes overlay that is not a keymap action.
 pub fn notes_key(app: &mut App, k: NotesKey) -> Vec<Effect> {
+    let set_by = app
+        .state()
+        .and_then(|s| s.release_notes.as_ref())
+        .map(|(by, _)| format!("{} at {}", by.who.name, by.at.get(11..19).unwrap_or(&by.at)));
     let current = app
         .state()
         .and_then(session_notes)
@@ -159,6 +168,26 @@ pub fn notes_key(app: &mut App, k: NotesKey) -> Vec<Effect> {
             if ed.saving {
                 return Vec::new();
             }
+            if ed.text().trim().is_empty() {
+                app.say(
+                    Tone::Warn,
+                    "the notes are empty: write them (or d drafts them), or esc to leave the session's as they are",
+                );
+                return Vec::new();
+            }
+            // Someone else saved notes since this edit began: replacing
+            // theirs takes a second ctrl-s (theirs stay in the journal).
+            if current.trim_end() != ed.original.trim_end() && !ed.confirm_overwrite {
+                ed.confirm_overwrite = true;
+                app.say(
+                    Tone::Warn,
+                    format!(
+                        "the session's notes changed since you began (set by {}): ctrl-s again replaces them with yours",
+                        set_by.unwrap_or_else(|| "someone".into())
+                    ),
+                );
+                return Vec::new();
+            }
             ed.saving = true;
             let markdown = ed.text();
             app.perform(Command::Record(Payload::ReleaseNotesSet(ReleaseNotesSet {
@@ -194,6 +223,7 @@ pub fn notes_key(app: &mut App, k: NotesKey) -> Vec<Effect> {
             {
                 ed.area.input(input);
                 ed.confirm_discard = false;
+                ed.confirm_overwrite = false;
             }
             Vec::new()
         }
@@ -317,5 +347,63 @@ mod tests {
                 .as_ref()
                 .is_some_and(|s| s.text.contains("read-only"))
         );
+    }
+
+    fn type_text(a: &mut App, text: &str) {
+        for c in text.chars() {
+            notes_key(
+                a,
+                NotesKey::Input(Input {
+                    key: ratatui_textarea::Key::Char(c),
+                    ..Default::default()
+                }),
+            );
+        }
+    }
+
+    #[test]
+    fn empty_notes_are_not_saved() {
+        let mut a = app();
+        if let Some(v) = a.session.as_mut() {
+            let by = v.state.started.clone().expect("started");
+            v.state.release_notes = Some((by, "x".into()));
+        }
+        open_notes(&mut a);
+        notes_key(&mut a, NotesKey::Edit);
+        // Clear the one character the notes hold, and type blanks.
+        notes_key(
+            &mut a,
+            NotesKey::Input(Input {
+                key: ratatui_textarea::Key::Delete,
+                ..Default::default()
+            }),
+        );
+        type_text(&mut a, "  ");
+        assert!(notes_key(&mut a, NotesKey::Save).is_empty());
+        assert!(
+            a.status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("the notes are empty"))
+        );
+    }
+
+    #[test]
+    fn notes_changed_by_someone_else_take_a_second_save_to_replace() {
+        let mut a = app();
+        open_notes(&mut a);
+        notes_key(&mut a, NotesKey::Edit);
+        type_text(&mut a, "mine");
+        // Meanwhile someone saved other notes (the session reloads).
+        if let Some(v) = a.session.as_mut() {
+            let by = v.state.started.clone().expect("started");
+            v.state.release_notes = Some((by, "theirs\n".into()));
+        }
+        assert!(notes_key(&mut a, NotesKey::Save).is_empty(), "asks first");
+        assert!(
+            a.status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("changed since you began"))
+        );
+        assert_eq!(notes_key(&mut a, NotesKey::Save).len(), 1, "then saves");
     }
 }

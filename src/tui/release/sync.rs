@@ -27,6 +27,8 @@ pub struct SyncView {
     pub sync_wanted: bool,
     /// Why the last sync failed, until one succeeds.
     pub failed: Option<String>,
+    /// When it failed (a later sync elsewhere clears it).
+    pub failed_at: Option<jiff::Timestamp>,
     /// When this app last synced successfully.
     pub last_sync: Option<jiff::Timestamp>,
     /// The session's newest Lamport clock seen: a new one means new
@@ -185,9 +187,9 @@ pub fn loaded(app: &mut App) -> Vec<Effect> {
             effects.push(Effect::Sync { manual: false });
         }
     }
-    if first {
-        effects.push(Effect::LoadManifest);
-    }
+    // The manifest may have changed with the news (`manifest set` notes
+    // it in the session): read it again, it is one small file.
+    effects.push(Effect::LoadManifest);
     effects
 }
 
@@ -221,8 +223,17 @@ pub fn tick(app: &mut App, now: jiff::Timestamp) -> Vec<Effect> {
 /// The sync status arrived.
 pub fn status_read(app: &mut App, status: Result<SyncStatus, String>) -> Vec<Effect> {
     app.sync.status_running = false;
+    // A sync made elsewhere (the CLI) after ours failed clears the failure.
+    if let (Ok(st), Some(at)) = (&status, app.sync.failed_at)
+        && st.last_synced.is_some_and(|s| s >= at.as_second())
+    {
+        app.sync.failed = None;
+        app.sync.failed_at = None;
+    }
     app.sync.status = Some(status);
-    app.sync.status_at = app.now;
+    // Before the first tick (the session opened at launch) the app has
+    // no clock yet: the real time keeps the 30 s refresh going.
+    app.sync.status_at = app.now.or_else(|| Some(jiff::Timestamp::now()));
     if std::mem::take(&mut app.sync.status_wanted) {
         return want_status(app);
     }
@@ -235,6 +246,7 @@ pub fn synced(app: &mut App, manual: bool, result: Result<SyncOutcome, String>) 
     match result {
         Ok(o) => {
             app.sync.failed = None;
+            app.sync.failed_at = None;
             app.sync.last_sync = app.now.or_else(|| Some(jiff::Timestamp::now()));
             if let Some(st) = o.status {
                 app.sync.status = Some(Ok(st));
@@ -255,6 +267,7 @@ pub fn synced(app: &mut App, manual: bool, result: Result<SyncOutcome, String>) 
                 format!("audit sync failed (the session goes on; Y retries): {why}"),
             );
             app.sync.failed = Some(why);
+            app.sync.failed_at = app.now.or_else(|| Some(jiff::Timestamp::now()));
         }
     }
     if std::mem::take(&mut app.sync.sync_wanted) {
@@ -351,16 +364,24 @@ mod tests {
         // The same state again: nothing.
         assert!(loaded(&mut a).is_empty());
         // A new event while the status is still being read: the sync
-        // starts, the status is asked for once more afterwards.
+        // starts, the status is asked for once more afterwards (and the
+        // manifest is read again: `manifest set` notes its changes).
         if let Some(v) = a.session.as_mut() {
             v.state.max_lamport += 1;
         }
-        assert_eq!(loaded(&mut a), vec![Effect::Sync { manual: false }]);
+        assert_eq!(
+            loaded(&mut a),
+            vec![Effect::Sync { manual: false }, Effect::LoadManifest]
+        );
         assert!(a.sync.status_wanted);
         if let Some(v) = a.session.as_mut() {
             v.state.max_lamport += 1;
         }
-        assert!(loaded(&mut a).is_empty(), "both already running");
+        assert_eq!(
+            loaded(&mut a),
+            vec![Effect::LoadManifest],
+            "status and sync already running"
+        );
         assert!(a.sync.sync_wanted);
         assert_eq!(
             status_read(&mut a, Ok(status(2, None))),
@@ -377,7 +398,9 @@ mod tests {
         );
         assert_eq!(again, vec![Effect::Sync { manual: false }]);
         assert!(a.sync.syncing);
-        // A failure is shown and kept until a sync succeeds.
+        // A failure is shown and kept until a sync succeeds, here or
+        // elsewhere (the CLI): a status with a later sync clears it.
+        a.now = Some(jiff::Timestamp::from_second(1_800_000_000).unwrap());
         synced(&mut a, false, Err("remote unreachable".into()));
         assert_eq!(a.sync.failed.as_deref(), Some("remote unreachable"));
         assert!(
@@ -385,5 +408,18 @@ mod tests {
                 .as_ref()
                 .is_some_and(|s| s.text.contains("the session goes on"))
         );
+        a.sync.status_running = true;
+        let before = SyncStatus {
+            last_synced: Some(1_800_000_000 - 60),
+            ..status(1, None)
+        };
+        status_read(&mut a, Ok(before));
+        assert!(a.sync.failed.is_some(), "an older sync does not clear it");
+        let after = SyncStatus {
+            last_synced: Some(1_800_000_000 + 5),
+            ..status(0, None)
+        };
+        status_read(&mut a, Ok(after));
+        assert!(a.sync.failed.is_none(), "a later sync elsewhere clears it");
     }
 }

@@ -68,6 +68,13 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             ("ctrl-s".into(), "save into the session"),
             ("esc".into(), "leave the editor"),
         ],
+        Some(Overlay::Notes(_)) if crate::tui::release::not_writable(app).is_some() => vec![
+            (
+                format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                "scroll",
+            ),
+            pair(KeyAction::Cancel, "close"),
+        ],
         Some(Overlay::Notes(_)) => vec![
             ("e".into(), "edit"),
             ("d".into(), "draft from the commits"),
@@ -81,7 +88,14 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             pair(KeyAction::Act, "set version"),
             (
                 format!("{}/{}", k.label(KeyAction::Down), k.label(KeyAction::Up)),
-                "scroll",
+                if matches!(
+                    app.manifest,
+                    crate::tui::release::ManifestState::Loaded { .. }
+                ) {
+                    "select"
+                } else {
+                    "scroll"
+                },
             ),
             pair(KeyAction::Cancel, "close"),
         ],

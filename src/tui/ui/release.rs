@@ -89,12 +89,15 @@ pub fn draw_notes(frame: &mut Frame, area: Rect, n: &NotesOverlay, app: &App) {
         return;
     }
     let notes = app.state().and_then(|s| s.release_notes.as_ref());
-    let mut keys = vec![
-        Span::styled(" e ", theme.key),
-        Span::styled("edit  ", theme.dim),
-        Span::styled("d ", theme.key),
-        Span::styled("draft from the commits  ", theme.dim),
-    ];
+    let mut keys = match crate::tui::release::not_writable(app) {
+        None => vec![
+            Span::styled(" e ", theme.key),
+            Span::styled("edit  ", theme.dim),
+            Span::styled("d ", theme.key),
+            Span::styled("draft from the commits  ", theme.dim),
+        ],
+        Some(_) => vec![Span::styled(" read only  ", theme.dim)],
+    };
     keys.extend(scroll_and_close(app));
     let block =
         frame_block(format!("Release notes{version}"), theme).title_bottom(Line::from(keys));
@@ -145,13 +148,21 @@ pub fn draw_manifest(frame: &mut Frame, area: Rect, scroll: u16, selected: usize
     let loaded = matches!(app.manifest, ManifestState::Loaded { .. });
     let mut keys = vec![Span::raw(" ")];
     if loaded {
-        keys.push(Span::styled(
-            format!("{} ", app.keymap.label(KeyAction::Act)),
-            theme.key,
-        ));
-        keys.push(Span::styled("set the selected version  ", theme.dim));
+        let k = &app.keymap;
+        keys.extend([
+            Span::styled(format!("{} ", k.label(KeyAction::Act)), theme.key),
+            Span::styled("set the selected version  ", theme.dim),
+            Span::styled(
+                format!("{}/{} ", k.label(KeyAction::Down), k.label(KeyAction::Up)),
+                theme.key,
+            ),
+            Span::styled("select  ", theme.dim),
+            Span::styled(format!("{} ", k.label(KeyAction::Cancel)), theme.key),
+            Span::styled("close ", theme.dim),
+        ]);
+    } else {
+        keys.extend(scroll_and_close(app));
     }
-    keys.extend(scroll_and_close(app));
     let block = frame_block("Manifest of components".into(), theme).title_bottom(Line::from(keys));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -226,7 +237,7 @@ pub fn signoff_lines(app: &App) -> Vec<Line<'static>> {
             Span::styled("○ none yet", theme.warn),
             Span::styled(" ·", theme.dim),
             key(KeyAction::ReleaseNotes),
-            Span::styled(" drafts them from the commits", theme.dim),
+            Span::styled(" to draft them from the commits", theme.dim),
         ]),
     };
     out.push(notes);
