@@ -7,8 +7,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::config::CanaryConfig;
 use super::plan::{self, CanaryPlan};
 use super::process::Finished;
@@ -102,11 +100,9 @@ pub fn command_started(
 }
 
 /// `command_finished` (or `rollback_finished`) of a canary command: how it
-/// ended, a hash of its output and its last lines.
+/// ended, the digest of its output (as for step commands) and its last
+/// lines.
 pub fn command_finished(step: &str, command: &str, rollback: bool, done: &Finished) -> Payload {
-    let mut hash = Sha256::new();
-    hash.update(&done.stdout);
-    hash.update(&done.stderr);
     let finished = CommandFinished {
         step: step.to_owned(),
         command: command.to_owned(),
@@ -115,8 +111,8 @@ pub fn command_finished(step: &str, command: &str, rollback: bool, done: &Finish
         duration_ms: done.duration.as_millis() as u64,
         timed_out: done.timed_out,
         cancelled: done.cancelled,
-        output_sha256: hex::encode(hash.finalize()),
-        output_bytes: (done.stdout.len() + done.stderr.len()) as u64,
+        output_sha256: done.output_sha256.clone(),
+        output_bytes: done.output_bytes,
         last_lines: done.last_lines(10),
     };
     if rollback {
@@ -251,6 +247,8 @@ mod tests {
             timed_out: false,
             cancelled: false,
             duration: Duration::from_millis(12),
+            output_sha256: "0".repeat(64),
+            output_bytes: 3,
         };
         let Payload::RollbackFinished(f) = command_finished("canary", "./rb.sh", true, &done)
         else {

@@ -26,6 +26,11 @@ pub struct Finished {
     /// Stopped because someone cancelled it.
     pub cancelled: bool,
     pub duration: Duration,
+    /// The digest of everything it printed, as `crate::exec` keeps it for
+    /// step commands: sha256 and byte count of all output (not only what
+    /// was captured), computed once, as it streamed.
+    pub output_sha256: String,
+    pub output_bytes: u64,
 }
 
 impl Finished {
@@ -117,6 +122,8 @@ pub fn run_shell_with(
         timed_out: outcome.timed_out,
         cancelled: outcome.cancelled,
         duration: outcome.duration,
+        output_sha256: outcome.output_sha256,
+        output_bytes: outcome.output_bytes,
     })
 }
 
