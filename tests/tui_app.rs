@@ -83,6 +83,19 @@ fn script(root: &std::path::Path, name: &str, body: &str) {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
+/// An outbox for background work (the collector, canary commands) and
+/// the receiving end the test reads, as the terminal loop would.
+fn outbox_channel() -> (
+    greenlight::tui::collector::Outbox,
+    std::sync::mpsc::Receiver<Action>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let outbox: greenlight::tui::collector::Outbox =
+        std::sync::Arc::new(move |a| tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false));
+    (outbox, rx)
+}
+
 /// Drain the logs and command ends until `done` holds (10 s at most).
 fn wait(d: &mut Driver, what: &str, done: impl Fn(&greenlight::tui::app::App) -> bool) {
     assert!(
@@ -675,12 +688,11 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     // `!` flips the simulated source's switch; the collector judges at
     // once: Roll back, naming the metric that failed.
     let sim = greenlight::canary::sim::SimulatedSource::new(42);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
+    let (outbox, rx) = outbox_channel();
     let collector = greenlight::tui::collector::Collector::with_source(
         greenlight::canary::CanaryConfig::new(greenlight::canary::SourceKind::Simulated),
         Box::new(sim.clone()),
-        std::sync::Arc::new(move |a| tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false)),
+        outbox,
     );
     d.use_collector(collector);
     assert_eq!(d.app.canary_view.regression, Some(false));
@@ -1148,11 +1160,8 @@ fn x_in_the_canary_pane_cancels_a_hanging_canary_command() {
     );
     let mut d = driver(&sb);
     // Background work answers through a channel, as in the terminal.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    d.start_background(std::sync::Arc::new(move |a| {
-        tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false)
-    }));
+    let (outbox, rx) = outbox_channel();
+    d.start_background(outbox);
     press(&mut d, "tab tab");
     assert_eq!(d.app.focus, Pane::Canary);
     press(&mut d, "w y");
@@ -1197,11 +1206,8 @@ fn quitting_while_a_canary_command_runs_asks_and_records_its_end() {
         "echo moving to $GREENLIGHT_CANARY_WEIGHT; sleep 30",
     );
     let mut d = driver(&sb);
-    let (tx, _rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    d.start_background(std::sync::Arc::new(move |a| {
-        tx.lock().map(|t| t.send(a).is_ok()).unwrap_or(false)
-    }));
+    let (outbox, _rx) = outbox_channel();
+    d.start_background(outbox);
     press(&mut d, "tab tab w y");
     assert!(d.app.canary_view.running.is_some(), "{}", status(&d));
     press(&mut d, "q");

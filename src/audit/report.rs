@@ -8,8 +8,8 @@
 
 use std::fmt::Write as _;
 
-use crate::session::SessionState;
 use crate::session::state::{CommandRun, Stamp, StepState};
+use crate::session::{SessionState, clock_time};
 
 use super::verify::Report;
 
@@ -19,11 +19,6 @@ fn when(at: &str) -> String {
         Some(t) if at.len() >= 20 => format!("{} UTC", t.replace('T', " ")),
         _ => at.to_string(),
     }
-}
-
-/// "14:03:11" from an RFC 3339 timestamp.
-fn time(at: &str) -> &str {
-    at.get(11..19).unwrap_or(at)
 }
 
 /// A table cell: no pipes or line breaks inside.
@@ -163,7 +158,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
             p.owner,
             s.status.label(),
             by.map(|b| b.who.name.as_str()).unwrap_or(""),
-            by.map(|b| time(&b.at)).unwrap_or(""),
+            by.map(|b| clock_time(&b.at)).unwrap_or(""),
             cell(&note)
         );
     }
@@ -202,7 +197,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
             let _ = writeln!(
                 out,
                 "- {}: weight {}% by {}{why}",
-                time(&by.at),
+                clock_time(&by.at),
                 w.weight,
                 by.who.name
             );
@@ -213,7 +208,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 "- {} verdict{} recorded; the last, at {}: {}{} {}",
                 c.judgements.len(),
                 if c.judgements.len() == 1 { "" } else { "s" },
-                time(&by.at),
+                clock_time(&by.at),
                 last.verdict.to_uppercase(),
                 last.score
                     .map(|s| format!(" (score {s:.0})"))
@@ -259,7 +254,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 cell(&r.command).replace('`', "'"),
                 run_result(r),
                 r.started.who.name,
-                time(&r.started.at),
+                clock_time(&r.started.at),
                 cell(r.confirmed_by.as_deref().unwrap_or(""))
             );
         }
@@ -276,7 +271,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
             let _ = writeln!(
                 out,
                 "- {} {}{about}: {}",
-                time(&n.by.at),
+                clock_time(&n.by.at),
                 n.by.who.name,
                 cell(&n.text)
             );

@@ -634,7 +634,7 @@ fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
                 format!(
                     "{}% (set {} UTC by {}{})",
                     w.weight,
-                    by.at.get(11..19).unwrap_or(&by.at),
+                    crate::session::clock_time(&by.at),
                     by.who.name,
                     w.override_reason
                         .as_deref()
@@ -653,7 +653,7 @@ fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
                         out,
                         "Last verdict: {} ({} UTC{})",
                         l.summary,
-                        l.at.get(11..19).unwrap_or(l.at),
+                        crate::session::clock_time(l.at),
                         l.weight.map(|w| format!(", at {w}%")).unwrap_or_default()
                     );
                 }

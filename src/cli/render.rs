@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::session::journal::LineProblem;
 use crate::session::state::{HistoryEntry, StepState, describe};
-use crate::session::{PlanStep, Session, SessionState, SessionSummary, StepStatus};
+use crate::session::{PlanStep, Session, SessionState, SessionSummary, StepStatus, clock_time};
 
 pub fn sessions_table(list: &[SessionSummary]) -> String {
     let mut out = String::new();
@@ -31,11 +31,6 @@ pub fn sessions_table(list: &[SessionSummary]) -> String {
     out
 }
 
-fn short_time(at: &str) -> &str {
-    // "2026-11-26T14:03:11.123Z" -> "14:03:11"
-    at.get(11..19).unwrap_or(at)
-}
-
 fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
     let pending = state.pending_requires(p);
     let (icon, word) = st.mark(!pending.is_empty());
@@ -43,7 +38,7 @@ fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
     match st.status {
         StepStatus::Done => {
             if let Some(c) = st.completed.first() {
-                let _ = write!(detail, "by {} at {}", c.who.name, short_time(&c.at));
+                let _ = write!(detail, "by {} at {}", c.who.name, clock_time(&c.at));
             }
             if let Some(n) = &st.completion_note {
                 let _ = write!(detail, ": {n}");
@@ -61,7 +56,7 @@ fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
         }
         StepStatus::InProgress if !p.is_signoff() => {
             if let Some(s) = &st.started {
-                let _ = write!(detail, "since {} by {}", short_time(&s.at), s.who.name);
+                let _ = write!(detail, "since {} by {}", clock_time(&s.at), s.who.name);
             }
         }
         _ if !pending.is_empty() => {
@@ -132,7 +127,7 @@ pub fn status(session: &Session, history: usize) -> String {
                                 "⛔ rejected"
                             },
                             d.by.who.name,
-                            short_time(&d.by.at),
+                            clock_time(&d.by.at),
                             d.comment
                                 .as_deref()
                                 .map(|c| format!(": {c}"))
@@ -157,7 +152,7 @@ pub fn status(session: &Session, history: usize) -> String {
             let _ = writeln!(
                 out,
                 "  {} {}{about}: {}",
-                short_time(&n.by.at),
+                clock_time(&n.by.at),
                 n.by.who.name,
                 n.text
             );
@@ -189,7 +184,7 @@ pub fn history_line(session: &Session, h: &HistoryEntry) -> String {
         .get(h.index)
         .map(describe)
         .unwrap_or_default();
-    let mut s = format!("{} {:<14} {what}", short_time(&h.by.at), h.by.who.name);
+    let mut s = format!("{} {:<14} {what}", clock_time(&h.by.at), h.by.who.name);
     if let Some(why) = &h.not_applied {
         let _ = write!(s, " (not applied: {why})");
     }

@@ -9,10 +9,11 @@ pub mod plan;
 pub mod state;
 pub mod store;
 pub mod synth;
-mod words;
+pub mod words;
 
 pub use event::{Event, Who};
 pub use payload::Payload;
 pub use plan::{Plan, PlanStep};
 pub use state::{Command, RuleError, SessionState, SessionStatus, StepStatus};
 pub use store::{Session, SessionSummary, Store, StoreError};
+pub use words::clock_time;

@@ -31,3 +31,9 @@ impl StepState {
         }
     }
 }
+
+/// "14:03:11" from an RFC 3339 timestamp as events carry it (the whole
+/// text when it is not one): how every front end shows a time of day.
+pub fn clock_time(at: &str) -> &str {
+    at.get(11..19).unwrap_or(at)
+}

@@ -1024,6 +1024,12 @@ fn click(app: &mut App, column: u16, row: u16) {
     }
 }
 
+/// A version typed in a prompt ("1.4.0" or "v1.4.0"), or why not.
+fn typed_version(text: &str) -> Result<semver::Version, String> {
+    semver::Version::parse(text.trim_start_matches('v'))
+        .map_err(|e| format!("`{text}` is not a semantic version such as 1.4.0 ({e})"))
+}
+
 fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
     let Some(Overlay::Prompt(p)) = app.overlay.as_mut() else {
         return Vec::new();
@@ -1073,12 +1079,10 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                     let version = if text.is_empty() {
                         None
                     } else {
-                        match semver::Version::parse(text.trim_start_matches('v')) {
+                        match typed_version(&text) {
                             Ok(v) => Some(v),
                             Err(e) => {
-                                p.error = Some(format!(
-                                    "`{text}` is not a semantic version such as 1.4.0 ({e})"
-                                ));
+                                p.error = Some(e);
                                 return Vec::new();
                             }
                         }
@@ -1099,12 +1103,10 @@ fn edit_prompt(app: &mut App, e: Edit) -> Vec<Effect> {
                     component,
                     selected,
                 } => {
-                    let version = match semver::Version::parse(text.trim_start_matches('v')) {
+                    let version = match typed_version(&text) {
                         Ok(v) => v,
                         Err(e) => {
-                            p.error = Some(format!(
-                                "`{text}` is not a semantic version such as 1.4.0 ({e})"
-                            ));
+                            p.error = Some(e);
                             return Vec::new();
                         }
                     };

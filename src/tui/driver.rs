@@ -33,6 +33,8 @@ pub struct Driver {
     /// sends its results; without one, canary commands run inline.
     outbox: Option<Outbox>,
     collector: Option<Collector>,
+    /// Size and time of the manifest when last read.
+    manifest_stamp: Option<(u64, Option<std::time::SystemTime>)>,
     pub app: App,
     live: live::Live,
 }
@@ -55,6 +57,7 @@ impl Driver {
             read_only: None,
             outbox: None,
             collector: None,
+            manifest_stamp: None,
             app,
             live: live::Live::new(),
         }
@@ -98,12 +101,7 @@ impl Driver {
         let result = self.ws.perform(session, &Command::Record(payload));
         self.ws.who = self.me.clone();
         match result {
-            Ok(events) => Ok(events
-                .iter()
-                .filter_map(|e| e.payload().map(|p| (e, p)))
-                .map(|(e, p)| format!("{} {}", e.who.name, crate::session::state::summarize(&p)))
-                .collect::<Vec<_>>()
-                .join("; ")),
+            Ok(events) => Ok(summarize_events(&events)),
             Err(e) => Err(format!("{e:#}")),
         }
     }
@@ -327,14 +325,7 @@ impl Driver {
                 self.ws.who = self.me.clone();
                 match result {
                     Ok(events) => {
-                        let summary = events
-                            .iter()
-                            .filter_map(|e| e.payload().map(|p| (e, p)))
-                            .map(|(e, p)| {
-                                format!("{} {}", e.who.name, crate::session::state::summarize(&p))
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; ");
+                        let summary = summarize_events(&events);
                         // The tag joins the summary: a separate message
                         // would replace it (and the report hint) at once.
                         let (summary, warning) = match self.after_write() {
@@ -454,10 +445,22 @@ impl Driver {
                     Action::NotesDrafted(job.markdown(None, None).map_err(|e| format!("{e:#}")))
                 })
             }
-            Effect::LoadManifest => vec![Action::ManifestRead(super::release::read_manifest(
-                &self.ws.repo.root,
-                crate::release::MANIFEST_FILE,
-            ))],
+            Effect::LoadManifest => {
+                // Asked for after every new event: read it again only when
+                // the file changed (size or time), else nothing to do.
+                let path = self.ws.repo.root.join(crate::release::MANIFEST_FILE);
+                let stamp = std::fs::metadata(&path)
+                    .ok()
+                    .map(|m| (m.len(), m.modified().ok()));
+                if stamp.is_some() && stamp == self.manifest_stamp {
+                    return Vec::new();
+                }
+                self.manifest_stamp = stamp;
+                vec![Action::ManifestRead(super::release::read_manifest(
+                    &self.ws.repo.root,
+                    crate::release::MANIFEST_FILE,
+                ))]
+            }
             Effect::SetManifest {
                 component,
                 version,
@@ -594,6 +597,17 @@ impl Driver {
         );
         data
     }
+}
+
+/// "Dana started impact; Dana completed impact": what recorded events
+/// say on the status line.
+fn summarize_events(events: &[crate::session::Event]) -> String {
+    events
+        .iter()
+        .filter_map(|e| e.payload().map(|p| (e, p)))
+        .map(|(e, p)| format!("{} {}", e.who.name, crate::session::state::summarize(&p)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Sync the audit trail and read its status after: what the app shows.

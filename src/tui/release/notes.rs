@@ -127,7 +127,7 @@ pub fn notes_key(app: &mut App, k: NotesKey) -> Vec<Effect> {
     let set_by = app
         .state()
         .and_then(|s| s.release_notes.as_ref())
-        .map(|(by, _)| format!("{} at {}", by.who.name, by.at.get(11..19).unwrap_or(&by.at)));
+        .map(|(by, _)| format!("{} at {}", by.who.name, crate::session::clock_time(&by.at)));
     let current = app
         .state()
         .and_then(session_notes)

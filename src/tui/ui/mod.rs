@@ -145,9 +145,7 @@ fn pane_block<'a>(title: &'a str, extra: String, focused: bool, theme: &Theme) -
 }
 
 /// "14:03:11" from an RFC 3339 timestamp.
-pub fn short_time(at: &str) -> &str {
-    at.get(11..19).unwrap_or(at)
-}
+pub use crate::session::clock_time as short_time;
 
 /// A rectangle of at most `w`x`h`, centred in `area`.
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
