@@ -1,11 +1,11 @@
 //! `version next`, `notes`, `manifest` and tagging at completion, through
 //! the binary on real repositories.
 
-mod common;
+
 
 use std::path::Path;
 
-use common::{Sandbox, stderr};
+use crate::common::{Sandbox, stderr};
 
 fn commit(repo: &git2::Repository, msg: &str) -> git2::Oid {
     let sig = git2::Signature::now("Dana Developer", "dana@example.com").unwrap();

@@ -2,9 +2,9 @@
 //! `update`, effects run against the real core on a temp repository (its
 //! own GREENLIGHT_HOME), and the screen is drawn into a `TestBackend`.
 
-mod common;
 
-use common::Sandbox;
+
+use crate::common::Sandbox;
 use greenlight::identity::Overrides;
 use greenlight::session::{SessionStatus, StepStatus, Store};
 use greenlight::tui::action::Action;
@@ -309,7 +309,7 @@ fn changes_made_by_another_process_show_up() {
         .args(["note", "--step", "prep", "runbook reviewed"])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
     assert!(d.app.state().unwrap().notes.is_empty());
     // The watcher's message arrives: the app re-reads the journals.
     assert!(d.dispatch(Action::JournalChanged));
@@ -479,7 +479,7 @@ fn a_bad_keymap_stops_the_app_naming_file_and_line() {
         .output()
         .expect("run");
     assert!(!out.status.success());
-    let err = common::stderr(&out);
+    let err = crate::common::stderr(&out);
     assert!(
         err.contains(&format!(
             "{}:4:1: unknown action `launch` in [keys]",
@@ -494,7 +494,7 @@ fn without_a_terminal_the_app_says_to_use_the_subcommands() {
     let sb = sandbox();
     let out = sb.cmd().output().expect("run");
     assert!(!out.status.success());
-    let err = common::stderr(&out);
+    let err = crate::common::stderr(&out);
     assert!(
         err.contains("the full-screen app needs a terminal"),
         "{err}"
@@ -512,7 +512,7 @@ fn the_demo_makes_a_repository_with_a_session_in_its_own_home() {
         .args(["demo", "--no-open"])
         .output()
         .expect("run");
-    let stdout = common::check_ok(out, &["demo", "--no-open"]);
+    let stdout = crate::common::check_ok(out, &["demo", "--no-open"]);
     let demo = std::fs::read_dir(tmp.path())
         .expect("read tmp")
         .flatten()
@@ -538,7 +538,7 @@ fn the_demo_makes_a_repository_with_a_session_in_its_own_home() {
         .output()
         .expect("status");
     let json: serde_json::Value =
-        serde_json::from_str(&common::check_ok(out, &["status", "--json"])).expect("json");
+        serde_json::from_str(&crate::common::check_ok(out, &["status", "--json"])).expect("json");
     assert_eq!(json["summary"]["playbook"], "feature-release");
     assert_eq!(json["summary"]["version"], "1.4.0");
     assert_eq!(json["summary"]["status"], "open");

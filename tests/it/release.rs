@@ -1,12 +1,12 @@
 //! Release helpers against real repositories built in temporary folders:
 //! next version, release notes, changelog, manifest.
 
-#[path = "common/gitrepo.rs"]
-mod gitrepo;
+
+
 
 use std::fs;
 
-use gitrepo::{BOB, TestRepo};
+use crate::common::gitrepo::{BOB, TestRepo};
 use greenlight::release::{
     Bump, CommitKind, Manifest, ManifestError, ManifestProblem, ReleaseError, Section,
     VersionOptions, next_version, next_version_at, notes, open_repository, prepend_to_changelog,

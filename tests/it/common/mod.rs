@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: temp repositories and running the
 //! built binary with an isolated GREENLIGHT_HOME.
-#![allow(dead_code)] // each test binary uses a different subset of these helpers
+#![allow(dead_code)] // helpers used only by some test modules (and by later tests)
+
+pub mod gitrepo;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

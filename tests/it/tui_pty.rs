@@ -2,13 +2,13 @@
 //! the keys do, what the journal recorded, and that the terminal is given
 //! back as it was, on quit and on a panic.
 
-mod common;
+
 
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use crate::common::Sandbox;
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 
 const ROWS: u16 = 30;
@@ -198,7 +198,7 @@ fn complete_a_step_with_keys_and_quit() {
         .args(["step", "start", "hotfix-plan"])
         .output()
         .expect("run the CLI");
-    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
     pty.wait_text("Pat Product: started hotfix-plan");
 
     // enter starts the selected step (impact), enter again asks for a

@@ -1,8 +1,8 @@
 //! The CLI end to end, through the built binary, in temp repositories.
 
-mod common;
 
-use common::{Sandbox, check_ok, stderr};
+
+use crate::common::{Sandbox, check_ok, stderr};
 
 /// The driver walks a whole feature-release; the PM signs off from another
 /// process as another person. The session completes, verifies, and

@@ -3,14 +3,14 @@
 //! asked on a real pseudo-terminal), failure then retry, Ctrl-C, and
 //! commands that do not exist.
 
-mod common;
+
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, stderr};
+use crate::common::{Sandbox, stderr};
 use serde_json::Value;
 
 const PLAYBOOK: &str = r#"

@@ -4,14 +4,14 @@
 //! Prometheus source (a loopback stand-in) with credentials from the
 //! environment.
 
-mod common;
+
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
 
-use common::{Sandbox, stderr};
+use crate::common::{Sandbox, stderr};
 
 const SIMULATED: &str = "[canary]\nsource = \"simulated\"\n";
 

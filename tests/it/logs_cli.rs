@@ -2,13 +2,13 @@
 //! every format, several files, commands, the repository's [[logs]],
 //! bad input and following until Ctrl-C.
 
-mod common;
+
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, stderr};
+use crate::common::{Sandbox, stderr};
 
 fn greenlight() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_greenlight"));

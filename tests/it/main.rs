@@ -1,0 +1,28 @@
+//! Every integration test, in one binary: cargo builds and links one
+//! executable instead of twenty (matklad's "one integration test crate";
+//! cargo's own test suite is built this way), so an edit costs one link.
+//!
+//! Each module is one subject; `common` holds the shared sandboxes.
+
+mod common;
+
+mod canary_cli;
+mod canary_config;
+mod canary_judge;
+mod canary_prometheus;
+mod canary_sources;
+mod cli;
+mod cli_release;
+mod crash;
+mod exec_cli;
+mod exec_flood;
+mod exec_runner;
+mod exec_step;
+mod git_sync;
+mod logs_cli;
+mod logs_sources;
+mod playbook;
+mod release;
+mod tui_app;
+mod tui_pty;
+mod tui_snapshots;
