@@ -16,5 +16,6 @@ pub mod playbook;
 pub mod release;
 pub mod repo;
 pub mod session;
+pub mod text;
 pub mod tui;
 pub mod workspace;
