@@ -3,7 +3,7 @@
 //! reading the sync status the app's header shows.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use greenlight::audit::git_sync::{AUDIT_REF, status, sync};
+use greenlight::audit::git_sync::{AUDIT_REF, Trail, status, sync};
 
 fn bench(c: &mut Criterion) {
     let root = tempfile::tempdir().expect("tempdir");
@@ -16,9 +16,10 @@ fn bench(c: &mut Criterion) {
     repo.commit(Some("HEAD"), &sig, &sig, "feat: start", &tree, &[])
         .expect("commit");
     let sessions = root.path().join("sessions");
+    let trail = Trail::new(&sessions, "bench-device");
     greenlight::session::synth::write_synthetic(
-        &sessions.join("01JSYNTHETIC00000000000000"),
-        "01JSYNTHETIC00000000000000",
+        &sessions.join(greenlight::session::synth::SYNTHETIC_ID),
+        greenlight::session::synth::SYNTHETIC_ID,
         100_000,
         3,
     )
@@ -39,7 +40,7 @@ fn bench(c: &mut Criterion) {
                     r.delete().expect("reset audit ref");
                 }
             },
-            |()| sync(&repo, &sessions, "origin").expect("sync"),
+            |()| sync(&repo, &trail, "origin").expect("sync"),
             BatchSize::PerIteration,
         )
     });
@@ -51,17 +52,17 @@ fn bench(c: &mut Criterion) {
     let _ = repo.remote_delete("origin");
     repo.remote("origin", bare.to_str().expect("utf-8 path"))
         .expect("remote");
-    sync(&repo, &sessions, "origin").expect("sync");
+    sync(&repo, &trail, "origin").expect("sync");
     greenlight::session::synth::write_synthetic(
-        &sessions.join("01JSYNTHETICUNPUSHED000000"),
-        "01JSYNTHETICUNPUSHED000000",
+        &sessions.join("01KBSYNTHE7C0000000000000B"),
+        "01KBSYNTHE7C0000000000000B",
         1_000,
         1,
     )
     .expect("generate");
     g.bench_function("status of 100k synced + 1k unpushed events", |b| {
         b.iter(|| {
-            let st = status(&repo, &sessions, "origin").expect("status");
+            let st = status(&repo, &trail, "origin").expect("status");
             assert_eq!(st.unpushed_events, 1_000);
         })
     });

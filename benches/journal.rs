@@ -9,7 +9,7 @@ use greenlight::audit::verify::verify_session;
 use greenlight::session::journal::JournalWriter;
 use greenlight::session::{Payload, Session, Who};
 
-const SESSION: &str = "01JSYNTHETIC00000000000000";
+const SESSION: &str = "01KBSYNTHE7C0000000000000A";
 
 fn append(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");

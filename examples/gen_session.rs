@@ -8,7 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let actors = rest.first().map(|a| a.parse()).transpose()?.unwrap_or(3);
-    let id = "01JSYNTHETIC00000000000000";
+    let id = greenlight::session::synth::SYNTHETIC_ID;
     greenlight::session::synth::write_synthetic(
         std::path::Path::new(dir),
         id,

@@ -7,7 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id = dir
         .file_name()
         .and_then(|n| n.to_str())
-        .unwrap_or("01JSYNTHETIC00000000000000")
+        .unwrap_or("01KBSYNTHE7C0000000000000A")
         .to_string();
     let t = std::time::Instant::now();
     let s = greenlight::session::Session::open(&id, dir)?;

@@ -8,7 +8,7 @@ events="${1:-1000000}"
 cargo build --release --quiet --bin greenlight --example gen_session
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-dir="$work/01JSYNTHETIC00000000000000"
+dir="$work/01KBSYNTHE7C0000000000000A"
 ./target/release/examples/gen_session "$dir" "$events" 3 >/dev/null
 du -sh "$dir"
 cat "$dir"/*.jsonl >/dev/null # warm the page cache for both

@@ -147,10 +147,19 @@ pub struct AuditConfig {
     /// completes.
     #[serde(default)]
     pub tag_on_complete: bool,
+    /// The largest journal file a sync takes from a remote, in MiB: a
+    /// bigger blob is refused and named without being read (a million
+    /// events take about 420 MiB across all files of a session).
+    #[serde(default = "default_max_file_mib")]
+    pub max_file_mib: u64,
 }
 
 fn default_remote() -> String {
     "origin".into()
+}
+
+fn default_max_file_mib() -> u64 {
+    512
 }
 
 impl Default for AuditConfig {
@@ -159,6 +168,7 @@ impl Default for AuditConfig {
             remote: default_remote(),
             auto_sync: false,
             tag_on_complete: false,
+            max_file_mib: default_max_file_mib(),
         }
     }
 }

@@ -42,19 +42,41 @@ impl NotesJob {
 /// The warnings a sync report carries (forks or tampering), one sentence
 /// each, for a status line or stderr.
 pub fn sync_warnings(r: &SyncReport) -> Vec<String> {
-    r.merge
+    let mut out: Vec<String> = r
+        .merge
         .forks
         .iter()
         .map(|f| {
             format!(
-                "warning: {} of session {} differs on {} in a way no append explains (fork or tamper); their copy is kept as {}",
+                "FORK OR TAMPER: {} of session {} differs on {} in a way no append explains; {} copy keeps the name, the other is kept as {}",
                 f.file,
                 f.session,
                 r.remote,
+                if f.canonical == "ours" { "our" } else { "their" },
                 f.kept_as.display()
             )
         })
-        .collect()
+        .collect();
+    out.extend(r.merge.rejected.iter().map(|x| {
+        format!(
+            "REFUSED from {}: {} of session {}: {}{}",
+            r.remote,
+            x.file,
+            x.session,
+            x.why,
+            x.kept_as
+                .as_ref()
+                .map(|k| format!(" (kept as {})", k.display()))
+                .unwrap_or_default()
+        )
+    }));
+    out.extend(
+        r.merge
+            .skipped
+            .iter()
+            .map(|x| format!("SKIPPED from {}: {x}", r.remote)),
+    );
+    out
 }
 
 pub struct Workspace {
@@ -183,6 +205,7 @@ impl Workspace {
             version: version.map(|v| v.to_string()),
             previous_version: previous,
             repo: self.repo.name.clone(),
+            source: crate::playbook::source_of(playbook, &self.repo.root),
         };
         Ok(self
             .store
@@ -209,9 +232,61 @@ impl Workspace {
         let repo = self.repo.open()?;
         Ok(SyncTarget {
             git_dir: repo.path().to_path_buf(),
-            sessions_dir: self.sessions_dir(),
+            trail: self.trail(),
             remote: remote.unwrap_or(&self.config.audit.remote).to_string(),
         })
+    }
+
+    /// This clone's side of the audit trail (its sessions, its device, the
+    /// size limit for what it pulls).
+    pub fn trail(&self) -> crate::audit::git_sync::Trail {
+        crate::audit::git_sync::Trail {
+            sessions_dir: self.sessions_dir(),
+            device: self.device.clone(),
+            max_file_bytes: self.config.audit.max_file_mib.saturating_mul(1 << 20),
+        }
+    }
+
+    /// Verify a session's journals, read-only: every hash and link, the
+    /// tails, the files set aside, and (when the session was synced) that
+    /// nothing the synced copy holds is missing here.
+    pub fn verify(&self, id: &str) -> Result<crate::audit::verify::Report> {
+        let dir = self.store.session_dir(&self.repo.key, id);
+        let synced = match self.repo.open() {
+            Ok(repo) => crate::audit::git_sync::synced_copy(&repo, &self.trail(), id)
+                .wrap_err("cannot read the synced copy of the audit trail")?,
+            Err(_) => None,
+        };
+        Ok(crate::audit::verify::verify_session_with(
+            &dir,
+            id,
+            synced.as_ref(),
+        )?)
+    }
+
+    /// `audit recover`: restore or cut back the journals of a session that
+    /// do not verify (see [`crate::audit::recover`]), then record the
+    /// person's acknowledgement of everything set aside.
+    pub fn recover(&self, id: &str, reason: &str) -> Result<crate::audit::recover::Recovered> {
+        if reason.trim().is_empty() {
+            return Err(eyre!(
+                "a reason is required to recover a journal: say what happened (--reason)"
+            ));
+        }
+        let dir = self.store.session_dir(&self.repo.key, id);
+        let synced = match self.repo.open() {
+            Ok(repo) => crate::audit::git_sync::synced_copy(&repo, &self.trail(), id)?,
+            Err(_) => None,
+        };
+        let done = crate::audit::recover::recover(&dir, id, synced.as_ref())?;
+        if done.is_empty() {
+            return Ok(done);
+        }
+        let mut session = Session::open(id, dir)?;
+        session.attach(&self.actor())?;
+        let ack = crate::session::Payload::JournalRecovered(done.acknowledgement(reason));
+        session.execute(&self.who, &Command::Record(ack))?;
+        Ok(done)
     }
 
     /// Pull and push the audit trail (`refs/greenlight/audit`).
@@ -290,6 +365,91 @@ impl Workspace {
             });
         session.execute(&self.who, &Command::Record(payload))?;
         Ok(name)
+    }
+
+    /// A step's command (or rollback) as it may run now: allowed by the
+    /// session's rules, and the same command its reviewed playbook gives
+    /// (see [`crate::playbook::source`]). Both front ends ask here before
+    /// anything runs, so a command read from a journal that came from
+    /// another clone never runs unless the playbook here says it.
+    pub fn step_command(
+        &self,
+        state: &crate::session::SessionState,
+        step: &str,
+        action: crate::exec::Action,
+    ) -> Result<crate::exec::StepCommand> {
+        let plan = crate::exec::StepCommand::plan(state, step, action).map_err(|e| eyre!(e))?;
+        self.confirm_command(state, &plan.step, action, &plan.command)?;
+        Ok(plan)
+    }
+
+    /// Refuse `command` unless the session's reviewed playbook gives it
+    /// for `step` (as its `run`, or its `rollback`).
+    pub fn confirm_command(
+        &self,
+        state: &crate::session::SessionState,
+        step: &str,
+        action: crate::exec::Action,
+        command: &str,
+    ) -> Result<()> {
+        let field = match action {
+            crate::exec::Action::Run => "run",
+            crate::exec::Action::Rollback => "rollback",
+        };
+        let from = state.source.as_ref().map_or_else(
+            || format!("playbook `{}` here", state.plan.playbook),
+            |s| s.describe(),
+        );
+        let reviewed = crate::playbook::reviewed_playbook(
+            state.source.as_ref(),
+            &state.plan.playbook,
+            &self.repo.root,
+        )
+        .map_err(|why| {
+            eyre!(
+                "refused to run `{command}` for step `{step}`: its playbook cannot be confirmed ({why}); nothing ran"
+            )
+        })?;
+        let expected = reviewed
+            .steps
+            .iter()
+            .find(|s| s.id == step)
+            .and_then(|s| match action {
+                crate::exec::Action::Run => s.run.clone(),
+                crate::exec::Action::Rollback => s.rollback.clone(),
+            });
+        if expected.as_deref() == Some(command) {
+            return Ok(());
+        }
+        Err(eyre!(
+            "refused to run step `{step}`'s {field}: the session says `{}`, but its reviewed playbook ({from}) says {}. The session's copy of its playbook was changed (or came from another clone); nothing ran. Start a new session from the reviewed playbook.",
+            crate::text::one_line(command),
+            expected.map_or_else(
+                || "no such command".to_string(),
+                |e| format!("`{}`", crate::text::one_line(&e))
+            )
+        ))
+    }
+
+    /// A canary command about to run for the session's canary step: when
+    /// it is the step's own `rollback` (read from the journal), it must be
+    /// the reviewed playbook's; commands from `[canary]` come from this
+    /// clone's configuration and need no check.
+    pub fn confirm_canary_command(
+        &self,
+        state: &crate::session::SessionState,
+        step: &str,
+        command: &str,
+    ) -> Result<()> {
+        let from_journal = state
+            .plan
+            .step(step)
+            .and_then(|p| p.rollback.as_deref())
+            .is_some_and(|r| r == command);
+        if from_journal {
+            self.confirm_command(state, step, crate::exec::Action::Rollback, command)?;
+        }
+        Ok(())
     }
 
     /// Perform a command as the person at the keyboard, enforcing the

@@ -2,21 +2,19 @@
 //! `refs/greenlight/audit` (never the working tree or a branch), pushed and
 //! fetched with explicit refspecs.
 //!
-//! Merging two sides is a union of actor files. Journals only grow, so for
-//! each file one side is normally a prefix of the other and the longer one
-//! wins. A file where neither is a prefix of the other was rewritten on one
-//! side (a fork, or tampering): the local version stays where it is, the
-//! other is kept beside it as `<file>.fork-<hash>`, and the sync reports it.
-//! Nothing is ever lost.
+//! Merging two sides is a union of actor files, with every rule of
+//! [`super::merge`]: a remote is input, never authority. What is
+//! committed is complete lines only (a write cut short here is never
+//! pushed). Nothing is ever lost: every refused or diverging copy is kept.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Signature};
 use serde::Serialize;
 
-use crate::session::lock::ActorLock;
+pub use super::merge::{Fork, MergeReport, Rejected, is_journal_material, merge_tree_into_local};
+use crate::session::store::session_id_problem;
 
 /// Where the audit trail lives in every clone and remote.
 pub const AUDIT_REF: &str = "refs/greenlight/audit";
@@ -43,39 +41,31 @@ pub enum SyncError {
     Contended { remote: String },
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
+pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {
     move |source| SyncError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-/// A file that differs on the two sides in a way no append explains.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Fork {
-    pub session: String,
-    pub file: String,
-    /// Where the other side's version is kept.
-    pub kept_as: PathBuf,
+/// This clone's side of the trail: where its sessions are, which device
+/// it is (its own journals are written nowhere else), and the largest file
+/// it takes from a remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trail {
+    pub sessions_dir: PathBuf,
+    pub device: String,
+    pub max_file_bytes: u64,
 }
 
-/// What a merge of the other side into local files did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct MergeReport {
-    pub added: Vec<PathBuf>,
-    pub extended: Vec<PathBuf>,
-    pub forks: Vec<Fork>,
-    /// Files that could not be extended now because a local process is
-    /// writing them; the next sync picks them up.
-    pub busy: Vec<PathBuf>,
-}
-
-impl MergeReport {
-    fn absorb(&mut self, other: MergeReport) {
-        self.added.extend(other.added);
-        self.extended.extend(other.extended);
-        self.forks.extend(other.forks);
-        self.busy.extend(other.busy);
+impl Trail {
+    /// A trail with the default size limit (tests, benches).
+    pub fn new(sessions_dir: impl Into<PathBuf>, device: impl Into<String>) -> Trail {
+        Trail {
+            sessions_dir: sessions_dir.into(),
+            device: device.into(),
+            max_file_bytes: 512 << 20,
+        }
     }
 }
 
@@ -86,6 +76,10 @@ pub struct SyncReport {
     pub fetched: bool,
     pub pushed: bool,
     pub merge: MergeReport,
+    /// Local journals that no longer extend their synced copy (changed
+    /// here after they were synced): not pushed; the trail keeps the
+    /// synced copy (`sessions/<id>/<file>`).
+    pub held_back: Vec<String>,
     /// The audit commit now at `refs/greenlight/audit`.
     pub commit: Option<String>,
     pub sessions: usize,
@@ -108,6 +102,9 @@ fn local_files(sessions_dir: &Path) -> Result<BTreeMap<String, PathBuf>, SyncErr
         let Some(id) = session.file_name().to_str().map(str::to_string) else {
             continue;
         };
+        if session_id_problem(&id).is_some() {
+            continue;
+        }
         for f in std::fs::read_dir(session.path()).map_err(io(&session.path()))? {
             let f = f.map_err(io(&session.path()))?;
             let Some(name) = f.file_name().to_str().map(str::to_string) else {
@@ -121,138 +118,38 @@ fn local_files(sessions_dir: &Path) -> Result<BTreeMap<String, PathBuf>, SyncErr
     Ok(out)
 }
 
-/// Journals, their set-aside torn tails and kept forks; never lock files.
-fn is_journal_material(name: &str) -> bool {
-    name.ends_with(".jsonl") || name.contains(".jsonl.torn-") || name.contains(".jsonl.fork-")
-}
-
-/// Safe path pieces only: a hostile tree must not write outside the store.
-fn safe_piece(s: &str) -> bool {
-    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0'])
-}
-
-/// Merge the session files of `tree` into the local store.
-pub fn merge_tree_into_local(
-    repo: &Repository,
-    tree: &git2::Tree<'_>,
-    sessions_dir: &Path,
-) -> Result<MergeReport, SyncError> {
-    let mut report = MergeReport::default();
-    let Some(sessions) = tree.get_name("sessions") else {
-        return Ok(report);
-    };
-    let sessions = repo.find_tree(sessions.id())?;
-    for session in sessions.iter() {
-        let Some(id) = session.name().ok().filter(|n| safe_piece(n)) else {
-            continue;
-        };
-        let Ok(files) = repo.find_tree(session.id()) else {
-            continue;
-        };
-        for f in files.iter() {
-            let Some(name) = f
-                .name()
-                .ok()
-                .filter(|n| safe_piece(n) && is_journal_material(n))
-            else {
-                continue;
-            };
-            let blob = repo.find_blob(f.id())?;
-            let dir = sessions_dir.join(id);
-            report.absorb(merge_file(&dir, id, name, blob.content(), f.id())?);
-        }
-    }
-    Ok(report)
-}
-
-fn merge_file(
-    dir: &Path,
-    session: &str,
-    name: &str,
-    theirs: &[u8],
-    their_id: Oid,
-) -> Result<MergeReport, SyncError> {
-    let mut report = MergeReport::default();
-    let path = dir.join(name);
-    let ours = match std::fs::read(&path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io(&path)(e)),
-    };
-    match ours {
-        None => {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-            write_new(&path, theirs)?;
-            report.added.push(path);
-        }
-        Some(ours)
-            if theirs.starts_with(&ours)
-                && theirs.len() > ours.len()
-                && name.ends_with(".jsonl") =>
-        {
-            // Their copy extends ours: append the rest, holding the actor's
-            // lock so no local writer appends at the same moment.
-            let lock_path = dir.join(name.replace(".jsonl", ".lock"));
-            match ActorLock::acquire(&lock_path) {
-                Ok(_lock) => {
-                    let mut f = std::fs::OpenOptions::new()
-                        .append(true)
-                        .open(&path)
-                        .map_err(io(&path))?;
-                    // Re-check under the lock: the file may have grown.
-                    let now = std::fs::metadata(&path).map_err(io(&path))?.len() as usize;
-                    if now == ours.len() {
-                        f.write_all(&theirs[ours.len()..])
-                            .and_then(|_| f.sync_data())
-                            .map_err(io(&path))?;
-                        report.extended.push(path);
-                    } else {
-                        report.busy.push(path);
-                    }
-                }
-                Err(_) => report.busy.push(path),
-            }
-        }
-        Some(ours) if ours.starts_with(theirs) => {}
-        Some(_) if !name.ends_with(".jsonl") => {}
-        Some(_) => {
-            let short = &their_id.to_string()[..12];
-            let kept = dir.join(format!("{name}.fork-{short}"));
-            if !kept.exists() {
-                write_new(&kept, theirs)?;
-            }
-            report.forks.push(Fork {
-                session: session.to_string(),
-                file: name.to_string(),
-                kept_as: kept,
-            });
-        }
-    }
-    Ok(report)
-}
-
-/// Write a whole file durably: temp file, fsync, rename.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
-    let tmp = path.with_extension(format!("sync-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io(path))?;
-    Ok(())
-}
-
-/// Build a tree of every local session file and commit it to AUDIT_REF,
-/// with the given extra parent (the other side just merged) if any.
-/// Returns the commit (unchanged if the tree did not change).
+/// Build the trail's tree from the local sessions and commit it to
+/// AUDIT_REF, with the other side just merged (`merged`) as a second
+/// parent. Returns the commit (unchanged if the tree did not change).
+///
+/// The tree holds every local file (journals up to their last complete
+/// line), and every valid file of the merged side or of the last sync
+/// this clone lacks (a file deleted here is not deleted from the trail).
+/// A local journal that no longer extends this clone's last synced copy
+/// of it (changed here since) is held back: the trail keeps the synced
+/// copy, and the file is named in `held_back`. Copies the merge refused
+/// (`refused`: session and file) are left out.
 pub fn commit_local(
     repo: &Repository,
-    sessions_dir: &Path,
+    trail: &Trail,
     merged: Option<Oid>,
+    refused: &[(String, String)],
+    held_back: &mut Vec<String>,
 ) -> Result<Option<Oid>, SyncError> {
-    let files = local_files(sessions_dir)?;
-    // sessions/<id>/<name>: build leaf trees per session, then the top.
-    let mut by_session: BTreeMap<&str, Vec<(&str, &PathBuf)>> = BTreeMap::new();
+    let files = local_files(&trail.sessions_dir)?;
+    let theirs = match merged {
+        Some(m) => Some(repo.find_commit(m)?.tree()?),
+        None => None,
+    };
+    // What this clone last synced: a local journal must extend its copy
+    // there, whoever wrote it (a copy changed here is held back).
+    let base = match repo.refname_to_id(AUDIT_REF) {
+        Ok(id) => Some(repo.find_commit(id)?.tree()?),
+        Err(_) => None,
+    };
+    // sessions/<id>/<name> → the blob to commit.
+    let mut by_session: BTreeMap<String, BTreeMap<String, Oid>> = BTreeMap::new();
+    let odb = repo.odb()?;
     for (key, path) in &files {
         let mut parts = key.splitn(3, '/');
         let (_, id, name) = (
@@ -260,19 +157,47 @@ pub fn commit_local(
             parts.next().unwrap_or_default(),
             parts.next().unwrap_or_default(),
         );
-        by_session.entry(id).or_default().push((name, path));
+        let mut bytes = std::fs::read(path).map_err(io(path))?;
+        if name.ends_with(".jsonl") {
+            // Complete lines only: a line being written, or cut short
+            // by a crash, is never pushed for others to trip on.
+            let complete = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+            bytes.truncate(complete);
+            if let Some(entry) = base
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(key)).ok())
+                .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            {
+                let (size, _) = odb.read_header(entry.id())?;
+                let extends = bytes.len() >= size
+                    && Oid::hash_object(git2::ObjectType::Blob, &bytes[..size])? == entry.id();
+                if !extends {
+                    held_back.push(key.clone());
+                    by_session
+                        .entry(id.to_string())
+                        .or_default()
+                        .insert(name.to_string(), entry.id());
+                    continue;
+                }
+            }
+        }
+        let oid = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
+        if !odb.exists(oid) {
+            repo.blob(&bytes)?;
+        }
+        by_session
+            .entry(id.to_string())
+            .or_default()
+            .insert(name.to_string(), oid);
     }
-    let odb = repo.odb()?;
+    for t in theirs.iter().chain(base.iter()) {
+        carry_over(repo, t, refused, &mut by_session)?;
+    }
     let mut sessions = repo.treebuilder(None)?;
     for (id, entries) in &by_session {
         let mut tb = repo.treebuilder(None)?;
-        for (name, path) in entries {
-            let bytes = std::fs::read(path).map_err(io(path))?;
-            let oid = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
-            if !odb.exists(oid) {
-                repo.blob(&bytes)?;
-            }
-            tb.insert(name, oid, 0o100644)?;
+        for (name, oid) in entries {
+            tb.insert(name, *oid, 0o100644)?;
         }
         sessions.insert(id, tb.write()?, 0o040000)?;
     }
@@ -315,14 +240,61 @@ pub fn commit_local(
         .signature()
         .or_else(|_| Signature::now("greenlight", "greenlight@localhost"))?;
     let sessions_n = by_session.len();
-    let message = format!(
-        "greenlight audit: {sessions_n} session(s), {} file(s)",
-        files.len()
-    );
+    let files_n: usize = by_session.values().map(BTreeMap::len).sum();
+    let message = format!("greenlight audit: {sessions_n} session(s), {files_n} file(s)");
     let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
     let commit = repo.commit(None, &sig, &sig, &message, &tree, &parent_refs)?;
     repo.reference(AUDIT_REF, commit, true, "greenlight audit commit")?;
     Ok(Some(commit))
+}
+
+/// Files of the merged side this clone does not have, kept in the trail
+/// by their blob id (never read): valid session ids, journal names, plain
+/// files, and not refused by the merge.
+fn carry_over(
+    repo: &Repository,
+    theirs: &git2::Tree<'_>,
+    refused: &[(String, String)],
+    by_session: &mut BTreeMap<String, BTreeMap<String, Oid>>,
+) -> Result<(), SyncError> {
+    let Some(entry) = theirs
+        .get_name("sessions")
+        .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+    else {
+        return Ok(());
+    };
+    let sessions = repo.find_tree(entry.id())?;
+    for session in sessions.iter() {
+        let Some(id) = session
+            .name()
+            .ok()
+            .filter(|n| session_id_problem(n).is_none())
+        else {
+            continue;
+        };
+        if session.kind() != Some(git2::ObjectType::Tree) {
+            continue;
+        }
+        for f in repo.find_tree(session.id())?.iter() {
+            let Some(name) = f.name().ok().filter(|n| {
+                is_journal_material(n) && !n.contains(['/', '\\', '\0']) && *n != "." && *n != ".."
+            }) else {
+                continue;
+            };
+            if f.kind() != Some(git2::ObjectType::Blob)
+                || f.filemode() == 0o120000
+                || refused.iter().any(|(s, n)| s == id && n == name)
+            {
+                continue;
+            }
+            by_session
+                .entry(id.to_string())
+                .or_default()
+                .entry(name.to_string())
+                .or_insert(f.id());
+        }
+    }
+    Ok(())
 }
 
 /// Callbacks that find credentials the way git does: the ssh agent, the
@@ -377,7 +349,7 @@ pub fn fetch(repo: &Repository, remote: &str) -> Result<Option<Oid>, SyncError> 
 
 /// Fetch and merge the remote's audit trail into the local store, then
 /// record the union locally.
-pub fn pull(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
+pub fn pull(repo: &Repository, trail: &Trail, remote: &str) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport {
         remote: remote.to_string(),
         ..Default::default()
@@ -386,16 +358,29 @@ pub fn pull(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
     report.fetched = true;
     if let Some(t) = theirs {
         let tree = repo.find_commit(t)?.tree()?;
-        report.merge = merge_tree_into_local(repo, &tree, sessions_dir)?;
+        let base = repo
+            .refname_to_id(AUDIT_REF)
+            .ok()
+            .and_then(|id| repo.find_commit(id).ok())
+            .and_then(|c| c.tree().ok());
+        report.merge = merge_tree_into_local(repo, &tree, base.as_ref(), trail)?;
     }
-    report.commit = commit_local(repo, sessions_dir, theirs)?.map(|c| c.to_string());
-    count(&mut report, sessions_dir)?;
+    let refused: Vec<(String, String)> = report
+        .merge
+        .rejected
+        .iter()
+        .map(|r| (r.session.clone(), r.file.clone()))
+        .collect();
+    report.commit =
+        commit_local(repo, trail, theirs, &refused, &mut report.held_back)?.map(|c| c.to_string());
+    count(&mut report, &trail.sessions_dir)?;
     Ok(report)
 }
 
 /// Pull, then push the union. A push that loses a race is retried after
 /// another pull.
-pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
+pub fn sync(repo: &Repository, trail: &Trail, remote: &str) -> Result<SyncReport, SyncError> {
+    let sessions_dir = trail.sessions_dir.as_path();
     // A separate handle for pushing, so the packing setting below never
     // reaches the caller's view of the repository (or its config writes).
     let push_repo = Repository::open(repo.path())?;
@@ -406,7 +391,7 @@ pub fn sync(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<Sync
     // file in the remote itself. Network remotes refuse such pushes.
     let _remote_lock = lock_local_remote(repo, remote)?;
     for _ in 0..4 {
-        let mut report = pull(repo, sessions_dir, remote)?;
+        let mut report = pull(repo, trail, remote)?;
         match push_ref(&push_repo, remote) {
             Ok(()) => {
                 // Check the push took: a transport without compare-and-swap
@@ -470,8 +455,8 @@ fn lock_local_remote(repo: &Repository, remote: &str) -> Result<Option<std::fs::
 }
 
 /// Push is always a sync: the remote may hold events we must not drop.
-pub fn push(repo: &Repository, sessions_dir: &Path, remote: &str) -> Result<SyncReport, SyncError> {
-    sync(repo, sessions_dir, remote)
+pub fn push(repo: &Repository, trail: &Trail, remote: &str) -> Result<SyncReport, SyncError> {
+    sync(repo, trail, remote)
 }
 
 /// Journals of a large session are big, highly repetitive text. libgit2's
@@ -541,6 +526,43 @@ fn count(report: &mut SyncReport, sessions_dir: &Path) -> Result<(), SyncError> 
     Ok(())
 }
 
+/// The journals of one session as this clone last synced them (its
+/// `refs/greenlight/audit`), complete lines only: what `audit verify`
+/// holds the local files to. None when the session was never synced.
+pub fn synced_copy(
+    repo: &Repository,
+    trail: &Trail,
+    session: &str,
+) -> Result<Option<super::verify::Synced>, SyncError> {
+    let Ok(id) = repo.refname_to_id(AUDIT_REF) else {
+        return Ok(None);
+    };
+    let tree = repo.find_commit(id)?.tree()?;
+    let Ok(entry) = tree.get_path(Path::new(&format!("sessions/{session}"))) else {
+        return Ok(None);
+    };
+    if entry.kind() != Some(git2::ObjectType::Tree) {
+        return Ok(None);
+    }
+    let odb = repo.odb()?;
+    let mut out = super::verify::Synced::new();
+    for f in repo.find_tree(entry.id())?.iter() {
+        let Some(name) = f.name().ok().filter(|n| n.ends_with(".jsonl")) else {
+            continue;
+        };
+        if f.kind() != Some(git2::ObjectType::Blob)
+            || odb.read_header(f.id())?.0 as u64 > trail.max_file_bytes
+        {
+            continue;
+        }
+        let blob = repo.find_blob(f.id())?;
+        let bytes = blob.content();
+        let complete = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+        out.insert(name.to_string(), bytes[..complete].to_vec());
+    }
+    Ok(Some(out))
+}
+
 /// What the app shows: when the remote was last seen, and how many local
 /// events it does not have yet.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -555,11 +577,8 @@ pub struct SyncStatus {
     pub unpushed_events: usize,
 }
 
-pub fn status(
-    repo: &Repository,
-    sessions_dir: &Path,
-    remote: &str,
-) -> Result<SyncStatus, SyncError> {
+pub fn status(repo: &Repository, trail: &Trail, remote: &str) -> Result<SyncStatus, SyncError> {
+    let sessions_dir = trail.sessions_dir.as_path();
     let mut st = SyncStatus {
         remote: remote.to_string(),
         remote_exists: repo.find_remote(remote).is_ok(),
@@ -641,7 +660,7 @@ fn lines_after(path: &Path, offset: u64) -> Result<usize, SyncError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncTarget {
     pub git_dir: PathBuf,
-    pub sessions_dir: PathBuf,
+    pub trail: Trail,
     pub remote: String,
 }
 
@@ -649,12 +668,12 @@ impl SyncTarget {
     /// Pull and push, as [`sync`].
     pub fn sync(&self) -> Result<SyncReport, SyncError> {
         let repo = Repository::open(&self.git_dir)?;
-        sync(&repo, &self.sessions_dir, &self.remote)
+        sync(&repo, &self.trail, &self.remote)
     }
 
     /// What is not pushed yet, as [`status`].
     pub fn status(&self) -> Result<SyncStatus, SyncError> {
         let repo = Repository::open(&self.git_dir)?;
-        status(&repo, &self.sessions_dir, &self.remote)
+        status(&repo, &self.trail, &self.remote)
     }
 }

@@ -2,5 +2,7 @@
 //! them into the git repository).
 
 pub mod git_sync;
+pub mod merge;
+pub mod recover;
 pub mod report;
 pub mod verify;

@@ -126,9 +126,10 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
         }
         Some(r) => {
             let first = r
-                .first_findings()
+                .problems()
+                .into_iter()
                 .next()
-                .map(|f| format!(": {}:{}: {}", f.file.display(), f.line, f.reason))
+                .map(|p| format!(": {p}"))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::session::event::{GENESIS_HEX, check_line_hash};
-use crate::session::journal::actor_file_name;
+use crate::session::names::file_belongs_to;
+use sha2::{Digest, Sha256};
 
 /// A record that does not hold, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +30,21 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// What follows a journal's last newline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tail {
+    /// Nothing: the file ends with a complete line.
+    Clean,
+    /// Bytes of a line its writer is writing right now (its lock is held).
+    BeingWritten,
+    /// A write cut short (a crash): the event it held may be lost.
+    Torn,
+    /// A whole, hash-valid record without its newline: our writer never
+    /// leaves one, so the end of the file was edited.
+    CompleteRecord,
+}
+
 /// What verify found in one actor file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
@@ -36,8 +52,26 @@ pub struct FileReport {
     pub events: usize,
     /// Every broken record, in file order.
     pub findings: Vec<Finding>,
-    /// Bytes after the last newline: a write cut short, not yet set aside.
+    /// Bytes after the last newline.
     pub torn_tail_bytes: u64,
+    pub tail: Tail,
+}
+
+impl FileReport {
+    pub fn ok(&self) -> bool {
+        self.findings.is_empty() && matches!(self.tail, Tail::Clean | Tail::BeingWritten)
+    }
+}
+
+/// A file set aside beside the journals, and whether a person has
+/// acknowledged it (`audit recover --reason`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SetAside {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
+    /// Who acknowledged it, and why.
+    pub acknowledged: Option<String>,
 }
 
 /// The whole session.
@@ -45,8 +79,14 @@ pub struct FileReport {
 pub struct Report {
     pub session: String,
     pub files: Vec<FileReport>,
-    /// Torn tails that were set aside earlier (kept as evidence).
-    pub set_aside: Vec<PathBuf>,
+    /// Files set aside beside the journals: torn tails, damaged parts,
+    /// copies refused from or diverging with a remote.
+    pub set_aside: Vec<SetAside>,
+    /// How the journals here differ from the synced copy in the
+    /// repository's audit trail (a file missing here, shorter, changed).
+    pub synced: Vec<Finding>,
+    /// Whether a synced copy was there to compare with.
+    pub compared_with_synced: bool,
 }
 
 impl Report {
@@ -55,7 +95,42 @@ impl Report {
     }
 
     pub fn ok(&self) -> bool {
-        self.files.iter().all(|f| f.findings.is_empty())
+        self.files.iter().all(FileReport::ok)
+            && self.set_aside.iter().all(|s| s.acknowledged.is_some())
+            && self.synced.is_empty()
+    }
+
+    /// The first broken record of each file, then every other problem:
+    /// tails, unacknowledged set-aside files, differences with the synced
+    /// copy. One sentence each, naming the file (and line).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for f in &self.files {
+            if let Some(first) = f.findings.first() {
+                out.push(first.to_string());
+            }
+            match f.tail {
+                Tail::Torn => out.push(format!(
+                    "{}: ends with {} bytes of a write cut short (a crash?): the event it held may be lost; its writer sets them aside, then `greenlight audit recover --reason …` acknowledges it",
+                    f.file.display(),
+                    f.torn_tail_bytes
+                )),
+                Tail::CompleteRecord => out.push(format!(
+                    "{}: ends with a complete record but no newline: greenlight never writes that, the end of the file was edited",
+                    f.file.display()
+                )),
+                Tail::Clean | Tail::BeingWritten => {}
+            }
+        }
+        for s in self.set_aside.iter().filter(|s| s.acknowledged.is_none()) {
+            out.push(format!(
+                "{}: set aside ({} bytes) and not acknowledged: look at it, then `greenlight audit recover --reason …`",
+                s.path.display(),
+                s.bytes
+            ));
+        }
+        out.extend(self.synced.iter().map(ToString::to_string));
+        out
     }
 
     /// The first broken record of each file.
@@ -84,19 +159,38 @@ struct Head<'a> {
     seq: u64,
     lamport: u64,
     #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
     prev: Cow<'a, str>,
     #[serde(borrow)]
     hash: Cow<'a, str>,
 }
 
-/// Verify every `*.jsonl` in a session folder.
+pub use crate::session::names::is_set_aside;
+
+/// The synced copy of a session's journals (file name → complete lines),
+/// from the repository's audit trail.
+pub type Synced = std::collections::BTreeMap<String, Vec<u8>>;
+
+/// Verify every `*.jsonl` in a session folder. Reads, never writes. With
+/// `synced`, the local journals must also hold everything the synced copy
+/// holds.
 pub fn verify_session(dir: &Path, session_id: &str) -> Result<Report, VerifyError> {
+    verify_session_with(dir, session_id, None)
+}
+
+/// [`verify_session`] against the synced copy when there is one.
+pub fn verify_session_with(
+    dir: &Path,
+    session_id: &str,
+    synced: Option<&Synced>,
+) -> Result<Report, VerifyError> {
     let io = |source| VerifyError::Io {
         path: dir.to_path_buf(),
         source,
     };
     let mut files = Vec::new();
-    let mut set_aside = Vec::new();
+    let mut sides = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         let name = path
@@ -106,24 +200,143 @@ pub fn verify_session(dir: &Path, session_id: &str) -> Result<Report, VerifyErro
             .to_string();
         if name.ends_with(".jsonl") {
             files.push(path);
-        } else if name.contains(".jsonl.torn-") {
-            set_aside.push(path);
+        } else if is_set_aside(&name) {
+            sides.push(path);
         }
     }
     files.sort();
-    set_aside.sort();
+    sides.sort();
     let mut reports = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f).map_err(|source| VerifyError::Io {
+    let mut acks: Vec<Ack> = Vec::new();
+    let mut synced_findings = Vec::new();
+    for f in &files {
+        let bytes = std::fs::read(f).map_err(|source| VerifyError::Io {
             path: f.clone(),
             source,
         })?;
-        reports.push(verify_file(&f, &bytes, session_id));
+        let (mut report, file_acks) = verify_file_acks(f, &bytes, session_id);
+        acks.extend(file_acks);
+        if report.torn_tail_bytes > 0 {
+            report.tail = classify_tail(dir, f, &bytes);
+        }
+        if let (Some(synced), Some(name)) = (synced, f.file_name().and_then(|n| n.to_str()))
+            && let Some(copy) = synced.get(name)
+        {
+            synced_findings.extend(compare(f, &bytes, copy));
+        }
+        reports.push(report);
+    }
+    if let Some(synced) = synced {
+        for (name, copy) in synced {
+            if name.ends_with(".jsonl") && !files.iter().any(|f| f.ends_with(name)) {
+                synced_findings.push(Finding {
+                    file: dir.join(name),
+                    line: 0,
+                    reason: format!(
+                        "missing here: the synced copy (refs/greenlight/audit) holds {} events of this file; `greenlight audit recover` restores it",
+                        memchr::memchr_iter(b'\n', copy).count()
+                    ),
+                });
+            }
+        }
+    }
+    let mut set_aside = Vec::new();
+    for p in sides {
+        let bytes = std::fs::read(&p).map_err(|source| VerifyError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let acknowledged = acks
+            .iter()
+            .find(|a| a.file == name && a.sha256 == sha256)
+            .map(|a| a.by.clone());
+        set_aside.push(SetAside {
+            path: p,
+            bytes: bytes.len() as u64,
+            sha256,
+            acknowledged,
+        });
     }
     Ok(Report {
         session: session_id.to_string(),
         files: reports,
         set_aside,
+        synced: synced_findings,
+        compared_with_synced: synced.is_some(),
+    })
+}
+
+/// An acknowledgement found in a journal: a set-aside file (by name and
+/// content) and who acknowledged it, why.
+struct Ack {
+    file: String,
+    sha256: String,
+    by: String,
+}
+
+/// What the bytes after the last newline are.
+fn classify_tail(dir: &Path, file: &Path, bytes: &[u8]) -> Tail {
+    let complete = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+    let tail = &bytes[complete..];
+    if crate::session::journal::parse_line(tail).is_ok() {
+        return Tail::CompleteRecord;
+    }
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if writer_is_alive(&dir.join(crate::session::names::lock_file_name(name))) {
+        Tail::BeingWritten
+    } else {
+        Tail::Torn
+    }
+}
+
+/// Does a live process hold this lock? Probed without creating or
+/// changing anything: verify only reads.
+fn writer_is_alive(lock: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(lock) else {
+        return false;
+    };
+    match f.try_lock() {
+        Ok(()) => {
+            let _ = f.unlock();
+            false
+        }
+        Err(std::fs::TryLockError::WouldBlock) => true,
+        Err(std::fs::TryLockError::Error(_)) => false,
+    }
+}
+
+/// How a local journal falls short of its synced copy (both as bytes).
+fn compare(file: &Path, local: &[u8], synced: &[u8]) -> Option<Finding> {
+    if local.starts_with(synced) {
+        return None;
+    }
+    let same = local
+        .iter()
+        .zip(synced)
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| local.len().min(synced.len()));
+    let line = memchr::memchr_iter(b'\n', &local[..same]).count() + 1;
+    let reason = if synced.starts_with(local) {
+        format!(
+            "shorter than its synced copy: {} events from line {line} on are missing here; `greenlight audit recover` restores them",
+            memchr::memchr_iter(b'\n', &synced[same..]).count()
+        )
+    } else {
+        "differs from its synced copy (refs/greenlight/audit) from this line on".to_string()
+    };
+    Some(Finding {
+        file: file.to_path_buf(),
+        line,
+        reason,
     })
 }
 
@@ -140,6 +353,12 @@ struct Ends {
 
 /// Verify one actor file's bytes.
 pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
+    verify_file_acks(path, bytes, session_id).0
+}
+
+/// [`verify_file`], and the acknowledgements of set-aside files its valid
+/// lines record.
+fn verify_file_acks(path: &Path, bytes: &[u8], session_id: &str) -> (FileReport, Vec<Ack>) {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let body = &bytes[..complete];
     let expected_name = path
@@ -150,7 +369,7 @@ pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
         body,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
     );
-    let results: Vec<(Vec<Finding>, usize, Ends)> = std::thread::scope(|s| {
+    let results: Vec<ChunkResult> = std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
             .map(|&(start_line, chunk)| {
@@ -161,8 +380,15 @@ pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
     });
     let mut findings = Vec::new();
     let mut events = 0;
+    let mut acks = Vec::new();
     let mut prev_end: Option<(usize, Ends)> = None;
-    for ((start_line, _), (mut f, n, ends)) in chunks.iter().zip(results) {
+    for ((start_line, _), r) in chunks.iter().zip(results) {
+        let ChunkResult {
+            findings: mut f,
+            events: n,
+            ends,
+            acks: chunk_acks,
+        } = r;
         if let Some((_, prev)) = &prev_end
             && n > 0
         {
@@ -172,17 +398,27 @@ pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
         }
         events += n;
         findings.extend(f);
+        acks.extend(chunk_acks);
         if n > 0 {
             prev_end = Some((*start_line, ends));
         }
     }
     findings.sort_by_key(|f| f.line);
-    FileReport {
-        file: path.to_path_buf(),
-        events,
-        findings,
-        torn_tail_bytes: (bytes.len() - complete) as u64,
-    }
+    let torn_tail_bytes = (bytes.len() - complete) as u64;
+    (
+        FileReport {
+            file: path.to_path_buf(),
+            events,
+            findings,
+            torn_tail_bytes,
+            tail: if torn_tail_bytes == 0 {
+                Tail::Clean
+            } else {
+                Tail::Torn
+            },
+        },
+        acks,
+    )
 }
 
 /// The links between the last record of one chunk and the first of the
@@ -255,14 +491,23 @@ fn split_chunks(body: &[u8], n: usize) -> Vec<(usize, &[u8])> {
     out
 }
 
+/// What one chunk of a file gave.
+struct ChunkResult {
+    findings: Vec<Finding>,
+    events: usize,
+    ends: Ends,
+    acks: Vec<Ack>,
+}
+
 fn verify_chunk(
     path: &Path,
     chunk: &[u8],
     start_line: usize,
     session_id: &str,
     file_name: &str,
-) -> (Vec<Finding>, usize, Ends) {
+) -> ChunkResult {
     let mut findings = Vec::new();
+    let mut acks = Vec::new();
     let mut ends = Ends {
         first_prev: None,
         first_seq: 0,
@@ -275,7 +520,12 @@ fn verify_chunk(
     let mut last: Option<(String, u64, u64)> = None;
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     if chunk.is_empty() {
-        return (findings, 0, ends);
+        return ChunkResult {
+            findings,
+            events: 0,
+            ends,
+            acks,
+        };
     }
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
         let line_no = start_line + i + 1;
@@ -295,8 +545,15 @@ fn verify_chunk(
                 continue;
             }
         };
-        if let Err(e) = check_line_hash(line) {
-            bad(e.to_string());
+        let hash_ok = match check_line_hash(line) {
+            Ok(_) => true,
+            Err(e) => {
+                bad(e.to_string());
+                false
+            }
+        };
+        if hash_ok && head.kind == "journal_recovered" {
+            acks.extend(acknowledgements(line));
         }
         if head.v != 1 {
             bad(format!("unknown event format version {}", head.v));
@@ -307,7 +564,7 @@ fn verify_chunk(
                 head.session
             ));
         }
-        if actor_file_name(&head.actor) != file_name {
+        if !file_belongs_to(file_name, &head.actor) {
             bad(format!(
                 "written by actor {}, which does not own this file",
                 head.actor
@@ -357,7 +614,31 @@ fn verify_chunk(
         ends.last_seq = seq;
         ends.last_lamport = lamport;
     }
-    (findings, count, ends)
+    ChunkResult {
+        findings,
+        events: count,
+        ends,
+        acks,
+    }
+}
+
+/// The set-aside files a `journal_recovered` line acknowledges.
+fn acknowledgements(line: &[u8]) -> Vec<Ack> {
+    let Ok(ev) = crate::session::journal::parse_line(line) else {
+        return Vec::new();
+    };
+    let Some(crate::session::Payload::JournalRecovered(r)) = ev.payload() else {
+        return Vec::new();
+    };
+    let by = format!("{} ({})", ev.who.name, r.reason);
+    r.set_aside
+        .into_iter()
+        .map(|f| Ack {
+            file: f.file,
+            sha256: f.sha256,
+            by: by.clone(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -365,7 +646,7 @@ mod tests {
     use super::*;
     use crate::session::synth::write_synthetic;
 
-    const ID: &str = "01JSYNTHETIC00000000000000";
+    const ID: &str = "01KBSYNTHE7C0000000000000A";
 
     fn one_file(events: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
         let dir = tempfile::tempdir().unwrap();

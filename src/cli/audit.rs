@@ -24,6 +24,18 @@ pub enum AuditCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Put a session's journals back in a state that verifies: restore what
+    /// the synced copy holds, or cut a damaged journal back to its last
+    /// line that verifies; keep everything removed beside it; record your
+    /// acknowledgement (with the reason) of every file set aside.
+    Recover {
+        /// Session id or prefix; default: the current session.
+        session: Option<String>,
+        /// What happened (a crash, a disk error, who edited what): kept in
+        /// the audit trail with the acknowledgement.
+        #[arg(long)]
+        reason: String,
+    },
     /// Send this repository's sessions to the remote's refs/greenlight/audit
     /// (after merging what the remote has: nothing is ever overwritten).
     Push(SyncArgs),
@@ -76,25 +88,20 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
             );
         }
     }
-    for f in &r.merge.forks {
-        eprintln!(
-            "FORK OR TAMPER: {} in session {} on {} does not extend ours; both kept (theirs in {})",
-            f.file,
-            f.session,
-            r.remote,
-            f.kept_as.display()
-        );
+    for w in crate::workspace::sync_warnings(r) {
+        eprintln!("{w}");
     }
-    Ok(if r.merge.forks.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if r.merge.alarming() {
         ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
 pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
     match c {
         AuditCmd::Verify { session, dir, json } => {
+            let mut ws = None;
             let (dir, id) = match dir {
                 Some(d) => {
                     let id = d
@@ -110,41 +117,51 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                     (d, id)
                 }
                 None => {
-                    let ws = g.workspace()?;
-                    let id = ws
+                    let w = g.workspace()?;
+                    let id = w
                         .store
-                        .resolve_for_reading(&ws.repo.key, session.as_deref())?;
-                    (ws.store.session_dir(&ws.repo.key, &id), id)
+                        .resolve_for_reading(&w.repo.key, session.as_deref())?;
+                    let dir = w.store.session_dir(&w.repo.key, &id);
+                    ws = Some(w);
+                    (dir, id)
                 }
             };
-            let report = verify_session(&dir, &id)?;
+            let report = match &ws {
+                Some(ws) => ws.verify(&id)?,
+                None => verify_session(&dir, &id)?,
+            };
             if json {
                 print_json(&report)?;
             } else {
-                for f in &report.files {
-                    if f.torn_tail_bytes > 0 {
+                for side in report.set_aside.iter() {
+                    if let Some(by) = &side.acknowledged {
                         println!(
-                            "warning: {} ends with {} bytes of a write cut short; the next writer sets them aside",
-                            f.file.display(),
-                            f.torn_tail_bytes
+                            "note: {} is set aside, acknowledged by {by}",
+                            side.path.display()
                         );
                     }
                 }
-                for side in &report.set_aside {
-                    println!("note: torn tail kept as evidence in {}", side.display());
-                }
                 if report.ok() {
                     println!(
-                        "audit ok: session {id}, {} events in {} actor files, every hash and link verified",
+                        "audit ok: session {id}, {} events in {} actor files, every hash and link verified{}",
                         report.events(),
-                        report.files.len()
+                        report.files.len(),
+                        if report.compared_with_synced {
+                            "; nothing the synced copy holds is missing"
+                        } else {
+                            ""
+                        }
                     );
                 } else {
-                    for f in report.first_findings() {
-                        eprintln!("TAMPERED OR CORRUPT: {f}");
+                    let problems = report.problems();
+                    for p in &problems {
+                        eprintln!("TAMPERED OR CORRUPT: {p}");
                     }
-                    let total: usize = report.files.iter().map(|f| f.findings.len()).sum();
-                    eprintln!("audit FAILED: {total} bad records in session {id}");
+                    eprintln!(
+                        "audit FAILED: {} problem{} in session {id}; `greenlight audit recover {id} --reason …` restores what the synced copy holds and sets the rest aside",
+                        problems.len(),
+                        if problems.len() == 1 { "" } else { "s" }
+                    );
                 }
             }
             Ok(if report.ok() {
@@ -152,6 +169,38 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        AuditCmd::Recover { session, reason } => {
+            let ws = g.workspace()?;
+            let id = ws
+                .store
+                .resolve_for_reading(&ws.repo.key, session.as_deref())?;
+            let done = ws.recover(&id, &reason)?;
+            if done.is_empty() {
+                println!("session {id} verifies: nothing to recover");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for r in &done.restored {
+                println!("{r}");
+            }
+            for f in &done.set_aside {
+                println!(
+                    "acknowledged {} ({} bytes, sha256 {})",
+                    f.file,
+                    f.bytes,
+                    &f.sha256[..16]
+                );
+            }
+            let after = ws.verify(&id)?;
+            if after.ok() {
+                println!("audit ok: session {id} verifies again");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for p in after.problems() {
+                    eprintln!("still wrong: {p}");
+                }
+                Ok(ExitCode::FAILURE)
+            }
         }
         AuditCmd::Push(a) | AuditCmd::Sync(a) => {
             let ws = g.workspace()?;
@@ -162,14 +211,14 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             let ws = g.workspace()?;
             let repo = ws.repo.open()?;
             let remote = a.remote.as_deref().unwrap_or(&ws.config.audit.remote);
-            let r = git_sync::pull(&repo, &ws.sessions_dir(), remote)?;
+            let r = git_sync::pull(&repo, &ws.trail(), remote)?;
             print_sync(&r, a.json)
         }
         AuditCmd::Status(a) => {
             let ws = g.workspace()?;
             let repo = ws.repo.open()?;
             let remote = a.remote.as_deref().unwrap_or(&ws.config.audit.remote);
-            let st = git_sync::status(&repo, &ws.sessions_dir(), remote)?;
+            let st = git_sync::status(&repo, &ws.trail(), remote)?;
             if a.json {
                 print_json(&st)?;
             } else {

@@ -751,6 +751,7 @@ fn do_rollback(
     confirmed_by: Option<String>,
 ) -> Result<()> {
     if let Some((command, env)) = rollback_command(plan, config) {
+        ws.confirm_canary_command(session.state(), step, &command)?;
         let done = run_recorded(ws, session, step, &command, &env, true, confirmed_by)?;
         if !done.succeeded() {
             return Err(eyre!(

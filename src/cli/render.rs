@@ -27,6 +27,11 @@ pub fn sessions_table(list: &[SessionSummary]) -> String {
             s.started_at.as_deref().unwrap_or("-"),
             s.started_by.as_deref().unwrap_or(""),
         );
+        if s.pulled {
+            // Replace the line's end: say how to act on it.
+            out.truncate(out.trim_end_matches('\n').len());
+            let _ = writeln!(out, "  (pulled: give its id)");
+        }
     }
     out
 }
@@ -92,6 +97,26 @@ pub fn status(session: &Session, history: usize) -> String {
             .unwrap_or_else(|| "no version".into()),
         st.status.word(),
     );
+    if let Some(first) = session.problems().first() {
+        let more = session.problems().len() - 1;
+        let _ = writeln!(
+            out,
+            "⚠ THIS SESSION'S JOURNAL DOES NOT VERIFY: {first}{}\n  What follows may not be what was recorded, and nothing more can be recorded until it is resolved:\n  `greenlight audit verify {}` for the full report, `greenlight audit recover {} --reason …` to restore it.",
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            },
+            st.id,
+            st.id
+        );
+    }
+    if !session.is_local() {
+        let _ = writeln!(
+            out,
+            "Pulled from another clone: commands act on it only when given its id."
+        );
+    }
     if let Some(s) = &st.started {
         let _ = writeln!(out, "Started {} by {}", s.at, s.who);
     }
@@ -171,8 +196,15 @@ pub fn status(session: &Session, history: usize) -> String {
     for side in session.set_aside() {
         let _ = writeln!(
             out,
-            "warning: a torn last line was set aside in {}",
+            "warning: {} is set aside beside the journals (`greenlight audit verify` says whether it is acknowledged)",
             side.display()
+        );
+    }
+    for (file, bytes) in session.torn_tails() {
+        let _ = writeln!(
+            out,
+            "warning: {} ends with {bytes} bytes of a line not finished (being written now, or cut short by a crash); left as is",
+            file.display()
         );
     }
     out
@@ -201,6 +233,11 @@ pub struct StatusJson<'a> {
     pub history: Vec<HistoryJson<'a>>,
     pub state: &'a SessionState,
     pub problems: &'a [LineProblem],
+    /// Every journal line reads and every link holds (writes are refused
+    /// otherwise).
+    pub intact: bool,
+    /// Started on another device (opened only by id).
+    pub pulled: bool,
     pub files: Vec<String>,
 }
 
@@ -234,6 +271,8 @@ impl<'a> StatusJson<'a> {
                 .collect(),
             state: session.state(),
             problems: session.problems(),
+            intact: session.problems().is_empty(),
+            pulled: !session.is_local(),
             files: session.files().map(|p| p.display().to_string()).collect(),
         }
     }

@@ -11,7 +11,7 @@ use color_eyre::eyre::{Result, bail, eyre};
 
 use super::Global;
 use super::session::Target;
-use crate::exec::{self, Action, CancelToken, StepCommand, StepEnv, Stream, WorkspaceJournal};
+use crate::exec::{self, Action, CancelToken, StepEnv, Stream, WorkspaceJournal};
 use crate::session::StepStatus;
 
 /// Cancel `token` on every Ctrl-C from now on (in this process), saying
@@ -64,7 +64,7 @@ pub fn step_command(
     for p in session.problems() {
         eprintln!("warning: unreadable journal line left out: {p}");
     }
-    let plan = StepCommand::plan(session.state(), step, action).map_err(|e| eyre!(e))?;
+    let plan = ws.step_command(session.state(), step, action)?;
     let who = format!("{} <{}>", ws.who.name, ws.who.email);
     let what = match action {
         Action::Run => format!("Step `{}` runs `{}`", plan.step, plan.command),

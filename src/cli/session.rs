@@ -222,7 +222,7 @@ pub struct ReportArgs {
 pub fn report(g: &Global, a: ReportArgs) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let session = ws.session(a.session.as_deref())?;
-    let verified = crate::audit::verify::verify_session(session.dir(), session.id())?;
+    let verified = ws.verify(session.id())?;
     let text = crate::audit::report::render(session.state(), Some(&verified));
     match &a.output {
         Some(path) => {

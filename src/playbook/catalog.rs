@@ -27,6 +27,21 @@ const BUILTIN_FILES: [(&str, &str); 4] = [
     ),
 ];
 
+/// The built-in file (name and text) that defines playbook `id`.
+pub fn builtin_file(id: &str) -> Option<(&'static str, &'static str)> {
+    BUILTIN_FILES.iter().copied().find(|(file, text)| {
+        parse_named(text, Origin::Builtin, format!("<built-in>/{file}")).is_ok_and(|p| p.id == id)
+    })
+}
+
+/// The text of the built-in file named `file`.
+pub fn builtin_text(file: &str) -> Option<&'static str> {
+    BUILTIN_FILES
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, text)| *text)
+}
+
 /// Where a repository keeps its own playbooks, relative to its root.
 pub const REPO_PLAYBOOK_DIR: &str = ".greenlight/playbooks";
 

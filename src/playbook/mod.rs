@@ -10,12 +10,14 @@ mod error;
 mod graph;
 mod model;
 mod read;
+pub mod source;
 mod suggest;
 mod validate;
 
 pub use catalog::{Catalog, REPO_PLAYBOOK_DIR, builtins};
 pub use error::{PlaybookError, PlaybookErrors};
 pub use model::{Origin, ParseRoleError, ParseStepKindError, Playbook, Role, Step, StepKind};
+pub use source::{PlaybookSource, reviewed_playbook, source_of};
 
 /// Parse and validate one playbook. Errors name the file as `origin`
 /// shows it (`<built-in>` for [`Origin::Builtin`]).

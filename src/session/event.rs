@@ -93,8 +93,12 @@ pub struct Event {
     pub who: Arc<Who>,
     pub kind: Arc<str>,
     pub data: Box<RawValue>,
-    /// The sha256 of the line (its `prev` link is checked by `audit
-    /// verify` from the bytes and not kept in memory).
+    /// The hash of the line before it in its actor file ([`GENESIS`] for
+    /// the first): readers check every link as they read, so a chain with
+    /// a line removed or swapped is noticed by every command, not only by
+    /// `audit verify`.
+    pub prev: Hash32,
+    /// The sha256 of the line.
     pub hash: Hash32,
 }
 
@@ -115,6 +119,7 @@ struct Wire<'a> {
     #[serde(borrow)]
     kind: Cow<'a, str>,
     data: Box<RawValue>,
+    prev: Hash32,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +202,7 @@ impl Interner {
             who: self.who(&w.who.name, &w.who.email),
             kind: self.kind(&w.kind),
             data: w.data,
+            prev: w.prev,
             hash,
         })
     }
@@ -259,6 +265,8 @@ impl Interner {
         // deserializer does for `data`) and trims surrounding whitespace
         // the same way.
         let data = RawValue::from_string(p.rest.to_owned()).ok()?;
+        let mut prev = [0u8; 32];
+        hex::decode_to_slice(prev_hex, &mut prev).ok()?;
         Some(Event {
             v,
             session: Self::str_slot(&mut self.session, session),
@@ -269,6 +277,7 @@ impl Interner {
             who: self.who(name, email),
             kind: self.kind(kind),
             data,
+            prev: Hash32(prev),
             hash,
         })
     }
@@ -381,6 +390,7 @@ impl Event {
             who: Arc::new(d.who.clone()),
             kind: Arc::from(d.kind),
             data: d.data.to_owned(),
+            prev: *d.prev,
             hash,
         };
         Ok((event, line))

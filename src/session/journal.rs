@@ -7,14 +7,18 @@
 //! actor's lock moves those bytes to a side file and truncates the journal
 //! back to its last complete line, so nothing is silently dropped.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;
 
+use super::chain::{Chain, Expect, Link};
 use super::event::{Draft, Event, GENESIS, Hash32, Interner, Who, check_line_hash};
+use super::files;
 use super::lock::{ActorLock, LockError};
+pub use super::names::actor_file_name;
+use super::names::{legacy_actor_file_name, lock_file_name};
 
 /// A problem found while reading a journal: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -43,6 +47,11 @@ pub enum JournalError {
     Corrupt { problem: LineProblem },
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error(
+        "{}: the session's Lamport clock is at its largest value, which only a forged event can set; nothing was written (run `greenlight audit verify`)",
+        path.display()
+    )]
+    ClockExhausted { path: PathBuf },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -50,22 +59,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// The file name of an actor's journal. Actor ids are `email/device`; the
-/// slash cannot be in a file name, so it becomes `~`, and anything outside a
-/// safe set becomes `_`.
-pub fn actor_file_name(actor: &str) -> String {
-    let mut name: String = actor
-        .chars()
-        .map(|c| match c {
-            '/' => '~',
-            c if c.is_ascii_alphanumeric() || "@.-_+".contains(c) => c,
-            _ => '_',
-        })
-        .collect();
-    name.push_str(".jsonl");
-    name
 }
 
 /// Reads new complete lines of one file, remembering where it stopped, so a
@@ -80,6 +73,10 @@ pub struct FileCursor {
     /// Bytes after the last newline at the last read: a line being written
     /// right now, or a torn one.
     pub partial_tail: u64,
+    /// The session every line must belong to, when known.
+    pub session: Option<String>,
+    /// The links of the lines read so far.
+    chain: Chain,
 }
 
 /// What one read of a cursor produced.
@@ -111,10 +108,6 @@ impl ReadRuns {
             problems: self.problems,
         }
     }
-
-    fn events(&self) -> usize {
-        self.runs.iter().map(Vec::len).sum()
-    }
 }
 
 impl FileCursor {
@@ -124,7 +117,24 @@ impl FileCursor {
             offset: 0,
             lines: 0,
             partial_tail: 0,
+            session: None,
+            chain: Chain::new(),
         }
+    }
+
+    /// A cursor that also checks every line belongs to `session`.
+    pub fn for_session(path: PathBuf, session: &str) -> Self {
+        FileCursor {
+            session: Some(session.to_string()),
+            ..FileCursor::new(path)
+        }
+    }
+
+    fn file_name(&self) -> Option<String> {
+        self.path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
     }
 
     /// Read what was appended since the last call. Each line is parsed and its
@@ -148,6 +158,7 @@ impl FileCursor {
             // reported by verify; start over to stay truthful.
             self.offset = 0;
             self.lines = 0;
+            self.chain = Chain::new();
         }
         if len - self.offset > STREAM_ABOVE {
             return self.read_large(&file, len);
@@ -161,8 +172,25 @@ impl FileCursor {
             None => 0,
         };
         self.partial_tail = (buf.len() - complete) as u64;
-        let batch = parse_lines(&self.path, &buf[..complete], self.lines);
-        self.lines += batch.events.len() + batch.problems.len();
+        let name = self.file_name();
+        let expect = Expect {
+            session: self.session.as_deref(),
+            file_name: name.as_deref(),
+        };
+        let mut batch = ReadBatch {
+            events: Vec::with_capacity(memchr::memchr_iter(b'\n', &buf[..complete]).count()),
+            problems: Vec::new(),
+        };
+        let lines = parse_into(
+            &mut batch,
+            &mut Interner::default(),
+            &mut self.chain,
+            expect,
+            &self.path,
+            &buf[..complete],
+            self.lines,
+        );
+        self.lines += lines;
         self.offset += complete as u64;
         Ok(ReadRuns {
             runs: vec![batch.events],
@@ -176,6 +204,15 @@ impl FileCursor {
 /// no page faults for a file-sized buffer, and parsing uses both cores.
 const STREAM_ABOVE: u64 = 8 << 20;
 const CHUNK: usize = 1 << 20;
+
+/// What one streamed range of a file gave.
+struct Streamed {
+    batch: ReadBatch,
+    /// Lines in the range.
+    lines: usize,
+    /// Where the range's chain ended.
+    chain: Chain,
+}
 
 impl FileCursor {
     fn read_large(&mut self, file: &File, len: u64) -> Result<ReadRuns, JournalError> {
@@ -211,41 +248,73 @@ impl FileCursor {
             }
             at += n as u64;
         }
+        let name = self.file_name();
+        let expect = Expect {
+            session: self.session.as_deref(),
+            file_name: name.as_deref(),
+        };
+        let first_chain = self.chain.clone();
+        // The second half's first link is judged after, against the
+        // first half's last event.
+        let second_chain = Chain::resume(self.lines + 1, None);
         let (first, second) = std::thread::scope(|s| {
-            let second = s.spawn(|| stream_range(file, &path, mid, complete_end));
-            let first = stream_range(file, &path, self.offset, mid);
+            let c2 = second_chain.clone();
+            let p2 = &path;
+            let second = s.spawn(move || stream_range(file, p2, mid, complete_end, c2, expect));
+            let first = stream_range(file, &path, self.offset, mid, first_chain.clone(), expect);
             (first, second.join())
         });
-        let mut first = first?;
-        let first_lines = first.events.len() + first.problems.len();
+        let first = first?;
         let mut second = match second {
             Ok(r) => r?,
-            Err(_) => stream_range(file, &path, mid, complete_end)?,
+            Err(_) => stream_range(file, &path, mid, complete_end, second_chain, expect)?,
         };
-        for p in &mut second.problems {
-            p.line += first_lines;
-        }
-        for p in &mut first.problems {
+        let mut problems = first.batch.problems;
+        for p in &mut problems {
             p.line += self.lines;
         }
-        for p in &mut second.problems {
-            p.line += self.lines;
+        for p in &mut second.batch.problems {
+            p.line += self.lines + first.lines;
         }
-        first.problems.append(&mut second.problems);
-        let out = ReadRuns {
-            runs: vec![first.events, second.events],
-            problems: first.problems,
+        problems.append(&mut second.batch.problems);
+        if let (Some(last), Some(true)) = (first.chain.last(), second.chain.first_read())
+            && let Some(ev) = second.batch.events.first()
+        {
+            for reason in super::chain::link_problems(last, ev) {
+                problems.push(LineProblem {
+                    file: self.path.clone(),
+                    line: self.lines + first.lines + 1,
+                    reason,
+                });
+            }
+        }
+        problems.sort_by_key(|p| p.line);
+        self.chain = if second.lines > 0 {
+            second.chain
+        } else {
+            first.chain
         };
-        self.lines += out.events() + out.problems.len();
+        self.lines += first.lines + second.lines;
         self.partial_tail = len - complete_end;
         self.offset = complete_end;
-        Ok(out)
+        Ok(ReadRuns {
+            runs: vec![first.batch.events, second.batch.events],
+            problems,
+        })
     }
 }
 
 /// Parse the complete lines in `[start, end)` of a file through a reused
-/// buffer; line numbers in problems count from the start of the range.
-fn stream_range(file: &File, path: &Path, start: u64, end: u64) -> Result<ReadBatch, JournalError> {
+/// buffer, checking links from `chain`; line numbers in problems count
+/// from the start of the range.
+fn stream_range(
+    file: &File,
+    path: &Path,
+    start: u64,
+    end: u64,
+    mut chain: Chain,
+    expect: Expect<'_>,
+) -> Result<Streamed, JournalError> {
     use std::os::unix::fs::FileExt;
     // Events are ~300 bytes on disk: size the vector once instead of
     // growing (and copying) it a dozen times.
@@ -275,20 +344,33 @@ fn stream_range(file: &File, path: &Path, start: u64, end: u64) -> Result<ReadBa
             None if pos >= end => filled,
             None => continue,
         };
-        let before = out.events.len() + out.problems.len();
-        parse_into(&mut out, &mut interner, path, &buf[..upto], lines);
-        lines += out.events.len() + out.problems.len() - before;
+        lines += parse_into(
+            &mut out,
+            &mut interner,
+            &mut chain,
+            expect,
+            path,
+            &buf[..upto],
+            lines,
+        );
         buf.copy_within(upto..filled, 0);
         filled -= upto;
         if pos >= end && filled == 0 {
             break;
         }
     }
-    Ok(out)
+    // Links inside the range were judged from `chain`; the range's own
+    // first link (when resumed without a known last event) is judged by
+    // the caller.
+    Ok(Streamed {
+        batch: out,
+        lines,
+        chain,
+    })
 }
 
-/// Parse complete lines (each ending in `\n`); `first_line` is the number of
-/// lines before them in the file.
+/// Parse complete lines (each ending in `\n`) from the start of a file,
+/// checking every link; `first_line` is the number of lines before them.
 pub fn parse_lines(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
     // One event per line at most: count them (memchr is cheap next to
     // parsing) to size the vector once.
@@ -296,35 +378,67 @@ pub fn parse_lines(path: &Path, bytes: &[u8], first_line: usize) -> ReadBatch {
         events: Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count()),
         problems: Vec::new(),
     };
-    parse_into(&mut out, &mut Interner::default(), path, bytes, first_line);
+    let name = path.file_name().and_then(|n| n.to_str());
+    let mut chain = Chain::resume(first_line, None);
+    parse_into(
+        &mut out,
+        &mut Interner::default(),
+        &mut chain,
+        Expect {
+            session: None,
+            file_name: name,
+        },
+        path,
+        bytes,
+        first_line,
+    );
     out
 }
 
-/// `parse_lines` appending to `out`: a streamed read pushes every event of
+/// Parse lines appending to `out` (a streamed read pushes every event of
 /// its range straight into one vector, instead of a vector per chunk
-/// regrown line by line and then copied over.
+/// regrown line by line and then copied over), checking each link with
+/// `chain`. An event whose links are broken is kept (the state shows what
+/// the journal says) and its problem reported, so readers can refuse to
+/// act on it. Returns the number of lines read.
 fn parse_into(
     out: &mut ReadBatch,
     interner: &mut Interner,
+    chain: &mut Chain,
+    expect: Expect<'_>,
     path: &Path,
     bytes: &[u8],
     first_line: usize,
-) {
+) -> usize {
     let mut start = 0;
+    let mut lines = 0;
     // Every line ends with a newline (the caller passes complete lines).
     for (i, end) in memchr::memchr_iter(b'\n', bytes).enumerate() {
         let line = &bytes[start..end];
         start = end + 1;
+        lines += 1;
         let line_no = first_line + i + 1;
-        match parse_line_with(interner, line) {
-            Ok(ev) => out.events.push(ev),
-            Err(reason) => out.problems.push(LineProblem {
+        let mut problem = |reason: String| {
+            out.problems.push(LineProblem {
                 file: path.to_path_buf(),
                 line: line_no,
                 reason,
-            }),
+            })
+        };
+        match parse_line_with(interner, line) {
+            Ok(ev) => {
+                for reason in chain.next(&ev, expect) {
+                    problem(reason);
+                }
+                out.events.push(ev);
+            }
+            Err(reason) => {
+                chain.unreadable();
+                problem(reason);
+            }
         }
     }
+    lines
 }
 
 /// Parse one line and check its own hash.
@@ -360,30 +474,23 @@ pub struct JournalWriter {
 }
 
 impl JournalWriter {
-    /// Lock and open `dir/<actor>.jsonl`, repairing a torn tail first.
+    /// Lock and open the actor's journal in `dir`, repairing a torn tail
+    /// first. Refuses a file whose chain does not verify: appending to a
+    /// broken chain would bury the damage under new events.
     pub fn open(dir: &Path, session: &str, actor: &str) -> Result<JournalWriter, JournalError> {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let name = actor_file_name(actor);
+        files::create_dir_all(dir).map_err(io_err(dir))?;
+        let name = writer_file_name(dir, actor);
         let path = dir.join(&name);
-        let lock =
-            ActorLock::acquire(&dir.join(format!("{}.lock", name.trim_end_matches(".jsonl"))))?;
+        let lock = ActorLock::acquire(&dir.join(lock_file_name(&name)))?;
         let set_aside = repair_torn_tail(&path)?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let mut file = files::open_append(&path).map_err(io_err(&path))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err(&path))?;
         let batch = parse_lines(&path, &bytes, 0);
         if let Some(problem) = batch.problems.into_iter().next() {
             return Err(JournalError::Corrupt { problem });
         }
-        let (last_seq, last_hash, last_lamport) = match batch.events.last() {
-            Some(ev) => (ev.seq, ev.hash, ev.lamport),
-            None => (0, GENESIS, 0),
-        };
+        let last = batch.events.last().map(Link::of);
         // The batch holds the file's events in file order, every line
         // read (a problem line returned above): position + 1 is the line.
         if let Some((i, ev)) = batch
@@ -409,9 +516,9 @@ impl JournalWriter {
             path,
             session: session.to_string(),
             actor: actor.to_string(),
-            last_seq,
-            last_hash,
-            last_lamport,
+            last_seq: last.map_or(0, |l| l.seq),
+            last_hash: last.map_or(GENESIS, |l| l.hash),
+            last_lamport: last.map_or(0, |l| l.lamport),
             set_aside,
         })
     }
@@ -442,7 +549,12 @@ impl JournalWriter {
         who: &Who,
         lamport: u64,
     ) -> Result<Event, JournalError> {
-        let lamport = lamport.max(self.last_lamport + 1);
+        let lamport = lamport.max(self.last_lamport.saturating_add(1));
+        if lamport == u64::MAX || self.last_seq == u64::MAX {
+            return Err(JournalError::ClockExhausted {
+                path: self.path.clone(),
+            });
+        }
         let (event, mut line) = Event::seal(Draft {
             session: &self.session,
             actor: &self.actor,
@@ -479,11 +591,33 @@ pub fn now_rfc3339() -> String {
     format!("{:.3}", now)
 }
 
+/// The journal file an actor writes in `dir`: its name, or the name the
+/// first versions of greenlight gave it when that file exists and is this
+/// actor's (so an upgrade never starts a second chain for one person).
+fn writer_file_name(dir: &Path, actor: &str) -> String {
+    let name = actor_file_name(actor);
+    let legacy = legacy_actor_file_name(actor);
+    if legacy == name || dir.join(&name).exists() || !dir.join(&legacy).exists() {
+        return name;
+    }
+    let first_line_is_ours = File::open(dir.join(&legacy))
+        .ok()
+        .and_then(|f| {
+            let mut line = Vec::new();
+            std::io::BufRead::read_until(&mut std::io::BufReader::new(f), b'\n', &mut line).ok()?;
+            parse_line(line.strip_suffix(b"\n")?).ok()
+        })
+        .is_some_and(|ev| *ev.actor == *actor);
+    if first_line_is_ours { legacy } else { name }
+}
+
 /// If `path` ends with bytes after its last newline, move them to
 /// `<path>.torn-<n>` (fsynced) and cut the file back. Returns the side
-/// file. The caller must hold the actor lock.
+/// file. The caller must hold the actor lock. Linear in the size of the
+/// tail: the tail is found by scanning back once and copied once.
 pub fn repair_torn_tail(path: &Path) -> Result<Option<PathBuf>, JournalError> {
-    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+    use std::os::unix::fs::FileExt;
+    let mut file = match files::open_rw(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(path)(e)),
@@ -492,19 +626,17 @@ pub fn repair_torn_tail(path: &Path) -> Result<Option<PathBuf>, JournalError> {
     if len == 0 {
         return Ok(None);
     }
-    // Scan back from the end for the last newline.
+    // Scan back from the end for the last newline, one window at a time.
+    let mut window = vec![0u8; 64 * 1024];
     let mut end = len;
-    let mut tail: Vec<u8> = Vec::new();
     let complete = loop {
-        let start = end.saturating_sub(64 * 1024);
-        let mut chunk = vec![0u8; (end - start) as usize];
-        file.seek(SeekFrom::Start(start)).map_err(io_err(path))?;
-        file.read_exact(&mut chunk).map_err(io_err(path))?;
-        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-            tail.splice(0..0, chunk[i + 1..].iter().copied());
+        let start = end.saturating_sub(window.len() as u64);
+        let n = (end - start) as usize;
+        file.read_exact_at(&mut window[..n], start)
+            .map_err(io_err(path))?;
+        if let Some(i) = memchr::memrchr(b'\n', &window[..n]) {
             break start + i as u64 + 1;
         }
-        tail.splice(0..0, chunk);
         if start == 0 {
             break 0;
         }
@@ -513,21 +645,30 @@ pub fn repair_torn_tail(path: &Path) -> Result<Option<PathBuf>, JournalError> {
     if complete == len {
         return Ok(None);
     }
-    let mut n = 1;
-    let side = loop {
-        let candidate = PathBuf::from(format!("{}.torn-{n}", path.display()));
-        if !candidate.exists() {
-            break candidate;
-        }
-        n += 1;
-    };
-    let mut out = File::create(&side).map_err(io_err(&side))?;
-    out.write_all(&tail)
+    let (side, mut out) = create_side_file(path, "torn")?;
+    file.seek(SeekFrom::Start(complete)).map_err(io_err(path))?;
+    std::io::copy(&mut (&file).take(len - complete), &mut out)
         .and_then(|_| out.sync_all())
         .map_err(io_err(&side))?;
     file.set_len(complete).map_err(io_err(path))?;
     file.sync_all().map_err(io_err(path))?;
     Ok(Some(side))
+}
+
+/// A new side file `<path>.<what>-<n>` with the first free `n`, created
+/// exclusively (never through a link planted there).
+pub fn create_side_file(path: &Path, what: &str) -> Result<(PathBuf, File), JournalError> {
+    for n in 1..=10_000 {
+        let candidate = PathBuf::from(format!("{}.{what}-{n}", path.display()));
+        match files::create_new(&candidate) {
+            Ok(f) => return Ok((candidate, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(&candidate)(e)),
+        }
+    }
+    Err(io_err(path)(std::io::Error::other(format!(
+        "10,000 `.{what}-N` files already sit beside it; move them away"
+    ))))
 }
 
 #[cfg(test)]
@@ -592,7 +733,10 @@ mod tests {
             prev: &last.hash,
         })
         .unwrap();
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(format!("{line}\n").as_bytes()).unwrap();
         drop(f);
         match JournalWriter::open(dir.path(), "S", "a@x/d1") {
@@ -613,7 +757,10 @@ mod tests {
             w.append("note_added", &data(), &who(), 1).unwrap();
             path = w.path().to_path_buf();
         }
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(b"{\"v\":1,\"sess").unwrap();
         drop(f);
         let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();

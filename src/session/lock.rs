@@ -4,7 +4,7 @@
 //! its owner, so a second process can say *who* holds it. The OS drops the
 //! lock when the owner dies, so a crashed writer never leaves a stale lock.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -34,7 +34,7 @@ impl ActorLock {
             path: lock_path.to_path_buf(),
             source,
         };
-        let mut file = OpenOptions::new()
+        let mut file = super::files::options()
             .read(true)
             .write(true)
             .create(true)

@@ -1,9 +1,12 @@
 //! Release sessions: events, actor journals, the fold into state, and the
 //! store that finds sessions on disk.
 
+pub mod chain;
 pub mod event;
+pub mod files;
 pub mod journal;
 pub mod lock;
+pub mod names;
 pub mod payload;
 pub mod plan;
 pub mod state;

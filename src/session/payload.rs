@@ -17,6 +17,10 @@ pub struct SessionStarted {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<String>,
     pub repo: String,
+    /// Where the playbook came from: commands are read again from there
+    /// before they run (see [`crate::playbook::source`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::playbook::PlaybookSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +147,30 @@ pub struct ReleaseNotesSet {
     pub markdown: String,
 }
 
+/// A file set aside beside a journal (a torn tail, a damaged part, a
+/// refused or diverging copy), named by its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAsideFile {
+    /// Its file name in the session folder.
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A person looked at what was set aside beside the journals (and what
+/// `audit recover` restored), and says why it happened. `audit verify`
+/// passes again for exactly these files (matched by their sha256).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalRecovered {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<SetAsideFile>,
+    /// Journals restored from the synced copy, or cut back to their last
+    /// line that verifies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restored: Vec<String>,
+}
+
 /// Every event kind the fold understands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
@@ -164,6 +192,7 @@ pub enum Payload {
     CanaryJudged(CanaryJudged),
     ReleaseTagged(ReleaseTagged),
     ReleaseNotesSet(ReleaseNotesSet),
+    JournalRecovered(JournalRecovered),
 }
 
 /// Maps each variant to its kind name and back, in one place.
@@ -214,4 +243,5 @@ kinds! {
     CanaryJudged => "canary_judged",
     ReleaseTagged => "release_tagged",
     ReleaseNotesSet => "release_notes_set",
+    JournalRecovered => "journal_recovered",
 }

@@ -186,6 +186,8 @@ pub struct SessionState {
     pub version: Option<String>,
     pub previous_version: Option<String>,
     pub repo: String,
+    /// Where the playbook came from, when the session recorded it.
+    pub source: Option<crate::playbook::PlaybookSource>,
     pub started: Option<Stamp>,
     pub ended: Option<Stamp>,
     pub abort_reason: Option<String>,
@@ -194,6 +196,8 @@ pub struct SessionState {
     pub canary: CanaryState,
     pub release_notes: Option<(Stamp, String)>,
     pub tags: Vec<(Stamp, payload::ReleaseTagged)>,
+    /// Files set aside beside the journals that a person acknowledged.
+    pub recoveries: Vec<(Stamp, payload::JournalRecovered)>,
     pub history: Vec<HistoryEntry>,
     pub max_lamport: u64,
 }
@@ -293,6 +297,7 @@ impl SessionState {
             version: None,
             previous_version: None,
             repo: String::new(),
+            source: None,
             started: None,
             ended: None,
             abort_reason: None,
@@ -301,6 +306,7 @@ impl SessionState {
             canary: CanaryState::default(),
             release_notes: None,
             tags: Vec::new(),
+            recoveries: Vec::new(),
             history: Vec::new(),
             max_lamport: 0,
         }
@@ -413,7 +419,10 @@ impl SessionState {
     /// Decide whether a command is allowed now, and what to record if so.
     /// Pure: nothing is written here.
     pub fn check(&self, cmd: &Command) -> Result<Payload, RuleError> {
-        if !matches!(cmd, Command::Record(Payload::ReleaseTagged(_))) {
+        if !matches!(
+            cmd,
+            Command::Record(Payload::ReleaseTagged(_) | Payload::JournalRecovered(_))
+        ) {
             self.require_open()?;
         }
         let payload = match cmd {
@@ -576,6 +585,19 @@ impl SessionState {
             }
             // A release is tagged when its session completes.
             Payload::ReleaseTagged(_) if self.status == SessionStatus::Completed => return Ok(()),
+            // A journal can be recovered whatever became of its session.
+            Payload::JournalRecovered(r) => {
+                if r.reason.trim().is_empty() {
+                    return Err(RuleError::ReasonRequired {
+                        what: "acknowledge a recovery",
+                    });
+                }
+                return if self.status == SessionStatus::Unstarted {
+                    Err(RuleError::NotStarted)
+                } else {
+                    Ok(())
+                };
+            }
             _ => self.require_open()?,
         }
         match payload {
@@ -714,13 +736,33 @@ impl SessionState {
                 None => Ok(()),
             },
             Payload::ReleaseTagged(_) | Payload::ReleaseNotesSet(_) => Ok(()),
+            Payload::JournalRecovered(_) => Ok(()),
         }
     }
 
     /// Apply one event. Unknown kinds are kept in the history only.
     pub fn apply_event(&mut self, index: usize, ev: &Event) {
-        self.max_lamport = self.max_lamport.max(ev.lamport);
         let by = Stamp::of(ev);
+        // Every event's clock is one more than the largest it has seen, so
+        // in fold order the event at `index` has a clock of at most
+        // `index + 1` (each smaller value is held by an event before it).
+        // A clock beyond that was set by hand, to sort last or to run the
+        // clock out: refused, and it does not move the session's clock.
+        let bound = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
+        if ev.lamport > bound || ev.lamport == u64::MAX {
+            self.history.push(HistoryEntry {
+                by,
+                seq: ev.seq,
+                kind: ev.kind.clone(),
+                index,
+                not_applied: Some(format!(
+                    "its Lamport clock {} runs ahead of the {index} events before it: a forged clock",
+                    ev.lamport
+                )),
+            });
+            return;
+        }
+        self.max_lamport = self.max_lamport.max(ev.lamport);
         let Some(payload) = ev.payload() else {
             let known = payload::KNOWN_KINDS.contains(&&*ev.kind);
             self.history.push(HistoryEntry {
@@ -760,6 +802,7 @@ impl SessionState {
                 self.version = s.version;
                 self.previous_version = s.previous_version;
                 self.repo = s.repo;
+                self.source = s.source;
                 self.started = Some(by.clone());
                 self.status = SessionStatus::Open;
             }
@@ -824,6 +867,7 @@ impl SessionState {
             Payload::CanaryJudged(j) => self.canary.judgements.push((by.clone(), j)),
             Payload::ReleaseTagged(t) => self.tags.push((by.clone(), t)),
             Payload::ReleaseNotesSet(n) => self.release_notes = Some((by.clone(), n.markdown)),
+            Payload::JournalRecovered(r) => self.recoveries.push((by.clone(), r)),
         }
     }
 
@@ -981,9 +1025,23 @@ pub fn summarize(p: &Payload) -> String {
         Payload::ReleaseTagged(t) => format!(
             "tagged {} at {}",
             t.tag,
-            &t.commit[..t.commit.len().min(10)]
+            t.commit.chars().take(10).collect::<String>()
         ),
         Payload::ReleaseNotesSet(_) => "edited the release notes".into(),
+        Payload::JournalRecovered(r) => {
+            let mut what = Vec::new();
+            if !r.restored.is_empty() {
+                what.push(format!("restored {}", r.restored.join(", ")));
+            }
+            if !r.set_aside.is_empty() {
+                what.push(format!(
+                    "acknowledged {} file{} set aside",
+                    r.set_aside.len(),
+                    if r.set_aside.len() == 1 { "" } else { "s" }
+                ));
+            }
+            format!("recovered the journal ({}): {}", what.join("; "), r.reason)
+        }
     }
 }
 
@@ -1113,6 +1171,7 @@ mod tests {
                     version: None,
                     previous_version: None,
                     repo: "r".into(),
+                    source: None,
                 }),
             );
             l

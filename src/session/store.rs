@@ -6,10 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::event::{Event, Who};
-use super::journal::{
-    FileCursor, JournalError, JournalWriter, LineProblem, actor_file_name, repair_torn_tail,
-};
-use super::lock::ActorLock;
+use super::files;
+use super::journal::{FileCursor, JournalError, JournalWriter, LineProblem, actor_file_name};
 use super::payload::{Payload, SessionStarted};
 use super::state::{
     Command, RuleError, SessionState, SessionStatus, fold, merge_runs, sort_events,
@@ -41,6 +39,15 @@ pub enum StoreError {
     ReadOnly,
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error(
+        "session {session} does not verify: {first}{}; nothing was written. See `greenlight audit verify {session}`; `greenlight audit recover {session} --reason TEXT` restores the synced copy or sets the damaged part aside",
+        if *more == 0 { String::new() } else { format!(" (and {more} more)") }
+    )]
+    Broken {
+        session: String,
+        first: LineProblem,
+        more: usize,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -67,6 +74,40 @@ pub struct SessionSummary {
     pub total: usize,
     pub started_at: Option<String>,
     pub started_by: Option<String>,
+    /// Started on another device and arrived by audit sync: never picked
+    /// without its id.
+    pub pulled: bool,
+}
+
+/// The file a session folder holds when this device started the session.
+/// Never synced (sync moves journals only), so a session that arrived
+/// from a remote can never claim it.
+pub const CREATED_HERE: &str = "created-here";
+
+/// How far ahead of this clock a session id's time may be (clock skew
+/// between machines); an id further in the future is forged.
+const MAX_SKEW_MS: u64 = 10 * 60 * 1000;
+
+/// Why a folder name cannot be a session id here, if it cannot: not a
+/// ULID, or a ULID from the future (a forged id chosen to sort last).
+pub fn session_id_problem(id: &str) -> Option<String> {
+    let Ok(ulid) = ulid::Ulid::from_string(id) else {
+        return Some(format!("`{id}` is not a session id (a ULID)"));
+    };
+    if id != ulid.to_string() {
+        return Some(format!("`{id}` is not a session id in canonical form"));
+    }
+    let now = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
+    if ulid.timestamp_ms() > now.saturating_add(MAX_SKEW_MS) {
+        let at = i64::try_from(ulid.timestamp_ms())
+            .ok()
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .map_or_else(|| "the far future".to_string(), |t| t.to_string());
+        return Some(format!(
+            "session id {id} is dated {at}, in the future: refused (a forged id made to look newest)"
+        ));
+    }
+    None
 }
 
 impl Store {
@@ -78,6 +119,14 @@ impl Store {
         let dirs = directories::ProjectDirs::from("dev", "greenlight", "greenlight")
             .ok_or(StoreError::NoDataDir)?;
         Ok(Store::at(dirs.data_dir().to_path_buf()))
+    }
+
+    /// Make the data dir (0700) if needed, and tighten one an earlier
+    /// version left readable by others: journals hold command output.
+    fn ensure_root(&self) -> Result<(), StoreError> {
+        files::create_dir_all(&self.root).map_err(io_err(&self.root))?;
+        files::tighten_dir(&self.root);
+        Ok(())
     }
 
     pub fn at(root: PathBuf) -> Store {
@@ -106,11 +155,14 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(&path)(e)),
         }
-        std::fs::create_dir_all(&self.root).map_err(io_err(&self.root))?;
+        self.ensure_root()?;
         let id = ulid::Ulid::new().to_string().to_lowercase();
         let id = id[id.len() - 10..].to_string();
         let tmp = self.root.join(format!("device-id.{}", std::process::id()));
-        std::fs::write(&tmp, &id).map_err(io_err(&tmp))?;
+        let _ = std::fs::remove_file(&tmp);
+        files::create_new(&tmp)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, id.as_bytes()))
+            .map_err(io_err(&tmp))?;
         // Two first runs at once: the first rename wins, both read it back.
         if std::fs::hard_link(&tmp, &path).is_err() && !path.exists() {
             std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
@@ -123,21 +175,42 @@ impl Store {
     }
 
     /// Session ids of a repository, oldest first (ULIDs sort by time).
+    /// Folders that are not session ids, or whose id is dated in the
+    /// future, are left out (see [`Store::refused_ids`]).
     pub fn session_ids(&self, repo_key: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.scan(repo_key)?.0)
+    }
+
+    /// Session folders left out of [`Store::session_ids`], with why.
+    pub fn refused_ids(&self, repo_key: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.scan(repo_key)?.1)
+    }
+
+    fn scan(&self, repo_key: &str) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let dir = self.sessions_dir(repo_key);
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
             Err(e) => return Err(io_err(&dir)(e)),
         };
-        let mut ids: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_dir())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| ulid::Ulid::from_string(n).is_ok())
-            .collect();
+        let mut ids = Vec::new();
+        let mut refused = Vec::new();
+        for e in entries.filter_map(|e| e.ok()) {
+            if !e.path().is_dir() {
+                continue;
+            }
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            match session_id_problem(&name) {
+                None => ids.push(name),
+                // Not a ULID at all: not ours to mention (a stray folder).
+                Some(_) if ulid::Ulid::from_string(&name).is_err() => {}
+                Some(why) => refused.push(why),
+            }
+        }
         ids.sort();
-        Ok(ids)
+        Ok((ids, refused))
     }
 
     pub fn summaries(&self, repo_key: &str) -> Result<Vec<SessionSummary>, StoreError> {
@@ -151,7 +224,9 @@ impl Store {
     }
 
     /// Resolve an id prefix, or with none the repository's current session:
-    /// its last open one.
+    /// the last open session started on this device. A session that
+    /// arrived from another clone is opened only by its id: a remote must
+    /// never choose what a bare command acts on.
     pub fn resolve(&self, repo_key: &str, prefix: Option<&str>) -> Result<String, StoreError> {
         let ids = self.session_ids(repo_key)?;
         match prefix {
@@ -176,7 +251,11 @@ impl Store {
             }
             None => {
                 for id in ids.iter().rev() {
-                    let s = Session::open(id, self.session_dir(repo_key, id))?;
+                    let dir = self.session_dir(repo_key, id);
+                    if !is_local(&dir) {
+                        continue;
+                    }
+                    let s = Session::open(id, dir)?;
                     if s.state().status == SessionStatus::Open {
                         return Ok(id.clone());
                     }
@@ -187,8 +266,8 @@ impl Store {
     }
 
     /// Like `resolve`, but with no prefix and no open session, the most
-    /// recent session of any status: `status` and `audit verify` still
-    /// work after a release completes.
+    /// recent session of any status started here: `status` and `audit
+    /// verify` still work after a release completes.
     pub fn resolve_for_reading(
         &self,
         repo_key: &str,
@@ -197,7 +276,9 @@ impl Store {
         match self.resolve(repo_key, prefix) {
             Err(StoreError::NoOpenSession) => self
                 .session_ids(repo_key)?
-                .pop()
+                .into_iter()
+                .rev()
+                .find(|id| is_local(&self.session_dir(repo_key, id)))
                 .ok_or(StoreError::NoOpenSession),
             other => other,
         }
@@ -214,12 +295,24 @@ impl Store {
     ) -> Result<Session, StoreError> {
         let id = ulid::Ulid::new().to_string();
         let dir = self.session_dir(repo_key, &id);
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        self.ensure_root()?;
+        files::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let marker = dir.join(CREATED_HERE);
+        files::create_new(&marker)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, b"this session was started on this device\n")
+            })
+            .map_err(io_err(&marker))?;
         let mut session = Session::open(&id, dir)?;
         session.attach(actor)?;
         session.record(who, &Payload::SessionStarted(started))?;
         Ok(session)
     }
+}
+
+/// Was the session in `dir` started on this device?
+pub fn is_local(dir: &Path) -> bool {
+    dir.join(CREATED_HERE).is_file()
 }
 
 /// A live view of one session: every actor file read so far, the folded
@@ -237,8 +330,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Read every actor file of the session and fold them. Torn tails of
-    /// files nobody is writing are set aside first.
+    /// Read every actor file of the session and fold them. Reading never
+    /// changes a file: a torn tail is left where it is (only the writer of
+    /// a file sets its own tail aside) and reported.
     pub fn open(id: &str, dir: PathBuf) -> Result<Session, StoreError> {
         let mut s = Session {
             id: id.to_string(),
@@ -251,7 +345,6 @@ impl Session {
             state: SessionState::empty(id),
         };
         s.refresh()?;
-        s.repair_abandoned_tails()?;
         Ok(s)
     }
 
@@ -271,9 +364,39 @@ impl Session {
         &self.events
     }
 
+    /// Was this session started on this device (not pulled from a remote)?
+    pub fn is_local(&self) -> bool {
+        is_local(&self.dir)
+    }
+
+    /// Refuse to act on a session whose journal does not verify (a line
+    /// that cannot be read, a broken link, a gap): its state may not be
+    /// what was recorded.
+    pub fn require_intact(&self) -> Result<(), StoreError> {
+        match self.problems.first() {
+            None => Ok(()),
+            Some(first) => Err(StoreError::Broken {
+                session: self.id.clone(),
+                first: first.clone(),
+                more: self.problems.len() - 1,
+            }),
+        }
+    }
+
     /// Lines that could not be read (bad JSON, bad hash), with where.
     pub fn problems(&self) -> &[LineProblem] {
         &self.problems
+    }
+
+    /// Journals that end with bytes after their last newline (a line being
+    /// written now, or a write cut short): the file, and how many bytes.
+    /// Readers leave them alone; only a file's own writer sets them aside.
+    pub fn torn_tails(&self) -> Vec<(&Path, u64)> {
+        self.cursors
+            .iter()
+            .filter(|c| c.partial_tail > 0)
+            .map(|c| (c.path.as_path(), c.partial_tail))
+            .collect()
     }
 
     /// Side files holding torn tails that were set aside.
@@ -298,6 +421,7 @@ impl Session {
             total,
             started_at: st.started.as_ref().map(|s| s.at.to_string()),
             started_by: st.started.as_ref().map(|s| s.who.to_string()),
+            pulled: !self.is_local(),
         }
     }
 
@@ -315,7 +439,7 @@ impl Session {
             let is_side = p
                 .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.contains(".jsonl.torn-"));
+                .is_some_and(super::names::is_set_aside);
             if is_side && !self.set_aside.contains(p) {
                 self.set_aside.push(p.clone());
             }
@@ -327,7 +451,7 @@ impl Session {
         paths.sort();
         for p in paths {
             if !self.cursors.iter().any(|c| c.path == p) {
-                self.cursors.push(FileCursor::new(p));
+                self.cursors.push(FileCursor::for_session(p, &self.id));
             }
         }
         let mut runs = Vec::new();
@@ -366,28 +490,6 @@ impl Session {
         Ok(true)
     }
 
-    fn repair_abandoned_tails(&mut self) -> Result<(), StoreError> {
-        for c in &self.cursors {
-            if c.partial_tail == 0 {
-                continue;
-            }
-            let Some(name) = c.path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            let lock_path = self
-                .dir
-                .join(format!("{}.lock", name.trim_end_matches(".jsonl")));
-            // If its writer is alive the tail is a line being written now.
-            if let Ok(_lock) = ActorLock::acquire(&lock_path)
-                && let Some(side) = repair_torn_tail(&c.path)?
-                && !self.set_aside.contains(&side)
-            {
-                self.set_aside.push(side);
-            }
-        }
-        Ok(())
-    }
-
     /// Open this session for writing as `actor`.
     pub fn attach(&mut self, actor: &str) -> Result<(), StoreError> {
         let w = JournalWriter::open(&self.dir, &self.id, actor)?;
@@ -408,7 +510,8 @@ impl Session {
     /// caller is responsible for having checked it; `execute` does.
     pub fn record(&mut self, who: &Who, payload: &Payload) -> Result<Event, StoreError> {
         self.refresh()?;
-        let lamport = self.state.max_lamport + 1;
+        self.require_intact()?;
+        let lamport = self.state.max_lamport.saturating_add(1);
         let data = payload.to_data()?;
         let writer = self.writer.as_mut().ok_or(StoreError::ReadOnly)?;
         let ev = writer.append(payload.kind(), &data, who, lamport)?;

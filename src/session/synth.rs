@@ -10,6 +10,10 @@ use super::journal::actor_file_name;
 use super::payload::{self, Payload, SessionStarted};
 use super::plan::{Plan, PlanStep};
 
+/// The id synthetic sessions are written under: a real ULID (dated
+/// 2025-12-06), so `status` and `sessions` see them like any other.
+pub const SYNTHETIC_ID: &str = "01KBSYNTHE7C0000000000000A";
+
 fn plan(steps: usize) -> Plan {
     Plan {
         playbook: "synthetic".into(),
@@ -76,6 +80,7 @@ pub fn write_synthetic(
                 version: Some("1.0.0".into()),
                 previous_version: None,
                 repo: "synthetic".into(),
+                source: None,
             })
         } else if n <= steps {
             Payload::StepCompleted(payload::StepWithNote {

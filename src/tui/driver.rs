@@ -133,6 +133,18 @@ impl Driver {
                 return out;
             }
         }
+        if let (Some((command, _)), Some(session)) = (&job.command, self.session.as_ref())
+            && let Err(e) = self
+                .ws
+                .confirm_canary_command(session.state(), &job.step, command)
+        {
+            let mut out = self.loaded();
+            out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
+                job,
+                result: Err(format!("was not started: {e:#}")),
+            })));
+            return out;
+        }
         let Some((command, env)) = job.command.clone() else {
             let who = job.who.clone();
             let mut out = Vec::new();

@@ -296,11 +296,16 @@ impl Driver {
                 "{step} already has a command running"
             ))];
         }
-        let plan = match StepCommand::plan(session.state(), step, action)
-            .and_then(|p| p.require_confirmation(confirmed_by.as_deref()).map(|()| p))
-        {
+        let plan = match self
+            .ws
+            .step_command(session.state(), step, action)
+            .and_then(|p| {
+                p.require_confirmation(confirmed_by.as_deref())
+                    .map(|()| p)
+                    .map_err(|e| color_eyre::eyre::eyre!(e))
+            }) {
             Ok(p) => p,
-            Err(e) => return vec![Action::Failed(e.to_string())],
+            Err(e) => return vec![Action::Failed(format!("{e:#}"))],
         };
         // Recorded before anything runs: a crash mid-run leaves a trace.
         self.ws.who = who.clone();

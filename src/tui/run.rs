@@ -41,7 +41,7 @@ enum Msg {
     Journal,
     InputClosed(String),
     /// A result of background work (a canary judgement, a command).
-    Background(Action),
+    Background(Box<Action>),
     /// The log feed (or a finished command) has something.
     Logs,
 }
@@ -103,7 +103,7 @@ pub fn run(mut driver: Driver) -> Result<()> {
     spawn_clock(tx.clone());
     let background = tx.clone();
     driver.start_background(std::sync::Arc::new(move |a| {
-        background.send(Msg::Background(a)).is_ok()
+        background.send(Msg::Background(Box::new(a))).is_ok()
     }));
     let logs_tx = tx.clone();
     driver.set_waker(std::sync::Arc::new(move || {
@@ -181,7 +181,7 @@ fn handle(driver: &mut Driver, msg: Msg) -> Result<bool> {
             visible
         }
         Msg::Journal => driver.dispatch(Action::JournalChanged),
-        Msg::Background(a) => driver.dispatch(a),
+        Msg::Background(a) => driver.dispatch(*a),
         Msg::InputClosed(why) => bail!("cannot read the terminal: {why}"),
         Msg::Logs => driver.dispatch(Action::LogsReady),
     })

@@ -86,6 +86,7 @@ impl Sample {
                 version: version.map(str::to_string),
                 previous_version: None,
                 repo: "web-api".into(),
+                source: None,
             });
         s.push(&dana(), &started);
         s

@@ -1,7 +1,5 @@
 //! The CLI end to end, through the built binary, in temp repositories.
 
-
-
 use crate::common::{Sandbox, check_ok, stderr};
 
 /// The driver walks a whole feature-release; the PM signs off from another
@@ -219,7 +217,7 @@ fn a_changed_byte_fails_verify_naming_file_line_and_reason() {
 }
 
 #[test]
-fn a_torn_last_line_is_set_aside_and_every_complete_event_kept() {
+fn a_torn_last_line_is_reported_set_aside_by_its_writer_and_acknowledged() {
     let sb = Sandbox::new();
     sb.ok(&["new", "--scenario", "hotfix"]);
     sb.ok(&["note", "kept"]);
@@ -228,9 +226,25 @@ fn a_torn_last_line_is_set_aside_and_every_complete_event_kept() {
     let mut bytes = std::fs::read(&file).unwrap();
     bytes.extend_from_slice(b"{\"v\":1,\"session\":\"01J");
     std::fs::write(&file, &bytes).unwrap();
+    // Readers report it and change nothing.
     let out = sb.ok(&["status"]);
-    assert!(out.contains("torn last line was set aside"), "{out}");
+    assert!(out.contains("bytes of a line not finished"), "{out}");
     assert!(out.contains("note: kept"), "{out}");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        bytes,
+        "status changed the file"
+    );
+    let out = sb.run(&["audit", "verify"]);
+    assert!(!out.status.success(), "a torn tail must fail verify");
+    assert!(stderr(&out).contains("write cut short"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        bytes,
+        "verify changed the file"
+    );
+    // Its writer sets it aside and goes on.
+    sb.ok(&["note", "after the tear"]);
     let side: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -241,8 +255,25 @@ fn a_torn_last_line_is_set_aside_and_every_complete_event_kept() {
         std::fs::read(side[0].path()).unwrap(),
         b"{\"v\":1,\"session\":\"01J"
     );
-    sb.ok(&["note", "after the tear"]);
-    assert!(sb.ok(&["audit", "verify"]).contains("audit ok"));
+    // Set aside but not acknowledged: verify still fails, naming it.
+    let out = sb.run(&["audit", "verify"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not acknowledged"),
+        "{}",
+        stderr(&out)
+    );
+    // A person acknowledges it, with the reason; verify passes.
+    let out = sb.ok(&[
+        "audit",
+        "recover",
+        "--reason",
+        "the laptop ran out of battery",
+    ]);
+    assert!(out.contains("acknowledged"), "{out}");
+    let out = sb.ok(&["audit", "verify"]);
+    assert!(out.contains("audit ok"), "{out}");
+    assert!(out.contains("acknowledged by Dana Developer"), "{out}");
 }
 
 #[test]

@@ -57,6 +57,7 @@ fn fixture(steps: Vec<PlanStep>) -> Fixture {
                 version: Some("2.4.1".into()),
                 previous_version: Some("2.4.0".into()),
                 repo: "web-api".into(),
+                source: None,
             },
             "olu@example.com/dev1",
             &who,

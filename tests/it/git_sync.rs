@@ -11,6 +11,8 @@ struct Machine {
     home: tempfile::TempDir,
     email: &'static str,
     name: &'static str,
+    /// The session pulled from the other clone (opened by its id).
+    session: std::sync::Mutex<Option<String>>,
 }
 
 impl Machine {
@@ -38,7 +40,20 @@ impl Machine {
     }
 
     fn status(&self) -> serde_json::Value {
-        serde_json::from_str(&self.ok(&["status", "--json"])).expect("json")
+        let id = self.session.lock().unwrap().clone();
+        let mut args = vec!["status", "--json"];
+        args.extend(id.as_deref());
+        serde_json::from_str(&self.ok(&args)).expect("json")
+    }
+
+    /// `args` on the pulled session when there is one (`--session ID`).
+    fn on_session(&self, args: &[&str]) -> String {
+        let id = self.session.lock().unwrap().clone();
+        let mut all = args.to_vec();
+        if let Some(id) = id.as_deref() {
+            all.extend(["--session", id]);
+        }
+        self.ok(&all)
     }
 
     fn notes(&self) -> Vec<String> {
@@ -81,7 +96,10 @@ fn setup(root: &Path) -> (PathBuf, Vec<PathBuf>) {
 }
 
 fn verify_ok(m: &Machine) {
-    let out = m.ok(&["audit", "verify"]);
+    let id = m.session.lock().unwrap().clone();
+    let mut args = vec!["audit", "verify"];
+    args.extend(id.as_deref());
+    let out = m.ok(&args);
     assert!(out.contains("audit ok"), "{out}");
 }
 
@@ -94,20 +112,43 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
         home: tempfile::tempdir().unwrap(),
         email: "dana@example.com",
         name: "Dana",
+        session: Default::default(),
     };
     let b = Machine {
         repo: clones[1].clone(),
         home: tempfile::tempdir().unwrap(),
         email: "pat@example.com",
         name: "Pat",
+        session: Default::default(),
     };
 
-    a.ok(&["new", "--scenario", "hotfix", "--version", "1.0.1"]);
+    let started: serde_json::Value = serde_json::from_str(&a.ok(&[
+        "new",
+        "--scenario",
+        "hotfix",
+        "--version",
+        "1.0.1",
+        "--json",
+    ]))
+    .unwrap();
+    let id = started["id"].as_str().unwrap().to_string();
     a.ok(&["note", "a1"]);
     a.ok(&["audit", "push"]);
     let pulled = b.ok(&["audit", "pull"]);
     assert!(pulled.contains("1 file added"), "{pulled}");
+    // A session pulled from another clone is never picked by default.
+    let out = b.cmd(&["note", "by default"]);
+    assert!(
+        !out.status.success(),
+        "a pulled session was picked by default"
+    );
+    *b.session.lock().unwrap() = Some(id);
     assert_eq!(b.notes(), vec!["a1"]);
+    let listed = b.ok(&["sessions"]);
+    assert!(
+        listed.contains("pulled"),
+        "the list marks it pulled:\n{listed}"
+    );
 
     // Both write the same session at the same time, several events each.
     std::thread::scope(|s| {
@@ -118,7 +159,7 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
         });
         s.spawn(|| {
             for i in 0..5 {
-                b.ok(&["note", &format!("b-{i}")]);
+                b.on_session(&["note", &format!("b-{i}")]);
             }
         });
     });
@@ -186,7 +227,7 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
 }
 
 #[test]
-fn a_rewritten_remote_is_reported_and_both_versions_kept() {
+fn a_rewrite_of_our_own_journal_on_the_remote_is_refused_and_kept_aside() {
     let root = tempfile::tempdir().unwrap();
     let (bare, clones) = setup(root.path());
     let a = Machine {
@@ -194,6 +235,7 @@ fn a_rewritten_remote_is_reported_and_both_versions_kept() {
         home: tempfile::tempdir().unwrap(),
         email: "dana@example.com",
         name: "Dana",
+        session: Default::default(),
     };
     a.ok(&["new", "--scenario", "hotfix"]);
     a.ok(&["note", "the truth"]);
@@ -237,13 +279,16 @@ fn a_rewritten_remote_is_reported_and_both_versions_kept() {
         .unwrap();
 
     let out = a.cmd(&["audit", "sync"]);
-    assert!(!out.status.success(), "a fork must not pass silently");
+    assert!(!out.status.success(), "tampering must not pass silently");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("FORK OR TAMPER"), "{err}");
+    assert!(err.contains("REFUSED"), "{err}");
+    assert!(
+        err.contains("only this device writes its own journals"),
+        "{err}"
+    );
     assert!(err.contains(&file_name), "{err}");
-    // Ours is intact and verifies; theirs is kept beside it.
+    // Ours is intact; theirs is kept aside for the record, never read.
     assert_eq!(a.notes(), vec!["the truth"]);
-    verify_ok(&a);
     let session_dir = std::fs::read_dir(a.home.path().join("repos"))
         .unwrap()
         .next()
@@ -252,35 +297,47 @@ fn a_rewritten_remote_is_reported_and_both_versions_kept() {
         .path()
         .join("sessions")
         .join(&session_id);
-    let forks: Vec<_> = std::fs::read_dir(&session_dir)
+    let kept: Vec<_> = std::fs::read_dir(&session_dir)
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(".fork-"))
+        .filter(|e| e.file_name().to_string_lossy().contains(".tamper-"))
         .collect();
-    assert_eq!(forks.len(), 1);
+    assert_eq!(kept.len(), 1);
     assert!(
-        std::fs::read_to_string(forks[0].path())
+        std::fs::read_to_string(kept[0].path())
             .unwrap()
             .contains("a lie")
     );
-    // And the remote has both again after the sync.
+    // Verify fails until a person acknowledges what was kept aside.
+    assert!(!a.cmd(&["audit", "verify"]).status.success());
+    a.ok(&[
+        "audit",
+        "recover",
+        "--reason",
+        "someone force-pushed the audit ref",
+    ]);
+    verify_ok(&a);
+    // The remote's tip has our journal back, and the rewrite as evidence.
     let tree = remote
         .find_reference("refs/greenlight/audit")
         .unwrap()
         .peel_to_tree()
         .unwrap();
-    let names: Vec<String> = remote
+    let files = remote
         .find_tree(
             tree.get_path(Path::new(&format!("sessions/{session_id}")))
                 .unwrap()
                 .id(),
         )
-        .unwrap()
-        .iter()
-        .map(|e| e.name().unwrap().to_string())
-        .collect();
-    assert!(names.iter().any(|n| n == &file_name), "{names:?}");
-    assert!(names.iter().any(|n| n.contains(".fork-")), "{names:?}");
+        .unwrap();
+    let canonical = files.get_name(&file_name).unwrap();
+    let text =
+        String::from_utf8(remote.find_blob(canonical.id()).unwrap().content().to_vec()).unwrap();
+    assert!(text.contains("the truth") && !text.contains("a lie"));
+    assert!(
+        files.iter().any(|e| e.name().unwrap().contains(".tamper-")),
+        "the rewrite is kept in the trail as evidence"
+    );
 }
 
 #[test]
@@ -292,6 +349,7 @@ fn sync_without_the_remote_says_so() {
         home: tempfile::tempdir().unwrap(),
         email: "dana@example.com",
         name: "Dana",
+        session: Default::default(),
     };
     a.ok(&["new", "--scenario", "hotfix"]);
     let out = a.cmd(&["audit", "sync", "--remote", "nope"]);

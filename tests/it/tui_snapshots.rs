@@ -214,6 +214,7 @@ fn start_app() -> App {
         total: 9,
         started_at: Some("2026-11-20T09:12:00Z".into()),
         started_by: Some("Dana Developer <dana@example.com>".into()),
+        pulled: false,
     };
     update(
         &mut app,
