@@ -135,6 +135,7 @@ impl Workspace {
         let id = self.store.resolve(&self.repo.key, prefix)?;
         let mut s = Session::open(&id, self.store.session_dir(&self.repo.key, &id))?;
         s.attach(&self.actor())?;
+        crate::exec::registry::reap(self, &mut s);
         Ok(s)
     }
 
