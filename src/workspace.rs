@@ -157,6 +157,8 @@ impl Workspace {
         let id = self.store.resolve(&self.repo.key, prefix)?;
         let mut s = Session::open(&id, self.store.session_dir(&self.repo.key, &id))?;
         s.attach(&self.actor())?;
+        let notes = crate::exec::registry::reap(self, &mut s);
+        s.add_notices(notes);
         Ok(s)
     }
 

@@ -25,6 +25,9 @@ pub struct Finished {
     pub timed_out: bool,
     /// Stopped because someone cancelled it.
     pub cancelled: bool,
+    /// Cancelled because greenlight was ending, and why (see
+    /// `crate::exec::Outcome::interrupted`).
+    pub interrupted: Option<String>,
     pub duration: Duration,
     /// The digest of everything it printed, as `crate::exec` keeps it for
     /// step commands: sha256 and byte count of all output (not only what
@@ -41,7 +44,9 @@ impl Finished {
     /// "exited with code 3", "was killed by signal 9", "did not finish
     /// within 5s (killed)".
     pub fn how(&self, timeout: Duration) -> String {
-        if self.cancelled {
+        if let Some(why) = &self.interrupted {
+            format!("was interrupted ({why})")
+        } else if self.cancelled {
             "was cancelled".to_owned()
         } else if self.timed_out {
             format!(
@@ -121,6 +126,7 @@ pub fn run_shell_with(
         signal: outcome.signal,
         timed_out: outcome.timed_out,
         cancelled: outcome.cancelled,
+        interrupted: outcome.interrupted,
         duration: outcome.duration,
         output_sha256: outcome.output_sha256,
         output_bytes: outcome.output_bytes,
@@ -144,6 +150,10 @@ impl OutputSink for Capture<'_> {
         let room = MAX_CAPTURE.saturating_sub(kept.len());
         kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
         self.also.output(stream, bytes);
+    }
+
+    fn started(&mut self, pgid: u32) {
+        self.also.started(pgid);
     }
 
     fn finish(&mut self) {

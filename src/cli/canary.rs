@@ -23,6 +23,7 @@ use crate::canary::process::Finished;
 use crate::canary::run::{CanarySnapshot, MetricSeries, verdict_word};
 use crate::canary::{CanaryConfig, MetricJudgement, Verdict, judge_now, source};
 use crate::config::RepoConfig;
+use crate::exec::registry;
 use crate::session::payload::CanaryWeightSet;
 use crate::session::{Command, Payload, Session};
 use crate::workspace::Workspace;
@@ -127,9 +128,9 @@ pub fn run(g: &Global, cmd: CanaryCmd) -> Result<ExitCode> {
             }
             ExitCode::from(EXIT_ERROR)
         })),
-        CanaryCmd::Weight(a) => weight(g, a),
+        CanaryCmd::Weight(a) => super::run::unless_signalled_err(weight(g, a)),
         CanaryCmd::Status(a) => status(g, a),
-        CanaryCmd::Rollback(a) => rollback(g, a),
+        CanaryCmd::Rollback(a) => super::run::unless_signalled_err(rollback(g, a)),
     }
 }
 
@@ -499,32 +500,49 @@ fn run_recorded(
     rollback: bool,
     confirmed_by: Option<String>,
 ) -> Result<Finished> {
+    // Before the start is recorded: a signal from here on stops the
+    // command and is recorded, never lost.
+    let cancel = crate::exec::CancelToken::new();
+    super::run::cancel_on_interrupt(
+        cancel.clone(),
+        Some("cancelling the command (its end is recorded)…"),
+    );
     let started = ops::command_started(step, command, rollback, confirmed_by);
     ws.perform(session, &Command::Record(started))?;
     eprintln!("running: {command}");
     let timeout = step_timeout(session, step);
-    let cancel = crate::exec::CancelToken::new();
-    super::run::cancel_on_interrupt(
-        cancel.clone(),
-        Some("greenlight: cancelling the command (its end is recorded)…"),
-    );
     // Both streams to stderr: stdout stays greenlight's own (scripts read
     // it). The terminal going away must not stop the command.
-    let mut echo = |_: crate::exec::Stream, bytes: &[u8]| {
+    let echo = |_: crate::exec::Stream, bytes: &[u8]| {
         use std::io::Write as _;
         let _ = std::io::stderr().write_all(bytes);
     };
+    let (mut noting, registration) = registry::Registering::new(
+        echo,
+        Some(registry::Registry::of_session(session.dir())),
+        registry::Running {
+            kind: registry::Kind::Canary,
+            step: step.to_owned(),
+            action: if rollback {
+                crate::exec::Action::Rollback
+            } else {
+                crate::exec::Action::Run
+            },
+            command: command.to_owned(),
+        },
+    );
     let done = crate::canary::process::run_shell_with(
         command,
         &ws.repo.root,
         env,
         timeout,
         &cancel,
-        &mut echo,
+        &mut noting,
     )
     .map_err(|e| eyre!("`{command}` could not start: {e}"))?;
     let finished = ops::command_finished(step, command, rollback, &done);
     ws.perform(session, &Command::Record(finished))?;
+    registration.remove();
     Ok(done)
 }
 

@@ -12,7 +12,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use super::Global;
-use super::run::cancel_on_interrupt;
+use super::run::{cancel_on_interrupt, unless_ended};
 use crate::exec::{self, CancelToken, ExecSpec, Stream};
 use crate::logs::Level;
 use crate::logs::config::SourceKind;
@@ -195,13 +195,13 @@ fn scan(
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.into()),
         _ => {}
     }
-    Ok(if failed {
+    Ok(unless_ended(if failed {
         ExitCode::from(2)
     } else if matched > 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }))
 }
 
 /// Run a command to its end, filtering its output line by line.
@@ -255,6 +255,9 @@ fn follow(
     backlog: usize,
 ) -> Result<ExitCode> {
     let several = inputs.len() > 1;
+    // Before any command starts: a signal from here on stops them all.
+    let stop = CancelToken::new();
+    cancel_on_interrupt(stop.clone(), None);
     let (tx, rx) = feed::channel(feed::DEFAULT_CAPACITY, None);
     let mut names = Vec::new();
     let mut handles: Vec<SourceHandle> = Vec::new();
@@ -276,8 +279,6 @@ fn follow(
         names.push(name);
     }
     drop(tx);
-    let stop = CancelToken::new();
-    cancel_on_interrupt(stop.clone(), None);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let min_level = filter.min_level();
@@ -320,5 +321,5 @@ fn follow(
     for h in handles {
         h.stop_and_wait(Duration::from_secs(2));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(unless_ended(ExitCode::SUCCESS))
 }

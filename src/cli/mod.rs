@@ -156,8 +156,7 @@ pub fn run() -> Result<ExitCode> {
                 session: None,
                 logs: Vec::new(),
             };
-            crate::tui::open(g.workspace()?, &opts)?;
-            Ok(ExitCode::SUCCESS)
+            crate::tui::open(g.workspace()?, &opts)
         }
         Some(Cmd::Demo(a)) => demo(g, a),
         Some(Cmd::New(a)) => session::new(g, a),
@@ -196,8 +195,7 @@ fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
     };
     let result = crate::tui::open(ws, &opts);
     println!("{}", d.farewell());
-    result?;
-    Ok(ExitCode::SUCCESS)
+    result
 }
 
 /// Print a value as pretty JSON on stdout.

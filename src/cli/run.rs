@@ -2,7 +2,9 @@
 //! step's command (or its rollback) in the terminal, streaming its
 //! output, asking for confirmation when the step wants it, and recording
 //! everything. Ctrl-C cancels: the command's process group is killed and
-//! the run is recorded as cancelled.
+//! the run is recorded as cancelled. SIGTERM, SIGHUP and SIGQUIT do the
+//! same, record the run as interrupted by that signal, and greenlight
+//! exits with 128 + the signal.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -11,35 +13,56 @@ use color_eyre::eyre::{Result, bail, eyre};
 
 use super::Global;
 use super::session::Target;
-use crate::exec::{self, Action, CancelToken, StepEnv, Stream, WorkspaceJournal};
+use crate::exec::{self, Action, CancelToken, StepEnv, Stream, WorkspaceJournal, signals};
 use crate::session::StepStatus;
 
-/// Cancel `token` on every Ctrl-C from now on (in this process), saying
-/// `message` if given. Commands run in their own process group, so the
-/// terminal's SIGINT reaches only greenlight, which kills the group (and,
-/// for a step, records it).
+/// Cancel `token` on Ctrl-C, SIGTERM, SIGHUP or SIGQUIT from now on (in
+/// this process), saying `message` if given. Commands run in their own
+/// process group, so the terminal's signals reach only greenlight, which
+/// kills the group (and, for a step, records it). The handlers are
+/// registered before this returns (see `crate::exec::signals`): call it
+/// before starting anything, and no signal is lost. Ctrl-C is a cancel;
+/// the others are recorded as interrupting the command.
 pub(super) fn cancel_on_interrupt(token: CancelToken, message: Option<&'static str>) {
-    let spawned = std::thread::Builder::new()
-        .name("ctrl-c".into())
-        .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async {
-                while tokio::signal::ctrl_c().await.is_ok() {
-                    token.cancel();
-                    if let Some(m) = message {
-                        eprintln!("\n{m}");
-                    }
-                }
-            });
-        });
-    if spawned.is_err() {
-        eprintln!("warning: Ctrl-C will not cancel the command cleanly (no thread for it)");
+    let hooked = signals::on_signal(move |sig| {
+        match signals::interruption(sig) {
+            Some(why) => token.interrupt(why),
+            None => token.cancel(),
+        }
+        if let Some(m) = message {
+            signals::say(&format!("\ngreenlight: {}: {m}", signals::name(sig)));
+        }
+    });
+    if let Err(e) = hooked {
+        eprintln!("warning: signals will not stop the command cleanly ({e})");
     }
+}
+
+/// 128 + the signal when one of the ending signals came, else `code`.
+pub(super) fn unless_signalled(code: ExitCode) -> ExitCode {
+    signals::received().map_or(code, |sig| ExitCode::from(signals::exit_code(sig)))
+}
+
+/// [`unless_signalled`] where Ctrl-C is the ordinary way to stop (`logs`):
+/// only SIGTERM, SIGHUP and SIGQUIT change the exit code.
+pub(super) fn unless_ended(code: ExitCode) -> ExitCode {
+    match signals::received().filter(|&s| signals::interruption(s).is_some()) {
+        Some(sig) => ExitCode::from(signals::exit_code(sig)),
+        None => code,
+    }
+}
+
+/// [`unless_signalled`] for a command's whole result: after an ending
+/// signal its error is said (without panicking on a terminal gone) and
+/// the exit is 128 + the signal.
+pub(super) fn unless_signalled_err(result: Result<ExitCode>) -> Result<ExitCode> {
+    let Some(sig) = signals::received() else {
+        return result;
+    };
+    if let Err(e) = &result {
+        signals::say(&format!("error: {e}"));
+    }
+    Ok(ExitCode::from(signals::exit_code(sig)))
 }
 
 /// Ask on the terminal; `true` only for an explicit yes.
@@ -100,7 +123,7 @@ pub fn step_command(
     let cancel = CancelToken::new();
     cancel_on_interrupt(
         cancel.clone(),
-        Some("greenlight: stopping the command (SIGTERM, then SIGKILL after 5 s)…"),
+        Some("stopping the command (SIGTERM, then SIGKILL after 5 s)…"),
     );
     eprintln!(
         "▶ {what} (timeout {}; Ctrl-C cancels)",
@@ -131,6 +154,20 @@ pub fn step_command(
     .map_err(|e| eyre!(e))?;
 
     let o = &report.outcome;
+    if let Some(sig) = signals::received().filter(|&s| signals::interruption(s).is_some()) {
+        // greenlight is ending: its terminal may be gone (a SIGHUP), so
+        // one line that cannot panic, and out with 128 + the signal.
+        signals::say(&format!(
+            "✘ `{}` {}{}",
+            plan.command,
+            o.describe(),
+            match &report.record_error {
+                Some(e) => format!("; its end could not be recorded: {e}"),
+                None => "; recorded".to_string(),
+            }
+        ));
+        return Ok(ExitCode::from(signals::exit_code(sig)));
+    }
     let mark = if o.succeeded() { "✔" } else { "✘" };
     eprintln!("{mark} `{}` {}", plan.command, o.describe());
     if o.exit_code == Some(127) && o.spawn_error.is_none() {
@@ -168,7 +205,7 @@ pub fn step_command(
         ),
         _ => {}
     }
-    Ok(exit_code(o))
+    Ok(unless_signalled(exit_code(o)))
 }
 
 /// The command's own code when it has one (so scripts can tell), 124 for

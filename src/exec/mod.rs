@@ -8,11 +8,17 @@
 //! - [`step`]: what a step's run or rollback records and does to the step
 //!   ([`StepCommand`], [`run_step`]).
 //! - [`to_logs`]: the output as a logs-pane source.
+//! - [`signals`]: SIGINT, SIGTERM, SIGHUP and SIGQUIT caught before any
+//!   command starts, so every way out stops the commands and records them.
+//! - [`registry`]: the commands running now, so the next start closes
+//!   what a greenlight that died left open.
 
 pub mod group;
 pub mod output;
 pub mod pipes;
+pub mod registry;
 pub mod runner;
+pub mod signals;
 pub mod step;
 pub mod to_logs;
 

@@ -4,8 +4,8 @@
 //! ended.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,15 @@ impl ExecSpec {
 
 /// Asks a running command to stop. Cheap to clone; any clone cancels.
 #[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+pub struct CancelToken(Arc<Cancel>);
+
+#[derive(Debug, Default)]
+struct Cancel {
+    cancelled: AtomicBool,
+    /// Set when greenlight itself is ending (a signal, its terminal gone)
+    /// rather than a person cancelling: the record says so.
+    interrupted: OnceLock<String>,
+}
 
 impl CancelToken {
     pub fn new() -> Self {
@@ -62,16 +70,32 @@ impl CancelToken {
     }
 
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.cancelled.store(true, Ordering::SeqCst);
+    }
+
+    /// Cancel because greenlight is ending: `why` ("SIGTERM", "the
+    /// terminal closed") goes into the outcome and the record. The first
+    /// reason given stays.
+    pub fn interrupt(&self, why: &str) {
+        let _ = self.0.interrupted.set(why.to_string());
+        self.cancel();
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Why greenlight interrupted it, when it did.
+    pub fn interrupted(&self) -> Option<&str> {
+        self.0.interrupted.get().map(String::as_str)
     }
 }
 
 /// Where output goes as it arrives (the terminal, the logs pane).
 pub trait OutputSink {
+    /// The command started as the leader of process group `pgid` (the
+    /// registry of running commands notes it here).
+    fn started(&mut self, _pgid: u32) {}
     fn output(&mut self, stream: Stream, bytes: &[u8]);
     /// The command's output has ended (flush a partial line).
     fn finish(&mut self) {}
@@ -98,6 +122,9 @@ pub struct Outcome {
     pub duration: Duration,
     pub timed_out: bool,
     pub cancelled: bool,
+    /// Cancelled because greenlight was ending, and why ("SIGTERM", "the
+    /// terminal closed"); `None` for a person's cancel.
+    pub interrupted: Option<String>,
     /// SIGKILL was needed: it ignored SIGTERM for the whole grace period.
     pub killed: bool,
     pub output_sha256: String,
@@ -118,6 +145,8 @@ impl Outcome {
         let secs = self.duration.as_secs_f64();
         let how = if let Some(e) = &self.spawn_error {
             format!("could not start: {e}")
+        } else if let Some(why) = &self.interrupted {
+            format!("was interrupted ({why})")
         } else if self.cancelled {
             "was cancelled".to_string()
         } else if self.timed_out {
@@ -129,7 +158,7 @@ impl Outcome {
         } else if let Some(c) = self.exit_code {
             format!("exited {c}")
         } else if let Some(s) = self.signal {
-            format!("was killed by signal {s} ({})", signal_name(s))
+            format!("was killed by signal {s} ({})", super::signals::name(s))
         } else {
             "ended".to_string()
         };
@@ -151,23 +180,11 @@ impl Outcome {
             duration_ms: u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX),
             timed_out: self.timed_out,
             cancelled: self.cancelled,
+            interrupted: self.interrupted.clone(),
             output_sha256: self.output_sha256.clone(),
             output_bytes: self.output_bytes,
             last_lines: self.last_lines.clone(),
         }
-    }
-}
-
-fn signal_name(s: i32) -> &'static str {
-    match s {
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGINT => "SIGINT",
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGPIPE => "SIGPIPE",
-        _ => "signal",
     }
 }
 
@@ -192,6 +209,7 @@ pub fn run(spec: &ExecSpec, cancel: &CancelToken, sink: &mut dyn OutputSink) -> 
                 duration: started.elapsed(),
                 timed_out: false,
                 cancelled: false,
+                interrupted: None,
                 killed: false,
                 output_sha256,
                 output_bytes,
@@ -201,6 +219,7 @@ pub fn run(spec: &ExecSpec, cancel: &CancelToken, sink: &mut dyn OutputSink) -> 
         }
     };
     let pgid = child.id();
+    sink.started(pgid);
     let mut pipes = Pipes::attach(&mut child);
     let deadline = started + spec.timeout;
     let mut status = None;
@@ -286,6 +305,9 @@ pub fn run(spec: &ExecSpec, cancel: &CancelToken, sink: &mut dyn OutputSink) -> 
         duration: started.elapsed(),
         timed_out,
         cancelled,
+        interrupted: cancelled
+            .then(|| cancel.interrupted().map(str::to_string))
+            .flatten(),
         killed,
         output_sha256,
         output_bytes,

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::registry::{Borrowed, Kind, Registering, Registry, Running};
 use super::runner::{
     self, CancelToken, DEFAULT_GRACE, DEFAULT_TIMEOUT, ExecSpec, Outcome, OutputSink,
 };
@@ -21,7 +22,7 @@ use crate::session::{Command, Event, RuleError, Session, SessionState, StepStatu
 use crate::workspace::Workspace;
 
 /// Run the step's command, or undo it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Run,
@@ -162,6 +163,16 @@ impl StepCommand {
         }
     }
 
+    /// What the registry of running commands notes of it.
+    pub fn running(&self) -> Running {
+        Running {
+            kind: Kind::Step,
+            step: self.step.clone(),
+            action: self.action,
+            command: self.command.clone(),
+        }
+    }
+
     /// The process to start, with the step's variables.
     pub fn exec_spec(&self, env: &StepEnv, cwd: &Path) -> ExecSpec {
         ExecSpec {
@@ -237,6 +248,11 @@ impl StepEnv {
 pub trait Journal {
     fn state(&self) -> &SessionState;
     fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, ExecError>;
+    /// Where the running command is noted until its end is recorded (see
+    /// [`super::registry`]); none for a journal without a folder.
+    fn registry(&self) -> Option<Registry> {
+        None
+    }
 }
 
 /// The real journal: a session opened for writing in a workspace.
@@ -254,6 +270,10 @@ impl Journal for WorkspaceJournal<'_> {
         self.ws
             .perform(self.session, cmd)
             .map_err(|e| ExecError::Record(format!("{e:#}")))
+    }
+
+    fn registry(&self) -> Option<Registry> {
+        Some(Registry::of_session(self.session.dir()))
     }
 }
 
@@ -283,7 +303,9 @@ pub fn run_step(
     plan.require_confirmation(confirmed_by.as_deref())?;
     let mut events = journal.perform(&Command::Record(plan.started(confirmed_by)))?;
     let spec = plan.exec_spec(env, &env.repo_root);
-    let outcome = runner::run(&spec, cancel, sink);
+    let (mut noting, registration) =
+        Registering::new(Borrowed(sink), journal.registry(), plan.running());
+    let outcome = runner::run(&spec, cancel, &mut noting);
     let mut record_error = None;
     for cmd in plan.finished(&outcome) {
         match journal.perform(&cmd) {
@@ -293,6 +315,9 @@ pub fn run_step(
                 break;
             }
         }
+    }
+    if record_error.is_none() {
+        registration.remove();
     }
     let status = journal.state().step(&plan.step).map(|s| s.status);
     Ok(StepRunReport {

@@ -102,7 +102,9 @@ impl SourceHandle {
         }
     }
 
-    /// Stop and wait up to `timeout` for the thread to end.
+    /// Stop and wait up to `timeout` for the thread to end. A command
+    /// still running then (it ignored SIGTERM) gets SIGKILL: greenlight is
+    /// usually about to exit, and nothing it started may outlive it.
     pub fn stop_and_wait(mut self, timeout: Duration) {
         self.stop();
         let Some(t) = self.thread.take() else {
@@ -114,6 +116,11 @@ impl SourceHandle {
         }
         if t.is_finished() {
             let _ = t.join();
+        } else {
+            let pgid = self.control.pgid.load(Ordering::Acquire);
+            if pgid != 0 {
+                let _ = crate::exec::group::signal_group(pgid, crate::exec::group::SIGKILL);
+            }
         }
     }
 

@@ -90,6 +90,11 @@ pub struct CommandFinished {
     pub timed_out: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
+    /// Stopped because greenlight itself was ending, and why: the signal
+    /// ("SIGTERM", "SIGHUP"), the terminal closing, or greenlight gone
+    /// before the command ended (found at the next start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
     /// sha256 of everything it printed (stdout and stderr, as received).
     pub output_sha256: String,
     pub output_bytes: u64,

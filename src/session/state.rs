@@ -995,7 +995,9 @@ pub fn summarize(p: &Payload) -> String {
         Payload::CommandStarted(c) => format!("ran `{}` for {}", c.command, c.step),
         Payload::RollbackStarted(c) => format!("rolled back {} with `{}`", c.step, c.command),
         Payload::CommandFinished(c) | Payload::RollbackFinished(c) => {
-            let how = if c.cancelled {
+            let how = if let Some(why) = &c.interrupted {
+                format!("was interrupted ({why})")
+            } else if c.cancelled {
                 "was cancelled".to_string()
             } else if c.timed_out {
                 "timed out".to_string()
@@ -1499,6 +1501,7 @@ mod tests {
                 duration_ms: 1200,
                 timed_out: false,
                 cancelled: false,
+                interrupted: None,
                 output_sha256: "00".into(),
                 output_bytes: 10,
                 last_lines: vec!["boom".into()],

@@ -327,6 +327,9 @@ pub struct Session {
     set_aside: Vec<PathBuf>,
     writer: Option<JournalWriter>,
     state: SessionState,
+    /// What opening it did that a person should hear about (runs a dead
+    /// greenlight left open, closed now), for the front end to show.
+    notices: Vec<String>,
 }
 
 impl Session {
@@ -343,6 +346,7 @@ impl Session {
             set_aside: Vec::new(),
             writer: None,
             state: SessionState::empty(id),
+            notices: Vec::new(),
         };
         s.refresh()?;
         Ok(s)
@@ -362,6 +366,15 @@ impl Session {
 
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// Things to tell the person that opening the session did.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    pub fn add_notices(&mut self, notes: impl IntoIterator<Item = String>) {
+        self.notices.extend(notes);
     }
 
     /// Was this session started on this device (not pulled from a remote)?

@@ -16,6 +16,7 @@ use super::keymap::Keymap;
 use super::theme::Choice;
 use crate::canary::ops;
 use crate::canary::process::run_shell_with;
+use crate::exec::registry;
 use crate::session::state::describe;
 use crate::session::{Command, Payload, Session, StoreError, Who};
 use crate::workspace::Workspace;
@@ -183,7 +184,12 @@ impl Driver {
         } else {
             "canary"
         };
-        let (mut sink, cancel, done_tx) = self.canary_run(name, &command);
+        let action = if job.is_rollback() {
+            crate::exec::Action::Rollback
+        } else {
+            crate::exec::Action::Run
+        };
+        let (mut sink, cancel, done_tx) = self.canary_run(name, &job.step, &command, action);
         let run = move || {
             let result = run_shell_with(&command, &root, &env, job.timeout, &cancel, &mut sink)
                 .map_err(|e| format!("`{command}` could not start: {e}"));
@@ -205,7 +211,7 @@ impl Driver {
 
     /// A canary command ended: record how, then the weight it set.
     fn finish_canary(&mut self, done: CanaryCommandDone) -> Vec<Action> {
-        self.canary_ended();
+        let registration = self.canary_ended();
         let CanaryCommandDone { job, result } = done;
         let Some((command, _)) = job.command.clone() else {
             return Vec::new();
@@ -228,6 +234,9 @@ impl Driver {
             let mut out = self.loaded();
             out.push(Action::Failed(why));
             return out;
+        }
+        if let Some(r) = registration {
+            r.remove();
         }
         if !finished.succeeded() {
             let lines = finished.last_lines(3);
@@ -570,6 +579,8 @@ impl Driver {
             if let Err(e) = s.attach(&self.ws.actor()) {
                 read_only = Some(e.to_string());
             }
+            // What a greenlight that died left running: closed now.
+            self.app.warnings.extend(registry::reap(&self.ws, &mut s));
         } else {
             read_only = Some(format!("the session is {}", s.state().status.word()));
         }

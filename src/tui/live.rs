@@ -17,7 +17,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::exec::{self, CancelToken, LogsSink, Outcome, StepCommand, StepEnv};
+use crate::exec::registry::{Kind, Registering, Registration, Registry, Running};
+use crate::exec::{self, CancelToken, LogsSink, Outcome, StepCommand, StepEnv, signals};
 use crate::logs::feed::{self, FeedReceiver, FeedSender, Waker};
 use crate::logs::time::now_millis;
 use crate::logs::{Level, LogLine, LogsModel, SourceHandle, SourceId, SourceSpec};
@@ -38,6 +39,9 @@ struct LiveRun {
     who: Who,
     cancel: CancelToken,
     source: SourceId,
+    /// Its entry in the registry of running commands, removed once its
+    /// end is recorded.
+    registration: Registration,
 }
 
 type Done = (StepCommand, Option<Outcome>);
@@ -55,6 +59,8 @@ pub(super) struct Live {
     /// Where that command's end also arrives, so quitting can wait for it
     /// and record it (the terminal loop that would get it is gone).
     canary_done: Option<mpsc::Receiver<super::super::action::CanaryCommandDone>>,
+    /// That command's entry in the registry of running commands.
+    canary_registration: Option<Registration>,
 }
 
 impl Live {
@@ -69,6 +75,7 @@ impl Live {
             done_rx,
             canary: None,
             canary_done: None,
+            canary_registration: None,
         }
     }
 
@@ -162,9 +169,22 @@ impl Driver {
         }
     }
 
+    /// greenlight is ending for `why` (a signal's name, "the terminal
+    /// closed"): cancel every command with that reason, so
+    /// [`Driver::shutdown`] records them as interrupted by it.
+    pub fn interrupt(&mut self, why: &str) {
+        for r in &self.live.runs {
+            r.cancel.interrupt(why);
+        }
+        if let Some(c) = &self.live.canary {
+            c.interrupt(why);
+        }
+    }
+
     /// Cancel every command, wait for each to end (the grace before
     /// SIGKILL, at most) and record how it ended; stop the log sources.
-    /// Called when the app closes.
+    /// Called when the app closes. Its messages cannot panic: the
+    /// terminal may be gone (a SIGHUP).
     pub fn shutdown(&mut self) {
         for r in &self.live.runs {
             r.cancel.cancel();
@@ -173,26 +193,26 @@ impl Driver {
         // (the grace before SIGKILL, at most) and record it.
         if let (Some(cancel), Some(rx)) = (self.live.canary.take(), self.live.canary_done.take()) {
             cancel.cancel();
-            eprintln!("greenlight: waiting for the canary command to stop, to record it…");
+            signals::say("greenlight: waiting for the canary command to stop, to record it…");
             let wait = exec::DEFAULT_GRACE + Duration::from_secs(3);
             if let Ok(done) = rx.recv_timeout(wait) {
                 for a in self.finish_canary(done) {
                     if let Action::Failed(text) | Action::Info(text) = &a {
-                        eprintln!("greenlight: {text}");
+                        signals::say(&format!("greenlight: {text}"));
                     }
                 }
             }
         }
         let until = Instant::now() + exec::DEFAULT_GRACE + Duration::from_secs(3);
         if !self.live.runs.is_empty() {
-            eprintln!("greenlight: waiting for the running command to stop, to record it…");
+            signals::say("greenlight: waiting for the running command to stop, to record it…");
         }
         while !self.live.runs.is_empty() && Instant::now() < until {
             match self.live.done_rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(done) => {
                     for a in self.finish(done) {
                         if let Action::RunFinished { text, .. } = &a {
-                            eprintln!("greenlight: {text}");
+                            signals::say(&format!("greenlight: {text}"));
                         }
                     }
                 }
@@ -235,9 +255,11 @@ impl Driver {
     pub(super) fn canary_run(
         &mut self,
         name: &str,
+        step: &str,
         command: &str,
+        action: exec::Action,
     ) -> (
-        LogsSink,
+        Registering<LogsSink>,
         CancelToken,
         mpsc::Sender<super::super::action::CanaryCommandDone>,
     ) {
@@ -248,13 +270,26 @@ impl Driver {
         self.live.canary = Some(cancel.clone());
         let (done_tx, done_rx) = mpsc::channel();
         self.live.canary_done = Some(done_rx);
-        (LogsSink::new(source, tx), cancel, done_tx)
+        let (sink, registration) = Registering::new(
+            LogsSink::new(source, tx),
+            self.session.as_ref().map(|s| Registry::of_session(s.dir())),
+            Running {
+                kind: Kind::Canary,
+                step: step.to_string(),
+                action,
+                command: command.to_string(),
+            },
+        );
+        self.live.canary_registration = Some(registration);
+        (sink, cancel, done_tx)
     }
 
-    /// The canary command ended.
-    pub(super) fn canary_ended(&mut self) {
+    /// The canary command ended: its entry in the registry, to remove
+    /// once its end is recorded.
+    pub(super) fn canary_ended(&mut self) -> Option<Registration> {
         self.live.canary = None;
         self.live.canary_done = None;
+        self.live.canary_registration.take()
     }
 
     /// Cancel the running canary command; false when none runs.
@@ -319,6 +354,7 @@ impl Driver {
             return out;
         }
         let session_id = session.id().to_string();
+        let registry = Registry::of_session(session.dir());
         let env = StepEnv::from_state(session.state(), &self.ws.repo.root, &self.ws.actor());
         let spec = plan.exec_spec(&env, &self.ws.repo.root);
         let name = match action {
@@ -328,7 +364,9 @@ impl Driver {
         let tx = self.live.sender();
         let source = self.app.logs_pane.model.add_source(&name, "step", None);
         self.note(source, &format!("── {name}: running `{}` ──", plan.command));
-        let handle = match exec::spawn(spec, LogsSink::new(source, tx)) {
+        let (sink, registration) =
+            Registering::new(LogsSink::new(source, tx), Some(registry), plan.running());
+        let handle = match exec::spawn(spec, sink) {
             Ok(h) => h,
             Err(e) => {
                 // Recorded as a run that could not start.
@@ -338,6 +376,7 @@ impl Driver {
                     duration: Duration::ZERO,
                     timed_out: false,
                     cancelled: false,
+                    interrupted: None,
                     killed: false,
                     output_sha256: String::new(),
                     output_bytes: 0,
@@ -373,6 +412,7 @@ impl Driver {
             who,
             cancel,
             source,
+            registration,
         });
         let mut out = self.loaded();
         out.push(Action::RunStarted {
@@ -430,6 +470,9 @@ impl Driver {
                     }
                 }
                 self.ws.who = self.me.clone();
+                if errors.is_empty() {
+                    r.registration.remove();
+                }
             }
             _ => errors.push("its session is no longer the open one".into()),
         }

@@ -58,7 +58,18 @@ pub fn driver(ws: Workspace, opts: &Options) -> Result<driver::Driver> {
     Ok(d)
 }
 
-/// Open the app on a workspace and run it until the person quits.
-pub fn open(ws: Workspace, opts: &Options) -> Result<()> {
-    run::run(driver(ws, opts)?)
+/// Open the app on a workspace and run it until the person quits; the
+/// exit code says how it ended (128 + a signal that ended it).
+pub fn open(ws: Workspace, opts: &Options) -> Result<std::process::ExitCode> {
+    // Before anything starts (log sources start in `driver`): from here
+    // on an ending signal is the app's to handle, never lost. Without
+    // the handlers the app still runs, and says so.
+    let caught = crate::exec::signals::install().err();
+    let mut d = driver(ws, opts)?;
+    d.app.warnings.extend(caught.map(|e| {
+        format!(
+            "signals (SIGTERM, SIGHUP) will end the app without recording the running commands: {e}"
+        )
+    }));
+    run::run(d)
 }

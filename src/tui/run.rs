@@ -1,15 +1,23 @@
 //! The live app in a real terminal: set it up, restore it whatever
 //! happens (quit, error, panic), and run the loop.
 //!
-//! Four sources feed one channel: a thread reading terminal events, a
+//! Five sources feed one channel: a thread reading terminal events, a
 //! clock thread ticking once a second, a `notify` watcher on the open
-//! session's folder, and background work (the canary collector, canary
-//! commands). The loop blocks on the channel, so an idle screen
-//! costs nothing; it redraws only after a change, at most ~30 times a
-//! second.
+//! session's folder, background work (the canary collector, canary
+//! commands), and the ending signals (SIGTERM, SIGHUP, SIGQUIT, SIGINT;
+//! see `crate::exec::signals`). The loop blocks on the channel, so an idle
+//! screen costs nothing; it redraws only after a change, at most ~30
+//! times a second.
+//!
+//! Every way out takes the same path: the terminal is restored, then
+//! `Driver::shutdown` stops the running commands and records them. A
+//! signal or a terminal that went away does it without asking, records
+//! the commands as interrupted, and exits with 128 + the signal (129, as
+//! a SIGHUP, for a terminal gone).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -27,6 +35,7 @@ use super::action::Action;
 use super::driver::Driver;
 use super::input;
 use super::ui;
+use crate::exec::signals;
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
@@ -44,6 +53,18 @@ enum Msg {
     Background(Box<Action>),
     /// The log feed (or a finished command) has something.
     Logs,
+    /// An ending signal came.
+    Signal(i32),
+}
+
+/// How the loop ended.
+enum Ending {
+    /// The person quit.
+    Quit,
+    /// An ending signal came.
+    Signal(i32),
+    /// Reading the terminal failed or ended: it went away.
+    TerminalGone(String),
 }
 
 /// Put the terminal back: leave raw mode and the alternate screen, stop
@@ -74,8 +95,10 @@ impl Drop for Guard {
     }
 }
 
-/// Run the app until the person quits.
-pub fn run(mut driver: Driver) -> Result<()> {
+/// Run the app until the person quits (exit 0), or a signal or the
+/// terminal going away ends it (128 + the signal; 129 for a terminal
+/// that can no longer be read or drawn on).
+pub fn run(mut driver: Driver) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(
             "the full-screen app needs a terminal; in scripts use the subcommands (greenlight status, greenlight step …)"
@@ -109,6 +132,14 @@ pub fn run(mut driver: Driver) -> Result<()> {
     driver.set_waker(std::sync::Arc::new(move || {
         let _ = logs_tx.send(Msg::Logs);
     }));
+    let signal_tx = tx.clone();
+    if let Err(e) = signals::on_signal(move |sig| {
+        let _ = signal_tx.send(Msg::Signal(sig));
+    }) {
+        driver.app.warnings.push(format!(
+            "signals (SIGTERM, SIGHUP) will end the app without recording the running commands: {e}"
+        ));
+    }
     let mut watch = Watch::new(tx);
     follow(&mut watch, &mut driver);
 
@@ -116,10 +147,48 @@ pub fn run(mut driver: Driver) -> Result<()> {
     if std::env::var_os(TEST_PANIC_ENV).is_some() {
         panic!("{TEST_PANIC_ENV} is set: panicking on purpose to test the terminal restore");
     }
-    let result = event_loop(&mut driver, &mut terminal, &rx, &mut watch);
+    let ended = event_loop(&mut driver, &mut terminal, &rx, &mut watch);
     drop(guard);
+    // ratatui's `Terminal` shows the cursor when dropped and, when it
+    // cannot, says so with `eprintln!`: a panic (then an abort) on a
+    // terminal that is gone. Show it now; if that fails the restore has
+    // done what can be done, and the `Terminal` goes without its drop.
+    if terminal.show_cursor().is_err() {
+        std::mem::forget(terminal);
+    }
+    // A signal may have broken the drawing first (a hung-up terminal): it
+    // names the ending then.
+    let signal = signals::received().or(match &ended {
+        Ok(Ending::Signal(sig)) => Some(*sig),
+        _ => None,
+    });
+    let (why, code) = match (signal, &ended) {
+        (Some(sig), _) => (
+            signals::interruption(sig).map(str::to_string),
+            ExitCode::from(signals::exit_code(sig)),
+        ),
+        // Reading it failed, or drawing on it: either way it is gone
+        // for us, as after a SIGHUP.
+        (None, Ok(Ending::TerminalGone(_)) | Err(_)) => (
+            Some("the terminal closed".to_string()),
+            ExitCode::from(signals::exit_code(libc::SIGHUP)),
+        ),
+        (None, Ok(_)) => (None, ExitCode::SUCCESS),
+    };
+    if let Some(why) = &why {
+        driver.interrupt(why);
+    }
     driver.shutdown();
-    result
+    // Said here, not returned: printing an error on a terminal that is
+    // gone would panic.
+    match &ended {
+        Ok(Ending::TerminalGone(e)) => {
+            signals::say(&format!("greenlight: cannot read the terminal: {e}"));
+        }
+        Err(e) => signals::say(&format!("greenlight: cannot draw on the terminal: {e}")),
+        Ok(_) => {}
+    }
+    Ok(code)
 }
 
 fn event_loop(
@@ -127,7 +196,7 @@ fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     rx: &Receiver<Msg>,
     watch: &mut Watch,
-) -> Result<()> {
+) -> Result<Ending> {
     let mut dirty = false;
     let mut last_draw = Instant::now();
     loop {
@@ -143,6 +212,11 @@ fn event_loop(
                 Err(_) => break,
             }
         };
+        match msg {
+            Some(Msg::Signal(sig)) => return Ok(Ending::Signal(sig)),
+            Some(Msg::InputClosed(why)) => return Ok(Ending::TerminalGone(why)),
+            _ => {}
+        }
         if let Some(msg) = msg {
             dirty |= handle(driver, msg)?;
             if driver.app.quit {
@@ -156,7 +230,7 @@ fn event_loop(
             dirty = false;
         }
     }
-    Ok(())
+    Ok(Ending::Quit)
 }
 
 /// Point the watcher at the open session; a failure becomes a warning.
@@ -182,8 +256,9 @@ fn handle(driver: &mut Driver, msg: Msg) -> Result<bool> {
         }
         Msg::Journal => driver.dispatch(Action::JournalChanged),
         Msg::Background(a) => driver.dispatch(*a),
-        Msg::InputClosed(why) => bail!("cannot read the terminal: {why}"),
         Msg::Logs => driver.dispatch(Action::LogsReady),
+        // Both end the loop before they get here.
+        Msg::Signal(_) | Msg::InputClosed(_) => false,
     })
 }
 

@@ -23,6 +23,7 @@ mod logs_cli;
 mod logs_sources;
 mod playbook;
 mod release;
+mod signals;
 mod tui_app;
 mod tui_pty;
 mod tui_snapshots;

@@ -12,50 +12,73 @@ use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 const ROWS: u16 = 30;
 const COLS: u16 = 100;
 
-struct Pty {
+/// The app in a pseudo-terminal (also driven by `signals`).
+pub(crate) struct Pty {
     parser: vt100::Parser,
     output: Receiver<Vec<u8>>,
     input: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
     /// Every byte the app wrote, for the restore checks.
-    raw: Vec<u8>,
+    pub(crate) raw: Vec<u8>,
+}
+
+/// A pty of the size the tests read screens at.
+pub(crate) fn open_pty() -> portable_pty::PtyPair {
+    native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pty")
+}
+
+/// The app's command line in the sandbox, as a person's terminal runs it.
+pub(crate) fn app_command(sb: &Sandbox, extra_env: &[(&str, &str)]) -> CommandBuilder {
+    // GREENLIGHT_TEST_BIN runs another build (a release one, to
+    // measure) under the same script.
+    let bin = std::env::var("GREENLIGHT_TEST_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_greenlight").to_string());
+    let mut cmd = CommandBuilder::new(bin);
+    cmd.cwd(sb.repo.path());
+    cmd.env("GREENLIGHT_HOME", sb.home.path());
+    cmd.env(
+        "GREENLIGHT_CONFIG",
+        sb.home.path().join("no-user-config.toml"),
+    );
+    cmd.env("TERM", "xterm-256color");
+    for var in [
+        "GREENLIGHT_USER_NAME",
+        "GREENLIGHT_USER_EMAIL",
+        "GREENLIGHT_THEME",
+        "NO_COLOR",
+        "GREENLIGHT_TEST_PANIC",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// A vt100 screen of the tests' size.
+pub(crate) fn screen_parser() -> vt100::Parser {
+    vt100::Parser::new(
+        std::num::NonZeroU16::new(ROWS).expect("rows"),
+        std::num::NonZeroU16::new(COLS).expect("cols"),
+        0,
+    )
 }
 
 impl Pty {
-    fn spawn(sb: &Sandbox, extra_env: &[(&str, &str)]) -> Pty {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        // GREENLIGHT_TEST_BIN runs another build (a release one, to
-        // measure) under the same script.
-        let bin = std::env::var("GREENLIGHT_TEST_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_greenlight").to_string());
-        let mut cmd = CommandBuilder::new(bin);
-        cmd.cwd(sb.repo.path());
-        cmd.env("GREENLIGHT_HOME", sb.home.path());
-        cmd.env(
-            "GREENLIGHT_CONFIG",
-            sb.home.path().join("no-user-config.toml"),
-        );
-        cmd.env("TERM", "xterm-256color");
-        for var in [
-            "GREENLIGHT_USER_NAME",
-            "GREENLIGHT_USER_EMAIL",
-            "GREENLIGHT_THEME",
-            "NO_COLOR",
-            "GREENLIGHT_TEST_PANIC",
-        ] {
-            cmd.env_remove(var);
-        }
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("spawn greenlight");
+    pub(crate) fn spawn(sb: &Sandbox, extra_env: &[(&str, &str)]) -> Pty {
+        let pair = open_pty();
+        let child = pair
+            .slave
+            .spawn_command(app_command(sb, extra_env))
+            .expect("spawn greenlight");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let input = pair.master.take_writer().expect("writer");
@@ -75,11 +98,7 @@ impl Pty {
             }
         });
         Pty {
-            parser: vt100::Parser::new(
-                std::num::NonZeroU16::new(ROWS).expect("rows"),
-                std::num::NonZeroU16::new(COLS).expect("cols"),
-                0,
-            ),
+            parser: screen_parser(),
             output,
             input,
             child,
@@ -87,12 +106,20 @@ impl Pty {
         }
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.parser.screen().contents()
     }
 
+    /// The app's process id, to signal it.
+    pub(crate) fn pid(&self) -> i32 {
+        self.child
+            .process_id()
+            .and_then(|p| i32::try_from(p).ok())
+            .expect("the app's pid")
+    }
+
     /// Read output until the screen satisfies `done`, or fail after `secs`.
-    fn wait_for(&mut self, what: &str, secs: u64, done: impl Fn(&str) -> bool) {
+    pub(crate) fn wait_for(&mut self, what: &str, secs: u64, done: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             if done(&self.screen()) {
@@ -116,18 +143,18 @@ impl Pty {
         }
     }
 
-    fn wait_text(&mut self, text: &str) {
+    pub(crate) fn wait_text(&mut self, text: &str) {
         let t = text.to_string();
         self.wait_for(text, 15, move |s| s.contains(&t));
     }
 
-    fn send(&mut self, keys: &str) {
+    pub(crate) fn send(&mut self, keys: &str) {
         self.input.write_all(keys.as_bytes()).expect("type");
         self.input.flush().expect("flush");
     }
 
     /// Wait for the process to end and read everything it wrote.
-    fn finish(&mut self) -> portable_pty::ExitStatus {
+    pub(crate) fn finish(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(15);
         let status = loop {
             if let Some(s) = self.child.try_wait().expect("try_wait") {
@@ -150,7 +177,7 @@ impl Pty {
 
     /// The app entered the alternate screen, mouse reporting and raw mode
     /// and left them all: the terminal is as it was.
-    fn assert_restored(&self) {
+    pub(crate) fn assert_restored(&self) {
         let screen = self.parser.screen();
         assert!(!screen.alternate_screen(), "still on the alternate screen");
         assert!(!screen.hide_cursor(), "the cursor is still hidden");
