@@ -4,8 +4,6 @@
 //! Prometheus source (a loopback stand-in) with credentials from the
 //! environment.
 
-
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Output;

@@ -1,7 +1,5 @@
 //! The CLI end to end, through the built binary, in temp repositories.
 
-
-
 use crate::common::{Sandbox, check_ok, stderr};
 
 /// The driver walks a whole feature-release; the PM signs off from another

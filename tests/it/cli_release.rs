@@ -1,8 +1,6 @@
 //! `version next`, `notes`, `manifest` and tagging at completion, through
 //! the binary on real repositories.
 
-
-
 use std::path::Path;
 
 use crate::common::{Sandbox, stderr};

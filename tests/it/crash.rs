@@ -72,7 +72,12 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let mut prev_len = 0u64;
     for round in 0..25 {
         let mut child = Command::new(&exe)
-            .args(["--exact", "crash::child_writer", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "crash::child_writer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("GREENLIGHT_CRASH_CHILD", dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -3,8 +3,6 @@
 //! asked on a real pseudo-terminal), failure then retry, Ctrl-C, and
 //! commands that do not exist.
 
-
-
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};

@@ -2,8 +2,6 @@
 //! every format, several files, commands, the repository's [[logs]],
 //! bad input and following until Ctrl-C.
 
-
-
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,9 +1,6 @@
 //! Release helpers against real repositories built in temporary folders:
 //! next version, release notes, changelog, manifest.
 
-
-
-
 use std::fs;
 
 use crate::common::gitrepo::{BOB, TestRepo};

@@ -2,8 +2,6 @@
 //! `update`, effects run against the real core on a temp repository (its
 //! own GREENLIGHT_HOME), and the screen is drawn into a `TestBackend`.
 
-
-
 use crate::common::Sandbox;
 use greenlight::identity::Overrides;
 use greenlight::session::{SessionStatus, StepStatus, Store};

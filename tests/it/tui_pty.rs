@@ -2,8 +2,6 @@
 //! the keys do, what the journal recorded, and that the terminal is given
 //! back as it was, on quit and on a panic.
 
-
-
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
