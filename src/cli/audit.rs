@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use color_eyre::eyre::Result;
 
+use super::out::{esayln, sayln};
 use super::{Global, print_json};
 use crate::audit::git_sync;
 use crate::audit::verify::verify_session;
@@ -52,7 +53,7 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
         let n = |count: usize, one: &str, many: &str| {
             format!("{count} {}", if count == 1 { one } else { many })
         };
-        println!(
+        sayln!(
             "{} {}: {}, {}; {} added, {} extended from the remote{}",
             if r.pushed {
                 "synced with"
@@ -70,14 +71,14 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
                 .unwrap_or_default()
         );
         for p in &r.merge.busy {
-            println!(
+            sayln!(
                 "note: {} is being written here now; it syncs next time",
                 p.display()
             );
         }
     }
     for f in &r.merge.forks {
-        eprintln!(
+        esayln!(
             "FORK OR TAMPER: {} in session {} on {} does not extend ours; both kept (theirs in {})",
             f.file,
             f.session,
@@ -123,7 +124,7 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             } else {
                 for f in &report.files {
                     if f.torn_tail_bytes > 0 {
-                        println!(
+                        sayln!(
                             "warning: {} ends with {} bytes of a write cut short; the next writer sets them aside",
                             f.file.display(),
                             f.torn_tail_bytes
@@ -131,20 +132,20 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                     }
                 }
                 for side in &report.set_aside {
-                    println!("note: torn tail kept as evidence in {}", side.display());
+                    sayln!("note: torn tail kept as evidence in {}", side.display());
                 }
                 if report.ok() {
-                    println!(
+                    sayln!(
                         "audit ok: session {id}, {} events in {} actor files, every hash and link verified",
                         report.events(),
                         report.files.len()
                     );
                 } else {
                     for f in report.first_findings() {
-                        eprintln!("TAMPERED OR CORRUPT: {f}");
+                        esayln!("TAMPERED OR CORRUPT: {f}");
                     }
                     let total: usize = report.files.iter().map(|f| f.findings.len()).sum();
-                    eprintln!("audit FAILED: {total} bad records in session {id}");
+                    esayln!("audit FAILED: {total} bad records in session {id}");
                 }
             }
             Ok(if report.ok() {
@@ -179,9 +180,10 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                     .and_then(|s| jiff::Timestamp::from_second(s).ok())
                     .map(|t| format!("last synced at {t}"))
                     .unwrap_or_else(|| "never synced".into());
-                println!(
+                sayln!(
                     "{}: {seen}; {} local events not pushed yet",
-                    st.remote, st.unpushed_events
+                    st.remote,
+                    st.unpushed_events
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use super::Global;
+use super::out::esayln;
 use super::run::cancel_on_interrupt;
 use crate::exec::{self, CancelToken, ExecSpec, Stream};
 use crate::logs::Level;
@@ -20,6 +21,7 @@ use crate::logs::feed::{self, LogMsg};
 use crate::logs::grep::LineFilter;
 use crate::logs::line::{LineSplitter, SourceId};
 use crate::logs::source::{self, SourceHandle, SourceSpec};
+use crate::text;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
@@ -148,8 +150,11 @@ fn scan(
     let mut matched = 0u64;
     let mut failed = false;
     for (name, input) in inputs {
+        // A source's name comes from the command line or .greenlight.toml:
+        // shown escaped, like everything else.
+        let shown = text::one_line(&name).into_owned();
         let prefix = if several && !count {
-            format!("{name}:")
+            format!("{shown}:")
         } else {
             String::new()
         };
@@ -158,8 +163,7 @@ fn scan(
                 return Ok(());
             }
             out.write_all(prefix.as_bytes())?;
-            out.write_all(line)?;
-            out.write_all(b"\n")
+            write_line(&mut out, line)
         };
         let result: io::Result<u64> = match &input {
             Input::File(p) => match File::open(p) {
@@ -174,7 +178,7 @@ fn scan(
                 matched += n;
                 if count {
                     if several {
-                        writeln!(out, "{name}:{n}")?;
+                        writeln!(out, "{shown}:{n}")?;
                     } else {
                         writeln!(out, "{n}")?;
                     }
@@ -183,7 +187,7 @@ fn scan(
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
             Err(e) => {
                 out.flush().ok();
-                eprintln!(
+                esayln!(
                     "greenlight: cannot read {name}: {}",
                     crate::logs::follow::plain(&e)
                 );
@@ -202,6 +206,28 @@ fn scan(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Write a matched line and its newline: as it is when it is plain
+/// printable ASCII (the fast path, most lines), else escaped as
+/// `text::escape_bytes` does (controls, bidi overrides, invalid UTF-8 as
+/// `\xNN`). A final carriage return (a CRLF file) is written as it is:
+/// before the newline it can hide nothing, and escaping it would mark
+/// every line of such a file.
+fn write_line(out: &mut impl Write, line: &[u8]) -> io::Result<()> {
+    let (body, cr) = match line.strip_suffix(b"\r") {
+        Some(body) => (body, true),
+        None => (line, false),
+    };
+    if text::bytes_are_plain(body) {
+        out.write_all(body)?;
+    } else {
+        out.write_all(text::escape_bytes(body).as_bytes())?;
+    }
+    if cr {
+        out.write_all(b"\r")?;
+    }
+    out.write_all(b"\n")
 }
 
 /// Run a command to its end, filtering its output line by line.
@@ -241,7 +267,7 @@ fn run_command(
         return Err(e);
     }
     if !outcome.succeeded() && !outcome.cancelled {
-        eprintln!("greenlight: `{command}` {}", outcome.describe());
+        esayln!("greenlight: `{command}` {}", outcome.describe());
     }
     Ok(n)
 }
@@ -273,7 +299,7 @@ fn follow(
             Input::Stdin => bail!("--follow reads files and commands, not standard input"),
         };
         handles.push(source::spawn(id, spec, tx.clone())?);
-        names.push(name);
+        names.push(text::one_line(&name).into_owned());
     }
     drop(tx);
     let stop = CancelToken::new();
@@ -312,7 +338,7 @@ fn follow(
             LogMsg::Status { source, status } => {
                 let name = names.get(usize::from(source.0)).map_or("", String::as_str);
                 out.flush().ok();
-                eprintln!("greenlight: {name}: {}", status.describe());
+                esayln!("greenlight: {name}: {}", status.describe());
             }
         }
     }

@@ -5,6 +5,7 @@
 mod audit;
 mod canary;
 mod logs;
+pub mod out;
 mod playbook;
 mod release;
 pub mod render;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::Result;
 
+use self::out::sayln;
 use crate::identity::Overrides;
 use crate::workspace::Workspace;
 
@@ -186,7 +188,7 @@ fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
     let ws = Workspace::open_in(&d.repo, &g.overrides(), d.store()?)?;
     drop(crate::demo::start_session(&ws)?);
     if a.no_open {
-        println!("{}", d.farewell());
+        sayln!("{}", d.farewell());
         return Ok(ExitCode::SUCCESS);
     }
     let opts = crate::tui::Options {
@@ -195,13 +197,14 @@ fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
         logs: crate::demo::log_sources(),
     };
     let result = crate::tui::open(ws, &opts);
-    println!("{}", d.farewell());
+    sayln!("{}", d.farewell());
     result?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Print a value as pretty JSON on stdout.
+/// Print a value as pretty JSON on stdout, exactly (not escaped for a
+/// terminal: JSON escapes what it must, and scripts need the value as is).
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    out::json(&serde_json::to_string_pretty(v)?);
     Ok(())
 }
