@@ -142,10 +142,10 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
         PlaybookCmd::Validate { paths } => {
             let mut failed = false;
             for path in paths {
-                let text = match std::fs::read_to_string(&path) {
+                let text = match crate::playbook::read_playbook(&path) {
                     Ok(t) => t,
                     Err(e) => {
-                        esayln!("{}: cannot read: {e}", path.display());
+                        esayln!("{e}");
                         failed = true;
                         continue;
                     }

@@ -22,6 +22,7 @@ mod git_sync;
 mod hostile_output;
 mod logs_cli;
 mod logs_sources;
+mod not_utf8;
 mod playbook;
 mod release;
 mod tui_app;
