@@ -21,6 +21,7 @@ mod exec_step;
 mod git_sync;
 mod hostile_output;
 mod logs_cli;
+mod logs_cut;
 mod logs_sources;
 mod not_utf8;
 mod playbook;
