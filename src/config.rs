@@ -25,18 +25,52 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The first byte of a file that is not UTF-8, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8")]
+pub struct NotUtf8 {
+    /// 1-based line of the byte.
+    pub line: usize,
+    /// 1-based column of the byte, in characters.
+    pub column: usize,
+    pub byte: u8,
+}
+
+/// A file's bytes as text. Files people edit (configuration, playbooks,
+/// the manifest) are reported by position, so a byte that is not UTF-8
+/// (a file saved as Latin-1, a stray binary) is named at its line and
+/// column like any other mistake, instead of "stream did not contain
+/// valid UTF-8".
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, NotUtf8> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let (line, column) =
+            std::str::from_utf8(&bytes[..at]).map_or((1, 1), |valid| line_col(valid, at));
+        NotUtf8 {
+            line,
+            column,
+            byte: bytes.get(at).copied().unwrap_or_default(),
+        }
+    })
+}
+
 /// The text of an optional configuration file: `None` when it does not
-/// exist, an error naming the file when it cannot be read.
+/// exist, an error naming the file (and the place, for bytes that are not
+/// UTF-8) when it cannot be read.
 pub fn read_optional(file: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read_to_string(file) {
-        Ok(text) => Ok(Some(text)),
+    let error = |line, column, message| ConfigError {
+        file: file.to_path_buf(),
+        line,
+        column,
+        message,
+    };
+    match std::fs::read(file) {
+        Ok(bytes) => utf8_text(bytes)
+            .map(Some)
+            .map_err(|e| error(e.line, e.column, e.to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ConfigError {
-            file: file.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: e.to_string(),
-        }),
+        Err(e) => Err(error(1, 1, e.to_string())),
     }
 }
 
@@ -268,6 +302,43 @@ mod tests {
         let err = parse_toml::<RepoConfig>(text, Path::new(".greenlight.toml")).unwrap_err();
         assert_eq!((err.line, err.column), (7, 1), "{err}");
         assert!(err.message.contains("unknown field `role`"), "{err}");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_named_at_their_place() {
+        let e = utf8_text(b"ok\nname = \"caf\xe9\"\n".to_vec()).unwrap_err();
+        assert_eq!((e.line, e.column, e.byte), (2, 12, 0xe9));
+        assert_eq!(
+            e.to_string(),
+            "not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+        );
+        // Columns count characters, not bytes.
+        let e = utf8_text(b"\xc3\xa9\xff".to_vec()).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 2));
+        assert_eq!(utf8_text(b"fine".to_vec()).unwrap(), "fine");
+    }
+
+    #[test]
+    fn repository_and_user_config_name_the_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(RepoConfig::FILE),
+            b"[project]\nname = \"w\xffb\"\n",
+        )
+        .unwrap();
+        let e = RepoConfig::load(dir.path()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:2:10: not valid UTF-8 (byte 0xff); save the file as UTF-8",
+                dir.path().join(RepoConfig::FILE).display()
+            )
+        );
+        let user = dir.path().join("config.toml");
+        std::fs::write(&user, b"theme = \"\xc3\"\n").unwrap();
+        let e = read_optional(&user).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 10), "{e}");
+        assert!(e.message.contains("byte 0xc3"), "{e}");
     }
 
     #[test]

@@ -4,22 +4,33 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
-    if color_eyre::install().is_err() {
-        eprintln!("warning: could not install the error reporter");
+    // No colours in reports: every error goes through the CLI's escaping
+    // (`cli::out`), which would show colour codes as text.
+    let hook = color_eyre::config::HookBuilder::default().theme(color_eyre::config::Theme::new());
+    if hook.install().is_err() {
+        greenlight::cli::out::stderr(
+            format_args!("warning: could not install the error reporter"),
+            true,
+        );
     }
-    match greenlight::cli::run() {
+    let code = match greenlight::cli::run() {
         Ok(code) => code,
         Err(e) => {
-            if std::env::var_os("GREENLIGHT_DEBUG").is_some() {
-                eprintln!("{e:?}");
-            } else {
-                eprintln!("error: {e}");
-                for cause in e.chain().skip(1) {
-                    eprintln!("  because: {cause}");
-                }
-            }
+            greenlight::cli::out::error(&e);
+            return ExitCode::FAILURE;
+        }
+    };
+    match greenlight::cli::out::stdout_error() {
+        Some(why) => {
+            greenlight::cli::out::stderr(
+                format_args!(
+                    "error: the output is incomplete: cannot write to standard output: {why}"
+                ),
+                true,
+            );
             ExitCode::FAILURE
         }
+        None => code,
     }
 }
 

@@ -28,8 +28,9 @@ pub fn is_unsafe(c: char) -> bool {
 }
 
 /// How an unsafe character is shown: `\e`-style names for the common
-/// ones, `\xNN` for other C0/DEL, `\u{NNNN}` for the rest.
-fn push_escaped(out: &mut String, c: char) {
+/// ones, `\xNN` for other C0/DEL, `\u{NNNN}` for the rest. Public for
+/// text built a character at a time (log lines).
+pub fn push_escaped(out: &mut String, c: char) {
     match c {
         '\u{1b}' => out.push_str("\\e"),
         '\r' => out.push_str("\\r"),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use color_eyre::eyre::Result;
 
+use super::out::{esayln, sayln};
 use super::{Global, print_json};
 use crate::audit::git_sync;
 use crate::audit::verify::verify_session;
@@ -64,7 +65,7 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
         let n = |count: usize, one: &str, many: &str| {
             format!("{count} {}", if count == 1 { one } else { many })
         };
-        println!(
+        sayln!(
             "{} {}: {}, {}; {} added, {} extended from the remote{}",
             if r.pushed {
                 "synced with"
@@ -82,14 +83,14 @@ fn print_sync(r: &git_sync::SyncReport, json: bool) -> Result<ExitCode> {
                 .unwrap_or_default()
         );
         for p in &r.merge.busy {
-            println!(
+            sayln!(
                 "note: {} is being written here now; it syncs next time",
                 p.display()
             );
         }
     }
     for w in crate::workspace::sync_warnings(r) {
-        eprintln!("{w}");
+        esayln!("{w}");
     }
     Ok(if r.merge.alarming() {
         ExitCode::FAILURE
@@ -135,14 +136,14 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             } else {
                 for side in report.set_aside.iter() {
                     if let Some(by) = &side.acknowledged {
-                        println!(
+                        sayln!(
                             "note: {} is set aside, acknowledged by {by}",
                             side.path.display()
                         );
                     }
                 }
                 if report.ok() {
-                    println!(
+                    sayln!(
                         "audit ok: session {id}, {} events in {} actor files, every hash and link verified{}",
                         report.events(),
                         report.files.len(),
@@ -155,9 +156,9 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                 } else {
                     let problems = report.problems();
                     for p in &problems {
-                        eprintln!("TAMPERED OR CORRUPT: {p}");
+                        esayln!("TAMPERED OR CORRUPT: {p}");
                     }
-                    eprintln!(
+                    esayln!(
                         "audit FAILED: {} problem{} in session {id}; `greenlight audit recover {id} --reason …` restores what the synced copy holds and sets the rest aside",
                         problems.len(),
                         if problems.len() == 1 { "" } else { "s" }
@@ -177,14 +178,14 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                 .resolve_for_reading(&ws.repo.key, session.as_deref())?;
             let done = ws.recover(&id, &reason)?;
             if done.is_empty() {
-                println!("session {id} verifies: nothing to recover");
+                sayln!("session {id} verifies: nothing to recover");
                 return Ok(ExitCode::SUCCESS);
             }
             for r in &done.restored {
-                println!("{r}");
+                sayln!("{r}");
             }
             for f in &done.set_aside {
-                println!(
+                sayln!(
                     "acknowledged {} ({} bytes, sha256 {})",
                     f.file,
                     f.bytes,
@@ -193,11 +194,11 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             }
             let after = ws.verify(&id)?;
             if after.ok() {
-                println!("audit ok: session {id} verifies again");
+                sayln!("audit ok: session {id} verifies again");
                 Ok(ExitCode::SUCCESS)
             } else {
                 for p in after.problems() {
-                    eprintln!("still wrong: {p}");
+                    esayln!("still wrong: {p}");
                 }
                 Ok(ExitCode::FAILURE)
             }
@@ -228,9 +229,10 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                     .and_then(|s| jiff::Timestamp::from_second(s).ok())
                     .map(|t| format!("last synced at {t}"))
                     .unwrap_or_else(|| "never synced".into());
-                println!(
+                sayln!(
                     "{}: {seen}; {} local events not pushed yet",
-                    st.remote, st.unpushed_events
+                    st.remote,
+                    st.unpushed_events
                 );
             }
             Ok(ExitCode::SUCCESS)

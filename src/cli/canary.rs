@@ -14,6 +14,7 @@ use color_eyre::eyre::{Result, eyre};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::out::{esay, esayln, say, sayln};
 use super::{Global, print_json};
 use crate::canary::explain::{num, p_value};
 use crate::canary::judge::Outcome;
@@ -122,10 +123,7 @@ pub struct Target {
 pub fn run(g: &Global, cmd: CanaryCmd) -> Result<ExitCode> {
     match cmd {
         CanaryCmd::Judge(a) => Ok(judge(g, a).unwrap_or_else(|e| {
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  because: {cause}");
-            }
+            super::out::error(&e);
             ExitCode::from(EXIT_ERROR)
         })),
         CanaryCmd::Weight(a) => super::run::unless_signalled_err(weight(g, a)),
@@ -187,12 +185,7 @@ fn plan_for(config: &CanaryConfig, session: Option<&Session>, step: Option<&str>
 
 fn open_for_writing(ws: &Workspace, prefix: Option<&str>) -> Result<Session> {
     let session = ws.session_for_writing(prefix)?;
-    for side in session.set_aside() {
-        eprintln!(
-            "warning: a torn last line (a write cut short) was set aside in {}",
-            side.display()
-        );
-    }
+    super::say_opening(&session);
     Ok(session)
 }
 
@@ -278,9 +271,9 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
             series: a.series.then_some(snap.series.as_slice()),
         })?;
     } else {
-        print!("{}", render_judgement(&snap, &config));
+        say!("{}", render_judgement(&snap, &config));
         if let Some(id) = &recorded {
-            println!("Recorded in session {id}.");
+            sayln!("Recorded in session {id}.");
         }
     }
     // Automatic rollback, when configured and the recorded verdict says so.
@@ -291,7 +284,7 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
                 automatic: true, ..
             } = plan::next_action(&plan, &s.state().canary, Timestamp::now())
         {
-            eprintln!("auto_rollback is on and the verdict is Roll back: rolling back now");
+            esayln!("auto_rollback is on and the verdict is Roll back: rolling back now");
             do_rollback(&ws, s, &config, &plan, step, None)?;
         }
     }
@@ -426,7 +419,7 @@ fn weight(g: &Global, a: WeightArgs) -> Result<ExitCode> {
         }
     }
     ws.perform(&mut session, &Command::Record(set))?;
-    println!(
+    sayln!(
         "Canary weight set to {}%{}{}",
         a.weight,
         current.map(|c| format!(" (was {c}%)")).unwrap_or_default(),
@@ -509,7 +502,7 @@ fn run_recorded(
     );
     let started = ops::command_started(step, command, rollback, confirmed_by);
     ws.perform(session, &Command::Record(started))?;
-    eprintln!("running: {command}");
+    esayln!("running: {command}");
     let timeout = step_timeout(session, step);
     // Both streams to stderr: stdout stays greenlight's own (scripts read
     // it). The terminal going away must not stop the command.
@@ -687,7 +680,7 @@ fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
             }
         }
     }
-    print!("{out}");
+    say!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -729,12 +722,12 @@ fn rollback(g: &Global, a: RollbackArgs) -> Result<ExitCode> {
     let confirmed_by = if a.yes {
         Some(ws.who.to_string())
     } else if std::io::stdin().is_terminal() {
-        eprint!("Roll back the canary: {what}? [y/N] ");
+        esay!("Roll back the canary: {what}? [y/N] ");
         std::io::stderr().flush()?;
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Not rolled back.");
+            sayln!("Not rolled back.");
             return Ok(ExitCode::SUCCESS);
         }
         Some(ws.who.to_string())
@@ -785,6 +778,6 @@ fn do_rollback(
         override_reason: None,
     });
     ws.perform(session, &Command::Record(zero))?;
-    println!("Canary rolled back: weight 0%.");
+    sayln!("Canary rolled back: weight 0%.");
     Ok(())
 }

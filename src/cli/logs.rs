@@ -12,14 +12,16 @@ use clap::Args;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use super::Global;
+use super::out::esayln;
 use super::run::{cancel_on_interrupt, unless_ended};
 use crate::exec::{self, CancelToken, ExecSpec, Stream};
 use crate::logs::Level;
 use crate::logs::config::SourceKind;
 use crate::logs::feed::{self, LogMsg};
-use crate::logs::grep::LineFilter;
-use crate::logs::line::{LineSplitter, SourceId};
+use crate::logs::grep::{CutLine, LineFilter, Scanned};
+use crate::logs::line::{LineSplitter, MAX_LINE_BYTES, SourceId};
 use crate::logs::source::{self, SourceHandle, SourceSpec};
+use crate::text;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Args)]
@@ -148,8 +150,11 @@ fn scan(
     let mut matched = 0u64;
     let mut failed = false;
     for (name, input) in inputs {
+        // A source's name comes from the command line or .greenlight.toml:
+        // shown escaped, like everything else.
+        let shown = text::one_line(&name).into_owned();
         let prefix = if several && !count {
-            format!("{name}:")
+            format!("{shown}:")
         } else {
             String::new()
         };
@@ -158,8 +163,7 @@ fn scan(
                 return Ok(());
             }
             out.write_all(prefix.as_bytes())?;
-            out.write_all(line)?;
-            out.write_all(b"\n")
+            write_line(&mut out, line)
         };
         let result: io::Result<u64> = match &input {
             Input::File(p) => match File::open(p) {
@@ -168,13 +172,20 @@ fn scan(
             },
             Input::Stdin => filter.for_each(&mut io::stdin().lock(), &mut print),
             Input::Command(c) => run_command(filter, c, cwd, &cancel, &mut print),
-        };
+        }
+        .map(|scanned| {
+            if !scanned.cut.is_empty() {
+                out.flush().ok();
+                note_cuts(&name, filter.max_line(), &scanned.cut);
+            }
+            scanned.matched
+        });
         match result {
             Ok(n) => {
                 matched += n;
                 if count {
                     if several {
-                        writeln!(out, "{name}:{n}")?;
+                        writeln!(out, "{shown}:{n}")?;
                     } else {
                         writeln!(out, "{n}")?;
                     }
@@ -183,7 +194,7 @@ fn scan(
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
             Err(e) => {
                 out.flush().ok();
-                eprintln!(
+                esayln!(
                     "greenlight: cannot read {name}: {}",
                     crate::logs::follow::plain(&e)
                 );
@@ -204,14 +215,69 @@ fn scan(
     }))
 }
 
-/// Run a command to its end, filtering its output line by line.
+/// Say on stderr which lines were too long to examine whole: at most a
+/// few, then how many more. `what` is a file name, or a command and its
+/// stream.
+fn note_cuts(what: &str, cap: usize, cuts: &[CutLine]) {
+    const SHOWN: usize = 3;
+    let cap = size(cap as u64);
+    for c in cuts.iter().take(SHOWN) {
+        esayln!(
+            "greenlight: {what}:{}: line longer than {cap}: only its first {cap} were examined (and printed if they matched), the other {} were not",
+            c.line,
+            size(c.skipped)
+        );
+    }
+    if cuts.len() > SHOWN {
+        esayln!(
+            "greenlight: {what}: {} more lines longer than {cap} were cut the same way",
+            cuts.len() - SHOWN
+        );
+    }
+}
+
+/// Bytes for people: whole KiB/MiB as such, otherwise the exact count.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        1 => "1 byte".into(),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Write a matched line and its newline: as it is when it is plain
+/// printable ASCII (the fast path, most lines), else escaped as
+/// `text::escape_bytes` does (controls, bidi overrides, invalid UTF-8 as
+/// `\xNN`). A final carriage return (a CRLF file) is written as it is:
+/// before the newline it can hide nothing, and escaping it would mark
+/// every line of such a file.
+fn write_line(out: &mut impl Write, line: &[u8]) -> io::Result<()> {
+    let (body, cr) = match line.strip_suffix(b"\r") {
+        Some(body) => (body, true),
+        None => (line, false),
+    };
+    if text::bytes_are_plain(body) {
+        out.write_all(body)?;
+    } else {
+        out.write_all(text::escape_bytes(body).as_bytes())?;
+    }
+    if cr {
+        out.write_all(b"\r")?;
+    }
+    out.write_all(b"\n")
+}
+
+/// Run a command to its end, filtering its output line by line. Its
+/// lines are cut at the log sources' cap (`MAX_LINE_BYTES`); those cut
+/// are noted on stderr per stream, and not returned.
 fn run_command(
     filter: &LineFilter,
     command: &str,
     cwd: &std::path::Path,
     cancel: &CancelToken,
     print: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-) -> io::Result<u64> {
+) -> io::Result<Scanned> {
     let mut spec = ExecSpec::new(command, cwd);
     spec.timeout = Duration::from_secs(365 * 24 * 3600);
     spec.grace = Duration::from_secs(1);
@@ -219,7 +285,17 @@ fn run_command(
     let mut err = LineSplitter::new();
     let mut n = 0u64;
     let mut write_err: Option<io::Error> = None;
-    let mut on_line = |l: &[u8], _dropped: u64| {
+    // Per stream (stdout, stderr): lines seen, lines cut.
+    let mut lines = [0u64; 2];
+    let mut cut: [Vec<CutLine>; 2] = Default::default();
+    let mut on_line = |stream: usize, l: &[u8], dropped: u64| {
+        lines[stream] += 1;
+        if dropped > 0 {
+            cut[stream].push(CutLine {
+                line: lines[stream],
+                skipped: dropped,
+            });
+        }
         if write_err.is_none() && filter.is_match(l) {
             n += 1;
             if let Err(e) = print(l) {
@@ -231,19 +307,27 @@ fn run_command(
         &spec,
         cancel,
         &mut |stream: Stream, bytes: &[u8]| match stream {
-            Stream::Stdout => out.feed(bytes, &mut on_line),
-            Stream::Stderr => err.feed(bytes, &mut on_line),
+            Stream::Stdout => out.feed(bytes, |l, d| on_line(0, l, d)),
+            Stream::Stderr => err.feed(bytes, |l, d| on_line(1, l, d)),
         },
     );
-    out.finish(&mut on_line);
-    err.finish(&mut on_line);
+    out.finish(|l, d| on_line(0, l, d));
+    err.finish(|l, d| on_line(1, l, d));
     if let Some(e) = write_err {
         return Err(e);
     }
-    if !outcome.succeeded() && !outcome.cancelled {
-        eprintln!("greenlight: `{command}` {}", outcome.describe());
+    for (stream, cuts) in ["stdout", "stderr"].into_iter().zip(&cut) {
+        if !cuts.is_empty() {
+            note_cuts(&format!("`{command}` {stream}"), MAX_LINE_BYTES, cuts);
+        }
     }
-    Ok(n)
+    if !outcome.succeeded() && !outcome.cancelled {
+        esayln!("greenlight: `{command}` {}", outcome.describe());
+    }
+    Ok(Scanned {
+        matched: n,
+        cut: Vec::new(),
+    })
 }
 
 /// Follow every input until Ctrl-C (or until every command has ended
@@ -276,7 +360,7 @@ fn follow(
             Input::Stdin => bail!("--follow reads files and commands, not standard input"),
         };
         handles.push(source::spawn(id, spec, tx.clone())?);
-        names.push(name);
+        names.push(text::one_line(&name).into_owned());
     }
     drop(tx);
     let stdout = io::stdout();
@@ -313,7 +397,7 @@ fn follow(
             LogMsg::Status { source, status } => {
                 let name = names.get(usize::from(source.0)).map_or("", String::as_str);
                 out.flush().ok();
-                eprintln!("greenlight: {name}: {}", status.describe());
+                esayln!("greenlight: {name}: {}", status.describe());
             }
         }
     }

@@ -5,6 +5,7 @@
 mod audit;
 mod canary;
 mod logs;
+pub mod out;
 mod playbook;
 mod release;
 pub mod render;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::Result;
 
+use self::out::{esayln, sayln};
 use crate::identity::Overrides;
 use crate::workspace::Workspace;
 
@@ -185,7 +187,7 @@ fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
     let ws = Workspace::open_in(&d.repo, &g.overrides(), d.store()?)?;
     drop(crate::demo::start_session(&ws)?);
     if a.no_open {
-        println!("{}", d.farewell());
+        sayln!("{}", d.farewell());
         return Ok(ExitCode::SUCCESS);
     }
     let opts = crate::tui::Options {
@@ -194,12 +196,28 @@ fn demo(g: &Global, a: DemoArgs) -> Result<ExitCode> {
         logs: crate::demo::log_sources(),
     };
     let result = crate::tui::open(ws, &opts);
-    println!("{}", d.farewell());
+    sayln!("{}", d.farewell());
     result
 }
 
-/// Print a value as pretty JSON on stdout.
+/// What opening a session for writing did that the person should hear
+/// (on stderr): a torn tail of their own journal set aside just now, runs
+/// a greenlight that died left open (closed now).
+pub(crate) fn say_opening(session: &crate::session::Session) {
+    if let Some(side) = session.writer().and_then(|w| w.set_aside.as_ref()) {
+        esayln!(
+            "warning: your journal ended with a line cut short (a crash?): it was set aside in {}; `greenlight audit recover --reason …` acknowledges it",
+            side.display()
+        );
+    }
+    for n in session.notices() {
+        esayln!("note: {n}");
+    }
+}
+
+/// Print a value as pretty JSON on stdout, exactly (not escaped for a
+/// terminal: JSON escapes what it must, and scripts need the value as is).
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    out::json(&serde_json::to_string_pretty(v)?);
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use color_eyre::eyre::{Result, eyre};
 
+use super::out::{esayln, sayln};
 use super::{Global, print_json};
 use crate::playbook::{Catalog, Origin, Playbook};
 
@@ -59,7 +60,7 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                 print_json(&v)?;
             } else {
                 for p in cat.list() {
-                    println!(
+                    sayln!(
                         "{:<18} {:>2} steps  {}  ({})",
                         p.id,
                         p.steps.len(),
@@ -79,9 +80,9 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
             if json {
                 print_json(p)?;
             } else {
-                println!("{} · {} ({})", p.id, p.title, origin_label(p));
+                sayln!("{} · {} ({})", p.id, p.title, origin_label(p));
                 if !p.description.is_empty() {
-                    println!("{}", p.description.trim());
+                    sayln!("{}", p.description.trim());
                 }
                 for (i, s) in p.steps.iter().enumerate() {
                     let mut extra = Vec::new();
@@ -123,7 +124,7 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                             .unwrap_or_default();
                         extra.push(format!("weights {}{watch}", steps.join(" → ")));
                     }
-                    println!(
+                    sayln!(
                         "{:>2}. {:<24} [{}] {} — {}",
                         i + 1,
                         s.id,
@@ -132,7 +133,7 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                         s.title
                     );
                     if !extra.is_empty() {
-                        println!("    {}", extra.join("; "));
+                        sayln!("    {}", extra.join("; "));
                     }
                 }
             }
@@ -141,23 +142,23 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
         PlaybookCmd::Validate { paths } => {
             let mut failed = false;
             for path in paths {
-                let text = match std::fs::read_to_string(&path) {
+                let text = match crate::playbook::read_playbook(&path) {
                     Ok(t) => t,
                     Err(e) => {
-                        eprintln!("{}: cannot read: {e}", path.display());
+                        esayln!("{e}");
                         failed = true;
                         continue;
                     }
                 };
                 match crate::playbook::parse(&text, Origin::File(path.clone())) {
-                    Ok(p) => println!(
+                    Ok(p) => sayln!(
                         "{}: ok ({} · {} steps)",
                         path.display(),
                         p.id,
                         p.steps.len()
                     ),
                     Err(errs) => {
-                        eprintln!("{errs}");
+                        esayln!("{errs}");
                         failed = true;
                     }
                 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
+use super::out::{esay, esayln, say, sayln};
 use super::{Global, print_json};
 use crate::release::{self, MANIFEST_FILE, Manifest};
 use crate::session::Command;
@@ -107,7 +108,7 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
     if json {
         print_json(&nv)?;
     } else {
-        print!("{}", release::render_next_version(&nv));
+        say!("{}", release::render_next_version(&nv));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -118,11 +119,11 @@ pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
         let session = ws.session(None)?;
         return Ok(match &session.state().release_notes {
             Some((_, text)) => {
-                print!("{text}");
+                say!("{text}");
                 ExitCode::SUCCESS
             }
             None => {
-                eprintln!(
+                esayln!(
                     "session {} has no release notes yet (greenlight notes --save keeps them)",
                     session.id()
                 );
@@ -148,7 +149,7 @@ pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
             &mut session,
             &Command::Record(Payload::ReleaseNotesSet(ReleaseNotesSet { markdown })),
         )?;
-        println!("saved {} in session {}", file.display(), session.id());
+        sayln!("saved {} in session {}", file.display(), session.id());
         return Ok(ExitCode::SUCCESS);
     }
     let markdown = ws.release_notes_markdown(a.from.as_deref(), a.to.as_deref())?;
@@ -162,15 +163,16 @@ pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
             &opts,
         )?)?;
     } else if let Some(out) = &a.output {
-        std::fs::write(out, &markdown)
+        // Notes files are read in terminals too: escaped as printed.
+        std::fs::write(out, crate::text::escape(&markdown).as_bytes())
             .wrap_err_with(|| format!("cannot write {}", out.display()))?;
-        println!("wrote {}", out.display());
+        sayln!("wrote {}", out.display());
     } else if a.prepend.is_none() && !a.save {
-        print!("{markdown}");
+        say!("{markdown}");
     }
     if let Some(changelog) = &a.prepend {
-        release::prepend_to_changelog(changelog, &markdown)?;
-        println!("prepended to {}", changelog.display());
+        release::prepend_to_changelog(changelog, &crate::text::escape(&markdown))?;
+        sayln!("prepended to {}", changelog.display());
     }
     if a.save {
         let mut session = ws.session_for_writing(None)?;
@@ -178,7 +180,7 @@ pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
             &mut session,
             &Command::Record(Payload::ReleaseNotesSet(ReleaseNotesSet { markdown })),
         )?;
-        println!("saved in session {}", session.id());
+        sayln!("saved in session {}", session.id());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -196,7 +198,7 @@ fn note_in_session(g: &Global, text: &str) {
                 e.downcast_ref::<crate::session::StoreError>(),
                 Some(crate::session::StoreError::NoOpenSession)
             ) {
-                eprintln!("warning: not noted in the session: {e:#}");
+                esayln!("warning: not noted in the session: {e:#}");
             }
             return;
         }
@@ -206,7 +208,7 @@ fn note_in_session(g: &Global, text: &str) {
         step: None,
     };
     if let Err(e) = ws.perform(&mut session, &note) {
-        eprintln!("warning: not noted in the session: {e:#}");
+        esayln!("warning: not noted in the session: {e:#}");
     }
 }
 
@@ -233,14 +235,14 @@ pub fn manifest(g: &Global, c: ManifestCmd) -> Result<ExitCode> {
             if json {
                 print_json(&serde_json::json!({ "manifest": &m, "problems": &problems }))?;
             } else if problems.is_empty() {
-                println!(
+                sayln!(
                     "{}: system {} with {} components; every requirement holds",
                     path.display(),
                     m.system_version(),
                     m.components().len()
                 );
             } else {
-                eprint!("{}", release::render_problems(&problems));
+                esay!("{}", release::render_problems(&problems));
             }
             Ok(if problems.is_empty() {
                 ExitCode::SUCCESS
@@ -257,10 +259,10 @@ pub fn manifest(g: &Global, c: ManifestCmd) -> Result<ExitCode> {
             let v = semver::Version::parse(version.trim_start_matches('v'))
                 .map_err(|e| eyre!("`{version}` is not a semantic version: {e}"))?;
             let (out, problems) = release::set_in_file(&path, &component, v)?;
-            println!("{out}");
+            sayln!("{out}");
             note_in_session(g, &format!("manifest: {out}"));
             if !problems.is_empty() {
-                eprint!("{}", release::render_problems(&problems));
+                esay!("{}", release::render_problems(&problems));
                 return Ok(ExitCode::FAILURE);
             }
             Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use color_eyre::eyre::{Result, bail, eyre};
 
 use super::Global;
+use super::out::{esay, esayln};
 use super::session::Target;
 use crate::exec::{self, Action, CancelToken, StepEnv, Stream, WorkspaceJournal, signals};
 use crate::session::StepStatus;
@@ -34,7 +35,7 @@ pub(super) fn cancel_on_interrupt(token: CancelToken, message: Option<&'static s
         }
     });
     if let Err(e) = hooked {
-        eprintln!("warning: signals will not stop the command cleanly ({e})");
+        esayln!("warning: signals will not stop the command cleanly ({e})");
     }
 }
 
@@ -67,7 +68,7 @@ pub(super) fn unless_signalled_err(result: Result<ExitCode>) -> Result<ExitCode>
 
 /// Ask on the terminal; `true` only for an explicit yes.
 fn ask(question: &str) -> Result<bool> {
-    eprint!("{question} [y/N] ");
+    esay!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -84,9 +85,7 @@ pub fn step_command(
 ) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut session = ws.session_for_writing(target.session.as_deref())?;
-    for p in session.problems() {
-        eprintln!("warning: unreadable journal line left out: {p}");
-    }
+    super::say_opening(&session);
     let plan = ws.step_command(session.state(), step, action)?;
     let who = format!("{} <{}>", ws.who.name, ws.who.email);
     let what = match action {
@@ -97,14 +96,14 @@ pub fn step_command(
         if yes {
             Some(who.clone())
         } else if std::io::stdin().is_terminal() {
-            eprintln!("{what} in {}.", ws.repo.root.display());
+            esayln!("{what} in {}.", ws.repo.root.display());
             if ask(&format!(
                 "It {} and asks for confirmation. Confirm as {who}?",
                 plan.confirmation_reason()
             ))? {
                 Some(who.clone())
             } else {
-                eprintln!("Not confirmed; nothing ran and nothing was recorded.");
+                esayln!("Not confirmed; nothing ran and nothing was recorded.");
                 return Ok(ExitCode::FAILURE);
             }
         } else {
@@ -125,7 +124,7 @@ pub fn step_command(
         cancel.clone(),
         Some("stopping the command (SIGTERM, then SIGKILL after 5 s)…"),
     );
-    eprintln!(
+    esayln!(
         "▶ {what} (timeout {}; Ctrl-C cancels)",
         humantime::format_duration(plan.timeout)
     );
@@ -169,9 +168,9 @@ pub fn step_command(
         return Ok(ExitCode::from(signals::exit_code(sig)));
     }
     let mark = if o.succeeded() { "✔" } else { "✘" };
-    eprintln!("{mark} `{}` {}", plan.command, o.describe());
+    esayln!("{mark} `{}` {}", plan.command, o.describe());
     if o.exit_code == Some(127) && o.spawn_error.is_none() {
-        eprintln!(
+        esayln!(
             "  exit 127 means the shell could not find the command: check `{}` in the playbook and that it exists in {}",
             match action {
                 Action::Run => "run",
@@ -180,26 +179,26 @@ pub fn step_command(
             ws.repo.root.display()
         );
     }
-    eprintln!(
+    esayln!(
         "  recorded: {} bytes of output, sha256 {}",
         o.output_bytes,
         &o.output_sha256[..o.output_sha256.len().min(16)]
     );
     if let Some(e) = &report.record_error {
-        eprintln!("warning: the command ran but its end could not be recorded: {e}");
+        esayln!("warning: the command ran but its end could not be recorded: {e}");
     }
     match (action, report.status) {
         (Action::Run, Some(StepStatus::Done)) => {
-            eprintln!("Step `{}` is done.", plan.step)
+            esayln!("Step `{}` is done.", plan.step)
         }
-        (Action::Run, Some(StepStatus::Failed)) => eprintln!(
+        (Action::Run, Some(StepStatus::Failed)) => esayln!(
             "Step `{}` failed. Retry with `greenlight step run {0}`, or undo with `greenlight step rollback {0}`.",
             plan.step
         ),
         (Action::Rollback, _) if o.succeeded() => {
-            eprintln!("Rolled back step `{}`.", plan.step)
+            esayln!("Rolled back step `{}`.", plan.step)
         }
-        (Action::Rollback, _) => eprintln!(
+        (Action::Rollback, _) => esayln!(
             "The rollback of `{}` did not succeed: act by hand, and note what you did with `greenlight note --step {0} …`.",
             plan.step
         ),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use color_eyre::eyre::{Result, WrapErr};
 
+use super::out::{esayln, say, sayln};
 use super::{Global, print_json, render};
 use crate::session::Command;
 
@@ -167,25 +168,25 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&session.summary())?;
     } else {
-        println!(
+        sayln!(
             "Started session {} ({}) in {}",
             session.id(),
             a.scenario,
             ws.repo.name
         );
         if let (Some(v), Some(reason)) = (&session.state().version, proposed) {
-            println!(
+            sayln!(
                 "Version {v}, proposed from history: {reason} (give --version to choose another)"
             );
         }
         if let Some(other) = open {
-            println!(
+            sayln!(
                 "note: session {other} is still open; commands now act on the new one unless given --session"
             );
         }
         let st = session.state();
         let ready: Vec<&str> = st.ready_steps().iter().map(|s| s.id.as_str()).collect();
-        println!("Ready to start: {}", ready.join(", "));
+        sayln!("Ready to start: {}", ready.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -196,12 +197,12 @@ pub fn sessions(g: &Global, a: SessionsArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&list)?;
     } else if list.is_empty() {
-        println!(
+        sayln!(
             "No sessions in {} yet. Start one with `greenlight new --scenario NAME`.",
             ws.repo.name
         );
     } else {
-        print!("{}", render::sessions_table(&list));
+        say!("{}", render::sessions_table(&list));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -226,11 +227,13 @@ pub fn report(g: &Global, a: ReportArgs) -> Result<ExitCode> {
     let text = crate::audit::report::render(session.state(), Some(&verified));
     match &a.output {
         Some(path) => {
-            std::fs::write(path, &text)
+            // The record is read in a terminal or an editor too: escaped
+            // as printed.
+            std::fs::write(path, crate::text::escape(&text).as_bytes())
                 .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-            println!("wrote the release record to {}", path.display());
+            sayln!("wrote the release record to {}", path.display());
         }
-        None => print!("{text}"),
+        None => say!("{text}"),
     }
     // A record of a trail that does not verify is still written (it says
     // so), but the exit code tells a script.
@@ -247,7 +250,7 @@ pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&render::StatusJson::of(&session))?;
     } else {
-        print!("{}", render::status(&session, a.history));
+        say!("{}", render::status(&session, a.history));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -255,26 +258,18 @@ pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
 fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut session = ws.session_for_writing(target.session.as_deref())?;
-    for side in session.set_aside() {
-        eprintln!(
-            "warning: a torn last line (a write cut short) was set aside in {}",
-            side.display()
-        );
-    }
-    for p in session.problems() {
-        eprintln!("warning: unreadable journal line left out: {p}");
-    }
+    super::say_opening(&session);
     let events = ws.perform(&mut session, &cmd)?;
     for ev in &events {
         if let Some(p) = ev.payload() {
-            println!("{} {}", ev.who.name, crate::session::state::summarize(&p));
+            sayln!("{} {}", ev.who.name, crate::session::state::summarize(&p));
         }
     }
     for message in ws.after_action(&mut session) {
-        eprintln!("{message}");
+        esayln!("{message}");
     }
     let (done, total) = session.state().progress();
-    println!(
+    sayln!(
         "{done}/{total} steps settled; session {}",
         session.state().status.word()
     );

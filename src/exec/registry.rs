@@ -110,6 +110,26 @@ impl Registry {
         Ok(path)
     }
 
+    /// Remove entries half-written by a greenlight that died before it
+    /// renamed them into place (`.<pgid>.json.<owner pid>.tmp`).
+    fn remove_stale_temporaries(&self) {
+        let Ok(dir) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let owner = name
+                .strip_suffix(".tmp")
+                .and_then(|n| n.rsplit('.').next())
+                .and_then(|pid| pid.parse::<u32>().ok());
+            if let Some(pid) = owner
+                && stat(pid).is_none()
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+
     /// Every entry, with its file; an unreadable one as its error.
     fn entries(&self) -> Vec<(PathBuf, Result<Entry, String>)> {
         let Ok(dir) = std::fs::read_dir(&self.dir) else {
@@ -273,6 +293,7 @@ pub fn reap(ws: &Workspace, session: &mut Session) -> Vec<String> {
         }
         let _ = std::fs::remove_file(&path);
     }
+    registry.remove_stale_temporaries();
     let me = ws.actor();
     for run in untracked(session, &me, &tracked) {
         notes.extend(record(ws, session, &run, UNTRACKED));

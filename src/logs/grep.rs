@@ -5,6 +5,11 @@
 //! bytes regex otherwise, and only the lines that match are delimited. No
 //! allocation per line, no UTF-8 decoding, and no level detection unless
 //! a level is asked for.
+//!
+//! A line longer than the cap (64 MiB) is examined and shown up to the
+//! cap; the rest of it is skipped, and the scan says which line it was
+//! and how much was left out, so nobody takes "no match" for an answer
+//! about bytes that were never looked at.
 
 use std::io::{self, Read};
 
@@ -15,10 +20,9 @@ use super::level::{self, Level};
 
 /// Read size; the buffer grows only for a line longer than this.
 const READ: usize = 1 << 20;
-/// A line longer than this is cut into pieces of this size (each piece
-/// then counts as a line); keeps memory bounded on a file with no
-/// newlines.
-const MAX_LINE: usize = 64 << 20;
+/// A line longer than this is examined up to here and the rest skipped
+/// (and reported); keeps memory bounded on a file with no newlines.
+pub const MAX_LINE: usize = 64 << 20;
 
 /// A pattern that does not compile.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -38,10 +42,30 @@ enum Search {
 
 /// Which lines to keep: those matching the pattern (if any) and at the
 /// level or worse (if any).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LineFilter {
     search: Option<Search>,
     min_level: Option<Level>,
+    /// Longest line examined whole, in bytes ([`MAX_LINE`]).
+    max_line: usize,
+}
+
+/// A line longer than the cap: its first bytes (up to the cap) were
+/// examined, and shown if they passed; the rest was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutLine {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// Bytes of the line past the cap: neither examined nor shown.
+    pub skipped: u64,
+}
+
+/// What a scan found: how many lines passed, and which lines were too
+/// long to examine whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scanned {
+    pub matched: u64,
+    pub cut: Vec<CutLine>,
 }
 
 impl LineFilter {
@@ -77,7 +101,21 @@ impl LineFilter {
         Ok(LineFilter {
             search,
             min_level: min_level.filter(|l| *l != Level::Unknown),
+            max_line: MAX_LINE,
         })
+    }
+
+    /// The same filter with another cap on the line length examined
+    /// (at least 1 byte); tests use a small one instead of writing
+    /// 64 MiB lines.
+    pub fn with_max_line(mut self, bytes: usize) -> LineFilter {
+        self.max_line = bytes.max(1);
+        self
+    }
+
+    /// Longest line examined whole, in bytes.
+    pub fn max_line(&self) -> usize {
+        self.max_line
     }
 
     /// Does one line (without its newline) pass?
@@ -156,28 +194,40 @@ impl LineFilter {
         Ok(())
     }
 
-    /// Every passing line of `input`, in order. Returns how many passed.
+    /// Every passing line of `input`, in order. Returns how many passed,
+    /// and the lines longer than the cap (examined up to it, the rest
+    /// skipped).
     pub fn for_each(
         &self,
         input: &mut dyn Read,
         hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<u64> {
+    ) -> io::Result<Scanned> {
         let mut count = 0u64;
         let mut counted = |line: &[u8]| {
             count += 1;
             hit(line)
         };
-        let mut buf = vec![0u8; READ];
+        let mut cut = Vec::new();
+        let mut buf = vec![0u8; READ.min(self.max_line)];
         // Bytes of an unfinished line kept at the front of `buf`.
         let mut kept = 0;
+        // Newlines before `buf[0]`: the line there is number this + 1.
+        let mut lines_before = 0u64;
+        // The rest of a line longer than the cap, being skipped.
+        let mut skipping: Option<CutLine> = None;
         loop {
             if kept == buf.len() {
-                if buf.len() >= MAX_LINE {
-                    // No newline in MAX_LINE bytes: treat it as a line.
+                if buf.len() >= self.max_line {
+                    // No newline in max_line bytes: examine them as the
+                    // line, skip the rest of it.
                     self.scan(&buf[..kept], &mut counted)?;
+                    skipping = Some(CutLine {
+                        line: lines_before + 1,
+                        skipped: 0,
+                    });
                     kept = 0;
                 } else {
-                    buf.resize(buf.len() * 2, 0);
+                    buf.resize((buf.len() * 2).min(self.max_line), 0);
                 }
             }
             let n = match input.read(&mut buf[kept..]) {
@@ -186,29 +236,52 @@ impl LineFilter {
                 Err(e) => return Err(e),
             };
             if n == 0 {
-                if kept > 0 {
-                    self.scan(&buf[..kept], &mut counted)?;
+                match skipping {
+                    Some(c) if c.skipped > 0 => cut.push(c),
+                    Some(_) => {}
+                    None if kept > 0 => self.scan(&buf[..kept], &mut counted)?,
+                    None => {}
                 }
                 break;
             }
-            let filled = kept + n;
+            let mut filled = kept + n;
+            if let Some(c) = skipping.as_mut() {
+                // `kept` is 0 while skipping: the read is all this line's.
+                let Some(nl) = memchr::memchr(b'\n', &buf[..filled]) else {
+                    c.skipped += filled as u64;
+                    continue;
+                };
+                c.skipped += nl as u64;
+                if c.skipped > 0 {
+                    cut.push(*c);
+                }
+                skipping = None;
+                lines_before += 1;
+                buf.copy_within(nl + 1..filled, 0);
+                filled -= nl + 1;
+            }
             match memchr::memrchr(b'\n', &buf[kept..filled]) {
                 Some(p) => {
                     let end = kept + p + 1;
                     // Whole lines, without the final newline (so an empty
                     // last line is not invented).
                     self.scan(&buf[..end - 1], &mut counted)?;
+                    // Vectorised: costs little next to the search.
+                    lines_before += memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
                     buf.copy_within(end..filled, 0);
                     kept = filled - end;
                 }
                 None => kept = filled,
             }
         }
-        Ok(count)
+        Ok(Scanned {
+            matched: count,
+            cut,
+        })
     }
 
-    /// How many lines of `input` pass.
-    pub fn count(&self, input: &mut dyn Read) -> io::Result<u64> {
+    /// How many lines of `input` pass (and which were cut).
+    pub fn count(&self, input: &mut dyn Read) -> io::Result<Scanned> {
         self.for_each(input, &mut |_| Ok(()))
     }
 }
@@ -235,7 +308,8 @@ mod tests {
                 out.push(String::from_utf8_lossy(l).into_owned());
                 Ok(())
             })
-            .unwrap();
+            .unwrap()
+            .matched;
         assert_eq!(n as usize, out.len());
         out
     }
@@ -294,12 +368,60 @@ mod tests {
             }
         }
         let f = LineFilter::new(Some("ERROR"), false, None).unwrap();
-        assert_eq!(f.count(&mut Trickle(TEXT)).unwrap(), 3);
+        assert_eq!(f.count(&mut Trickle(TEXT)).unwrap().matched, 3);
         let mut big = vec![b'x'; 3 * READ];
         big.extend_from_slice(b"ERROR\nERROR\n");
-        assert_eq!(f.count(&mut &big[..]).unwrap(), 2);
+        assert_eq!(f.count(&mut &big[..]).unwrap().matched, 2);
         let all = LineFilter::new(None, false, None).unwrap();
-        assert_eq!(all.count(&mut &b"a\n\nb\n"[..]).unwrap(), 3);
-        assert_eq!(all.count(&mut &b""[..]).unwrap(), 0);
+        assert_eq!(all.count(&mut &b"a\n\nb\n"[..]).unwrap().matched, 3);
+        assert_eq!(all.count(&mut &b""[..]).unwrap().matched, 0);
+    }
+
+    #[test]
+    fn a_line_past_the_cap_is_examined_to_it_and_reported() {
+        // Cap 8: line 2 is 22 bytes, line 4 too, with no newline (end of input).
+        let input = b"ERROR a\nERROR 0123456789 ERROR\nWARN ok\nERROR tail with no end";
+        let all = LineFilter::new(None, false, None).unwrap().with_max_line(8);
+        let mut got = Vec::new();
+        let s = all
+            .for_each(&mut &input[..], &mut |l| {
+                got.push(String::from_utf8_lossy(l).into_owned());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(got, ["ERROR a", "ERROR 01", "WARN ok", "ERROR ta"]);
+        assert_eq!(s.matched, 4, "a cut line counts once");
+        assert_eq!(
+            s.cut,
+            [
+                CutLine {
+                    line: 2,
+                    skipped: 14
+                },
+                CutLine {
+                    line: 4,
+                    skipped: 14
+                }
+            ]
+        );
+        // The same, read 7 bytes at a time, and filtered by level.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(7).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let errors = LineFilter::new(None, false, Some(Level::Error))
+            .unwrap()
+            .with_max_line(8);
+        let s = errors.count(&mut Trickle(input)).unwrap();
+        assert_eq!(s.matched, 3);
+        assert_eq!(s.cut.iter().map(|c| c.line).collect::<Vec<_>>(), [2, 4]);
+        // A line of exactly the cap is whole: nothing to report.
+        let s = all.count(&mut &b"12345678\nx\n"[..]).unwrap();
+        assert_eq!((s.matched, s.cut.len()), (2, 0));
     }
 }

@@ -114,8 +114,9 @@ impl LogLine {
 }
 
 /// Safe text for a terminal, in one allocation: valid UTF-8, no control
-/// characters (escaped as `\xNN`; tabs become a space), ANSI escape
-/// sequences removed, and a marker when bytes were left out.
+/// characters (escaped as `\xNN`; tabs become a space), no bidi
+/// overrides or marks (escaped as `\u{202e}`), ANSI escape sequences
+/// removed, and a marker when bytes were left out.
 pub fn display_text(bytes: &[u8], dropped: u64) -> Box<str> {
     let clean = dropped == 0 && bytes.iter().all(|&b| (0x20..0x7f).contains(&b));
     if clean {
@@ -132,6 +133,9 @@ pub fn display_text(bytes: &[u8], dropped: u64) -> Box<str> {
             c if c.is_control() => {
                 let _ = write!(out, "\\x{:02x}", u32::from(c));
             }
+            // Bidi overrides, isolates and marks would reorder the line
+            // (or the screen around it): shown, not obeyed.
+            c if crate::text::is_unsafe(c) => crate::text::push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
@@ -264,6 +268,15 @@ mod tests {
         assert_eq!(l.level(), Level::Warn);
         assert_eq!(l.at(), 5);
         assert!(!l.has_timestamp());
+    }
+
+    #[test]
+    fn bidi_overrides_are_shown_not_obeyed() {
+        let t = display_text(
+            "invoice\u{202e}fdp.exe \u{2066}x\u{2069} \u{200f}".as_bytes(),
+            0,
+        );
+        assert_eq!(&*t, "invoice\\u{202e}fdp.exe \\u{2066}x\\u{2069} \\u{200f}");
     }
 
     #[test]

@@ -96,10 +96,10 @@ impl Catalog {
         // Which repository file defined each id, to report duplicates.
         let mut defined_in: BTreeMap<String, PathBuf> = BTreeMap::new();
         for path in repo_files(&root.join(REPO_PLAYBOOK_DIR), &mut errors) {
-            let text = match std::fs::read_to_string(&path) {
+            let text = match read_playbook(&path) {
                 Ok(text) => text,
                 Err(e) => {
-                    errors.push(file_error(&path, format!("cannot read the playbook: {e}")));
+                    errors.push(e);
                     continue;
                 }
             };
@@ -166,6 +166,19 @@ fn repo_files(dir: &Path, errors: &mut Vec<PlaybookError>) -> Vec<PathBuf> {
     files
 }
 
+/// A playbook file's text; a byte that is not UTF-8 is reported at its
+/// line and column.
+pub fn read_playbook(path: &Path) -> Result<String, PlaybookError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| file_error(path, format!("cannot read the playbook: {e}")))?;
+    crate::config::utf8_text(bytes).map_err(|e| PlaybookError {
+        file: path.display().to_string(),
+        line: e.line,
+        column: e.column,
+        problem: e.to_string(),
+    })
+}
+
 /// A problem with a whole file, reported at its first character.
 fn file_error(path: &Path, problem: String) -> PlaybookError {
     PlaybookError {
@@ -194,4 +207,26 @@ fn id_position(text: &str) -> Option<(usize, usize)> {
     let span = document.get_ref().get("id")?.span();
     let problems = super::error::Problems::new(String::new(), text);
     Some(problems.position(span.start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_playbook_that_is_not_utf8_is_named_at_the_bad_byte() {
+        let repo = tempfile::tempdir().unwrap();
+        let dir = repo.path().join(REPO_PLAYBOOK_DIR);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("x.toml");
+        std::fs::write(&file, b"id = \"x\"\ntitle = \"Caf\xe9\"\n").unwrap();
+        let errors = Catalog::load(Some(repo.path())).unwrap_err();
+        assert_eq!(
+            errors.to_string(),
+            format!(
+                "{}:2:13: not valid UTF-8 (byte 0xe9); save the file as UTF-8",
+                file.display()
+            )
+        );
+    }
 }

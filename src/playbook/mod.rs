@@ -14,7 +14,7 @@ pub mod source;
 mod suggest;
 mod validate;
 
-pub use catalog::{Catalog, REPO_PLAYBOOK_DIR, builtins};
+pub use catalog::{Catalog, REPO_PLAYBOOK_DIR, builtins, read_playbook};
 pub use error::{PlaybookError, PlaybookErrors};
 pub use model::{Origin, ParseRoleError, ParseStepKindError, Playbook, Role, Step, StepKind};
 pub use source::{PlaybookSource, reviewed_playbook, source_of};

@@ -190,9 +190,15 @@ pub struct Manifest {
 impl Manifest {
     /// Read and parse the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        let text = fs::read_to_string(path).map_err(|source| ManifestError::Io {
+        let bytes = fs::read(path).map_err(|source| ManifestError::Io {
             path: path.to_owned(),
             source,
+        })?;
+        let text = crate::config::utf8_text(bytes).map_err(|e| ManifestError::Parse {
+            path: Some(path.to_owned()),
+            line: Some(e.line),
+            column: Some(e.column),
+            message: e.to_string(),
         })?;
         Self::parse(&text).map_err(|e| match e {
             ManifestError::Parse {
@@ -525,5 +531,20 @@ version = "8.0.0"
         assert_eq!(line_column("ab\ncd", 0), (1, 1));
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("é\nx", 3), (2, 1));
+    }
+
+    #[test]
+    fn a_manifest_that_is_not_utf8_is_named_at_the_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(MANIFEST_FILE);
+        std::fs::write(&path, b"[system]\nversion = \"3.2.0\" # \xa9 us\n").unwrap();
+        let e = Manifest::load(&path).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:2:21: not valid UTF-8 (byte 0xa9); save the file as UTF-8",
+                path.display()
+            )
+        );
     }
 }

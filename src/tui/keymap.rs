@@ -7,8 +7,26 @@
 //! down = ["j", "down", "ctrl-n"]  # or several
 //! ```
 //!
-//! An action set there replaces its default keys. An unknown action or a
-//! key that cannot be read is an error naming the file, line and column.
+//! An action set there replaces its default keys; every other action keeps
+//! its own. An unknown action or a key that cannot be read is an error
+//! naming the file, line and column. So is a table the app could not
+//! obey:
+//!
+//! - Two actions may share a key only when the focused pane tells them
+//!   apart (`scope`): one belongs to some panes and the other works
+//!   everywhere, and yields to it there. The defaults do this on purpose:
+//!   `f` follows in Logs and fails a step elsewhere, `w` wraps in Logs and
+//!   sets the canary weight elsewhere, `x` cancels a running command in
+//!   the Checklist and Canary panes and rejects a sign-off elsewhere. Two
+//!   actions that both work everywhere, or both in one pane, cannot share
+//!   a key: one of them would never be reached. The user's key for one
+//!   action is not taken from another's defaults silently either: set
+//!   both (`reject = []` leaves an action without a key).
+//! - `quit` and `cancel` keep at least one key, and share none: `quit` is
+//!   the only way out of the app, and `cancel` the way out of an overlay,
+//!   a confirmation or zoom without acting (without it, leaving them
+//!   takes the quit key, one press from quitting). Their keys mean the
+//!   same in every pane.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -193,6 +211,18 @@ impl KeyAction {
     fn from_name(name: &str) -> Option<KeyAction> {
         let n = name.trim().replace('_', "-");
         KeyAction::ALL.into_iter().find(|a| a.name() == n)
+    }
+
+    /// Why the action must keep a key, for the actions that must (see
+    /// the module comment).
+    fn essential(self) -> Option<&'static str> {
+        match self {
+            KeyAction::Quit => Some("it is the only way out of the app"),
+            KeyAction::Cancel => {
+                Some("it closes overlays and confirmations and leaves zoom without acting")
+            }
+            _ => None,
+        }
     }
 
     fn defaults(self) -> &'static [&'static str] {
@@ -409,14 +439,87 @@ impl Default for Keymap {
     fn default() -> Self {
         let mut bindings = Vec::new();
         for a in KeyAction::ALL {
-            for k in a.defaults() {
-                if let Ok(key) = Key::parse(k) {
-                    bindings.push((key, a));
-                }
-            }
+            bindings.extend(default_keys(a).map(|key| (key, a)));
         }
         Keymap { bindings }
     }
+}
+
+/// An action's default keys (all parse: a test says so).
+fn default_keys(a: KeyAction) -> impl Iterator<Item = Key> {
+    a.defaults().iter().filter_map(|k| Key::parse(k).ok())
+}
+
+/// A binding while the user's table is read: where it was given (the
+/// byte offset of its value), or `None` for a default.
+type Placed = (Key, KeyAction, Option<usize>);
+
+/// Why `a` and `b` cannot share a key, if they cannot: as the end of a
+/// sentence saying the key is also the other's.
+fn clash(a: KeyAction, b: KeyAction) -> Option<String> {
+    if let Some(e) = [a, b].into_iter().find(|x| x.essential().is_some()) {
+        return Some(format!(
+            ", but {0}'s keys must mean {0} in every pane",
+            e.name()
+        ));
+    }
+    super::scope::shared_place(a, b).map(|place| format!(", and both work {place}"))
+}
+
+/// The first binding (in the file) the app could not obey, as the
+/// offset to report and the message. Two defaults never clash (a test
+/// says so), so one of each pair is the user's.
+fn first_clash(bindings: &[Placed], text: &str) -> Option<(usize, String)> {
+    let mut first: Option<(usize, String)> = None;
+    for (i, &(key, a, at_a)) in bindings.iter().enumerate() {
+        for &(other_key, b, at_b) in &bindings[i + 1..] {
+            if key != other_key || a == b {
+                continue;
+            }
+            // Reported at the binding given last; `theirs` is the other
+            // one's place in the file, if the user gave it.
+            let (mine, at, other, theirs) = match (at_a, at_b) {
+                (None, None) => continue,
+                (Some(p), None) => (a, p, b, None),
+                (None, Some(q)) => (b, q, a, None),
+                (Some(p), Some(q)) if p >= q => (a, p, b, Some(q)),
+                (Some(p), Some(q)) => (b, q, a, Some(p)),
+            };
+            if first.as_ref().is_some_and(|(f, _)| *f <= at) {
+                continue;
+            }
+            let Some(why) = clash(mine, other) else {
+                continue;
+            };
+            let (whose, fix) = match theirs {
+                Some(q) => (
+                    format!("{}'s key (line {})", other.name(), line_col(text, q).0),
+                    "give one of them another key".to_string(),
+                ),
+                None => (
+                    format!("{}'s key by default", other.name()),
+                    format!(
+                        "give {} another key, or set {}'s keys too{}",
+                        mine.name(),
+                        other.name(),
+                        if other.essential().is_some() {
+                            String::new()
+                        } else {
+                            format!(" (`{} = []` leaves it none)", other.name())
+                        }
+                    ),
+                ),
+            };
+            first = Some((
+                at,
+                format!(
+                    "[keys] {}: `{key}` is also {whose}{why}; {fix}",
+                    mine.name()
+                ),
+            ));
+        }
+    }
+    first
 }
 
 /// Only the `[keys]` table of the user config, with positions. A value is
@@ -476,8 +579,9 @@ impl Keymap {
     }
 
     /// The defaults overlaid by the `[keys]` table of a user config file's
-    /// text. Each action named there gets exactly the keys given; a key
-    /// given to one action is taken away from any other.
+    /// text. Each action named there gets exactly the keys given; the
+    /// others keep their defaults. A table the app could not obey (see the
+    /// module comment) is an error at the binding's line and column.
     pub fn from_config_text(text: &str, file: &Path) -> Result<Keymap, ConfigError> {
         let parsed: KeysOnly = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
@@ -497,7 +601,8 @@ impl Keymap {
                 message,
             }
         };
-        let mut map = Keymap::default();
+        // The user's keys per action, and where they were given.
+        let mut set: BTreeMap<KeyAction, (usize, Vec<Key>)> = BTreeMap::new();
         for (name, value) in parsed.keys {
             let action = KeyAction::from_name(name.get_ref()).ok_or_else(|| {
                 at(
@@ -510,6 +615,16 @@ impl Keymap {
                 )
             })?;
             let where_ = value.span().start;
+            if let Some((first, _)) = set.get(&action) {
+                return Err(at(
+                    name.span().start,
+                    format!(
+                        "[keys] {} is set twice (also on line {}); keep one",
+                        action.name(),
+                        line_col(text, *first).0
+                    ),
+                ));
+            }
             let not_keys = || {
                 at(
                     where_,
@@ -531,15 +646,39 @@ impl Keymap {
             for t in texts {
                 let key = Key::parse(t)
                     .map_err(|why| at(where_, format!("[keys] {}: {why}", action.name())))?;
-                keys.push(key);
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
             }
-            map.bindings
-                .retain(|(k, a)| *a != action && !keys.contains(k));
-            for k in keys {
-                map.bindings.push((k, action));
+            if let (true, Some(why)) = (keys.is_empty(), action.essential()) {
+                return Err(at(
+                    where_,
+                    format!(
+                        "[keys] {0} needs at least one key: {why}; give it one, e.g. {0} = \"{1}\"",
+                        action.name(),
+                        action.defaults().first().copied().unwrap_or("q")
+                    ),
+                ));
+            }
+            set.insert(action, (where_, keys));
+        }
+        // In the defaults' order, so a key shared by design resolves as
+        // it does by default.
+        let mut bindings: Vec<Placed> = Vec::new();
+        for a in KeyAction::ALL {
+            match set.get(&a) {
+                Some((where_, keys)) => {
+                    bindings.extend(keys.iter().map(|k| (*k, a, Some(*where_))))
+                }
+                None => bindings.extend(default_keys(a).map(|k| (k, a, None))),
             }
         }
-        Ok(map)
+        if let Some((offset, message)) = first_clash(&bindings, text) {
+            return Err(at(offset, message));
+        }
+        Ok(Keymap {
+            bindings: bindings.into_iter().map(|(k, a, _)| (k, a)).collect(),
+        })
     }
 
     /// Read the user's keymap from their config file; defaults when the
@@ -610,13 +749,103 @@ mod tests {
 
     #[test]
     fn user_keys_replace_defaults() {
-        let text = "theme = \"light\"\n[keys]\nquit = \"x\"\ndown = [\"j\", \"ctrl-n\"]\n";
+        let text = "theme = \"light\"\n[keys]\nquit = \"Q\"\ndown = [\"j\", \"ctrl-n\", \"j\"]\n";
         let m = Keymap::from_config_text(text, Path::new("c.toml")).unwrap();
-        assert_eq!(m.lookup(Key::char('x')), Some(KeyAction::Quit));
+        assert_eq!(m.lookup(Key::char('Q')), Some(KeyAction::Quit));
         assert_eq!(m.lookup(Key::char('q')), None);
-        // x was reject's: taken away from it.
-        assert!(m.keys_for(KeyAction::Reject).is_empty());
         assert_eq!(m.all_labels(KeyAction::Down), "j / ctrl-n");
+        assert_eq!(m.all_labels(KeyAction::Reject), "x");
+    }
+
+    fn refused(text: &str) -> ConfigError {
+        Keymap::from_config_text(text, Path::new("/u/config.toml")).unwrap_err()
+    }
+
+    #[test]
+    fn the_defaults_share_keys_only_where_a_pane_tells_them_apart() {
+        let placed: Vec<Placed> = Keymap::default()
+            .bindings
+            .iter()
+            .map(|&(k, a)| (k, a, Some(0)))
+            .collect();
+        assert_eq!(first_clash(&placed, ""), None);
+        for a in KeyAction::ALL {
+            assert_eq!(default_keys(a).count(), a.defaults().len(), "{}", a.name());
+        }
+    }
+
+    #[test]
+    fn quit_and_cancel_keep_a_key() {
+        let e = refused("[keys]\nhelp = []\nquit = []\n");
+        assert_eq!(
+            e.to_string(),
+            "/u/config.toml:3:8: [keys] quit needs at least one key: it is the only way out of the app; give it one, e.g. quit = \"q\""
+        );
+        let e = refused("[keys]\ncancel = []\n");
+        assert_eq!((e.line, e.column), (2, 10), "{e}");
+        assert!(e.message.contains("cancel needs at least one key"), "{e}");
+        // Another action may be left without a key.
+        let m = Keymap::from_config_text("[keys]\nregression = []\n", Path::new("c")).unwrap();
+        assert!(m.keys_for(KeyAction::Regression).is_empty());
+        let e = refused("[keys]\nfocus_next = \"tab\"\nfocus-next = \"n\"\n");
+        assert!(e.message.contains("focus-next is set twice"), "{e}");
+    }
+
+    #[test]
+    fn a_key_for_two_actions_in_one_place_is_refused_naming_both() {
+        let e = refused("[keys]\nquit = \"q\"\nskip = \"q\"\n");
+        assert_eq!(
+            e.to_string(),
+            "/u/config.toml:3:8: [keys] skip: `q` is also quit's key (line 2), but quit's keys must mean quit in every pane; give one of them another key"
+        );
+        let e = refused("[keys]\nhelp = \"s\"\nskip = [\"s\"]\n");
+        assert_eq!(
+            e.to_string(),
+            "/u/config.toml:3:8: [keys] skip: `s` is also help's key (line 2), and both work everywhere; give one of them another key"
+        );
+        // A default of another action, not rebound.
+        let e = refused("[keys]\nskip = \"x\"\n");
+        assert_eq!(
+            e.to_string(),
+            "/u/config.toml:2:8: [keys] skip: `x` is also reject's key by default, and both work everywhere; give skip another key, or set reject's keys too (`reject = []` leaves it none)"
+        );
+        let e = refused("[keys]\nwrap = \"n\"\n");
+        assert!(
+            e.message.contains(
+                "`n` is also next-match's key by default, and both work in the Logs pane"
+            ),
+            "{e}"
+        );
+        // quit's keys are its own, even where a pane has its own keys.
+        let e = refused("[keys]\nfollow = [\"f\", \"q\"]\n");
+        assert!(
+            e.message.contains(
+                "[keys] follow: `q` is also quit's key by default, but quit's keys must mean quit in every pane; give follow another key, or set quit's keys too"
+            ),
+            "{e}"
+        );
+        let e = refused("[keys]\nquit = \"x\"\nreject = \"X\"\n");
+        assert!(
+            e.message
+                .contains("`x` is also cancel-run's key by default"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_pane_key_over_a_global_one_is_allowed_and_resolved_by_pane() {
+        use super::super::app::Pane;
+        use super::super::scope::resolve;
+        // Setting both sides of a shared key is fine too.
+        let text = "[keys]\nfollow = [\"f\", \"space\", \"x\"]\nreject = []\nskip = \"x\"\n";
+        let m = Keymap::from_config_text(text, Path::new("c.toml")).unwrap();
+        let x = Key::char('x');
+        assert_eq!(resolve(&m, x, Some(Pane::Logs)), Some(KeyAction::Follow));
+        assert_eq!(
+            resolve(&m, x, Some(Pane::Checklist)),
+            Some(KeyAction::CancelRun)
+        );
+        assert_eq!(resolve(&m, x, Some(Pane::Signoff)), Some(KeyAction::Skip));
     }
 
     #[test]

@@ -30,6 +30,22 @@ pub fn scope(a: KeyAction) -> &'static [Pane] {
     }
 }
 
+/// Where `a` and `b` both work, if a focused pane cannot tell them apart
+/// there ("everywhere", "in the Logs pane"); `None` when one belongs to
+/// some panes and the other works everywhere else (the pane's wins in
+/// it), or their panes differ. The keymap refuses a key for two actions
+/// that share a place.
+pub fn shared_place(a: KeyAction, b: KeyAction) -> Option<String> {
+    match (scope(a), scope(b)) {
+        ([], []) => Some("everywhere".into()),
+        ([], _) | (_, []) => None,
+        (pa, pb) => pa
+            .iter()
+            .find(|p| pb.contains(p))
+            .map(|p| format!("in the {} pane", p.title())),
+    }
+}
+
 /// What `key` does with `focus` focused (`None`: on the start screen or
 /// under an overlay, where no pane has the keys).
 pub fn resolve(keymap: &Keymap, key: Key, focus: Option<Pane>) -> Option<KeyAction> {

@@ -357,8 +357,13 @@ pub fn choose(requested: Option<&str>, user_dir: Option<&Path>, no_color: bool) 
 pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, String> {
     if let Some(dir) = user_dir {
         let file = dir.join(format!("{name}.toml"));
-        match std::fs::read_to_string(&file) {
-            Ok(text) => return parse(name, &text, &file).map_err(|e| format!("theme {e}")),
+        match std::fs::read(&file) {
+            Ok(bytes) => {
+                let text = crate::config::utf8_text(bytes).map_err(|e| {
+                    format!("theme {}:{}:{}: {e}", file.display(), e.line, e.column)
+                })?;
+                return parse(name, &text, &file).map_err(|e| format!("theme {e}"));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("theme {}: {e}", file.display())),
         }
@@ -422,9 +427,21 @@ mod tests {
         assert_eq!(c.theme.name, "default");
         let w = c.warning.unwrap();
         assert!(w.contains("mine.toml:1:"), "{w}");
+        std::fs::write(
+            dir.path().join("latin1.toml"),
+            b"[colors]\nok = \"gr\xfcn\"\n",
+        )
+        .unwrap();
+        let w = choose(Some("latin1"), Some(dir.path()), false)
+            .warning
+            .unwrap();
+        assert!(
+            w.contains("latin1.toml:2:9: not valid UTF-8 (byte 0xfc)"),
+            "{w}"
+        );
         let c = choose(Some("nope"), Some(dir.path()), false);
         assert!(c.warning.unwrap().contains(
-            "no theme named `nope`; themes: default, light, high-contrast, colour-blind, mine"
+            "no theme named `nope`; themes: default, light, high-contrast, colour-blind, latin1, mine"
         ));
     }
 

@@ -729,8 +729,12 @@ fn an_unreadable_repository_playbook_is_reported_not_skipped() {
     fs::write(&path, b"id = \"caf\xe9\"\n").unwrap();
     let errors = Catalog::load(Some(repo.path())).unwrap_err();
     assert_eq!(errors.0[0].file, path.display().to_string());
+    // Named at the byte, like any other mistake in a playbook.
+    assert_eq!((errors.0[0].line, errors.0[0].column), (1, 10));
     assert!(
-        errors.0[0].problem.starts_with("cannot read the playbook:"),
+        errors.0[0]
+            .problem
+            .starts_with("not valid UTF-8 (byte 0xe9)"),
         "{errors}"
     );
 }

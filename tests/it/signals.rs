@@ -107,8 +107,13 @@ fn running_entries(sb: &Sandbox) -> usize {
     sb.session_dirs()
         .iter()
         .map(|d| {
+            // Whole entries only: a `.tmp` is one being written.
             std::fs::read_dir(d.join("running"))
-                .map(|r| r.count())
+                .map(|r| {
+                    r.flatten()
+                        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                        .count()
+                })
                 .unwrap_or(0)
         })
         .sum()
