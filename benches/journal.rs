@@ -84,5 +84,35 @@ fn verify(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, append, open_fold, verify);
+/// Setting aside a 128 MB torn tail (a writer killed mid-way through a
+/// huge line): linear in the tail (it took 28 s when it was quadratic).
+fn repair(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a@x~d.jsonl");
+    let head = b"{\"a complete line\":1}\n";
+    let tail = vec![b'x'; 128 << 20];
+    let mut g = c.benchmark_group("journal");
+    g.sample_size(10);
+    g.bench_function("set aside a 128 MB torn tail", |b| {
+        b.iter_batched(
+            || {
+                for e in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+                    std::fs::remove_file(e.path()).expect("clean");
+                }
+                let mut f = std::fs::File::create(&path).expect("create");
+                f.write_all(head).expect("head");
+                f.write_all(&tail).expect("tail");
+            },
+            |()| {
+                greenlight::session::journal::repair_torn_tail(&path)
+                    .expect("repair")
+                    .expect("set aside")
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, append, open_fold, verify, repair);
 criterion_main!(benches);

@@ -43,7 +43,9 @@ pub enum JournalError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{problem}; nothing was written (run `greenlight audit verify` for the full report)")]
+    #[error(
+        "{problem}; nothing was written. `greenlight audit verify` gives the full report; `greenlight audit recover --reason …` restores the synced copy or sets the damaged part aside"
+    )]
     Corrupt { problem: LineProblem },
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
@@ -771,6 +773,33 @@ mod tests {
         let b = FileCursor::new(path).read_new().unwrap();
         assert_eq!(b.events.len(), 2);
         assert!(b.problems.is_empty());
+    }
+
+    #[test]
+    fn a_link_planted_where_a_side_file_goes_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path;
+        {
+            let mut w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+            w.append("note_added", &data(), &who(), 1).unwrap();
+            path = w.path().to_path_buf();
+        }
+        let outside = dir.path().join("outside");
+        std::os::unix::fs::symlink(&outside, format!("{}.torn-1", path.display())).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b"{\"v\":1,\"sess").unwrap();
+        drop(f);
+        let w = JournalWriter::open(dir.path(), "S", "a@x/d1").unwrap();
+        let side = w.set_aside.clone().expect("set aside");
+        assert!(
+            side.to_string_lossy().ends_with(".torn-2"),
+            "{}",
+            side.display()
+        );
+        assert!(!outside.exists(), "the link was followed");
     }
 
     #[test]

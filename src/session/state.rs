@@ -1472,6 +1472,45 @@ mod tests {
         ));
     }
 
+    /// A clock set far ahead (to sort last, or to run the clock out) is
+    /// refused by the fold and moves nothing; the next event written
+    /// after it still folds.
+    #[test]
+    fn a_forged_clock_is_refused_and_does_not_move_the_session_clock() {
+        let mut l = Log::new();
+        l.cmd("a", done("impact")).unwrap();
+        for forged in [u64::MAX, u64::MAX - 1, 1_000] {
+            let mut forged_log = Log {
+                events: l.events.clone(),
+                lamport: forged - 1,
+            };
+            forged_log.push(
+                "m",
+                Payload::StepSkipped(payload::StepWithReason {
+                    step: "canary".into(),
+                    reason: "forged".into(),
+                }),
+            );
+            let st = forged_log.state();
+            let last = st.history.last().unwrap();
+            assert!(
+                last.not_applied
+                    .as_deref()
+                    .is_some_and(|w| w.contains("forged clock")),
+                "{forged}: {last:?}"
+            );
+            assert_eq!(st.step("canary").unwrap().status, StepStatus::Pending);
+            assert_eq!(st.max_lamport, 2, "{forged}");
+            // The next honest event still applies.
+            forged_log.lamport = st.max_lamport;
+            forged_log.cmd("a", start("canary")).unwrap();
+            assert_eq!(
+                forged_log.state().step("canary").unwrap().status,
+                StepStatus::InProgress
+            );
+        }
+    }
+
     #[test]
     fn command_runs_are_paired_with_their_outcome() {
         let mut l = Log::new();

@@ -20,6 +20,8 @@ mod exec_runner;
 mod exec_step;
 mod git_sync;
 mod hostile_output;
+mod hostile_remote;
+mod journal_props;
 mod logs_cli;
 mod logs_cut;
 mod logs_sources;

@@ -2,6 +2,7 @@
 //! built binary with an isolated GREENLIGHT_HOME.
 #![allow(dead_code)] // helpers used only by some test modules (and by later tests)
 
+pub mod clones;
 pub mod gitrepo;
 
 use std::path::{Path, PathBuf};
