@@ -88,7 +88,7 @@ fn seal(
     (line, ev.hash)
 }
 
-/// 1. A session forged on the remote (a copy of the victim's start with
+/// Attack 1: A session forged on the remote (a copy of the victim's start with
 /// its command changed) never runs its command: under a ULID from the
 /// future it is not even taken; under a plausible ULID it is listed as
 /// pulled, never picked by default, and by its id the command is refused
@@ -182,7 +182,7 @@ fn a_forged_session_on_the_remote_never_runs_its_command() {
     assert!(!a.repo.join("proof.txt").exists(), "the forged command ran");
 }
 
-/// 2. The remote's copy of this device's own journal, extended with a
+/// Attack 2: The remote's copy of this device's own journal, extended with a
 /// garbage line or with two correctly chained events, is refused and
 /// kept aside: ours is unchanged, later writes work, the forged events
 /// are nowhere in the state.
@@ -268,7 +268,7 @@ fn the_remote_never_writes_into_this_devices_own_journal() {
     assert!(a.ok(&["audit", "verify"]).contains("audit ok"));
 }
 
-/// 3. Cutting a journal's tail, changing its last newline, or deleting a
+/// Attack 3: Cutting a journal's tail, changing its last newline, or deleting a
 /// whole actor file fails `audit verify` (which changes nothing), and
 /// `audit recover` brings back what the synced copy holds.
 #[test]
@@ -346,7 +346,7 @@ fn verify_tells_the_truth_about_tails_and_missing_files_and_changes_nothing() {
     assert!(std::fs::read(&file).expect("read").starts_with(&good));
 }
 
-/// 9. A deleted middle event: every reader notices, writes are refused
+/// Attack 9: A deleted middle event: every reader notices, writes are refused
 /// naming verify and recover, and recover brings the state back.
 #[test]
 fn a_deleted_middle_event_is_noticed_by_every_reader_and_blocks_writes() {
@@ -405,7 +405,7 @@ fn a_deleted_middle_event_is_noticed_by_every_reader_and_blocks_writes() {
     a.ok(&["note", "writes again"]);
 }
 
-/// 5. A 128 MB torn tail is set aside whole, and fast: linear in its
+/// Attack 5: A 128 MB torn tail is set aside whole, and fast: linear in its
 /// size (the quadratic version took 28 s in a release build). The bound
 /// is a hang guard, not a speed target (benches/journal.rs measures it).
 #[test]
@@ -448,7 +448,7 @@ fn a_128_mb_torn_tail_is_set_aside_whole() {
     );
 }
 
-/// 6. A 1 GiB blob of zeros (a few MB packed) in the remote's trail is
+/// Attack 6: A 1 GiB blob of zeros (a few MB packed) in the remote's trail is
 /// refused by its size, named, and never read; the rest merges.
 #[test]
 fn a_huge_blob_on_the_remote_is_refused_unread() {
@@ -490,7 +490,7 @@ fn a_huge_blob_on_the_remote_is_refused_unread() {
     let _ = a;
 }
 
-/// 7. A crash mid-line, then sync: the unfinished line is never pushed,
+/// Attack 7: A crash mid-line, then sync: the unfinished line is never pushed,
 /// and other clones do not breed `.torn-N` files pull after pull.
 #[test]
 fn a_torn_tail_never_ping_pongs_between_clones() {
@@ -539,7 +539,7 @@ fn a_torn_tail_never_ping_pongs_between_clones() {
     assert!(pushed.ends_with(b"\n"), "an unfinished line was pushed");
 }
 
-/// 8. A bad entry in the remote's tree (a submodule where a journal
+/// Attack 8: A bad entry in the remote's tree (a submodule where a journal
 /// belongs, a folder named like a journal) is skipped and named; the rest
 /// merges, and the next sync works.
 #[test]
