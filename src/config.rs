@@ -164,6 +164,19 @@ pub struct RepoConfig {
     pub log_buffer: crate::logs::config::LogBufferConfig,
     #[serde(default)]
     pub audit: AuditConfig,
+    /// `[policy]`: who may override a rule of the session.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+/// `[policy]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Roles whose people may override a rule with a reason (default:
+    /// anyone may, and every override is recorded).
+    #[serde(default)]
+    pub override_roles: Vec<String>,
 }
 
 /// `[audit]`: where the audit trail is synced, and what happens at the end.
@@ -225,32 +238,6 @@ impl RepoConfig {
             .find(|p| p.email.eq_ignore_ascii_case(email))
     }
 
-    /// May `email` sign off as `role`? With no people configured anyone may
-    /// (a team that has not written its roster yet); otherwise only a person
-    /// listed with that role.
-    pub fn may_sign_as(&self, email: &str, role: &str) -> Result<(), String> {
-        if self.people.is_empty() {
-            return Ok(());
-        }
-        match self.person(email) {
-            Some(p) if p.roles.iter().any(|r| r == role) => Ok(()),
-            Some(p) => Err(format!(
-                "{} <{}> does not hold the `{role}` role in {} (roles: {})",
-                p.name,
-                p.email,
-                Self::FILE,
-                if p.roles.is_empty() {
-                    "none".to_string()
-                } else {
-                    p.roles.join(", ")
-                }
-            )),
-            None => Err(format!(
-                "{email} is not listed in [[people]] of {}; only listed people with the `{role}` role may sign off for it",
-                Self::FILE
-            )),
-        }
-    }
 }
 
 /// The user's personal `config.toml`.
@@ -341,17 +328,4 @@ mod tests {
         assert!(e.message.contains("byte 0xc3"), "{e}");
     }
 
-    #[test]
-    fn sign_off_rights_follow_the_roster() {
-        let mut c = RepoConfig::default();
-        assert!(c.may_sign_as("a@x", "pm").is_ok());
-        c.people.push(Person {
-            name: "Pat".into(),
-            email: "pat@x".into(),
-            roles: vec!["pm".into()],
-        });
-        assert!(c.may_sign_as("PAT@x", "pm").is_ok());
-        assert!(c.may_sign_as("pat@x", "dm").is_err());
-        assert!(c.may_sign_as("a@x", "pm").is_err());
-    }
 }

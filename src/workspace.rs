@@ -208,10 +208,72 @@ impl Workspace {
             previous_version: previous,
             repo: self.repo.name.clone(),
             source: crate::playbook::source_of(playbook, &self.repo.root),
+            people: self
+                .config
+                .people
+                .iter()
+                .map(|p| crate::session::payload::RosterEntry {
+                    name: p.name.clone(),
+                    email: p.email.clone(),
+                    roles: p.roles.clone(),
+                })
+                .collect(),
+            policy: crate::session::payload::Policy {
+                override_roles: self.config.policy.override_roles.clone(),
+            },
+            canary: self.frozen_canary(playbook),
         };
         Ok(self
             .store
             .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
+    }
+
+    /// The canary plan a session of `playbook` runs to: its canary step's
+    /// own weights and observation time, else `[canary]`'s; None without
+    /// a canary step or a plan.
+    fn frozen_canary(
+        &self,
+        playbook: &crate::playbook::Playbook,
+    ) -> Option<crate::session::payload::FrozenCanary> {
+        let step = playbook
+            .steps
+            .iter()
+            .find(|s| s.kind == crate::playbook::StepKind::Canary)?;
+        let plan_step = crate::session::PlanStep::from(step);
+        let config = self.config.canary.as_ref();
+        let plan = match config {
+            Some(c) => {
+                let state = crate::session::SessionState::empty("plan");
+                let mut p = crate::canary::ops::plan_for(c, Some(&state), None);
+                if !plan_step.weights.is_empty() && c.strategy == crate::canary::Strategy::Canary {
+                    let observe = plan_step
+                        .min_observation_secs
+                        .map_or_else(|| c.min_observation(), std::time::Duration::from_secs);
+                    p.steps = plan_step
+                        .weights
+                        .iter()
+                        .map(|&weight| crate::canary::plan::WeightStep {
+                            weight,
+                            min_observation: observe,
+                            label: format!("{weight}%"),
+                        })
+                        .collect();
+                }
+                p
+            }
+            None if !plan_step.weights.is_empty() => {
+                return Some(crate::session::payload::FrozenCanary {
+                    weights: plan_step.weights.clone(),
+                    min_observation_secs: plan_step.min_observation_secs.unwrap_or(0),
+                });
+            }
+            None => return None,
+        };
+        let last = plan.steps.last()?;
+        Some(crate::session::payload::FrozenCanary {
+            weights: plan.steps.iter().map(|s| s.weight).collect(),
+            min_observation_secs: last.min_observation.as_secs(),
+        })
     }
 
     /// Where the cockpit marks the simulated canary's injected regression,
@@ -454,14 +516,21 @@ impl Workspace {
         Ok(())
     }
 
-    /// Perform a command as the person at the keyboard, enforcing the
-    /// team roster for sign-offs.
+    /// Perform a command as the person at the keyboard. Every rule (the
+    /// team's roles among them, as the session froze them at its start) is
+    /// the fold's.
     pub fn perform(&self, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {
-        if let Command::Signoff { role, .. } = cmd {
-            self.config
-                .may_sign_as(&self.who.email, role)
-                .map_err(|e| eyre!(e))?;
-        }
-        Ok(session.execute(&self.who, cmd)?)
+        self.perform_with(session, cmd, None)
+    }
+
+    /// [`Workspace::perform`], overriding the rules it breaks when
+    /// `override_reason` is given (recorded as its own event).
+    pub fn perform_with(
+        &self,
+        session: &mut Session,
+        cmd: &Command,
+        override_reason: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        Ok(session.execute_with(&self.who, cmd, override_reason)?)
     }
 }

@@ -132,6 +132,7 @@ pub fn weight_set(step: &str, weight: u32, override_reason: Option<&str>) -> Pay
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_owned),
+        rollback: false,
     })
 }
 

@@ -302,6 +302,7 @@ mod tests {
                 step: "canary".into(),
                 weight: w,
                 override_reason: None,
+                rollback: false,
             };
             self.0.weight = Some(w);
             self.0.weights.push((stamp(self.1, at), set));

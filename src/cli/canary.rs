@@ -403,6 +403,7 @@ fn weight(g: &Global, a: WeightArgs) -> Result<ExitCode> {
         step: step.clone(),
         weight: a.weight,
         override_reason: reason.map(str::to_owned),
+        rollback: false,
     });
     // Refuse before running anything the session would not record.
     session.refresh()?;
@@ -776,6 +777,7 @@ fn do_rollback(
         step: step.to_owned(),
         weight: 0,
         override_reason: None,
+        rollback: true,
     });
     ws.perform(session, &Command::Record(zero))?;
     sayln!("Canary rolled back: weight 0%.");

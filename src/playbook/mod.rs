@@ -16,7 +16,9 @@ mod validate;
 
 pub use catalog::{Catalog, REPO_PLAYBOOK_DIR, builtins, read_playbook};
 pub use error::{PlaybookError, PlaybookErrors};
-pub use model::{Origin, ParseRoleError, ParseStepKindError, Playbook, Role, Step, StepKind};
+pub use model::{
+    Origin, ParseRoleError, ParseStepKindError, Playbook, Role, SarifLevel, Step, StepKind,
+};
 pub use source::{PlaybookSource, reviewed_playbook, source_of};
 
 /// Parse and validate one playbook. Errors name the file as `origin`

@@ -224,6 +224,57 @@ pub struct Step {
         skip_serializing_if = "Option::is_none"
     )]
     pub min_observation: Option<Duration>,
+    /// Completing the step needs evidence (a note, a URL or a file). Gates
+    /// require it unless they say `evidence_required = false`.
+    #[serde(default)]
+    pub evidence_required: bool,
+    /// Gate steps: a SARIF report that must have no result at or above
+    /// `fail_on` for the gate to pass (path relative to the repository).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sarif: Option<String>,
+    /// The lowest SARIF level that fails the gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<SarifLevel>,
+    /// The step completes only when the manifest check passes; completing
+    /// it snapshots the manifest into the session.
+    #[serde(default)]
+    pub manifest: bool,
+    /// Roles that must acknowledge the step before it completes (the
+    /// delivery manager walking the checklist with the developer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ack: Vec<Role>,
+}
+
+/// SARIF result levels, lowest to highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SarifLevel {
+    Note,
+    Warning,
+    Error,
+}
+
+impl SarifLevel {
+    pub const ALL: [SarifLevel; 3] = [SarifLevel::Note, SarifLevel::Warning, SarifLevel::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SarifLevel::Note => "note",
+            SarifLevel::Warning => "warning",
+            SarifLevel::Error => "error",
+        }
+    }
+}
+
+impl FromStr for SarifLevel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SarifLevel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("unknown SARIF level `{s}`; valid levels: note, warning, error"))
+    }
 }
 
 /// Where a playbook came from.

@@ -36,6 +36,11 @@ pub(super) const STEP_KEYS: &[&str] = &[
     "covers",
     "weights",
     "min_observation",
+    "evidence_required",
+    "sarif",
+    "fail_on",
+    "manifest",
+    "ack",
 ];
 
 /// A value together with where its key and the value itself were written.
@@ -91,6 +96,11 @@ pub(super) struct DraftStep {
     pub covers: Vec<Spanned<String>>,
     pub weights: Option<Keyed<Vec<u32>>>,
     pub min_observation: Option<Keyed<Duration>>,
+    pub evidence_required: Option<Keyed<bool>>,
+    pub sarif: Option<Keyed<String>>,
+    pub fail_on: Option<Keyed<super::model::SarifLevel>>,
+    pub manifest: Option<Keyed<bool>>,
+    pub ack: Option<Keyed<Vec<Role>>>,
 }
 
 impl DraftStep {
@@ -222,6 +232,13 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
             }
             "covers" => step.covers = strings(p, name, value),
             "weights" => step.weights = keyed(key, value, weights(p, value)),
+            "evidence_required" => {
+                step.evidence_required = keyed(key, value, boolean(p, name, value));
+            }
+            "sarif" => step.sarif = keyed(key, value, string(p, name, value)),
+            "fail_on" => step.fail_on = keyed(key, value, sarif_level(p, value)),
+            "manifest" => step.manifest = keyed(key, value, boolean(p, name, value)),
+            "ack" => step.ack = keyed(key, value, Some(roles(p, name, value))),
             "min_observation" => {
                 let d = duration_named(p, name, value).filter(|d| {
                     // The session keeps whole seconds: "500ms" would be 0.
@@ -369,6 +386,12 @@ fn roles(p: &mut Problems<'_>, key: &str, value: &Value<'_>) -> Vec<Role> {
         .iter()
         .filter_map(|s| named(p, "role", &Role::ALL, Role::as_str, s))
         .collect()
+}
+
+fn sarif_level(p: &mut Problems<'_>, value: &Value<'_>) -> Option<super::model::SarifLevel> {
+    use super::model::SarifLevel;
+    let text = Spanned::new(value.span(), string(p, "fail_on", value)?);
+    named(p, "SARIF level", &SarifLevel::ALL, SarifLevel::as_str, &text)
 }
 
 fn kind(p: &mut Problems<'_>, value: &Value<'_>) -> Option<StepKind> {

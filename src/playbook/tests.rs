@@ -100,6 +100,11 @@ covers = ["enable-for-all"]
             covers: vec!["enable-for-all".into()],
             weights: vec![],
             min_observation: None,
+            evidence_required: false,
+            sarif: None,
+            fail_on: None,
+            manifest: false,
+            ack: vec![],
         }
     );
 }

@@ -92,11 +92,59 @@ fn check_kind_needs(step: &DraftStep, kind: StepKind, name: &str, p: &mut Proble
             kind_span.clone(),
             format!("command {name} has no `run`: give the command to run with sh -c"),
         ),
-        (StepKind::Command, _) | (_, None) => {}
+        (StepKind::Command | StepKind::Gate, _) | (_, None) => {}
         (_, Some(run)) => p.at(
             run.key.clone(),
-            format!("`run` is only allowed on command steps, and {name} is kind = \"{kind}\""),
+            format!(
+                "`run` is only allowed on command and gate steps, and {name} is kind = \"{kind}\""
+            ),
         ),
+    }
+    for (key, span) in [
+        ("sarif", step.sarif.as_ref().map(|w| w.key.clone())),
+        ("fail_on", step.fail_on.as_ref().map(|m| m.key.clone())),
+    ] {
+        if let Some(span) = span
+            && kind != StepKind::Gate
+        {
+            p.at(
+                span,
+                format!("`{key}` is only allowed on gate steps, and {name} is kind = \"{kind}\""),
+            );
+        }
+    }
+    if let Some(sarif) = &step.sarif
+        && sarif.value.trim().is_empty()
+    {
+        p.at(
+            sarif.span.clone(),
+            "`sarif` is empty: give the report's path, relative to the repository",
+        );
+    }
+    if let (Some(fail_on), None) = (&step.fail_on, &step.sarif) {
+        p.at(
+            fail_on.key.clone(),
+            format!("`fail_on` needs `sarif` (the report it judges) in {name}"),
+        );
+    }
+    if let Some(m) = &step.manifest
+        && m.value
+        && matches!(kind, StepKind::Signoff | StepKind::Canary | StepKind::Command)
+    {
+        p.at(
+            m.key.clone(),
+            format!(
+                "`manifest = true` is for check and gate steps, and {name} is kind = \"{kind}\""
+            ),
+        );
+    }
+    if let Some(ack) = &step.ack
+        && kind == StepKind::Signoff
+    {
+        p.at(
+            ack.key.clone(),
+            format!("`ack` is not for signoff steps ({name} already asks its `roles` to approve)"),
+        );
     }
     match (kind, &step.roles) {
         (StepKind::Signoff, None) if !step.wrote("roles") => p.at(
@@ -260,6 +308,13 @@ fn build(draft: Draft, origin: Origin) -> Option<Playbook> {
                 covers: s.covers.into_iter().map(|c| c.into_inner()).collect(),
                 weights: s.weights.map(|w| w.value).unwrap_or_default(),
                 min_observation: s.min_observation.map(|m| m.value),
+                evidence_required: s
+                    .evidence_required
+                    .map_or(s.kind == Some(super::model::StepKind::Gate), |e| e.value),
+                sarif: s.sarif.map(|x| x.value),
+                fail_on: s.fail_on.map(|x| x.value),
+                manifest: s.manifest.is_some_and(|m| m.value),
+                ack: s.ack.map(|a| a.value).unwrap_or_default(),
             })
         })
         .collect::<Option<Vec<Step>>>()?;

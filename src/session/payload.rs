@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use super::plan::Plan;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionStarted {
     pub plan: Plan,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21,6 +21,50 @@ pub struct SessionStarted {
     /// before they run (see [`crate::playbook::source`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::playbook::PlaybookSource>,
+    /// The team (`[[people]]`) when the session started: the fold checks
+    /// roles against it, so every clone agrees. Empty: roles are not
+    /// enforced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<RosterEntry>,
+    /// `[policy]` when the session started.
+    #[serde(default, skip_serializing_if = "Policy::is_default")]
+    pub policy: Policy,
+    /// The canary plan's weights and observation time when the session
+    /// started, so the fold can tell when the canary step may complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<FrozenCanary>,
+}
+
+/// One person of the team as a session froze it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// The rules about exceptions a session froze at its start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Who may override a rule (roles); empty: anyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub override_roles: Vec<String>,
+}
+
+impl Policy {
+    pub fn is_default(&self) -> bool {
+        self == &Policy::default()
+    }
+}
+
+/// The canary plan as the session started it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrozenCanary {
+    /// The weights, rising; the last one completes the canary.
+    pub weights: Vec<u32>,
+    /// How long a weight is watched before its Promote counts.
+    pub min_observation_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +75,132 @@ pub struct StepRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepWithNote {
     pub step: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// URLs and files given as evidence (files by path, size and sha256,
+    /// never their content).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    /// A gate's SARIF report as judged when it was completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sarif: Option<SarifSummary>,
+    /// The manifest as it was when a manifest step was completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<ManifestSnapshot>,
+}
+
+impl StepWithNote {
+    pub fn new(step: impl Into<String>, note: Option<String>) -> StepWithNote {
+        StepWithNote {
+            step: step.into(),
+            note,
+            evidence: Vec::new(),
+            sarif: None,
+            manifest: None,
+        }
+    }
+}
+
+/// One piece of evidence given when completing a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Evidence {
+    Url { url: String },
+    File { path: String, bytes: u64, sha256: String },
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Evidence::Url { url } => f.write_str(url),
+            Evidence::File {
+                path,
+                bytes,
+                sha256,
+            } => write!(
+                f,
+                "{path} ({bytes} bytes, sha256 {})",
+                sha256.chars().take(16).collect::<String>()
+            ),
+        }
+    }
+}
+
+/// A SARIF report's results counted by level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SarifSummary {
+    pub path: String,
+    pub sha256: String,
+    pub error: u64,
+    pub warning: u64,
+    pub note: u64,
+    /// Results with level "none" (informational).
+    #[serde(default)]
+    pub none: u64,
+}
+
+impl SarifSummary {
+    /// Results at or above `level`.
+    pub fn at_or_above(&self, level: crate::playbook::SarifLevel) -> u64 {
+        use crate::playbook::SarifLevel;
+        match level {
+            SarifLevel::Error => self.error,
+            SarifLevel::Warning => self.error + self.warning,
+            SarifLevel::Note => self.error + self.warning + self.note,
+        }
+    }
+}
+
+/// The manifest of components as it was approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestSnapshot {
+    /// The file's git blob id: names the snapshot.
+    pub blob: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    pub components: Vec<ComponentVersion>,
+    /// Requirements that do not hold, in words (empty: the check passed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl ManifestSnapshot {
+    /// "system 3.2.0 (manifest 1a2b3c4d5e)".
+    pub fn label(&self) -> String {
+        format!(
+            "system {} (manifest {})",
+            self.system.as_deref().unwrap_or("?"),
+            self.blob.chars().take(10).collect::<String>()
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentVersion {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// A person broke a rule of the session on purpose, and says why: the
+/// next event of the same actor file is applied despite `rules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleOverridden {
+    /// The rules broken (see [`crate::session::state::Rule`]).
+    pub rules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// The kind of the event it lets through.
+    pub action: String,
+    pub reason: String,
+}
+
+/// A person of a role acknowledged a step (the DM walking the checklist).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepAcknowledged {
+    pub step: String,
+    pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -54,6 +224,9 @@ pub struct Signoff {
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The manifest snapshot the decision is about, when one was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +291,10 @@ pub struct CanaryWeightSet {
     /// Set when moving on without a Promote verdict at the previous weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
+    /// The canary was rolled back (to weight 0): the canary step is
+    /// rolled back with it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rollback: bool,
 }
 
 /// One judgement of the canary against its baseline.
@@ -198,6 +375,33 @@ pub enum Payload {
     ReleaseTagged(ReleaseTagged),
     ReleaseNotesSet(ReleaseNotesSet),
     JournalRecovered(JournalRecovered),
+    RuleOverridden(RuleOverridden),
+    StepAcknowledged(StepAcknowledged),
+}
+
+impl Payload {
+    /// The step an event is about, when it is about one.
+    pub fn step(&self) -> Option<&str> {
+        match self {
+            Payload::StepStarted(s) => Some(&s.step),
+            Payload::StepCompleted(s) => Some(&s.step),
+            Payload::StepSkipped(s) | Payload::StepFailed(s) => Some(&s.step),
+            Payload::NoteAdded(n) => n.step.as_deref(),
+            Payload::SignoffGiven(s) | Payload::SignoffRejected(s) => Some(&s.step),
+            Payload::CommandStarted(c) | Payload::RollbackStarted(c) => Some(&c.step),
+            Payload::CommandFinished(c) | Payload::RollbackFinished(c) => Some(&c.step),
+            Payload::CanaryWeightSet(w) => Some(&w.step),
+            Payload::CanaryJudged(j) => j.step.as_deref(),
+            Payload::RuleOverridden(o) => o.step.as_deref(),
+            Payload::StepAcknowledged(a) => Some(&a.step),
+            Payload::SessionStarted(_)
+            | Payload::SessionCompleted(_)
+            | Payload::SessionAborted(_)
+            | Payload::ReleaseTagged(_)
+            | Payload::ReleaseNotesSet(_)
+            | Payload::JournalRecovered(_) => None,
+        }
+    }
 }
 
 /// Maps each variant to its kind name and back, in one place.
@@ -249,4 +453,6 @@ kinds! {
     ReleaseTagged => "release_tagged",
     ReleaseNotesSet => "release_notes_set",
     JournalRecovered => "journal_recovered",
+    RuleOverridden => "rule_overridden",
+    StepAcknowledged => "step_acknowledged",
 }

@@ -40,16 +40,43 @@ pub struct PlanStep {
     /// Canary steps: the playbook's observation time per weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_observation_secs: Option<u64>,
+    /// Completing it needs evidence: a note, a URL or a file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub evidence_required: bool,
+    /// Gate steps: the SARIF report judged, and the level that fails it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sarif: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<crate::playbook::SarifLevel>,
+    /// It completes only when the manifest check passes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub manifest: bool,
+    /// Roles that must acknowledge it before it completes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ack: Vec<String>,
 }
 
 impl PlanStep {
     pub fn is_signoff(&self) -> bool {
         self.kind == "signoff"
     }
+
+    pub fn is_canary(&self) -> bool {
+        self.kind == "canary"
+    }
+
+    pub fn is_gate(&self) -> bool {
+        self.kind == "gate"
+    }
+
+    /// The level that fails its SARIF report (error by default).
+    pub fn sarif_fail_on(&self) -> crate::playbook::SarifLevel {
+        self.fail_on.unwrap_or(crate::playbook::SarifLevel::Error)
+    }
 }
 
 /// The frozen playbook.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub playbook: String,
     pub title: String,
@@ -84,6 +111,11 @@ impl From<&Step> for PlanStep {
             evidence: s.evidence.clone(),
             weights: s.weights.clone(),
             min_observation_secs: s.min_observation.map(|d| d.as_secs()),
+            evidence_required: s.evidence_required,
+            sarif: s.sarif.clone(),
+            fail_on: s.fail_on,
+            manifest: s.manifest,
+            ack: s.ack.iter().map(|r| r.to_string()).collect(),
         }
     }
 }

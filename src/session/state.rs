@@ -45,6 +45,11 @@ pub enum StepStatus {
     Failed,
     /// A sign-off with a rejection as some role's latest decision.
     Rejected,
+    /// Its rollback ran and succeeded: what it did is undone. Not settled:
+    /// the steps after it wait again until it is done again or skipped.
+    RolledBack,
+    /// Its rollback ran and failed: the most urgent thing on screen.
+    RollbackFailed,
 }
 
 impl StepStatus {
@@ -61,8 +66,109 @@ impl StepStatus {
             StepStatus::Skipped => "skipped",
             StepStatus::Failed => "failed",
             StepStatus::Rejected => "rejected",
+            StepStatus::RolledBack => "rolled back",
+            StepStatus::RollbackFailed => "rollback failed",
         }
     }
+
+    /// Failed, rolled back or its rollback failed: it must be started
+    /// again (or skipped) to move on.
+    pub fn needs_restart(self) -> bool {
+        matches!(
+            self,
+            StepStatus::Failed | StepStatus::RolledBack | StepStatus::RollbackFailed
+        )
+    }
+}
+
+/// A rule of the release that a person may break on purpose, saying why
+/// (an override, recorded as its own event), as opposed to a refusal
+/// nothing overrides (an unknown step, a closed session, a missing
+/// reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// The steps it requires are done or skipped.
+    Requires,
+    /// Only a person holding the step's owner (or `with`) role acts on it.
+    Owner,
+    /// Only a person holding the role signs for it.
+    SignoffRole,
+    /// Only a person holding the role acknowledges for it.
+    AckRole,
+    /// A step that requires evidence gets a note, a URL or a file.
+    Evidence,
+    /// A gate with a command passes only when its command exited 0.
+    Gate,
+    /// A gate with a SARIF report passes only without results at or
+    /// above its level.
+    Sarif,
+    /// A manifest step passes only when the manifest check passes.
+    Manifest,
+    /// A step with `ack` completes only after each role acknowledged it.
+    Ack,
+    /// The canary's weight rises only while its step is in progress.
+    CanaryStep,
+    /// The canary's weight rises only after a Promote at the current one.
+    CanaryPromote,
+    /// The canary step completes only at its last weight, after a Promote
+    /// judged there once the observation time passed.
+    CanaryPlan,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 12] = [
+        Rule::Requires,
+        Rule::Owner,
+        Rule::SignoffRole,
+        Rule::AckRole,
+        Rule::Evidence,
+        Rule::Gate,
+        Rule::Sarif,
+        Rule::Manifest,
+        Rule::Ack,
+        Rule::CanaryStep,
+        Rule::CanaryPromote,
+        Rule::CanaryPlan,
+    ];
+
+    /// The name recorded in `rule_overridden` and shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Requires => "requires",
+            Rule::Owner => "owner",
+            Rule::SignoffRole => "signoff-role",
+            Rule::AckRole => "ack-role",
+            Rule::Evidence => "evidence",
+            Rule::Gate => "gate",
+            Rule::Sarif => "sarif",
+            Rule::Manifest => "manifest",
+            Rule::Ack => "ack",
+            Rule::CanaryStep => "canary-step",
+            Rule::CanaryPromote => "canary-promote",
+            Rule::CanaryPlan => "canary-plan",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+/// A rule an action would break, and the refusal that says so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breach {
+    pub rule: Rule,
+    pub error: RuleError,
+}
+
+/// An override waiting for the next event of its actor file.
+#[derive(Debug, Clone, PartialEq)]
+struct PendingOverride {
+    actor: Arc<str>,
+    seq: u64,
+    rules: Vec<Rule>,
+    action: String,
 }
 
 /// One sign-off decision.
@@ -95,6 +201,12 @@ pub struct StepState {
     pub decisions: Vec<Decision>,
     /// Commands run for this step (and rollbacks), oldest first.
     pub runs: Vec<CommandRun>,
+    /// Evidence given when it was completed.
+    pub evidence: Vec<payload::Evidence>,
+    /// A gate's SARIF report as judged when it was completed.
+    pub sarif: Option<payload::SarifSummary>,
+    /// Acknowledgements: who, as which role.
+    pub acks: Vec<(Stamp, String)>,
 }
 
 /// One run of a step's command or of its rollback.
@@ -139,6 +251,9 @@ impl StepState {
             failed: None,
             decisions: Vec::new(),
             runs: Vec::new(),
+            evidence: Vec::new(),
+            sarif: None,
+            acks: Vec::new(),
         }
     }
 
@@ -198,8 +313,20 @@ pub struct SessionState {
     pub tags: Vec<(Stamp, payload::ReleaseTagged)>,
     /// Files set aside beside the journals that a person acknowledged.
     pub recoveries: Vec<(Stamp, payload::JournalRecovered)>,
+    /// The team frozen at the start (empty: roles are not enforced).
+    pub people: Vec<payload::RosterEntry>,
+    pub policy: payload::Policy,
+    /// The canary plan frozen at the start.
+    pub canary_plan: Option<payload::FrozenCanary>,
+    /// Every rule broken on purpose, with who and why, in order.
+    pub overrides: Vec<(Stamp, payload::RuleOverridden)>,
+    /// The manifest as the last manifest step approved it.
+    pub manifest: Option<(Stamp, payload::ManifestSnapshot)>,
     pub history: Vec<HistoryEntry>,
     pub max_lamport: u64,
+    /// Overrides recorded but not yet used by their actor's next event.
+    #[serde(skip)]
+    pending_overrides: Vec<PendingOverride>,
 }
 
 /// Why an action is refused. Each names what to do instead where it can.
@@ -245,6 +372,115 @@ pub enum RuleError {
     CanaryNotPromoted { from: u32, to: u32, verdict: String },
     #[error("canary weight must be between 0 and 100, not {0}")]
     BadWeight(u32),
+    #[error(
+        "{person} cannot {verb} step `{step}`: it belongs to {} ({person} holds {})",
+        needs.join(" or "),
+        if holds.is_empty() { "no role in this session's team".to_string() } else { holds.join(", ") }
+    )]
+    NotOwner {
+        step: String,
+        verb: &'static str,
+        person: String,
+        needs: Vec<String>,
+        holds: Vec<String>,
+    },
+    #[error(
+        "{person} does not hold role `{role}` in this session's team ([[people]] when it started), so cannot {what} as {role}"
+    )]
+    RoleNotHeld {
+        person: String,
+        role: String,
+        what: &'static str,
+    },
+    #[error(
+        "step `{step}` needs evidence to complete{}: give a note, or --evidence FILE|URL",
+        if expected.is_empty() { String::new() } else { format!(" ({})", expected.join("; ")) }
+    )]
+    EvidenceRequired { step: String, expected: Vec<String> },
+    #[error("gate `{step}` passes only when `{command}` exits 0: {last}; run it with `greenlight step run {step}`")]
+    GateNotPassed {
+        step: String,
+        command: String,
+        last: String,
+    },
+    #[error("gate `{step}` judges the SARIF report {path}: it was not read (complete it with greenlight, which reads it)")]
+    SarifMissing { step: String, path: String },
+    #[error(
+        "gate `{step}` fails: {path} has {error} errors, {warning} warnings and {note} notes, and any result at {fail_on} or above fails it"
+    )]
+    SarifFails {
+        step: String,
+        path: String,
+        error: u64,
+        warning: u64,
+        note: u64,
+        fail_on: &'static str,
+    },
+    #[error("step `{step}` approves the manifest: its snapshot was not taken (complete it with greenlight, which checks release-manifest.toml)")]
+    ManifestMissing { step: String },
+    #[error("step `{step}` approves the manifest, and its check fails: {}", problems.join("; "))]
+    ManifestBroken { step: String, problems: Vec<String> },
+    #[error(
+        "step `{step}` completes only after {} acknowledged it (greenlight step ack {step} --role ROLE)",
+        roles.join(" and ")
+    )]
+    AckMissing { step: String, roles: Vec<String> },
+    #[error("step `{step}` does not ask role `{role}` to acknowledge it; it asks: {}", roles.join(", "))]
+    AckNotAsked {
+        step: String,
+        role: String,
+        roles: Vec<String>,
+    },
+    #[error(
+        "the canary's weight is set only while step `{step}` is in progress, and it is {status}{}",
+        if waits.is_empty() { String::new() } else { format!(" (it waits on {})", waits.join(", ")) }
+    )]
+    CanaryStepNotActive {
+        step: String,
+        status: &'static str,
+        waits: Vec<String>,
+    },
+    #[error("the canary step `{step}` completes only at the plan's last weight after a Promote there: {why}")]
+    CanaryIncomplete { step: String, why: String },
+    #[error(
+        "only people holding {} may override a rule ([policy] override_roles), and {person} holds {}",
+        roles.join(" or "),
+        if holds.is_empty() { "none".to_string() } else { holds.join(", ") }
+    )]
+    OverrideNotAllowed {
+        person: String,
+        roles: Vec<String>,
+        holds: Vec<String>,
+    },
+    #[error("`{0}` is not a rule that can be overridden")]
+    UnknownRule(String),
+    #[error("the override names {rules} for `{recorded}`, but the event after it is `{got}`")]
+    OverrideMismatch {
+        rules: String,
+        recorded: String,
+        got: String,
+    },
+}
+
+impl RuleError {
+    /// Would an override let this through? (The rest are refusals.)
+    pub fn rule(&self) -> Option<Rule> {
+        Some(match self {
+            RuleError::RequiresPending { .. } => Rule::Requires,
+            RuleError::NotOwner { .. } => Rule::Owner,
+            RuleError::RoleNotHeld { what, .. } if *what == "acknowledge" => Rule::AckRole,
+            RuleError::RoleNotHeld { .. } => Rule::SignoffRole,
+            RuleError::EvidenceRequired { .. } => Rule::Evidence,
+            RuleError::GateNotPassed { .. } => Rule::Gate,
+            RuleError::SarifMissing { .. } | RuleError::SarifFails { .. } => Rule::Sarif,
+            RuleError::ManifestMissing { .. } | RuleError::ManifestBroken { .. } => Rule::Manifest,
+            RuleError::AckMissing { .. } => Rule::Ack,
+            RuleError::CanaryStepNotActive { .. } => Rule::CanaryStep,
+            RuleError::CanaryNotPromoted { .. } => Rule::CanaryPromote,
+            RuleError::CanaryIncomplete { .. } => Rule::CanaryPlan,
+            _ => return None,
+        })
+    }
 }
 
 /// What a person asks to do. `check` turns it into the payload to record.
@@ -270,6 +506,15 @@ pub enum Command {
         role: String,
         approve: bool,
         comment: Option<String>,
+    },
+    /// Complete a step with what it asks for: evidence, a SARIF report's
+    /// counts, a manifest snapshot.
+    CompleteWith(payload::StepWithNote),
+    /// A person of `role` acknowledges a step.
+    Acknowledge {
+        step: String,
+        role: String,
+        note: Option<String>,
     },
     Note {
         text: String,
@@ -307,8 +552,14 @@ impl SessionState {
             release_notes: None,
             tags: Vec::new(),
             recoveries: Vec::new(),
+            people: Vec::new(),
+            policy: payload::Policy::default(),
+            canary_plan: None,
+            overrides: Vec::new(),
+            manifest: None,
             history: Vec::new(),
             max_lamport: 0,
+            pending_overrides: Vec::new(),
         }
     }
 
@@ -417,8 +668,27 @@ impl SessionState {
     }
 
     /// Decide whether a command is allowed now, and what to record if so.
-    /// Pure: nothing is written here.
+    /// Pure: nothing is written here. Rules about persons (owners, roles)
+    /// are not checked: see [`SessionState::check_as`].
     pub fn check(&self, cmd: &Command) -> Result<Payload, RuleError> {
+        self.check_as(cmd, None)
+    }
+
+    /// [`SessionState::check`] for `who`: every rule, the first one broken
+    /// as the refusal.
+    pub fn check_as(&self, cmd: &Command, who: Option<&Who>) -> Result<Payload, RuleError> {
+        let payload = self.prepare(cmd, who)?;
+        match self.breaches(&payload, who).into_iter().next() {
+            Some(b) => Err(b.error),
+            None => Ok(payload),
+        }
+    }
+
+    /// The payload a command records, refused only for what no override
+    /// lets through (an unknown step, a closed session, a missing reason,
+    /// a step already settled). What it breaks that an override would let
+    /// through is [`SessionState::breaches`].
+    pub fn prepare(&self, cmd: &Command, who: Option<&Who>) -> Result<Payload, RuleError> {
         if !matches!(
             cmd,
             Command::Record(Payload::ReleaseTagged(_) | Payload::JournalRecovered(_))
@@ -453,18 +723,43 @@ impl SessionState {
                 Payload::StepStarted(payload::StepRef { step: step.clone() })
             }
             Command::Complete { step, note } => {
-                let p = self.plan_step(step)?;
+                return self.prepare(
+                    &Command::CompleteWith(payload::StepWithNote::new(step.clone(), note.clone())),
+                    who,
+                );
+            }
+            Command::CompleteWith(c) => {
+                let p = self.plan_step(&c.step)?;
                 if p.is_signoff() {
                     return Err(RuleError::SignoffStep {
                         step: p.id.clone(),
                         roles: p.roles.clone(),
                     });
                 }
-                if let Some(StepStatus::Failed) = self.step(step).map(|s| s.status) {
+                if let Some(s) = self.step(&c.step).filter(|s| s.status.needs_restart()) {
                     return Err(RuleError::WrongStatus {
-                        step: step.clone(),
-                        status: "failed",
+                        step: c.step.clone(),
+                        status: s.status.label(),
                         hint: "start it again to retry, or skip it with a reason",
+                    });
+                }
+                if let Some(s) = self.step(&c.step).filter(|s| s.status.is_settled()) {
+                    return Err(RuleError::AlreadySettled {
+                        step: c.step.clone(),
+                        status: s.status.label(),
+                    });
+                }
+                let mut c = c.clone();
+                c.note = non_empty(&c.note);
+                Payload::StepCompleted(c)
+            }
+            Command::Acknowledge { step, role, note } => {
+                let p = self.plan_step(step)?;
+                if !p.ack.iter().any(|r| r == role) {
+                    return Err(RuleError::AckNotAsked {
+                        step: step.clone(),
+                        role: role.clone(),
+                        roles: p.ack.clone(),
                     });
                 }
                 if let Some(s) = self.step(step).filter(|s| s.status.is_settled()) {
@@ -473,8 +768,9 @@ impl SessionState {
                         status: s.status.label(),
                     });
                 }
-                Payload::StepCompleted(payload::StepWithNote {
+                Payload::StepAcknowledged(payload::StepAcknowledged {
                     step: step.clone(),
+                    role: role.clone(),
                     note: non_empty(note),
                 })
             }
@@ -538,6 +834,7 @@ impl SessionState {
                     step,
                     role: role.clone(),
                     comment: non_empty(comment),
+                    manifest: self.manifest.as_ref().map(|(_, m)| m.blob.clone()),
                 };
                 if *approve {
                     Payload::SignoffGiven(data)
@@ -569,13 +866,25 @@ impl SessionState {
             }
             Command::Record(p) => p.clone(),
         };
-        self.validate(&payload)?;
+        self.refusal(&payload, who)?;
         Ok(payload)
     }
 
-    /// The rules every recorded payload must satisfy in fold order. `check`
-    /// adds the stricter "don't record it twice" rules on top.
-    pub fn validate(&self, payload: &Payload) -> Result<(), RuleError> {
+    /// Every rule a payload must satisfy in fold order, the first broken
+    /// one as the error (refusals first, then rules an override would let
+    /// through). `check` adds the stricter "don't record it twice" rules
+    /// on top.
+    pub fn validate(&self, payload: &Payload, who: Option<&Who>) -> Result<(), RuleError> {
+        self.refusal(payload, who)?;
+        match self.breaches(payload, who).into_iter().next() {
+            Some(b) => Err(b.error),
+            None => Ok(()),
+        }
+    }
+
+    /// What no override lets through: the session's status, unknown steps,
+    /// settled steps, missing reasons, and who may override at all.
+    pub fn refusal(&self, payload: &Payload, who: Option<&Who>) -> Result<(), RuleError> {
         match payload {
             Payload::SessionStarted(_) => {
                 if self.status != SessionStatus::Unstarted {
@@ -601,11 +910,8 @@ impl SessionState {
             _ => self.require_open()?,
         }
         match payload {
-            Payload::SessionStarted(_) => Ok(()),
-            Payload::StepStarted(s) => {
-                let p = self.plan_step(&s.step)?;
-                self.require_ready(p)
-            }
+            Payload::SessionStarted(_) | Payload::JournalRecovered(_) => Ok(()),
+            Payload::StepStarted(s) => self.plan_step(&s.step).map(|_| ()),
             Payload::StepCompleted(s) => {
                 let p = self.plan_step(&s.step)?;
                 if p.is_signoff() {
@@ -623,7 +929,7 @@ impl SessionState {
                         status: "skipped",
                     });
                 }
-                self.require_ready(p)
+                Ok(())
             }
             Payload::StepSkipped(s) => {
                 self.plan_step(&s.step)?;
@@ -648,6 +954,17 @@ impl SessionState {
                     _ => Ok(()),
                 }
             }
+            Payload::StepAcknowledged(a) => {
+                let p = self.plan_step(&a.step)?;
+                if !p.ack.iter().any(|r| r == &a.role) {
+                    return Err(RuleError::AckNotAsked {
+                        step: a.step.clone(),
+                        role: a.role.clone(),
+                        roles: p.ack.clone(),
+                    });
+                }
+                Ok(())
+            }
             Payload::SignoffGiven(s) | Payload::SignoffRejected(s) => {
                 let p = self.plan_step(&s.step)?;
                 if !p.is_signoff() {
@@ -670,7 +987,7 @@ impl SessionState {
                         status: st.status.label(),
                     });
                 }
-                self.require_ready(p)
+                Ok(())
             }
             Payload::NoteAdded(n) => match &n.step {
                 Some(s) => self.plan_step(s).map(|_| ()),
@@ -692,14 +1009,14 @@ impl SessionState {
             }
             Payload::SessionAborted(_) => Ok(()),
             Payload::CommandStarted(c) => {
-                let p = self.plan_step(&c.step)?;
+                self.plan_step(&c.step)?;
                 if let Some(st) = self.step(&c.step).filter(|st| st.status.is_settled()) {
                     return Err(RuleError::AlreadySettled {
                         step: c.step.clone(),
                         status: st.status.label(),
                     });
                 }
-                self.require_ready(p)
+                Ok(())
             }
             Payload::CommandFinished(c) | Payload::RollbackFinished(c) => {
                 self.plan_step(&c.step).map(|_| ())
@@ -712,31 +1029,364 @@ impl SessionState {
                 if w.weight > 100 {
                     return Err(RuleError::BadWeight(w.weight));
                 }
-                match self.canary.weight {
-                    Some(from)
-                        if w.weight > from
-                            && w.override_reason
-                                .as_deref()
-                                .is_none_or(|r| r.trim().is_empty()) =>
-                    {
-                        match self.canary.verdict_at_current_weight() {
-                            Some("promote") => Ok(()),
-                            other => Err(RuleError::CanaryNotPromoted {
-                                from,
-                                to: w.weight,
-                                verdict: other.unwrap_or("not judged yet").to_string(),
-                            }),
-                        }
-                    }
-                    _ => Ok(()),
+                if w.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+                    self.may_override(who)?;
                 }
+                Ok(())
             }
             Payload::CanaryJudged(j) => match &j.step {
                 Some(s) => self.plan_step(s).map(|_| ()),
                 None => Ok(()),
             },
-            Payload::ReleaseTagged(_) | Payload::ReleaseNotesSet(_) => Ok(()),
-            Payload::JournalRecovered(_) => Ok(()),
+            Payload::ReleaseTagged(t) => {
+                if t.commit.is_empty() || !t.commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(RuleError::WrongStatus {
+                        step: t.tag.clone(),
+                        status: "tagged at something that is not a commit id",
+                        hint: "a tag names a commit by its hex id",
+                    });
+                }
+                Ok(())
+            }
+            Payload::ReleaseNotesSet(_) => Ok(()),
+            Payload::RuleOverridden(o) => {
+                if o.reason.trim().is_empty() {
+                    return Err(RuleError::ReasonRequired {
+                        what: "override a rule",
+                    });
+                }
+                if o.rules.is_empty() {
+                    return Err(RuleError::UnknownRule(String::new()));
+                }
+                if let Some(bad) = o.rules.iter().find(|r| Rule::parse(r).is_none()) {
+                    return Err(RuleError::UnknownRule(bad.clone()));
+                }
+                if let Some(step) = &o.step {
+                    self.plan_step(step)?;
+                }
+                self.may_override(who)
+            }
+        }
+    }
+
+    /// Refuse an override from someone `[policy] override_roles` leaves out.
+    fn may_override(&self, who: Option<&Who>) -> Result<(), RuleError> {
+        let (Some(who), false) = (who, self.policy.override_roles.is_empty()) else {
+            return Ok(());
+        };
+        let holds = self.roles_of(&who.email);
+        if holds.iter().any(|r| self.policy.override_roles.contains(r)) {
+            return Ok(());
+        }
+        Err(RuleError::OverrideNotAllowed {
+            person: who.name.clone(),
+            roles: self.policy.override_roles.clone(),
+            holds,
+        })
+    }
+
+    /// The roles `email` holds in the session's team (addresses compared
+    /// without case).
+    pub fn roles_of(&self, email: &str) -> Vec<String> {
+        self.people
+            .iter()
+            .filter(|p| p.email.eq_ignore_ascii_case(email))
+            .flat_map(|p| p.roles.iter().cloned())
+            .collect()
+    }
+
+    /// Are roles enforced (the session froze a team)?
+    pub fn roles_enforced(&self) -> bool {
+        !self.people.is_empty()
+    }
+
+    /// The rules `payload` breaks that an override would let through, in
+    /// the order they are explained. `who`: the person acting (None: rules
+    /// about persons are skipped).
+    pub fn breaches(&self, payload: &Payload, who: Option<&Who>) -> Vec<Breach> {
+        let mut out = Vec::new();
+        let mut push = |error: RuleError| {
+            if let Some(rule) = error.rule() {
+                out.push(Breach { rule, error });
+            }
+        };
+        match payload {
+            Payload::StepStarted(s) => {
+                self.requires_breach(&s.step, &mut push);
+                self.owner_breach(&s.step, who, "start", &mut push);
+            }
+            Payload::StepCompleted(c) => {
+                self.requires_breach(&c.step, &mut push);
+                self.owner_breach(&c.step, who, "complete", &mut push);
+                self.completion_breaches(c, &mut push);
+            }
+            Payload::StepSkipped(s) => self.owner_breach(&s.step, who, "skip", &mut push),
+            Payload::StepFailed(s) => self.owner_breach(&s.step, who, "fail", &mut push),
+            Payload::CommandStarted(c) => {
+                self.requires_breach(&c.step, &mut push);
+                self.owner_breach(&c.step, who, "run", &mut push);
+            }
+            Payload::SignoffGiven(s) | Payload::SignoffRejected(s) => {
+                self.requires_breach(&s.step, &mut push);
+                self.role_breach(&s.role, who, "sign", &mut push);
+            }
+            Payload::StepAcknowledged(a) => {
+                self.role_breach(&a.role, who, "acknowledge", &mut push)
+            }
+            Payload::CanaryWeightSet(w) => self.canary_weight_breaches(w, &mut push),
+            _ => {}
+        }
+        out
+    }
+
+    fn requires_breach(&self, step: &str, push: &mut impl FnMut(RuleError)) {
+        if let Some(p) = self.plan.step(step)
+            && let Err(e) = self.require_ready(p)
+        {
+            push(e);
+        }
+    }
+
+    fn owner_breach(
+        &self,
+        step: &str,
+        who: Option<&Who>,
+        verb: &'static str,
+        push: &mut impl FnMut(RuleError),
+    ) {
+        let (Some(who), Some(p)) = (who, self.plan.step(step)) else {
+            return;
+        };
+        if !self.roles_enforced() {
+            return;
+        }
+        let mut needs = vec![p.owner.clone()];
+        needs.extend(p.with.iter().cloned());
+        let holds = self.roles_of(&who.email);
+        if !holds.iter().any(|r| needs.contains(r)) {
+            push(RuleError::NotOwner {
+                step: step.to_string(),
+                verb,
+                person: who.name.clone(),
+                needs,
+                holds,
+            });
+        }
+    }
+
+    fn role_breach(
+        &self,
+        role: &str,
+        who: Option<&Who>,
+        what: &'static str,
+        push: &mut impl FnMut(RuleError),
+    ) {
+        let Some(who) = who else { return };
+        if self.roles_enforced() && !self.roles_of(&who.email).iter().any(|r| r == role) {
+            push(RuleError::RoleNotHeld {
+                person: who.name.clone(),
+                role: role.to_string(),
+                what,
+            });
+        }
+    }
+
+    /// What completing a step needs beyond its requires and owner: the
+    /// evidence, the gate's command or report, the manifest, the
+    /// acknowledgements, the canary plan.
+    fn completion_breaches(&self, c: &payload::StepWithNote, push: &mut impl FnMut(RuleError)) {
+        let Some(p) = self.plan.step(&c.step) else {
+            return;
+        };
+        let step = &c.step;
+        if p.evidence_required
+            && c.note.as_deref().is_none_or(|n| n.trim().is_empty())
+            && c.evidence.is_empty()
+            && c.sarif.is_none()
+        {
+            push(RuleError::EvidenceRequired {
+                step: step.clone(),
+                expected: p.evidence.clone(),
+            });
+        }
+        if p.is_gate()
+            && let Some(command) = &p.run
+        {
+            let last = self.step(step).and_then(|s| {
+                s.runs
+                    .iter()
+                    .rev()
+                    .find(|r| !r.rollback && r.finished.is_some())
+            });
+            match last.and_then(|r| r.finished.as_ref()) {
+                Some((_, f)) if f.succeeded() => {}
+                Some((_, f)) => push(RuleError::GateNotPassed {
+                    step: step.clone(),
+                    command: command.clone(),
+                    last: format!(
+                        "its last run {}",
+                        f.exit_code
+                            .map_or_else(|| "did not exit by itself".into(), |c| format!("exited {c}"))
+                    ),
+                }),
+                None => push(RuleError::GateNotPassed {
+                    step: step.clone(),
+                    command: command.clone(),
+                    last: "it has not run yet".into(),
+                }),
+            }
+        }
+        if let Some(path) = &p.sarif {
+            match &c.sarif {
+                None => push(RuleError::SarifMissing {
+                    step: step.clone(),
+                    path: path.clone(),
+                }),
+                Some(s) if s.at_or_above(p.sarif_fail_on()) > 0 => push(RuleError::SarifFails {
+                    step: step.clone(),
+                    path: s.path.clone(),
+                    error: s.error,
+                    warning: s.warning,
+                    note: s.note,
+                    fail_on: p.sarif_fail_on().as_str(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if p.manifest {
+            match &c.manifest {
+                None => push(RuleError::ManifestMissing { step: step.clone() }),
+                Some(m) if !m.problems.is_empty() => push(RuleError::ManifestBroken {
+                    step: step.clone(),
+                    problems: m.problems.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if !p.ack.is_empty() {
+            let acked: Vec<&String> = self
+                .step(step)
+                .map(|s| s.acks.iter().map(|(_, r)| r).collect())
+                .unwrap_or_default();
+            let missing: Vec<String> = p
+                .ack
+                .iter()
+                .filter(|r| !acked.contains(r))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                push(RuleError::AckMissing {
+                    step: step.clone(),
+                    roles: missing,
+                });
+            }
+        }
+        if p.is_canary()
+            && let Some(why) = self.canary_short_of_plan()
+        {
+            push(RuleError::CanaryIncomplete {
+                step: step.clone(),
+                why,
+            });
+        }
+    }
+
+    /// Where the canary stands against its plan, when it has not reached
+    /// the end: "at 25%, last verdict ROLL BACK at 10:02:13".
+    pub fn canary_short_of_plan(&self) -> Option<String> {
+        let last_weight = self
+            .canary_plan
+            .as_ref()
+            .and_then(|c| c.weights.last().copied())
+            .unwrap_or(100);
+        let observe = self
+            .canary_plan
+            .as_ref()
+            .map_or(0, |c| c.min_observation_secs);
+        let verdict = |j: &(Stamp, payload::CanaryJudged)| {
+            format!(
+                "last verdict {} at {}",
+                j.1.verdict.to_uppercase(),
+                super::words::clock_time(&j.0.at)
+            )
+        };
+        let latest = self.canary.judgements.last();
+        let Some(weight) = self.canary.weight else {
+            return Some(format!("no weight was ever set (the plan ends at {last_weight}%)"));
+        };
+        if weight != last_weight {
+            return Some(format!(
+                "at {weight}% (the plan ends at {last_weight}%){}",
+                latest.map(|j| format!(", {}", verdict(j))).unwrap_or_default()
+            ));
+        }
+        let reached = self
+            .canary
+            .weights
+            .iter()
+            .rev()
+            .find(|(_, w)| w.weight == last_weight)
+            .and_then(|(by, _)| parse_time(&by.at));
+        let promoted = self.canary.judgements.iter().any(|(by, j)| {
+            j.verdict == "promote"
+                && j.weight == Some(last_weight)
+                && match (reached, parse_time(&by.at)) {
+                    (Some(from), Some(at)) => at.as_second() - from.as_second() >= observe as i64,
+                    _ => false,
+                }
+        });
+        if promoted {
+            return None;
+        }
+        Some(match latest {
+            Some(j) => format!(
+                "at {weight}%, no Promote judged after {observe}s of watching there; {}",
+                verdict(j)
+            ),
+            None => format!("at {weight}%, not judged there yet"),
+        })
+    }
+
+    /// Raising the canary's weight: its step must be in progress, and the
+    /// current weight judged Promote; an inline override reason (the
+    /// weight's own) lets either through.
+    fn canary_weight_breaches(
+        &self,
+        w: &payload::CanaryWeightSet,
+        push: &mut impl FnMut(RuleError),
+    ) {
+        let current = self.canary.weight;
+        let rising = w.weight > current.unwrap_or(0);
+        let overridden = w.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+        if !rising || overridden {
+            return;
+        }
+        if let Some(st) = self.step(&w.step)
+            && st.status != StepStatus::InProgress
+        {
+            let waits = self
+                .plan
+                .step(&w.step)
+                .map(|p| self.pending_requires(p))
+                .unwrap_or_default();
+            push(RuleError::CanaryStepNotActive {
+                step: w.step.clone(),
+                status: st.mark(!waits.is_empty()).1,
+                waits,
+            });
+        }
+        if let Some(from) = current
+            && self.canary.verdict_at_current_weight() != Some("promote")
+        {
+            push(RuleError::CanaryNotPromoted {
+                from,
+                to: w.weight,
+                verdict: self
+                    .canary
+                    .verdict_at_current_weight()
+                    .unwrap_or("not judged yet")
+                    .to_string(),
+            });
         }
     }
 
@@ -763,6 +1413,8 @@ impl SessionState {
             return;
         }
         self.max_lamport = self.max_lamport.max(ev.lamport);
+        // An override applies to the very next event of its actor file.
+        let pending = self.take_pending(&ev.actor, ev.seq);
         let Some(payload) = ev.payload() else {
             let known = payload::KNOWN_KINDS.contains(&&*ev.kind);
             self.history.push(HistoryEntry {
@@ -778,11 +1430,22 @@ impl SessionState {
             });
             return;
         };
-        let not_applied = match self.validate(&payload) {
+        let not_applied = match self.refusal(&payload, Some(&ev.who)) {
             Err(e) => Some(e.to_string()),
             Ok(()) => {
-                self.mutate(payload, &by);
-                None
+                let breaches = self.breaches(&payload, Some(&ev.who));
+                let uncovered = breaches.into_iter().find(|b| {
+                    !pending
+                        .as_ref()
+                        .is_some_and(|o| o.action == ev.kind.as_ref() && o.rules.contains(&b.rule))
+                });
+                match uncovered {
+                    Some(b) => Some(b.error.to_string()),
+                    None => {
+                        self.mutate(payload, &by, ev.seq);
+                        None
+                    }
+                }
             }
         };
         self.history.push(HistoryEntry {
@@ -794,7 +1457,18 @@ impl SessionState {
         });
     }
 
-    fn mutate(&mut self, payload: Payload, by: &Stamp) {
+    /// The override waiting for event `seq` of `actor`, if any; an older
+    /// one of the same actor (its next event went another way) is dropped.
+    fn take_pending(&mut self, actor: &str, seq: u64) -> Option<PendingOverride> {
+        let i = self
+            .pending_overrides
+            .iter()
+            .position(|p| &*p.actor == actor)?;
+        let p = self.pending_overrides.remove(i);
+        (p.seq == seq).then_some(p)
+    }
+
+    fn mutate(&mut self, payload: Payload, by: &Stamp, seq: u64) {
         match payload {
             Payload::SessionStarted(s) => {
                 self.steps = s.plan.steps.iter().map(|p| StepState::new(&p.id)).collect();
@@ -803,6 +1477,9 @@ impl SessionState {
                 self.previous_version = s.previous_version;
                 self.repo = s.repo;
                 self.source = s.source;
+                self.people = s.people;
+                self.policy = s.policy;
+                self.canary_plan = s.canary;
                 self.started = Some(by.clone());
                 self.status = SessionStatus::Open;
             }
@@ -816,13 +1493,34 @@ impl SessionState {
                 }
             }
             Payload::StepCompleted(s) => {
+                if let Some(m) = s.manifest {
+                    self.manifest = Some((by.clone(), m));
+                }
                 if let Some(st) = self.step_mut(&s.step) {
                     st.status = StepStatus::Done;
                     st.completed.push(by.clone());
                     if st.completion_note.is_none() {
                         st.completion_note = s.note;
                     }
+                    st.evidence.extend(s.evidence);
+                    if s.sarif.is_some() {
+                        st.sarif = s.sarif;
+                    }
                 }
+            }
+            Payload::StepAcknowledged(a) => {
+                if let Some(st) = self.step_mut(&a.step) {
+                    st.acks.push((by.clone(), a.role));
+                }
+            }
+            Payload::RuleOverridden(o) => {
+                self.pending_overrides.push(PendingOverride {
+                    actor: by.actor.clone(),
+                    seq: seq.saturating_add(1),
+                    rules: o.rules.iter().filter_map(|r| Rule::parse(r)).collect(),
+                    action: o.action.clone(),
+                });
+                self.overrides.push((by.clone(), o));
             }
             Payload::StepSkipped(s) => {
                 if let Some(st) = self.step_mut(&s.step) {
@@ -862,6 +1560,11 @@ impl SessionState {
             Payload::RollbackFinished(c) => self.run_finished(c, true, by),
             Payload::CanaryWeightSet(w) => {
                 self.canary.weight = Some(w.weight);
+                if w.rollback
+                    && let Some(st) = self.step_mut(&w.step)
+                {
+                    st.status = StepStatus::RolledBack;
+                }
                 self.canary.weights.push((by.clone(), w));
             }
             Payload::CanaryJudged(j) => self.canary.judgements.push((by.clone(), j)),
@@ -889,6 +1592,15 @@ impl SessionState {
 
     fn run_finished(&mut self, c: payload::CommandFinished, rollback: bool, by: &Stamp) {
         if let Some(st) = self.step_mut(&c.step) {
+            if rollback {
+                // What the step did is undone (or the undo failed): it is
+                // not settled any more, whatever it was.
+                st.status = if c.succeeded() {
+                    StepStatus::RolledBack
+                } else {
+                    StepStatus::RollbackFailed
+                };
+            }
             match st
                 .runs
                 .iter_mut()
@@ -962,10 +1674,26 @@ pub fn summarize(p: &Payload) -> String {
         .trim_end()
         .to_string(),
         Payload::StepStarted(s) => format!("started {}", s.step),
-        Payload::StepCompleted(s) => match &s.note {
-            Some(n) => format!("completed {}: {n}", s.step),
-            None => format!("completed {}", s.step),
-        },
+        Payload::StepCompleted(s) => {
+            let mut what = match &s.note {
+                Some(n) => format!("completed {}: {n}", s.step),
+                None => format!("completed {}", s.step),
+            };
+            if !s.evidence.is_empty() {
+                let list: Vec<String> = s.evidence.iter().map(ToString::to_string).collect();
+                what.push_str(&format!(" (evidence: {})", list.join(", ")));
+            }
+            if let Some(r) = &s.sarif {
+                what.push_str(&format!(
+                    " ({}: {} errors, {} warnings, {} notes)",
+                    r.path, r.error, r.warning, r.note
+                ));
+            }
+            if let Some(m) = &s.manifest {
+                what.push_str(&format!(" ({})", m.label()));
+            }
+            what
+        }
         Payload::StepSkipped(s) => format!("skipped {}: {}", s.step, s.reason),
         Payload::StepFailed(s) => format!("failed {}: {}", s.step, s.reason),
         Payload::NoteAdded(n) => match &n.step {
@@ -1013,6 +1741,9 @@ pub fn summarize(p: &Payload) -> String {
                 c.duration_ms as f64 / 1000.0
             )
         }
+        Payload::CanaryWeightSet(w) if w.rollback => {
+            format!("rolled the canary back to {}%", w.weight)
+        }
         Payload::CanaryWeightSet(w) => match &w.override_reason {
             Some(r) => format!("set canary weight {}% (override: {r})", w.weight),
             None => format!("set canary weight {}%", w.weight),
@@ -1030,6 +1761,20 @@ pub fn summarize(p: &Payload) -> String {
             t.commit.chars().take(10).collect::<String>()
         ),
         Payload::ReleaseNotesSet(_) => "edited the release notes".into(),
+        Payload::RuleOverridden(o) => format!(
+            "overrode {}{} for {}: {}",
+            o.rules.join(", "),
+            o.step
+                .as_deref()
+                .map(|s| format!(" on {s}"))
+                .unwrap_or_default(),
+            o.action.replace('_', " "),
+            o.reason
+        ),
+        Payload::StepAcknowledged(a) => match &a.note {
+            Some(n) => format!("acknowledged {} as {}: {n}", a.step, a.role),
+            None => format!("acknowledged {} as {}", a.step, a.role),
+        },
         Payload::JournalRecovered(r) => {
             let mut what = Vec::new();
             if !r.restored.is_empty() {
@@ -1045,6 +1790,11 @@ pub fn summarize(p: &Payload) -> String {
             format!("recovered the journal ({}): {}", what.join("; "), r.reason)
         }
     }
+}
+
+/// An RFC 3339 time as events carry it.
+fn parse_time(at: &str) -> Option<jiff::Timestamp> {
+    at.parse().ok()
 }
 
 /// A one-line description of an event, for history views.
@@ -1174,6 +1924,7 @@ mod tests {
                     previous_version: None,
                     repo: "r".into(),
                     source: None,
+                    ..Default::default()
                 }),
             );
             l
@@ -1355,10 +2106,7 @@ mod tests {
         // Written by a buggy or hostile writer: bypasses `check`.
         l.push(
             "a",
-            Payload::StepCompleted(crate::session::payload::StepWithNote {
-                step: "enable".into(),
-                note: None,
-            }),
+            Payload::StepCompleted(crate::session::payload::StepWithNote::new("enable", None)),
         );
         let st = l.state();
         assert_eq!(st.step("enable").unwrap().status, StepStatus::Pending);
@@ -1378,7 +2126,7 @@ mod tests {
         let mut l = Log::new();
         assert!(
             l.state()
-                .validate(&Payload::SessionCompleted(Default::default()))
+                .validate(&Payload::SessionCompleted(Default::default()), None)
                 .is_err()
         );
         l.cmd("a", done("impact")).unwrap();
@@ -1433,6 +2181,7 @@ mod tests {
             step: "canary".into(),
             weight: w,
             override_reason: reason.map(Into::into),
+            rollback: false,
         }))
     }
 

@@ -536,9 +536,39 @@ impl Session {
     /// and close the session when that settles its last step. Refused
     /// commands write nothing.
     pub fn execute(&mut self, who: &Who, cmd: &Command) -> Result<Vec<Event>, StoreError> {
+        self.execute_with(who, cmd, None)
+    }
+
+    /// [`Session::execute`], breaking the rules it would break on purpose
+    /// when `override_reason` is given: a `rule_overridden` event naming
+    /// them, who and why, is recorded first, then the action. Refusals no
+    /// override lets through (an unknown step, a closed session, who may
+    /// override) still refuse.
+    pub fn execute_with(
+        &mut self,
+        who: &Who,
+        cmd: &Command,
+        override_reason: Option<&str>,
+    ) -> Result<Vec<Event>, StoreError> {
         self.refresh()?;
-        let payload = self.state.check(cmd)?;
-        let mut written = vec![self.record(who, &payload)?];
+        self.require_intact()?;
+        let payload = self.state.prepare(cmd, Some(who))?;
+        let breaches = self.state.breaches(&payload, Some(who));
+        let mut written = Vec::new();
+        if let Some(first) = breaches.first() {
+            let Some(reason) = override_reason.map(str::trim).filter(|r| !r.is_empty()) else {
+                return Err(first.error.clone().into());
+            };
+            let o = Payload::RuleOverridden(super::payload::RuleOverridden {
+                rules: breaches.iter().map(|b| b.rule.as_str().to_string()).collect(),
+                step: payload.step().map(str::to_string),
+                action: payload.kind().to_string(),
+                reason: reason.to_string(),
+            });
+            self.state.refusal(&o, Some(who))?;
+            written.push(self.record(who, &o)?);
+        }
+        written.push(self.record(who, &payload)?);
         if self.state.status == SessionStatus::Open && self.state.all_settled() {
             let done = Payload::SessionCompleted(Default::default());
             written.push(self.record(who, &done)?);

@@ -81,12 +81,13 @@ pub fn write_synthetic(
                 previous_version: None,
                 repo: "synthetic".into(),
                 source: None,
+                ..Default::default()
             })
         } else if n <= steps {
-            Payload::StepCompleted(payload::StepWithNote {
-                step: format!("step-{}", n - 1),
-                note: Some("evidence: ci run 4812".into()),
-            })
+            Payload::StepCompleted(payload::StepWithNote::new(
+                format!("step-{}", n - 1),
+                Some("evidence: ci run 4812".into()),
+            ))
         } else {
             Payload::NoteAdded(payload::Note {
                 text: format!("observation {n}: error rate steady, p99 within budget"),

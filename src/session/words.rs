@@ -26,6 +26,8 @@ impl StepState {
             StepStatus::InProgress => ("▶", "in progress"),
             StepStatus::Failed => ("✘", "failed"),
             StepStatus::Rejected => ("⛔", "rejected"),
+            StepStatus::RolledBack => ("↶", "rolled back"),
+            StepStatus::RollbackFailed => ("‼", "rollback failed"),
             StepStatus::Pending if waiting => ("·", "waiting"),
             StepStatus::Pending => ("○", "ready"),
         }

@@ -1606,7 +1606,11 @@ fn act_on_step(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     match status {
-        StepStatus::Pending | StepStatus::Failed | StepStatus::Rejected => {
+        StepStatus::Pending
+        | StepStatus::Failed
+        | StepStatus::Rejected
+        | StepStatus::RolledBack
+        | StepStatus::RollbackFailed => {
             if !pending.is_empty() {
                 app.say(
                     Tone::Warn,

@@ -87,6 +87,7 @@ impl Sample {
                 previous_version: None,
                 repo: "web-api".into(),
                 source: None,
+                ..Default::default()
             });
         s.push(&dana(), &started);
         s
@@ -162,6 +163,42 @@ fn done(step: &str, note: Option<&str>) -> Command {
     }
 }
 
+/// Complete `step` as its kind asks: a gate with its evidence, the canary
+/// through its whole plan (a Promote judged at each weight, the last at
+/// 100%), anything else plainly.
+fn finish(s: &mut Sample, who: &Who, step: &str) -> Result<(), RuleError> {
+    let kind = s.state().plan.step(step).map(|p| p.kind.clone());
+    match kind.as_deref() {
+        Some("gate") => {
+            s.wait(180)
+                .cmd(who, done(step, Some("ci run 4812: green, report attached")))?;
+        }
+        Some("canary") => {
+            for weight in [5, 25, 50, 100] {
+                s.wait(30).cmd(
+                    who,
+                    Command::Record(crate::canary::ops::weight_set(step, weight, None)),
+                )?;
+                let judged =
+                    crate::session::Payload::CanaryJudged(crate::session::payload::CanaryJudged {
+                        step: Some(step.into()),
+                        verdict: "promote".into(),
+                        score: Some(100.0),
+                        weight: Some(weight),
+                        summary: "PROMOTE — score 100/100 meets the pass threshold 80".into(),
+                        judgement: serde_json::Value::Null,
+                    });
+                s.wait(40).cmd(who, Command::Record(judged))?;
+            }
+            s.wait(10).cmd(who, done(step, None))?;
+        }
+        _ => {
+            s.wait(180).cmd(who, done(step, None))?;
+        }
+    }
+    Ok(())
+}
+
 /// A feature release a quarter of the way through: steps done, skipped,
 /// in progress, ready and waiting, and notes.
 pub fn early() -> Result<SessionState, RuleError> {
@@ -213,7 +250,7 @@ pub fn late_sample() -> Result<Sample, RuleError> {
         "canary",
     ] {
         s.wait(120).cmd(&dana(), start(step))?;
-        s.wait(180).cmd(&dana(), done(step, None))?;
+        finish(&mut s, &dana(), step)?;
     }
     s.wait(60).cmd(
         &pat(),
@@ -329,7 +366,11 @@ pub fn canary_sample() -> Result<Sample, RuleError> {
     ] {
         s.wait(60).cmd(&dana(), start(step))?;
         if step != "canary" {
-            s.wait(60).cmd(&dana(), done(step, None))?;
+            let gate = s.state().plan.step(step).map(|p| p.kind.as_str()) == Some("gate");
+            s.wait(60).cmd(
+                &dana(),
+                done(step, gate.then_some("ci run 4812: green")),
+            )?;
         }
     }
     s.wait(30)

@@ -58,6 +58,7 @@ fn fixture(steps: Vec<PlanStep>) -> Fixture {
                 previous_version: Some("2.4.0".into()),
                 repo: "web-api".into(),
                 source: None,
+                ..Default::default()
             },
             "olu@example.com/dev1",
             &who,

@@ -109,6 +109,7 @@ fn every_damage_that_changes_the_state_fails_verify() {
         previous_version: None,
         repo: "props".into(),
         source: None,
+        ..Default::default()
     };
     let s0 = store
         .create_session(key, started, "p0@example.com/dev0", &who(0))

@@ -49,7 +49,8 @@ pub fn tone_of(st: &StepState, waiting: bool) -> Tone {
         StepStatus::Done => Tone::Ok,
         StepStatus::Skipped => Tone::Dim,
         StepStatus::InProgress => Tone::Accent,
-        StepStatus::Failed | StepStatus::Rejected => Tone::Bad,
+        StepStatus::Failed | StepStatus::Rejected | StepStatus::RollbackFailed => Tone::Bad,
+        StepStatus::RolledBack => Tone::Warn,
         StepStatus::Pending if waiting => Tone::Dim,
         StepStatus::Pending => Tone::Normal,
     }
