@@ -237,7 +237,6 @@ impl RepoConfig {
             .iter()
             .find(|p| p.email.eq_ignore_ascii_case(email))
     }
-
 }
 
 /// The user's personal `config.toml`.
@@ -327,5 +326,4 @@ mod tests {
         assert_eq!((e.line, e.column), (1, 10), "{e}");
         assert!(e.message.contains("byte 0xc3"), "{e}");
     }
-
 }

@@ -391,7 +391,13 @@ fn roles(p: &mut Problems<'_>, key: &str, value: &Value<'_>) -> Vec<Role> {
 fn sarif_level(p: &mut Problems<'_>, value: &Value<'_>) -> Option<super::model::SarifLevel> {
     use super::model::SarifLevel;
     let text = Spanned::new(value.span(), string(p, "fail_on", value)?);
-    named(p, "SARIF level", &SarifLevel::ALL, SarifLevel::as_str, &text)
+    named(
+        p,
+        "SARIF level",
+        &SarifLevel::ALL,
+        SarifLevel::as_str,
+        &text,
+    )
 }
 
 fn kind(p: &mut Problems<'_>, value: &Value<'_>) -> Option<StepKind> {

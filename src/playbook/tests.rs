@@ -200,7 +200,7 @@ fn an_unknown_step_key_is_named_with_the_step_and_the_allowed_keys() {
         msg,
         "unknown key `needs` in step `a`; allowed keys: id, title, description, owner, \
          with, kind, requires, roles, run, rollback, confirm, timeout, evidence, covers, \
-         weights, min_observation"
+         weights, min_observation, evidence_required, sarif, fail_on, manifest, ack"
     );
 }
 
@@ -356,7 +356,8 @@ fn run_and_rollback_belong_to_command_steps() {
             (
                 5,
                 1,
-                "`run` is only allowed on command steps, and step `a` is kind = \"check\"".into()
+                "`run` is only allowed on command and gate steps, and step `a` is kind = \"check\""
+                    .into()
             ),
             (
                 6,

@@ -129,7 +129,10 @@ fn check_kind_needs(step: &DraftStep, kind: StepKind, name: &str, p: &mut Proble
     }
     if let Some(m) = &step.manifest
         && m.value
-        && matches!(kind, StepKind::Signoff | StepKind::Canary | StepKind::Command)
+        && matches!(
+            kind,
+            StepKind::Signoff | StepKind::Canary | StepKind::Command
+        )
     {
         p.at(
             m.key.clone(),

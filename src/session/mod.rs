@@ -9,6 +9,7 @@ pub mod lock;
 pub mod names;
 pub mod payload;
 pub mod plan;
+pub mod rules;
 pub mod state;
 pub mod store;
 pub mod synth;

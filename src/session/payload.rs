@@ -105,8 +105,14 @@ impl StepWithNote {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Evidence {
-    Url { url: String },
-    File { path: String, bytes: u64, sha256: String },
+    Url {
+        url: String,
+    },
+    File {
+        path: String,
+        bytes: u64,
+        sha256: String,
+    },
 }
 
 impl std::fmt::Display for Evidence {

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::event::{Event, Who};
 use super::payload::{self, Payload};
 use super::plan::{Plan, PlanStep};
+pub use super::rules::{Breach, Rule};
 
 /// Who did something, and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,87 +80,6 @@ impl StepStatus {
             StepStatus::Failed | StepStatus::RolledBack | StepStatus::RollbackFailed
         )
     }
-}
-
-/// A rule of the release that a person may break on purpose, saying why
-/// (an override, recorded as its own event), as opposed to a refusal
-/// nothing overrides (an unknown step, a closed session, a missing
-/// reason).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rule {
-    /// The steps it requires are done or skipped.
-    Requires,
-    /// Only a person holding the step's owner (or `with`) role acts on it.
-    Owner,
-    /// Only a person holding the role signs for it.
-    SignoffRole,
-    /// Only a person holding the role acknowledges for it.
-    AckRole,
-    /// A step that requires evidence gets a note, a URL or a file.
-    Evidence,
-    /// A gate with a command passes only when its command exited 0.
-    Gate,
-    /// A gate with a SARIF report passes only without results at or
-    /// above its level.
-    Sarif,
-    /// A manifest step passes only when the manifest check passes.
-    Manifest,
-    /// A step with `ack` completes only after each role acknowledged it.
-    Ack,
-    /// The canary's weight rises only while its step is in progress.
-    CanaryStep,
-    /// The canary's weight rises only after a Promote at the current one.
-    CanaryPromote,
-    /// The canary step completes only at its last weight, after a Promote
-    /// judged there once the observation time passed.
-    CanaryPlan,
-}
-
-impl Rule {
-    pub const ALL: [Rule; 12] = [
-        Rule::Requires,
-        Rule::Owner,
-        Rule::SignoffRole,
-        Rule::AckRole,
-        Rule::Evidence,
-        Rule::Gate,
-        Rule::Sarif,
-        Rule::Manifest,
-        Rule::Ack,
-        Rule::CanaryStep,
-        Rule::CanaryPromote,
-        Rule::CanaryPlan,
-    ];
-
-    /// The name recorded in `rule_overridden` and shown to people.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::Requires => "requires",
-            Rule::Owner => "owner",
-            Rule::SignoffRole => "signoff-role",
-            Rule::AckRole => "ack-role",
-            Rule::Evidence => "evidence",
-            Rule::Gate => "gate",
-            Rule::Sarif => "sarif",
-            Rule::Manifest => "manifest",
-            Rule::Ack => "ack",
-            Rule::CanaryStep => "canary-step",
-            Rule::CanaryPromote => "canary-promote",
-            Rule::CanaryPlan => "canary-plan",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Rule> {
-        Rule::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-}
-
-/// A rule an action would break, and the refusal that says so.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Breach {
-    pub rule: Rule,
-    pub error: RuleError,
 }
 
 /// An override waiting for the next event of its actor file.
@@ -397,13 +317,17 @@ pub enum RuleError {
         if expected.is_empty() { String::new() } else { format!(" ({})", expected.join("; ")) }
     )]
     EvidenceRequired { step: String, expected: Vec<String> },
-    #[error("gate `{step}` passes only when `{command}` exits 0: {last}; run it with `greenlight step run {step}`")]
+    #[error(
+        "gate `{step}` passes only when `{command}` exits 0: {last}; run it with `greenlight step run {step}`"
+    )]
     GateNotPassed {
         step: String,
         command: String,
         last: String,
     },
-    #[error("gate `{step}` judges the SARIF report {path}: it was not read (complete it with greenlight, which reads it)")]
+    #[error(
+        "gate `{step}` judges the SARIF report {path}: it was not read (complete it with greenlight, which reads it)"
+    )]
     SarifMissing { step: String, path: String },
     #[error(
         "gate `{step}` fails: {path} has {error} errors, {warning} warnings and {note} notes, and any result at {fail_on} or above fails it"
@@ -416,7 +340,9 @@ pub enum RuleError {
         note: u64,
         fail_on: &'static str,
     },
-    #[error("step `{step}` approves the manifest: its snapshot was not taken (complete it with greenlight, which checks release-manifest.toml)")]
+    #[error(
+        "step `{step}` approves the manifest: its snapshot was not taken (complete it with greenlight, which checks release-manifest.toml)"
+    )]
     ManifestMissing { step: String },
     #[error("step `{step}` approves the manifest, and its check fails: {}", problems.join("; "))]
     ManifestBroken { step: String, problems: Vec<String> },
@@ -440,7 +366,9 @@ pub enum RuleError {
         status: &'static str,
         waits: Vec<String>,
     },
-    #[error("the canary step `{step}` completes only at the plan's last weight after a Promote there: {why}")]
+    #[error(
+        "the canary step `{step}` completes only at the plan's last weight after a Promote there: {why}"
+    )]
     CanaryIncomplete { step: String, why: String },
     #[error(
         "only people holding {} may override a rule ([policy] override_roles), and {person} holds {}",
@@ -460,27 +388,6 @@ pub enum RuleError {
         recorded: String,
         got: String,
     },
-}
-
-impl RuleError {
-    /// Would an override let this through? (The rest are refusals.)
-    pub fn rule(&self) -> Option<Rule> {
-        Some(match self {
-            RuleError::RequiresPending { .. } => Rule::Requires,
-            RuleError::NotOwner { .. } => Rule::Owner,
-            RuleError::RoleNotHeld { what, .. } if *what == "acknowledge" => Rule::AckRole,
-            RuleError::RoleNotHeld { .. } => Rule::SignoffRole,
-            RuleError::EvidenceRequired { .. } => Rule::Evidence,
-            RuleError::GateNotPassed { .. } => Rule::Gate,
-            RuleError::SarifMissing { .. } | RuleError::SarifFails { .. } => Rule::Sarif,
-            RuleError::ManifestMissing { .. } | RuleError::ManifestBroken { .. } => Rule::Manifest,
-            RuleError::AckMissing { .. } => Rule::Ack,
-            RuleError::CanaryStepNotActive { .. } => Rule::CanaryStep,
-            RuleError::CanaryNotPromoted { .. } => Rule::CanaryPromote,
-            RuleError::CanaryIncomplete { .. } => Rule::CanaryPlan,
-            _ => return None,
-        })
-    }
 }
 
 /// What a person asks to do. `check` turns it into the payload to record.
@@ -622,7 +529,7 @@ impl SessionState {
         }
     }
 
-    fn require_ready(&self, p: &PlanStep) -> Result<(), RuleError> {
+    pub(super) fn require_ready(&self, p: &PlanStep) -> Result<(), RuleError> {
         let pending = self.pending_requires(p);
         if pending.is_empty() {
             Ok(())
@@ -1029,7 +936,10 @@ impl SessionState {
                 if w.weight > 100 {
                     return Err(RuleError::BadWeight(w.weight));
                 }
-                if w.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+                if w.override_reason
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty())
+                {
                     self.may_override(who)?;
                 }
                 Ok(())
@@ -1098,296 +1008,6 @@ impl SessionState {
     /// Are roles enforced (the session froze a team)?
     pub fn roles_enforced(&self) -> bool {
         !self.people.is_empty()
-    }
-
-    /// The rules `payload` breaks that an override would let through, in
-    /// the order they are explained. `who`: the person acting (None: rules
-    /// about persons are skipped).
-    pub fn breaches(&self, payload: &Payload, who: Option<&Who>) -> Vec<Breach> {
-        let mut out = Vec::new();
-        let mut push = |error: RuleError| {
-            if let Some(rule) = error.rule() {
-                out.push(Breach { rule, error });
-            }
-        };
-        match payload {
-            Payload::StepStarted(s) => {
-                self.requires_breach(&s.step, &mut push);
-                self.owner_breach(&s.step, who, "start", &mut push);
-            }
-            Payload::StepCompleted(c) => {
-                self.requires_breach(&c.step, &mut push);
-                self.owner_breach(&c.step, who, "complete", &mut push);
-                self.completion_breaches(c, &mut push);
-            }
-            Payload::StepSkipped(s) => self.owner_breach(&s.step, who, "skip", &mut push),
-            Payload::StepFailed(s) => self.owner_breach(&s.step, who, "fail", &mut push),
-            Payload::CommandStarted(c) => {
-                self.requires_breach(&c.step, &mut push);
-                self.owner_breach(&c.step, who, "run", &mut push);
-            }
-            Payload::SignoffGiven(s) | Payload::SignoffRejected(s) => {
-                self.requires_breach(&s.step, &mut push);
-                self.role_breach(&s.role, who, "sign", &mut push);
-            }
-            Payload::StepAcknowledged(a) => {
-                self.role_breach(&a.role, who, "acknowledge", &mut push)
-            }
-            Payload::CanaryWeightSet(w) => self.canary_weight_breaches(w, &mut push),
-            _ => {}
-        }
-        out
-    }
-
-    fn requires_breach(&self, step: &str, push: &mut impl FnMut(RuleError)) {
-        if let Some(p) = self.plan.step(step)
-            && let Err(e) = self.require_ready(p)
-        {
-            push(e);
-        }
-    }
-
-    fn owner_breach(
-        &self,
-        step: &str,
-        who: Option<&Who>,
-        verb: &'static str,
-        push: &mut impl FnMut(RuleError),
-    ) {
-        let (Some(who), Some(p)) = (who, self.plan.step(step)) else {
-            return;
-        };
-        if !self.roles_enforced() {
-            return;
-        }
-        let mut needs = vec![p.owner.clone()];
-        needs.extend(p.with.iter().cloned());
-        let holds = self.roles_of(&who.email);
-        if !holds.iter().any(|r| needs.contains(r)) {
-            push(RuleError::NotOwner {
-                step: step.to_string(),
-                verb,
-                person: who.name.clone(),
-                needs,
-                holds,
-            });
-        }
-    }
-
-    fn role_breach(
-        &self,
-        role: &str,
-        who: Option<&Who>,
-        what: &'static str,
-        push: &mut impl FnMut(RuleError),
-    ) {
-        let Some(who) = who else { return };
-        if self.roles_enforced() && !self.roles_of(&who.email).iter().any(|r| r == role) {
-            push(RuleError::RoleNotHeld {
-                person: who.name.clone(),
-                role: role.to_string(),
-                what,
-            });
-        }
-    }
-
-    /// What completing a step needs beyond its requires and owner: the
-    /// evidence, the gate's command or report, the manifest, the
-    /// acknowledgements, the canary plan.
-    fn completion_breaches(&self, c: &payload::StepWithNote, push: &mut impl FnMut(RuleError)) {
-        let Some(p) = self.plan.step(&c.step) else {
-            return;
-        };
-        let step = &c.step;
-        if p.evidence_required
-            && c.note.as_deref().is_none_or(|n| n.trim().is_empty())
-            && c.evidence.is_empty()
-            && c.sarif.is_none()
-        {
-            push(RuleError::EvidenceRequired {
-                step: step.clone(),
-                expected: p.evidence.clone(),
-            });
-        }
-        if p.is_gate()
-            && let Some(command) = &p.run
-        {
-            let last = self.step(step).and_then(|s| {
-                s.runs
-                    .iter()
-                    .rev()
-                    .find(|r| !r.rollback && r.finished.is_some())
-            });
-            match last.and_then(|r| r.finished.as_ref()) {
-                Some((_, f)) if f.succeeded() => {}
-                Some((_, f)) => push(RuleError::GateNotPassed {
-                    step: step.clone(),
-                    command: command.clone(),
-                    last: format!(
-                        "its last run {}",
-                        f.exit_code
-                            .map_or_else(|| "did not exit by itself".into(), |c| format!("exited {c}"))
-                    ),
-                }),
-                None => push(RuleError::GateNotPassed {
-                    step: step.clone(),
-                    command: command.clone(),
-                    last: "it has not run yet".into(),
-                }),
-            }
-        }
-        if let Some(path) = &p.sarif {
-            match &c.sarif {
-                None => push(RuleError::SarifMissing {
-                    step: step.clone(),
-                    path: path.clone(),
-                }),
-                Some(s) if s.at_or_above(p.sarif_fail_on()) > 0 => push(RuleError::SarifFails {
-                    step: step.clone(),
-                    path: s.path.clone(),
-                    error: s.error,
-                    warning: s.warning,
-                    note: s.note,
-                    fail_on: p.sarif_fail_on().as_str(),
-                }),
-                Some(_) => {}
-            }
-        }
-        if p.manifest {
-            match &c.manifest {
-                None => push(RuleError::ManifestMissing { step: step.clone() }),
-                Some(m) if !m.problems.is_empty() => push(RuleError::ManifestBroken {
-                    step: step.clone(),
-                    problems: m.problems.clone(),
-                }),
-                Some(_) => {}
-            }
-        }
-        if !p.ack.is_empty() {
-            let acked: Vec<&String> = self
-                .step(step)
-                .map(|s| s.acks.iter().map(|(_, r)| r).collect())
-                .unwrap_or_default();
-            let missing: Vec<String> = p
-                .ack
-                .iter()
-                .filter(|r| !acked.contains(r))
-                .cloned()
-                .collect();
-            if !missing.is_empty() {
-                push(RuleError::AckMissing {
-                    step: step.clone(),
-                    roles: missing,
-                });
-            }
-        }
-        if p.is_canary()
-            && let Some(why) = self.canary_short_of_plan()
-        {
-            push(RuleError::CanaryIncomplete {
-                step: step.clone(),
-                why,
-            });
-        }
-    }
-
-    /// Where the canary stands against its plan, when it has not reached
-    /// the end: "at 25%, last verdict ROLL BACK at 10:02:13".
-    pub fn canary_short_of_plan(&self) -> Option<String> {
-        let last_weight = self
-            .canary_plan
-            .as_ref()
-            .and_then(|c| c.weights.last().copied())
-            .unwrap_or(100);
-        let observe = self
-            .canary_plan
-            .as_ref()
-            .map_or(0, |c| c.min_observation_secs);
-        let verdict = |j: &(Stamp, payload::CanaryJudged)| {
-            format!(
-                "last verdict {} at {}",
-                j.1.verdict.to_uppercase(),
-                super::words::clock_time(&j.0.at)
-            )
-        };
-        let latest = self.canary.judgements.last();
-        let Some(weight) = self.canary.weight else {
-            return Some(format!("no weight was ever set (the plan ends at {last_weight}%)"));
-        };
-        if weight != last_weight {
-            return Some(format!(
-                "at {weight}% (the plan ends at {last_weight}%){}",
-                latest.map(|j| format!(", {}", verdict(j))).unwrap_or_default()
-            ));
-        }
-        let reached = self
-            .canary
-            .weights
-            .iter()
-            .rev()
-            .find(|(_, w)| w.weight == last_weight)
-            .and_then(|(by, _)| parse_time(&by.at));
-        let promoted = self.canary.judgements.iter().any(|(by, j)| {
-            j.verdict == "promote"
-                && j.weight == Some(last_weight)
-                && match (reached, parse_time(&by.at)) {
-                    (Some(from), Some(at)) => at.as_second() - from.as_second() >= observe as i64,
-                    _ => false,
-                }
-        });
-        if promoted {
-            return None;
-        }
-        Some(match latest {
-            Some(j) => format!(
-                "at {weight}%, no Promote judged after {observe}s of watching there; {}",
-                verdict(j)
-            ),
-            None => format!("at {weight}%, not judged there yet"),
-        })
-    }
-
-    /// Raising the canary's weight: its step must be in progress, and the
-    /// current weight judged Promote; an inline override reason (the
-    /// weight's own) lets either through.
-    fn canary_weight_breaches(
-        &self,
-        w: &payload::CanaryWeightSet,
-        push: &mut impl FnMut(RuleError),
-    ) {
-        let current = self.canary.weight;
-        let rising = w.weight > current.unwrap_or(0);
-        let overridden = w.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty());
-        if !rising || overridden {
-            return;
-        }
-        if let Some(st) = self.step(&w.step)
-            && st.status != StepStatus::InProgress
-        {
-            let waits = self
-                .plan
-                .step(&w.step)
-                .map(|p| self.pending_requires(p))
-                .unwrap_or_default();
-            push(RuleError::CanaryStepNotActive {
-                step: w.step.clone(),
-                status: st.mark(!waits.is_empty()).1,
-                waits,
-            });
-        }
-        if let Some(from) = current
-            && self.canary.verdict_at_current_weight() != Some("promote")
-        {
-            push(RuleError::CanaryNotPromoted {
-                from,
-                to: w.weight,
-                verdict: self
-                    .canary
-                    .verdict_at_current_weight()
-                    .unwrap_or("not judged yet")
-                    .to_string(),
-            });
-        }
     }
 
     /// Apply one event. Unknown kinds are kept in the history only.
@@ -1792,11 +1412,6 @@ pub fn summarize(p: &Payload) -> String {
     }
 }
 
-/// An RFC 3339 time as events carry it.
-fn parse_time(at: &str) -> Option<jiff::Timestamp> {
-    at.parse().ok()
-}
-
 /// A one-line description of an event, for history views.
 pub fn describe(ev: &Event) -> String {
     match ev.payload() {
@@ -1897,7 +1512,8 @@ mod tests {
             title: "T".into(),
             steps: vec![
                 step("impact", "check", &[], &[]),
-                step("canary", "canary", &["impact"], &[]),
+                // A plain step here: the canary's own rules have their tests.
+                step("canary", "check", &["impact"], &[]),
                 step("go", "signoff", &["canary"], &["pm", "dm"]),
                 step("enable", "command", &["go"], &[]),
             ],
@@ -2199,6 +1815,13 @@ mod tests {
     #[test]
     fn canary_weight_rises_only_after_promote_or_with_an_override() {
         let mut l = Log::new();
+        let err = l.cmd("a", weight(5, None)).unwrap_err();
+        assert!(
+            matches!(err, RuleError::CanaryStepNotActive { .. }),
+            "before its step started: {err}"
+        );
+        l.cmd("a", done("impact")).unwrap();
+        l.cmd("a", start("canary")).unwrap();
         l.cmd("a", weight(5, None)).unwrap();
         let err = l.cmd("a", weight(25, None)).unwrap_err();
         assert!(err.to_string().contains("not judged yet"), "{err}");

@@ -560,7 +560,10 @@ impl Session {
                 return Err(first.error.clone().into());
             };
             let o = Payload::RuleOverridden(super::payload::RuleOverridden {
-                rules: breaches.iter().map(|b| b.rule.as_str().to_string()).collect(),
+                rules: breaches
+                    .iter()
+                    .map(|b| b.rule.as_str().to_string())
+                    .collect(),
                 step: payload.step().map(str::to_string),
                 action: payload.kind().to_string(),
                 reason: reason.to_string(),

@@ -367,10 +367,8 @@ pub fn canary_sample() -> Result<Sample, RuleError> {
         s.wait(60).cmd(&dana(), start(step))?;
         if step != "canary" {
             let gate = s.state().plan.step(step).map(|p| p.kind.as_str()) == Some("gate");
-            s.wait(60).cmd(
-                &dana(),
-                done(step, gate.then_some("ci run 4812: green")),
-            )?;
+            s.wait(60)
+                .cmd(&dana(), done(step, gate.then_some("ci run 4812: green")))?;
         }
     }
     s.wait(30)
