@@ -9,6 +9,7 @@ pub mod canary;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod evidence;
 pub mod exec;
 pub mod identity;
 pub mod logs;

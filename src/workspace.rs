@@ -321,11 +321,26 @@ impl Workspace {
                 .wrap_err("cannot read the synced copy of the audit trail")?,
             Err(_) => None,
         };
-        Ok(crate::audit::verify::verify_session_with(
-            &dir,
-            id,
-            synced.as_ref(),
-        )?)
+        let mut report = crate::audit::verify::verify_session_with(&dir, id, synced.as_ref())?;
+        // The rules: every event the fold kept but did not apply because
+        // it broke one without an override.
+        let session = Session::open(id, dir)?;
+        for h in session.state().history.iter().filter(|h| h.broke.is_some()) {
+            let what = session
+                .events()
+                .get(h.index)
+                .map(crate::session::state::describe)
+                .unwrap_or_default();
+            report.breaches.push(format!(
+                "{} ({}) {what} at {}, breaking rule {} without an override: {}",
+                h.by.who.name,
+                h.by.actor,
+                h.by.at,
+                h.broke.map(crate::session::Rule::as_str).unwrap_or_default(),
+                h.not_applied.as_deref().unwrap_or_default()
+            ));
+        }
+        Ok(report)
     }
 
     /// `audit recover`: restore or cut back the journals of a session that

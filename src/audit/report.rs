@@ -50,7 +50,30 @@ fn settled(s: &StepState) -> (Option<&Stamp>, String) {
         return (Some(by), format!("failed: {why}"));
     }
     if let Some(by) = s.completed.first() {
-        return (Some(by), s.completion_note.clone().unwrap_or_default());
+        let mut note = s.completion_note.clone().unwrap_or_default();
+        let mut add = |more: String| {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(&more);
+        };
+        for e in &s.evidence {
+            add(format!("evidence: {e}"));
+        }
+        if let Some(r) = &s.sarif {
+            add(format!(
+                "{} ({} errors, {} warnings, {} notes; sha256 {})",
+                r.path,
+                r.error,
+                r.warning,
+                r.note,
+                r.sha256.chars().take(16).collect::<String>()
+            ));
+        }
+        for (by, role) in &s.acks {
+            add(format!("acknowledged by {} as {role}", by.who.name));
+        }
+        return (Some(by), note);
     }
     (s.started.as_ref(), String::new())
 }
@@ -67,6 +90,64 @@ fn run_result(r: &CommandRun) -> String {
             (None, None) => "ended".into(),
         },
     }
+}
+
+/// Every exception to the process, in the order it happened: overrides
+/// (named by the rules they broke), skips, failures, rollbacks, canary
+/// weights moved on without a Promote, rejected sign-offs.
+pub fn exceptions(st: &SessionState) -> Vec<(&Stamp, String)> {
+    let mut out: Vec<(&Stamp, String)> = Vec::new();
+    for (by, o) in &st.overrides {
+        out.push((
+            by,
+            format!(
+                "override of {}{}: {}",
+                o.rules.join(", "),
+                o.step
+                    .as_deref()
+                    .map(|s| format!(" on `{s}`"))
+                    .unwrap_or_default(),
+                o.reason
+            ),
+        ));
+    }
+    for s in &st.steps {
+        if let Some((by, why)) = &s.skipped {
+            out.push((by, format!("skipped `{}`: {why}", s.id)));
+        }
+        if let Some((by, why)) = &s.failed {
+            out.push((by, format!("`{}` failed: {why}", s.id)));
+        }
+        for r in s.runs.iter().filter(|r| r.rollback) {
+            let how = match &r.finished {
+                Some((_, f)) if f.succeeded() => "rolled back",
+                Some(_) => "rollback FAILED",
+                None => "rollback started, no end recorded",
+            };
+            out.push((&r.started, format!("`{}` {how} (`{}`)", s.id, r.command)));
+        }
+        for d in s.decisions.iter().filter(|d| !d.approve) {
+            out.push((
+                &d.by,
+                format!(
+                    "`{}` rejected as {}: {}",
+                    s.id,
+                    d.role,
+                    d.comment.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    for (by, w) in &st.canary.weights {
+        if let Some(r) = &w.override_reason {
+            out.push((by, format!("canary set to {}% without a Promote: {r}", w.weight)));
+        }
+        if w.rollback {
+            out.push((by, format!("canary rolled back to {}%", w.weight)));
+        }
+    }
+    out.sort_by_key(|(by, _)| by.lamport);
+    out
 }
 
 /// The whole record. `verified` is the chain's check when it was run.
@@ -142,6 +223,47 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
         }
     }
 
+    if st.roles_enforced() {
+        let _ = writeln!(
+            out,
+            "- Roles: enforced for the team of {} people frozen at the start",
+            st.people.len()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "- Roles: **not enforced**: .greenlight.toml listed no [[people]] when the session started, so anyone could act on any step (add the team and its roles to enforce them)"
+        );
+    }
+    if let Some((by, m)) = &st.manifest {
+        let _ = writeln!(
+            out,
+            "- Manifest approved: {} at {} by {}",
+            m.label(),
+            when(&by.at),
+            by.who.name
+        );
+    }
+    let exceptions = exceptions(st);
+    let _ = writeln!(out, "\n## Exceptions\n");
+    if exceptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "None: no rule was overridden, no step skipped, failed or rolled back, no sign-off rejected."
+        );
+    } else {
+        let _ = writeln!(out, "| When | Who | What |");
+        let _ = writeln!(out, "|---|---|---|");
+        for (by, what) in &exceptions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                when(&by.at),
+                cell(&by.who.name),
+                cell(what)
+            );
+        }
+    }
     let _ = writeln!(out, "\n## Steps\n");
     let _ = writeln!(
         out,

@@ -87,6 +87,9 @@ pub struct Report {
     pub synced: Vec<Finding>,
     /// Whether a synced copy was there to compare with.
     pub compared_with_synced: bool,
+    /// Events that broke a rule of the session without an override (the
+    /// fold kept them, not applied): what a clone wrote past the process.
+    pub breaches: Vec<String>,
 }
 
 impl Report {
@@ -98,6 +101,7 @@ impl Report {
         self.files.iter().all(FileReport::ok)
             && self.set_aside.iter().all(|s| s.acknowledged.is_some())
             && self.synced.is_empty()
+            && self.breaches.is_empty()
     }
 
     /// The first broken record of each file, then every other problem:
@@ -130,6 +134,7 @@ impl Report {
             ));
         }
         out.extend(self.synced.iter().map(ToString::to_string));
+        out.extend(self.breaches.iter().cloned());
         out
     }
 
@@ -269,6 +274,7 @@ pub fn verify_session_with(
         set_aside,
         synced: synced_findings,
         compared_with_synced: synced.is_some(),
+        breaches: Vec::new(),
     })
 }
 

@@ -27,8 +27,20 @@ pub enum PlaybookCmd {
     },
     /// Check playbook files; every problem is named with file:line:column.
     Validate {
+        /// The playbook files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+    /// Check what a scenario needs from this repository before anything
+    /// runs: each command's program, each SARIF report's folder, [canary]
+    /// for canary steps, a manifest for manifest steps. Exits 1 when
+    /// something is missing.
+    Check {
+        /// The scenario; default: every playbook.
+        scenario: Option<String>,
+        /// Print the warnings as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -53,6 +65,43 @@ fn origin_label(p: &Playbook) -> String {
 
 pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
     match c {
+        PlaybookCmd::Check { scenario, json } => {
+            let ws = g.workspace()?;
+            let cat = ws.playbooks()?;
+            let chosen: Vec<&crate::playbook::Playbook> = match &scenario {
+                Some(id) => vec![cat.get(id).ok_or_else(|| {
+                    let ids: Vec<&str> = cat.list().map(|p| p.id.as_str()).collect();
+                    eyre!("unknown scenario `{id}`; playbooks: {}", ids.join(", "))
+                })?],
+                None => cat.list().collect(),
+            };
+            let mut all = Vec::new();
+            for p in chosen {
+                for w in crate::playbook::preflight::check(p, &ws.repo.root, &ws.config) {
+                    all.push((p.id.clone(), w));
+                }
+            }
+            if json {
+                let v: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|(p, w)| {
+                        serde_json::json!({"playbook": p, "step": w.step, "problem": w.problem, "fix": w.fix})
+                    })
+                    .collect();
+                print_json(&v)?;
+            } else if all.is_empty() {
+                sayln!("ready: every command, report folder and configuration the steps need is here");
+            } else {
+                for (p, w) in &all {
+                    sayln!("{p}: {w}");
+                }
+            }
+            Ok(if all.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         PlaybookCmd::List { json } => {
             let cat = catalog(g)?;
             if json {

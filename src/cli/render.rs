@@ -120,6 +120,26 @@ pub fn status(session: &Session, history: usize) -> String {
     if let Some(s) = &st.started {
         let _ = writeln!(out, "Started {} by {}", s.at, s.who);
     }
+    let overrides = st.overrides.len()
+        + st
+            .canary
+            .weights
+            .iter()
+            .filter(|(_, w)| w.override_reason.is_some())
+            .count();
+    if overrides > 0 {
+        let _ = writeln!(
+            out,
+            "⚠ {overrides} override{} of the session's rules (listed under Exceptions in `greenlight report`)",
+            if overrides == 1 { "" } else { "s" }
+        );
+    }
+    if !st.roles_enforced() {
+        let _ = writeln!(
+            out,
+            "Roles: not enforced (no [[people]] in .greenlight.toml when the session started)"
+        );
+    }
     if let Some(r) = &st.abort_reason {
         let _ = writeln!(out, "Aborted: {r}");
     }

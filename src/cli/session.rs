@@ -20,6 +20,10 @@ pub struct NewArgs {
     /// Print the new session as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Start it although this version already has an open or completed
+    /// session here.
+    #[arg(long)]
+    pub again: bool,
 }
 
 #[derive(Debug, Args)]
@@ -41,6 +45,17 @@ pub struct StatusArgs {
     pub history: usize,
 }
 
+/// Breaking a rule of the session on purpose.
+#[derive(Debug, Args)]
+pub struct Exception {
+    /// Do it although it breaks a rule of the session (the owner's role,
+    /// evidence, a gate, the canary plan, requires...): the override is
+    /// recorded as its own event, with this reason, and listed under
+    /// Exceptions in the release record.
+    #[arg(long = "override", value_name = "REASON")]
+    pub override_reason: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct Target {
     /// The session (id or prefix); default: the last open session.
@@ -52,36 +67,70 @@ pub struct Target {
 pub enum StepCmd {
     /// Start working on a step (its requires must be done or skipped).
     Start {
+        /// The step's id (see `greenlight status`).
         step: String,
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        exception: Exception,
     },
-    /// Mark a step done.
+    /// Mark a step done. A gate reads its SARIF report and a manifest step
+    /// snapshots the manifest as it completes.
     Done {
+        /// The step's id.
         step: String,
         /// What was done, or where the evidence is.
         #[arg(long)]
         note: Option<String>,
+        /// Evidence: a URL, or a file recorded by path, size and sha256
+        /// (never its content). Repeat for several.
+        #[arg(long, value_name = "FILE|URL")]
+        evidence: Vec<String>,
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        exception: Exception,
+    },
+    /// Acknowledge a step as a role that the playbook asks to (`ack`), e.g.
+    /// the delivery manager walking the checklist with the developer.
+    Ack {
+        /// The step's id.
+        step: String,
+        /// The role you acknowledge as; default: the step's first `ack`
+        /// role you hold.
+        #[arg(long)]
+        role: Option<String>,
+        /// What you checked.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        exception: Exception,
     },
     /// Skip a step, with the reason.
     Skip {
+        /// The step's id.
         step: String,
         /// Why it is skipped (required; kept in the audit trail).
         #[arg(long)]
         reason: String,
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        exception: Exception,
     },
     /// Mark a step in progress as failed, with the reason.
     Fail {
+        /// The step's id.
         step: String,
         /// What went wrong (required; kept in the audit trail).
         #[arg(long)]
         reason: String,
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        exception: Exception,
     },
     /// Run a command step's `run` (sh -c in the repo root), streaming its output and recording it; Ctrl-C cancels.
     Run {
@@ -123,6 +172,8 @@ pub struct SignoffArgs {
     pub step: Option<String>,
     #[command(flatten)]
     pub target: Target,
+    #[command(flatten)]
+    pub exception: Exception,
 }
 
 #[derive(Debug, Args)]
@@ -164,7 +215,28 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
             _ => None,
         },
     };
+    if let Some(v) = &version
+        && !a.again
+    {
+        let same = ws.store.sessions_for_version(&ws.repo.key, &v.to_string())?;
+        if let Some((id, status)) = same.last() {
+            color_eyre::eyre::bail!(
+                "version {v} already has {} session here ({id}); give --again to start another release of {v}, or --version for a new one",
+                match status {
+                    crate::session::SessionStatus::Open => "an open",
+                    _ => "a completed",
+                }
+            );
+        }
+    }
     let session = ws.start_session(&a.scenario, version)?;
+    if let Ok(cat) = ws.playbooks()
+        && let Some(p) = cat.get(&a.scenario)
+    {
+        for w in crate::playbook::preflight::check(p, &ws.repo.root, &ws.config) {
+            esayln!("warning: {w}");
+        }
+    }
     if a.json {
         print_json(&session.summary())?;
     } else {
@@ -181,12 +253,17 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
         }
         if let Some(other) = open {
             sayln!(
-                "note: session {other} is still open; commands now act on the new one unless given --session"
+                "note: session {other} is open too: commands without --session now ask which"
             );
         }
         let st = session.state();
         let ready: Vec<&str> = st.ready_steps().iter().map(|s| s.id.as_str()).collect();
         sayln!("Ready to start: {}", ready.join(", "));
+        if !st.roles_enforced() {
+            sayln!(
+                "note: roles are not enforced: .greenlight.toml lists no [[people]] (add them, with their roles, so only owners act on their steps)"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -256,10 +333,23 @@ pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
 }
 
 fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
+    act_with(g, target, |_, _| Ok(cmd), None)
+}
+
+/// Open the session for writing, build the command from its state (a
+/// completion reads its evidence), and perform it, overriding the rules
+/// it breaks when `override_reason` is given.
+fn act_with(
+    g: &Global,
+    target: &Target,
+    build: impl FnOnce(&crate::workspace::Workspace, &crate::session::Session) -> Result<Command>,
+    override_reason: Option<&str>,
+) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut session = ws.session_for_writing(target.session.as_deref())?;
     super::say_opening(&session);
-    let events = ws.perform(&mut session, &cmd)?;
+    let cmd = build(&ws, &session)?;
+    let events = ws.perform_with(&mut session, &cmd, override_reason)?;
     for ev in &events {
         if let Some(p) = ev.payload() {
             sayln!("{} {}", ev.who.name, crate::session::state::summarize(&p));
@@ -278,18 +368,71 @@ fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {
 
 pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
     match c {
-        StepCmd::Start { step, target } => act(g, &target, Command::Start { step }),
-        StepCmd::Done { step, note, target } => act(g, &target, Command::Complete { step, note }),
+        StepCmd::Start {
+            step,
+            target,
+            exception,
+        } => act_with(
+            g,
+            &target,
+            |_, _| Ok(Command::Start { step }),
+            exception.override_reason.as_deref(),
+        ),
+        StepCmd::Done {
+            step,
+            note,
+            evidence,
+            target,
+            exception,
+        } => {
+            let over = exception.override_reason.clone();
+            act_with(
+                g,
+                &target,
+                |ws, session| completion(ws, session, &step, note, &evidence, over.is_some()),
+                exception.override_reason.as_deref(),
+            )
+        }
+        StepCmd::Ack {
+            step,
+            role,
+            note,
+            target,
+            exception,
+        } => act_with(
+            g,
+            &target,
+            |ws, session| {
+                let role = match role {
+                    Some(r) => r,
+                    None => ack_role(ws, session, &step)?,
+                };
+                Ok(Command::Acknowledge { step, role, note })
+            },
+            exception.override_reason.as_deref(),
+        ),
         StepCmd::Skip {
             step,
             reason,
             target,
-        } => act(g, &target, Command::Skip { step, reason }),
+            exception,
+        } => act_with(
+            g,
+            &target,
+            |_, _| Ok(Command::Skip { step, reason }),
+            exception.override_reason.as_deref(),
+        ),
         StepCmd::Fail {
             step,
             reason,
             target,
-        } => act(g, &target, Command::Fail { step, reason }),
+            exception,
+        } => act_with(
+            g,
+            &target,
+            |_, _| Ok(Command::Fail { step, reason }),
+            exception.override_reason.as_deref(),
+        ),
         StepCmd::Run { step, yes, target } => {
             super::run::step_command(g, &target, &step, yes, crate::exec::Action::Run)
         }
@@ -299,6 +442,62 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
     }
 }
 
+/// `step done`: the completion with its note, evidence, SARIF counts and
+/// manifest snapshot. A gate's report that cannot be read is left out
+/// when the person overrides (the override covers the gate).
+fn completion(
+    ws: &crate::workspace::Workspace,
+    session: &crate::session::Session,
+    step: &str,
+    note: Option<String>,
+    evidence: &[String],
+    overriding: bool,
+) -> Result<Command> {
+    let Some(plan_step) = session.state().plan.step(step) else {
+        return Ok(Command::Complete {
+            step: step.to_string(),
+            note,
+        });
+    };
+    let cwd = std::env::current_dir()?;
+    match crate::evidence::completion(plan_step, note.clone(), evidence, &ws.repo.root, &cwd) {
+        Ok(c) => Ok(Command::CompleteWith(c)),
+        Err(crate::evidence::EvidenceError::SarifMissing { .. }) if overriding => {
+            let mut c = crate::session::payload::StepWithNote::new(step, note);
+            for a in evidence {
+                c.evidence.push(crate::evidence::evidence(a, &cwd)?);
+            }
+            Ok(Command::CompleteWith(c))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The role to acknowledge `step` as when none is given: its first `ack`
+/// role the person holds in the session's team (or its first, when the
+/// session has no team).
+fn ack_role(
+    ws: &crate::workspace::Workspace,
+    session: &crate::session::Session,
+    step: &str,
+) -> Result<String> {
+    let st = session.state();
+    let asked = st
+        .plan
+        .step(step)
+        .map(|p| p.ack.clone())
+        .unwrap_or_default();
+    let held = st.roles_of(&ws.who.email);
+    asked
+        .iter()
+        .find(|r| held.contains(r) || !st.roles_enforced())
+        .or(asked.first())
+        .cloned()
+        .ok_or_else(|| {
+            color_eyre::eyre::eyre!("step `{step}` asks nobody to acknowledge it (no `ack` in its playbook)")
+        })
+}
+
 pub fn signoff(g: &Global, a: SignoffArgs) -> Result<ExitCode> {
     let cmd = Command::Signoff {
         step: a.step,
@@ -306,7 +505,12 @@ pub fn signoff(g: &Global, a: SignoffArgs) -> Result<ExitCode> {
         approve: a.approve,
         comment: a.comment,
     };
-    act(g, &a.target, cmd)
+    act_with(
+        g,
+        &a.target,
+        |_, _| Ok(cmd),
+        a.exception.override_reason.as_deref(),
+    )
 }
 
 pub fn note(g: &Global, a: NoteArgs) -> Result<ExitCode> {

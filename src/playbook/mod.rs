@@ -8,6 +8,7 @@
 mod catalog;
 mod error;
 mod graph;
+pub mod preflight;
 mod model;
 mod read;
 pub mod source;

@@ -18,6 +18,7 @@ pub mod words;
 pub use event::{Event, Who};
 pub use payload::Payload;
 pub use plan::{Plan, PlanStep};
+pub use rules::{Breach, Rule};
 pub use state::{Command, RuleError, SessionState, SessionStatus, StepStatus};
 pub use store::{Session, SessionSummary, Store, StoreError};
 pub use words::clock_time;

@@ -211,6 +211,9 @@ pub struct HistoryEntry {
     /// Why the fold did not apply it, if it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applied: Option<String>,
+    /// The rule it broke without an override, when that is why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broke: Option<Rule>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1029,6 +1032,7 @@ impl SessionState {
                     "its Lamport clock {} runs ahead of the {index} events before it: a forged clock",
                     ev.lamport
                 )),
+                broke: None,
             });
             return;
         }
@@ -1047,11 +1051,12 @@ impl SessionState {
                 } else {
                     "kind unknown to this version of greenlight".into()
                 }),
+                broke: None,
             });
             return;
         };
-        let not_applied = match self.refusal(&payload, Some(&ev.who)) {
-            Err(e) => Some(e.to_string()),
+        let (not_applied, broke) = match self.refusal(&payload, Some(&ev.who)) {
+            Err(e) => (Some(e.to_string()), None),
             Ok(()) => {
                 let breaches = self.breaches(&payload, Some(&ev.who));
                 let uncovered = breaches.into_iter().find(|b| {
@@ -1060,10 +1065,10 @@ impl SessionState {
                         .is_some_and(|o| o.action == ev.kind.as_ref() && o.rules.contains(&b.rule))
                 });
                 match uncovered {
-                    Some(b) => Some(b.error.to_string()),
+                    Some(b) => (Some(b.error.to_string()), Some(b.rule)),
                     None => {
                         self.mutate(payload, &by, ev.seq);
-                        None
+                        (None, None)
                     }
                 }
             }
@@ -1074,6 +1079,7 @@ impl SessionState {
             kind: ev.kind.clone(),
             index,
             not_applied,
+            broke,
         });
     }
 

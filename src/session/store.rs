@@ -31,10 +31,22 @@ pub enum StoreError {
     },
     #[error("this repository has no open session; start one with `greenlight new --scenario NAME`")]
     NoOpenSession,
+    #[error(
+        "{} sessions are open here: {}; say which with --session ID",
+        open.len(),
+        open.join(", ")
+    )]
+    SeveralOpen { open: Vec<String> },
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(transparent)]
     Rule(#[from] RuleError),
+    #[error(
+        "{}{}; nothing was written (to do it anyway, give the reason with --override REASON: it is recorded)",
+        breaches.first().map(ToString::to_string).unwrap_or_default(),
+        breaches.iter().skip(1).map(|b| format!("; and {b}")).collect::<String>()
+    )]
+    Breaks { breaches: Vec<RuleError> },
     #[error("this session handle is read-only: no actor file is open for writing")]
     ReadOnly,
     #[error("cannot encode event: {0}")]
@@ -250,38 +262,98 @@ impl Store {
                 }
             }
             None => {
-                for id in ids.iter().rev() {
-                    let dir = self.session_dir(repo_key, id);
-                    if !is_local(&dir) {
-                        continue;
-                    }
-                    let s = Session::open(id, dir)?;
-                    if s.state().status == SessionStatus::Open {
-                        return Ok(id.clone());
-                    }
+                let open = self.local_with_status(repo_key, &ids, SessionStatus::Open)?;
+                match open.as_slice() {
+                    [] => Err(StoreError::NoOpenSession),
+                    [(id, _)] => Ok(id.clone()),
+                    several => Err(StoreError::SeveralOpen {
+                        open: several
+                            .iter()
+                            .rev()
+                            .map(|(id, what)| format!("{id} ({what})"))
+                            .collect(),
+                    }),
                 }
-                Err(StoreError::NoOpenSession)
             }
         }
     }
 
-    /// Like `resolve`, but with no prefix and no open session, the most
-    /// recent session of any status started here: `status` and `audit
-    /// verify` still work after a release completes.
+    /// Sessions started here with `status`, oldest first, each with
+    /// "scenario version" to name it to people.
+    fn local_with_status(
+        &self,
+        repo_key: &str,
+        ids: &[String],
+        status: SessionStatus,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for id in ids {
+            let dir = self.session_dir(repo_key, id);
+            if !is_local(&dir) {
+                continue;
+            }
+            let s = Session::open(id, dir)?;
+            let st = s.state();
+            if st.status == status {
+                let what = format!(
+                    "{} {}",
+                    st.plan.playbook,
+                    st.version.as_deref().unwrap_or("(no version)")
+                );
+                out.push((id.clone(), what));
+            }
+        }
+        Ok(out)
+    }
+
+    /// What a command without a session id reads: the session open here
+    /// (the latest, when several are), else the most recently completed
+    /// one; an aborted session only when named.
     pub fn resolve_for_reading(
         &self,
         repo_key: &str,
         prefix: Option<&str>,
     ) -> Result<String, StoreError> {
-        match self.resolve(repo_key, prefix) {
-            Err(StoreError::NoOpenSession) => self
-                .session_ids(repo_key)?
-                .into_iter()
-                .rev()
-                .find(|id| is_local(&self.session_dir(repo_key, id)))
-                .ok_or(StoreError::NoOpenSession),
-            other => other,
+        if prefix.is_some() {
+            return self.resolve(repo_key, prefix);
         }
+        let ids = self.session_ids(repo_key)?;
+        for status in [
+            SessionStatus::Open,
+            SessionStatus::Completed,
+            // A session whose start cannot be read (its journal damaged or
+            // deleted): still the one to verify and recover.
+            SessionStatus::Unstarted,
+        ] {
+            if let Some((id, _)) = self.local_with_status(repo_key, &ids, status)?.pop() {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::NoOpenSession)
+    }
+
+    /// Sessions started here for `version` that are open or completed:
+    /// a second release of one version is a mistake unless said otherwise.
+    pub fn sessions_for_version(
+        &self,
+        repo_key: &str,
+        version: &str,
+    ) -> Result<Vec<(String, SessionStatus)>, StoreError> {
+        let mut out = Vec::new();
+        for id in self.session_ids(repo_key)? {
+            let dir = self.session_dir(repo_key, &id);
+            if !is_local(&dir) {
+                continue;
+            }
+            let s = Session::open(&id, dir)?;
+            let st = s.state();
+            if st.version.as_deref() == Some(version)
+                && matches!(st.status, SessionStatus::Open | SessionStatus::Completed)
+            {
+                out.push((id, st.status));
+            }
+        }
+        Ok(out)
     }
 
     /// Start a new session: its folder, and `session_started` in the
@@ -555,9 +627,11 @@ impl Session {
         let payload = self.state.prepare(cmd, Some(who))?;
         let breaches = self.state.breaches(&payload, Some(who));
         let mut written = Vec::new();
-        if let Some(first) = breaches.first() {
+        if !breaches.is_empty() {
             let Some(reason) = override_reason.map(str::trim).filter(|r| !r.is_empty()) else {
-                return Err(first.error.clone().into());
+                return Err(StoreError::Breaks {
+                    breaches: breaches.into_iter().map(|b| b.error).collect(),
+                });
             };
             let o = Payload::RuleOverridden(super::payload::RuleOverridden {
                 rules: breaches

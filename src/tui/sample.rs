@@ -168,6 +168,22 @@ fn done(step: &str, note: Option<&str>) -> Command {
 /// 100%), anything else plainly.
 fn finish(s: &mut Sample, who: &Who, step: &str) -> Result<(), RuleError> {
     let kind = s.state().plan.step(step).map(|p| p.kind.clone());
+    let acks = s
+        .state()
+        .plan
+        .step(step)
+        .map(|p| p.ack.clone())
+        .unwrap_or_default();
+    for role in acks {
+        s.wait(60).cmd(
+            &dee(),
+            Command::Acknowledge {
+                step: step.into(),
+                role,
+                note: None,
+            },
+        )?;
+    }
     match kind.as_deref() {
         Some("gate") => {
             s.wait(180)

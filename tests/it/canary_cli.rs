@@ -208,6 +208,7 @@ fn canary_repo(observation: &str) -> Sandbox {
 fn the_plan_gates_weights_and_the_session_records_everything() {
     let sb = canary_repo("1h");
     sb.ok(&["new", "--scenario", "canary-only"]);
+    sb.ok(&["step", "start", "canary"]);
     let status = sb.json(&["canary", "status", "--json"]);
     assert_eq!(status["next"]["action"], "set_weight");
     assert_eq!(status["next"]["weight"], 5);
@@ -294,6 +295,7 @@ fn the_plan_gates_weights_and_the_session_records_everything() {
         kinds,
         vec![
             "session_started",
+            "step_started",
             "command_started",
             "command_finished",
             "canary_weight_set",
@@ -333,6 +335,7 @@ fn a_failing_set_weight_leaves_the_weight_alone() {
     )
     .expect("script");
     sb.ok(&["new", "--scenario", "canary-only"]);
+    sb.ok(&["step", "start", "canary"]);
     let out = sb.run(&["canary", "weight", "5"]);
     assert_eq!(code(&out), 1);
     let err = stderr(&out);
@@ -351,6 +354,7 @@ fn a_failing_set_weight_leaves_the_weight_alone() {
 fn with_no_observation_time_a_recorded_promote_opens_the_next_weight() {
     let sb = canary_repo("0s");
     sb.ok(&["new", "--scenario", "canary-only"]);
+    sb.ok(&["step", "start", "canary"]);
     sb.ok(&["canary", "weight", "5"]);
     let out = sb.run(&["canary", "weight", "25"]);
     assert_eq!(code(&out), 1);
@@ -463,6 +467,7 @@ fn ctrl_c_cancels_a_hanging_set_weight_and_records_it() {
     )
     .expect("script");
     sb.ok(&["new", "--scenario", "canary-only"]);
+    sb.ok(&["step", "start", "canary"]);
     let mut child = sb
         .cmd()
         .args(["canary", "weight", "5"])

@@ -495,6 +495,7 @@ fn canary_weight_on_sigterm_kills_set_weight_and_records_it() {
     std::fs::create_dir_all(&dir).expect("playbooks dir");
     std::fs::write(dir.join("canary-only.toml"), CANARY_PLAYBOOK).expect("playbook");
     sb.ok(&["new", "--scenario", "canary-only"]);
+    sb.ok(&["step", "start", "canary"]);
     let mut child = sb
         .cmd()
         .args(["canary", "weight", "5"])
