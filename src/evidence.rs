@@ -15,10 +15,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::playbook::SarifLevel;
+use crate::session::PlanStep;
 use crate::session::payload::{
     ComponentVersion, Evidence, ManifestSnapshot, SarifSummary, StepWithNote,
 };
-use crate::session::PlanStep;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -190,11 +190,10 @@ pub fn manifest_snapshot(repo_root: &Path, step: &str) -> Result<ManifestSnapsho
         step: step.to_string(),
         why: format!("{}: {e}", path.display()),
     })?;
-    let manifest =
-        crate::release::Manifest::load(&path).map_err(|e| EvidenceError::Manifest {
-            step: step.to_string(),
-            why: e.to_string(),
-        })?;
+    let manifest = crate::release::Manifest::load(&path).map_err(|e| EvidenceError::Manifest {
+        step: step.to_string(),
+        why: e.to_string(),
+    })?;
     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
         .map(|o| o.to_string())
         .unwrap_or_default();

@@ -336,7 +336,9 @@ impl Workspace {
                 h.by.who.name,
                 h.by.actor,
                 h.by.at,
-                h.broke.map(crate::session::Rule::as_str).unwrap_or_default(),
+                h.broke
+                    .map(crate::session::Rule::as_str)
+                    .unwrap_or_default(),
                 h.not_applied.as_deref().unwrap_or_default()
             ));
         }

@@ -140,7 +140,10 @@ pub fn exceptions(st: &SessionState) -> Vec<(&Stamp, String)> {
     }
     for (by, w) in &st.canary.weights {
         if let Some(r) = &w.override_reason {
-            out.push((by, format!("canary set to {}% without a Promote: {r}", w.weight)));
+            out.push((
+                by,
+                format!("canary set to {}% without a Promote: {r}", w.weight),
+            ));
         }
         if w.rollback {
             out.push((by, format!("canary rolled back to {}%", w.weight)));
@@ -303,7 +306,17 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 if d.approve { "approved" } else { "rejected" },
                 d.by.who.name,
                 when(&d.by.at),
-                cell(d.comment.as_deref().unwrap_or(""))
+                cell(&match (&d.comment, &d.manifest) {
+                    (Some(c), Some(m)) => format!(
+                        "{c} (approves manifest {})",
+                        m.chars().take(10).collect::<String>()
+                    ),
+                    (None, Some(m)) => format!(
+                        "approves manifest {}",
+                        m.chars().take(10).collect::<String>()
+                    ),
+                    (c, None) => c.clone().unwrap_or_default(),
+                })
             );
         }
     }

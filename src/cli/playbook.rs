@@ -90,7 +90,9 @@ pub fn run(g: &Global, c: PlaybookCmd) -> Result<ExitCode> {
                     .collect();
                 print_json(&v)?;
             } else if all.is_empty() {
-                sayln!("ready: every command, report folder and configuration the steps need is here");
+                sayln!(
+                    "ready: every command, report folder and configuration the steps need is here"
+                );
             } else {
                 for (p, w) in &all {
                     sayln!("{p}: {w}");

@@ -121,8 +121,7 @@ pub fn status(session: &Session, history: usize) -> String {
         let _ = writeln!(out, "Started {} by {}", s.at, s.who);
     }
     let overrides = st.overrides.len()
-        + st
-            .canary
+        + st.canary
             .weights
             .iter()
             .filter(|(_, w)| w.override_reason.is_some())

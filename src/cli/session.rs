@@ -218,7 +218,9 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
     if let Some(v) = &version
         && !a.again
     {
-        let same = ws.store.sessions_for_version(&ws.repo.key, &v.to_string())?;
+        let same = ws
+            .store
+            .sessions_for_version(&ws.repo.key, &v.to_string())?;
         if let Some((id, status)) = same.last() {
             color_eyre::eyre::bail!(
                 "version {v} already has {} session here ({id}); give --again to start another release of {v}, or --version for a new one",
@@ -252,9 +254,7 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
             );
         }
         if let Some(other) = open {
-            sayln!(
-                "note: session {other} is open too: commands without --session now ask which"
-            );
+            sayln!("note: session {other} is open too: commands without --session now ask which");
         }
         let st = session.state();
         let ready: Vec<&str> = st.ready_steps().iter().map(|s| s.id.as_str()).collect();
@@ -494,7 +494,9 @@ fn ack_role(
         .or(asked.first())
         .cloned()
         .ok_or_else(|| {
-            color_eyre::eyre::eyre!("step `{step}` asks nobody to acknowledge it (no `ack` in its playbook)")
+            color_eyre::eyre::eyre!(
+                "step `{step}` asks nobody to acknowledge it (no `ack` in its playbook)"
+            )
         })
 }
 

@@ -8,8 +8,8 @@
 mod catalog;
 mod error;
 mod graph;
-pub mod preflight;
 mod model;
+pub mod preflight;
 mod read;
 pub mod source;
 mod suggest;

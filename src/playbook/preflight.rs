@@ -63,7 +63,10 @@ pub fn check(playbook: &Playbook, root: &Path, config: &RepoConfig) -> Vec<Warni
             let parent = dir.parent().unwrap_or(root);
             if !parent.is_dir() {
                 warn(
-                    format!("its SARIF report {report} goes in {}, which does not exist", parent.display()),
+                    format!(
+                        "its SARIF report {report} goes in {}, which does not exist",
+                        parent.display()
+                    ),
                     "have the scanner write it there before the gate".into(),
                 );
             }
@@ -76,7 +79,10 @@ pub fn check(playbook: &Playbook, root: &Path, config: &RepoConfig) -> Vec<Warni
         }
         if step.manifest && !root.join(crate::release::MANIFEST_FILE).is_file() {
             warn(
-                format!("it approves the manifest and there is no {}", crate::release::MANIFEST_FILE),
+                format!(
+                    "it approves the manifest and there is no {}",
+                    crate::release::MANIFEST_FILE
+                ),
                 format!(
                     "add {} (greenlight manifest check explains its format)",
                     crate::release::MANIFEST_FILE
@@ -116,10 +122,7 @@ fn program_problem(command: &str, root: &Path) -> Option<String> {
 
 fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     })
 }
 
@@ -146,10 +149,22 @@ mod tests {
         .unwrap();
         let root = dir.path();
         assert_eq!(program_problem("./deploy/ok.sh --all", root), None);
-        assert!(program_problem("./deploy/promote.sh", root).unwrap().contains("does not exist"));
-        assert!(program_problem("./deploy/noexec.sh", root).unwrap().contains("not executable"));
+        assert!(
+            program_problem("./deploy/promote.sh", root)
+                .unwrap()
+                .contains("does not exist")
+        );
+        assert!(
+            program_problem("./deploy/noexec.sh", root)
+                .unwrap()
+                .contains("not executable")
+        );
         assert_eq!(program_problem("ENV=prod sh -c 'x'", root), None);
         assert_eq!(program_problem("echo hi > x", root), None);
-        assert!(program_problem("no-such-tool-xyz --now", root).unwrap().contains("PATH"));
+        assert!(
+            program_problem("no-such-tool-xyz --now", root)
+                .unwrap()
+                .contains("PATH")
+        );
     }
 }

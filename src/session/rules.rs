@@ -360,7 +360,13 @@ impl SessionState {
         if promoted {
             return None;
         }
-        Some(match latest {
+        let there = self
+            .canary
+            .judgements
+            .iter()
+            .rev()
+            .find(|(_, j)| j.weight == Some(last_weight));
+        Some(match there {
             Some(j) => format!(
                 "at {weight}%, no Promote judged after {observe}s of watching there; {}",
                 verdict(j)

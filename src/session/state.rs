@@ -97,6 +97,9 @@ pub struct Decision {
     pub role: String,
     pub approve: bool,
     pub comment: Option<String>,
+    /// The manifest snapshot (its blob id) the decision was about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
     pub by: Stamp,
 }
 
@@ -1257,6 +1260,7 @@ impl SessionState {
             role: s.role,
             approve,
             comment: s.comment,
+            manifest: s.manifest,
             by: by.clone(),
         });
         let latest = st.latest_decisions();

@@ -179,7 +179,7 @@ requires = ["canary"]
 
 /// A repo with the simulated source, a set_weight script that logs the
 /// weight it was given, a rollback script, and a canary-only playbook.
-fn canary_repo(observation: &str) -> Sandbox {
+pub(crate) fn canary_repo(observation: &str) -> Sandbox {
     let sb = sandbox(&format!(
         "[canary]\nsource = \"simulated\"\nmin_observation = \"{observation}\"\nset_weight = \"sh deploy/set-weight.sh\"\n"
     ));

@@ -18,6 +18,7 @@ mod exec_cli;
 mod exec_flood;
 mod exec_runner;
 mod exec_step;
+mod gates;
 mod git_sync;
 mod hostile_output;
 mod hostile_remote;
