@@ -463,7 +463,7 @@ fn parse_line_with(interner: &mut Interner, line: &[u8]) -> Result<Event, String
 /// The only process allowed to append to one actor file.
 #[derive(Debug)]
 pub struct JournalWriter {
-    lock: ActorLock,
+    lock_path: PathBuf,
     file: File,
     path: PathBuf,
     session: String,
@@ -476,18 +476,21 @@ pub struct JournalWriter {
 }
 
 impl JournalWriter {
-    /// Lock and open the actor's journal in `dir`, repairing a torn tail
-    /// first. Refuses a file whose chain does not verify: appending to a
-    /// broken chain would bury the damage under new events.
+    /// Open the actor's journal in `dir` for appending, repairing a torn
+    /// tail first (under the actor's lock). Refuses a file whose chain does
+    /// not verify: appending to a broken chain would bury the damage under
+    /// new events. The lock is not kept: each append takes it.
     pub fn open(dir: &Path, session: &str, actor: &str) -> Result<JournalWriter, JournalError> {
         files::create_dir_all(dir).map_err(io_err(dir))?;
         let name = writer_file_name(dir, actor);
         let path = dir.join(&name);
-        let lock = ActorLock::acquire(&dir.join(lock_file_name(&name)))?;
+        let lock_path = dir.join(lock_file_name(&name));
+        let lock = ActorLock::wait(&lock_path)?;
         let set_aside = repair_torn_tail(&path)?;
         let mut file = files::open_append(&path).map_err(io_err(&path))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err(&path))?;
+        drop(lock);
         let batch = parse_lines(&path, &bytes, 0);
         if let Some(problem) = batch.problems.into_iter().next() {
             return Err(JournalError::Corrupt { problem });
@@ -513,7 +516,7 @@ impl JournalWriter {
             });
         }
         Ok(JournalWriter {
-            lock,
+            lock_path,
             file,
             path,
             session: session.to_string(),
@@ -534,7 +537,7 @@ impl JournalWriter {
     }
 
     pub fn lock_path(&self) -> &Path {
-        self.lock.path()
+        &self.lock_path
     }
 
     pub fn last_lamport(&self) -> u64 {
@@ -551,28 +554,57 @@ impl JournalWriter {
         who: &Who,
         lamport: u64,
     ) -> Result<Event, JournalError> {
-        let lamport = lamport.max(self.last_lamport.saturating_add(1));
-        if lamport == u64::MAX || self.last_seq == u64::MAX {
-            return Err(JournalError::ClockExhausted {
-                path: self.path.clone(),
-            });
+        let mut events = self.append_all(&[(kind, data)], who, lamport)?;
+        events
+            .pop()
+            .ok_or_else(|| io_err(&self.path)(std::io::Error::other("nothing was appended")))
+    }
+
+    /// Append events one after the other in one write, with nothing of
+    /// another process between them (an override and the action it lets
+    /// through), durable before returning. Takes the actor's lock for the
+    /// write and reads the file's last line under it first: another process
+    /// of the same person may have appended since.
+    pub fn append_all(
+        &mut self,
+        items: &[(&str, &RawValue)],
+        who: &Who,
+        lamport: u64,
+    ) -> Result<Vec<Event>, JournalError> {
+        let _lock = ActorLock::wait(&self.lock_path)?;
+        self.catch_up()?;
+        let mut lamport = lamport.max(self.last_lamport.saturating_add(1));
+        let (mut seq, mut prev) = (self.last_seq, self.last_hash);
+        let mut out = Vec::with_capacity(items.len());
+        let mut text = String::new();
+        for (kind, data) in items {
+            if lamport == u64::MAX || seq == u64::MAX {
+                return Err(JournalError::ClockExhausted {
+                    path: self.path.clone(),
+                });
+            }
+            let (event, line) = Event::seal(Draft {
+                session: &self.session,
+                actor: &self.actor,
+                seq: seq + 1,
+                lamport,
+                at: now_rfc3339(),
+                who,
+                kind,
+                data,
+                prev: &prev,
+            })?;
+            text.push_str(&line);
+            text.push('\n');
+            seq = event.seq;
+            prev = event.hash;
+            lamport += 1;
+            out.push(event);
         }
-        let (event, mut line) = Event::seal(Draft {
-            session: &self.session,
-            actor: &self.actor,
-            seq: self.last_seq + 1,
-            lamport,
-            at: now_rfc3339(),
-            who,
-            kind,
-            data,
-            prev: &self.last_hash,
-        })?;
-        line.push('\n');
         let before = self.file.metadata().map_err(io_err(&self.path))?.len();
         if let Err(e) = self
             .file
-            .write_all(line.as_bytes())
+            .write_all(text.as_bytes())
             .and_then(|_| self.file.sync_data())
         {
             // Leave no torn line behind us on a failed write (disk full...).
@@ -580,10 +612,58 @@ impl JournalWriter {
             let _ = self.file.sync_data();
             return Err(io_err(&self.path)(e));
         }
-        self.last_seq = event.seq;
-        self.last_hash = event.hash;
-        self.last_lamport = lamport;
-        Ok(event)
+        if let Some(last) = out.last() {
+            self.last_seq = last.seq;
+            self.last_hash = last.hash;
+            self.last_lamport = last.lamport;
+        }
+        Ok(out)
+    }
+
+    /// Under the lock: pick up lines another process appended since our
+    /// last write (the same person's app or CLI), so `seq` and `prev`
+    /// continue from the file's real last line. A torn tail left by one of
+    /// them is set aside first.
+    fn catch_up(&mut self) -> Result<(), JournalError> {
+        use std::os::unix::fs::FileExt;
+        if let Some(side) = repair_torn_tail(&self.path)? {
+            self.set_aside.get_or_insert(side);
+        }
+        let len = self.file.metadata().map_err(io_err(&self.path))?.len();
+        if len == 0 {
+            return Ok(());
+        }
+        // The last line: scan back a window at a time (lines are small).
+        let mut window = 4096u64;
+        loop {
+            let start = len.saturating_sub(window);
+            let mut buf = vec![0u8; (len - start) as usize];
+            self.file
+                .read_exact_at(&mut buf, start)
+                .map_err(io_err(&self.path))?;
+            let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+            match memchr::memrchr(b'\n', body) {
+                Some(i) => return self.take_last(&body[i + 1..]),
+                None if start == 0 => return self.take_last(body),
+                None => window = window.saturating_mul(4),
+            }
+        }
+    }
+
+    fn take_last(&mut self, line: &[u8]) -> Result<(), JournalError> {
+        let ev = parse_line(line).map_err(|reason| JournalError::Corrupt {
+            problem: LineProblem {
+                file: self.path.clone(),
+                line: 0,
+                reason: format!("its last line: {reason}"),
+            },
+        })?;
+        if ev.seq >= self.last_seq {
+            self.last_seq = ev.seq;
+            self.last_hash = ev.hash;
+            self.last_lamport = self.last_lamport.max(ev.lamport);
+        }
+        Ok(())
     }
 }
 

@@ -1,12 +1,20 @@
-//! One writer per actor file, enforced with an OS file lock.
+//! One writer at a time per actor file, enforced with an OS file lock.
 //!
-//! The lock lives on a side file `<actor>.lock` that also holds the pid of
-//! its owner, so a second process can say *who* holds it. The OS drops the
-//! lock when the owner dies, so a crashed writer never leaves a stale lock.
+//! A writer takes the lock for each append (see `JournalWriter::append`),
+//! so the same person's app and CLI write one journal between them. Sync
+//! and recovery take it without waiting ([`ActorLock::acquire`]), writing
+//! their pid in the side file `<actor>.lock` so a refusal can say who
+//! holds it. The OS drops the lock when its holder dies, so a crashed
+//! writer never leaves a stale lock.
 
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+
+/// How long a writer waits for the lock of its journal before naming who
+/// holds it: appends hold it for well under a millisecond; a holder for
+/// longer than this is stuck.
+pub const WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why an actor file could not be locked.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +78,31 @@ impl ActorLock {
         })
     }
 
+    /// Take the lock, waiting for whoever holds it (another process of
+    /// the same person appending a line holds it for a moment), at most
+    /// [`WAIT`]; after that, the holder is named as by [`ActorLock::acquire`].
+    pub fn wait(lock_path: &Path) -> Result<ActorLock, LockError> {
+        Self::wait_for(lock_path, WAIT)
+    }
+
+    /// [`ActorLock::wait`] with a deadline of `patience`.
+    pub fn wait_for(
+        lock_path: &Path,
+        patience: std::time::Duration,
+    ) -> Result<ActorLock, LockError> {
+        let until = std::time::Instant::now() + patience;
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            match Self::acquire(lock_path) {
+                Err(LockError::InUse { .. }) if std::time::Instant::now() < until => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -88,6 +121,22 @@ mod tests {
             Err(LockError::InUse { pid, .. }) => assert_eq!(pid, std::process::id().to_string()),
             other => panic!("expected InUse, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn waiting_gets_the_lock_when_it_is_let_go_and_names_a_stuck_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.lock");
+        let held = ActorLock::acquire(&p).unwrap();
+        match ActorLock::wait_for(&p, std::time::Duration::from_millis(30)) {
+            Err(LockError::InUse { pid, .. }) => assert_eq!(pid, std::process::id().to_string()),
+            other => panic!("expected InUse, got {other:?}"),
+        }
+        let p2 = p.clone();
+        let waiter = std::thread::spawn(move || ActorLock::wait(&p2).map(|_| ()));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        drop(held);
+        assert!(waiter.join().unwrap().is_ok());
     }
 
     #[test]

@@ -594,14 +594,33 @@ impl Session {
     /// Append a payload as-is (after a refresh for the lamport clock). The
     /// caller is responsible for having checked it; `execute` does.
     pub fn record(&mut self, who: &Who, payload: &Payload) -> Result<Event, StoreError> {
+        let mut events = self.record_all(who, std::slice::from_ref(payload))?;
+        Ok(events.remove(0))
+    }
+
+    /// Append payloads one right after the other in this actor's file
+    /// (an override and the action it lets through), in one write.
+    pub fn record_all(
+        &mut self,
+        who: &Who,
+        payloads: &[Payload],
+    ) -> Result<Vec<Event>, StoreError> {
         self.refresh()?;
         self.require_intact()?;
         let lamport = self.state.max_lamport.saturating_add(1);
-        let data = payload.to_data()?;
+        let data = payloads
+            .iter()
+            .map(|p| p.to_data())
+            .collect::<Result<Vec<_>, _>>()?;
+        let items: Vec<(&str, &serde_json::value::RawValue)> = payloads
+            .iter()
+            .zip(&data)
+            .map(|(p, d)| (p.kind(), d.as_ref()))
+            .collect();
         let writer = self.writer.as_mut().ok_or(StoreError::ReadOnly)?;
-        let ev = writer.append(payload.kind(), &data, who, lamport)?;
+        let events = writer.append_all(&items, who, lamport)?;
         self.refresh()?;
-        Ok(ev)
+        Ok(events)
     }
 
     /// Check a command against the rules on the freshest state, record it,
@@ -643,9 +662,10 @@ impl Session {
                 reason: reason.to_string(),
             });
             self.state.refusal(&o, Some(who))?;
-            written.push(self.record(who, &o)?);
+            written.extend(self.record_all(who, &[o, payload])?);
+        } else {
+            written.push(self.record(who, &payload)?);
         }
-        written.push(self.record(who, &payload)?);
         if self.state.status == SessionStatus::Open && self.state.all_settled() {
             let done = Payload::SessionCompleted(Default::default());
             written.push(self.record(who, &done)?);

@@ -174,7 +174,7 @@ fn a_forbidden_action_is_refused_with_the_reason_and_writes_nothing() {
 }
 
 #[test]
-fn a_second_writer_of_the_same_actor_is_told_the_pid() {
+fn a_second_process_of_the_same_person_waits_its_turn_and_a_stuck_one_is_named() {
     let sb = Sandbox::new();
     sb.ok(&["new", "--scenario", "hotfix"]);
     let dir = sb.session_dirs()[0].clone();
@@ -182,8 +182,17 @@ fn a_second_writer_of_the_same_actor_is_told_the_pid() {
     let name = journal.file_name().unwrap().to_str().unwrap();
     assert!(name.starts_with("dana@example.com~"), "{name}");
     let lock = dir.join(name.replace(".jsonl", ".lock"));
+    // Held for a moment (as another append would): the note waits, then
+    // goes in.
+    let held = greenlight::session::lock::ActorLock::acquire(&lock).unwrap();
+    let child = sb.cmd().args(["note", "hello"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Held for longer than any append: the holder is named.
     let _held = greenlight::session::lock::ActorLock::acquire(&lock).unwrap();
-    let out = sb.run(&["note", "hello"]);
+    let out = sb.run(&["note", "hello again"]);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
