@@ -378,7 +378,7 @@ impl Workspace {
         &self,
         state: &crate::session::SessionState,
         step: &str,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
     ) -> Result<crate::exec::StepCommand> {
         let plan = crate::exec::StepCommand::plan(state, step, action).map_err(|e| eyre!(e))?;
         self.confirm_command(state, &plan.step, action, &plan.command)?;
@@ -391,12 +391,12 @@ impl Workspace {
         &self,
         state: &crate::session::SessionState,
         step: &str,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         command: &str,
     ) -> Result<()> {
         let field = match action {
-            crate::exec::Action::Run => "run",
-            crate::exec::Action::Rollback => "rollback",
+            crate::exec::StepAction::Run => "run",
+            crate::exec::StepAction::Rollback => "rollback",
         };
         let from = state.source.as_ref().map_or_else(
             || format!("playbook `{}` here", state.plan.playbook),
@@ -417,8 +417,8 @@ impl Workspace {
             .iter()
             .find(|s| s.id == step)
             .and_then(|s| match action {
-                crate::exec::Action::Run => s.run.clone(),
-                crate::exec::Action::Rollback => s.rollback.clone(),
+                crate::exec::StepAction::Run => s.run.clone(),
+                crate::exec::StepAction::Rollback => s.rollback.clone(),
             });
         if expected.as_deref() == Some(command) {
             return Ok(());
@@ -449,7 +449,7 @@ impl Workspace {
             .and_then(|p| p.rollback.as_deref())
             .is_some_and(|r| r == command);
         if from_journal {
-            self.confirm_command(state, step, crate::exec::Action::Rollback, command)?;
+            self.confirm_command(state, step, crate::exec::StepAction::Rollback, command)?;
         }
         Ok(())
     }

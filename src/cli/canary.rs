@@ -517,9 +517,9 @@ fn run_recorded(
             kind: registry::Kind::Canary,
             step: step.to_owned(),
             action: if rollback {
-                crate::exec::Action::Rollback
+                crate::exec::StepAction::Rollback
             } else {
-                crate::exec::Action::Run
+                crate::exec::StepAction::Run
             },
             command: command.to_owned(),
         },

@@ -14,7 +14,7 @@ use color_eyre::eyre::{Result, bail, eyre};
 use super::Global;
 use super::out::{esay, esayln};
 use super::session::Target;
-use crate::exec::{self, Action, CancelToken, StepEnv, Stream, WorkspaceJournal, signals};
+use crate::exec::{self, CancelToken, StepAction, StepEnv, Stream, WorkspaceJournal, signals};
 use crate::session::StepStatus;
 
 /// Cancel `token` on Ctrl-C, SIGTERM, SIGHUP or SIGQUIT from now on (in
@@ -75,13 +75,13 @@ fn ask(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
-/// Run a step's command (`Action::Run`) or its rollback.
+/// Run a step's command (`StepAction::Run`) or its rollback.
 pub fn step_command(
     g: &Global,
     target: &Target,
     step: &str,
     yes: bool,
-    action: Action,
+    action: StepAction,
 ) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut session = ws.session_for_writing(target.session.as_deref())?;
@@ -89,8 +89,10 @@ pub fn step_command(
     let plan = ws.step_command(session.state(), step, action)?;
     let who = format!("{} <{}>", ws.who.name, ws.who.email);
     let what = match action {
-        Action::Run => format!("Step `{}` runs `{}`", plan.step, plan.command),
-        Action::Rollback => format!("Rolling back step `{}` runs `{}`", plan.step, plan.command),
+        StepAction::Run => format!("Step `{}` runs `{}`", plan.step, plan.command),
+        StepAction::Rollback => {
+            format!("Rolling back step `{}` runs `{}`", plan.step, plan.command)
+        }
     };
     let confirmed_by = if plan.needs_confirmation {
         if yes {
@@ -173,8 +175,8 @@ pub fn step_command(
         esayln!(
             "  exit 127 means the shell could not find the command: check `{}` in the playbook and that it exists in {}",
             match action {
-                Action::Run => "run",
-                Action::Rollback => "rollback",
+                StepAction::Run => "run",
+                StepAction::Rollback => "rollback",
             },
             ws.repo.root.display()
         );
@@ -188,17 +190,17 @@ pub fn step_command(
         esayln!("warning: the command ran but its end could not be recorded: {e}");
     }
     match (action, report.status) {
-        (Action::Run, Some(StepStatus::Done)) => {
+        (StepAction::Run, Some(StepStatus::Done)) => {
             esayln!("Step `{}` is done.", plan.step)
         }
-        (Action::Run, Some(StepStatus::Failed)) => esayln!(
+        (StepAction::Run, Some(StepStatus::Failed)) => esayln!(
             "Step `{}` failed. Retry with `greenlight step run {0}`, or undo with `greenlight step rollback {0}`.",
             plan.step
         ),
-        (Action::Rollback, _) if o.succeeded() => {
+        (StepAction::Rollback, _) if o.succeeded() => {
             esayln!("Rolled back step `{}`.", plan.step)
         }
-        (Action::Rollback, _) => esayln!(
+        (StepAction::Rollback, _) => esayln!(
             "The rollback of `{}` did not succeed: act by hand, and note what you did with `greenlight note --step {0} …`.",
             plan.step
         ),

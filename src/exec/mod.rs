@@ -28,6 +28,6 @@ pub use runner::{
     run, spawn,
 };
 pub use step::{
-    Action, ExecError, Journal, StepCommand, StepEnv, StepRunReport, WorkspaceJournal, run_step,
+    ExecError, Journal, StepAction, StepCommand, StepEnv, StepRunReport, WorkspaceJournal, run_step,
 };
 pub use to_logs::LogsSink;

@@ -24,16 +24,16 @@ use crate::workspace::Workspace;
 /// Run the step's command, or undo it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub enum StepAction {
     Run,
     Rollback,
 }
 
-impl Action {
+impl StepAction {
     pub fn as_str(self) -> &'static str {
         match self {
-            Action::Run => "run",
-            Action::Rollback => "rollback",
+            StepAction::Run => "run",
+            StepAction::Rollback => "rollback",
         }
     }
 }
@@ -63,7 +63,7 @@ pub enum ExecError {
 pub struct StepCommand {
     pub step: String,
     pub title: String,
-    pub action: Action,
+    pub action: StepAction,
     pub command: String,
     /// A person must confirm before it runs (always for a rollback).
     pub needs_confirmation: bool,
@@ -75,7 +75,7 @@ impl StepCommand {
     pub fn plan(
         state: &SessionState,
         step: &str,
-        action: Action,
+        action: StepAction,
     ) -> Result<StepCommand, ExecError> {
         let p = state
             .plan
@@ -85,11 +85,11 @@ impl StepCommand {
                 valid: state.plan.steps.iter().map(|s| s.id.clone()).collect(),
             })?;
         let command = match action {
-            Action::Run => p.run.clone().ok_or_else(|| ExecError::NoCommand {
+            StepAction::Run => p.run.clone().ok_or_else(|| ExecError::NoCommand {
                 step: step.to_string(),
                 kind: p.kind.clone(),
             })?,
-            Action::Rollback => p.rollback.clone().ok_or_else(|| ExecError::NoRollback {
+            StepAction::Rollback => p.rollback.clone().ok_or_else(|| ExecError::NoRollback {
                 step: step.to_string(),
             })?,
         };
@@ -97,7 +97,7 @@ impl StepCommand {
             step: p.id.clone(),
             title: p.title.clone(),
             action,
-            needs_confirmation: p.confirm || action == Action::Rollback,
+            needs_confirmation: p.confirm || action == StepAction::Rollback,
             timeout: p.timeout_secs.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
             command,
         };
@@ -109,8 +109,8 @@ impl StepCommand {
     /// Why it asks for confirmation, for the prompt.
     pub fn confirmation_reason(&self) -> &'static str {
         match self.action {
-            Action::Rollback => "is a rollback",
-            Action::Run => "is marked `confirm = true`",
+            StepAction::Rollback => "is a rollback",
+            StepAction::Run => "is marked `confirm = true`",
         }
     }
 
@@ -133,8 +133,8 @@ impl StepCommand {
             confirmed_by,
         };
         match self.action {
-            Action::Run => Payload::CommandStarted(c),
-            Action::Rollback => Payload::RollbackStarted(c),
+            StepAction::Run => Payload::CommandStarted(c),
+            StepAction::Rollback => Payload::RollbackStarted(c),
         }
     }
 
@@ -145,8 +145,8 @@ impl StepCommand {
     pub fn finished(&self, outcome: &Outcome) -> Vec<Command> {
         let fin = outcome.to_finished(&self.step, &self.command);
         match self.action {
-            Action::Rollback => vec![Command::Record(Payload::RollbackFinished(fin))],
-            Action::Run => {
+            StepAction::Rollback => vec![Command::Record(Payload::RollbackFinished(fin))],
+            StepAction::Run => {
                 let then = if outcome.succeeded() {
                     Command::Complete {
                         step: self.step.clone(),

@@ -73,13 +73,13 @@ pub enum Action {
     /// A step command started; its output streams into Logs.
     RunStarted {
         step: String,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         command: String,
     },
     /// A step command ended and its end was recorded; `text` says how.
     RunFinished {
         step: String,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         ok: bool,
         text: String,
     },
@@ -189,7 +189,7 @@ pub enum Effect {
     /// Run a step's command or its rollback in the background.
     RunStep {
         step: String,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         confirmed_by: Option<String>,
         who: Who,
     },

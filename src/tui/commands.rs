@@ -18,14 +18,17 @@ use super::theme::Tone;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Running {
     pub step: String,
-    pub action: exec::Action,
+    pub action: exec::StepAction,
     pub command: String,
 }
 
 /// What an open confirmation of ours is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Intent {
-    Run { step: String, action: exec::Action },
+    Run {
+        step: String,
+        action: exec::StepAction,
+    },
     Quit,
 }
 
@@ -67,18 +70,18 @@ pub fn key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
         return None;
     }
     match k {
-        KeyAction::Act => run(app, exec::Action::Run),
-        KeyAction::Rollback => run(app, exec::Action::Rollback),
+        KeyAction::Act => run(app, exec::StepAction::Run),
+        KeyAction::Rollback => run(app, exec::StepAction::Rollback),
         KeyAction::CancelRun => Some(cancel(app)),
         _ => None,
     }
 }
 
-fn run(app: &mut App, action: exec::Action) -> Option<Vec<Effect>> {
+fn run(app: &mut App, action: exec::StepAction) -> Option<Vec<Effect>> {
     let st = app.state()?;
     let p = st.plan.steps.get(app.step_selected)?.clone();
     let status = st.steps.get(app.step_selected)?.status;
-    if action == exec::Action::Run && p.run.is_none() {
+    if action == exec::StepAction::Run && p.run.is_none() {
         return None;
     }
     if let Some(r) = app.runs.is_running(&p.id) {
@@ -91,7 +94,9 @@ fn run(app: &mut App, action: exec::Action) -> Option<Vec<Effect>> {
         say(app, Tone::Info, text);
         return Some(Vec::new());
     }
-    if action == exec::Action::Run && (status.is_settled() || !st.pending_requires(&p).is_empty()) {
+    if action == exec::StepAction::Run
+        && (status.is_settled() || !st.pending_requires(&p).is_empty())
+    {
         // "already done", "waits on": the app's usual answers.
         return None;
     }
@@ -111,13 +116,13 @@ fn run(app: &mut App, action: exec::Action) -> Option<Vec<Effect>> {
     }
     let mut lines = vec![p.title.clone(), format!("runs:      {}", plan.command)];
     match action {
-        exec::Action::Run => {
+        exec::StepAction::Run => {
             if let Some(r) = &p.rollback {
                 lines.push(format!("roll back: {r}"));
             }
             lines.push("This step is marked risky (confirm = true).".into());
         }
-        exec::Action::Rollback => {
+        exec::StepAction::Rollback => {
             if status == StepStatus::Done {
                 lines.push("The step is done: this undoes it.".into());
             }
@@ -128,8 +133,8 @@ fn run(app: &mut App, action: exec::Action) -> Option<Vec<Effect>> {
         lines.push(format!("Confirming as {who}."));
     }
     let title = match action {
-        exec::Action::Run => format!("Run {}?", p.id),
-        exec::Action::Rollback => format!("Roll back {}?", p.id),
+        exec::StepAction::Run => format!("Run {}?", p.id),
+        exec::StepAction::Rollback => format!("Roll back {}?", p.id),
     };
     ask(
         app,
@@ -266,8 +271,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             command,
         } => {
             let what = match action {
-                exec::Action::Run => "running",
-                exec::Action::Rollback => "rolling back with",
+                exec::StepAction::Run => "running",
+                exec::StepAction::Rollback => "rolling back with",
             };
             let mut text = format!(
                 "▶ {what} `{command}` for {step}: its output is in Logs ({} cancels)",
@@ -304,13 +309,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .running
                 .retain(|r| !(r.step == step && r.action == action));
             if ok {
-                if action == exec::Action::Run
+                if action == exec::StepAction::Run
                     && let Some(i) = super::app::first_actionable(app)
                 {
                     app.step_selected = i;
                 }
                 say(app, Tone::Ok, format!("✔ {text}"));
-            } else if action == exec::Action::Run {
+            } else if action == exec::StepAction::Run {
                 let rollback = app
                     .state()
                     .and_then(|st| st.plan.step(&step))
@@ -347,7 +352,7 @@ mod tests {
             app,
             Action::RunStarted {
                 step: "enable-all".into(),
-                action: exec::Action::Run,
+                action: exec::StepAction::Run,
                 command: "./deploy/promote.sh".into(),
             },
         );

@@ -185,9 +185,9 @@ impl Driver {
             "canary"
         };
         let action = if job.is_rollback() {
-            crate::exec::Action::Rollback
+            crate::exec::StepAction::Rollback
         } else {
-            crate::exec::Action::Run
+            crate::exec::StepAction::Run
         };
         let (mut sink, cancel, done_tx) = self.canary_run(name, &job.step, &command, action);
         let run = move || {

@@ -257,7 +257,7 @@ impl Driver {
         name: &str,
         step: &str,
         command: &str,
-        action: exec::Action,
+        action: exec::StepAction,
     ) -> (
         Registering<LogsSink>,
         CancelToken,
@@ -314,7 +314,7 @@ impl Driver {
     pub(super) fn run_step(
         &mut self,
         step: &str,
-        action: exec::Action,
+        action: exec::StepAction,
         confirmed_by: Option<String>,
         who: Who,
     ) -> Vec<Action> {
@@ -358,8 +358,8 @@ impl Driver {
         let env = StepEnv::from_state(session.state(), &self.ws.repo.root, &self.ws.actor());
         let spec = plan.exec_spec(&env, &self.ws.repo.root);
         let name = match action {
-            exec::Action::Run => plan.step.clone(),
-            exec::Action::Rollback => format!("↶ {}", plan.step),
+            exec::StepAction::Run => plan.step.clone(),
+            exec::StepAction::Rollback => format!("↶ {}", plan.step),
         };
         let tx = self.live.sender();
         let source = self.app.logs_pane.model.add_source(&name, "step", None);
@@ -477,8 +477,8 @@ impl Driver {
             _ => errors.push("its session is no longer the open one".into()),
         }
         let mut text = match action {
-            exec::Action::Run if outcome.succeeded() => format!("{how}: {step} is done"),
-            exec::Action::Run => {
+            exec::StepAction::Run if outcome.succeeded() => format!("{how}: {step} is done"),
+            exec::StepAction::Run => {
                 let reason = self
                     .session
                     .as_ref()
@@ -487,10 +487,10 @@ impl Driver {
                     .unwrap_or(how);
                 format!("{step} failed: {reason}")
             }
-            exec::Action::Rollback if outcome.succeeded() => {
+            exec::StepAction::Rollback if outcome.succeeded() => {
                 format!("rolled back {step}: {how}")
             }
-            exec::Action::Rollback => format!("the rollback of {step} did not succeed: {how}"),
+            exec::StepAction::Rollback => format!("the rollback of {step} did not succeed: {how}"),
         };
         if !errors.is_empty() {
             text.push_str(&format!(
