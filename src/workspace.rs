@@ -181,9 +181,20 @@ impl Workspace {
         )?)
     }
 
-    /// Start a session of a playbook.
+    /// Start a session of a playbook as this process's person.
     pub fn start_session(
         &self,
+        scenario: &str,
+        version: Option<semver::Version>,
+    ) -> Result<Session> {
+        self.start_session_as(&self.who, scenario, version)
+    }
+
+    /// Start a session of a playbook as `who` (the person at the keyboard);
+    /// the actor file is this process's.
+    pub fn start_session_as(
+        &self,
+        who: &Who,
         scenario: &str,
         version: Option<semver::Version>,
     ) -> Result<Session> {
@@ -211,7 +222,7 @@ impl Workspace {
         };
         Ok(self
             .store
-            .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
+            .create_session(&self.repo.key, started, &self.actor(), who)?)
     }
 
     /// Where the cockpit marks the simulated canary's injected regression,
@@ -454,14 +465,62 @@ impl Workspace {
         Ok(())
     }
 
-    /// Perform a command as the person at the keyboard, enforcing the
+    /// Perform a command as this process's person (`who`), enforcing the
     /// team roster for sign-offs.
     pub fn perform(&self, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {
+        self.perform_as(&self.who, session, cmd)
+    }
+
+    /// Perform a command as `who` (the person at the keyboard, who may
+    /// not be this process's own identity when pairing), enforcing the
+    /// team roster for sign-offs. The event goes into this process's
+    /// actor file whoever acts.
+    pub fn perform_as(
+        &self,
+        who: &Who,
+        session: &mut Session,
+        cmd: &Command,
+    ) -> Result<Vec<Event>> {
         if let Command::Signoff { role, .. } = cmd {
             self.config
-                .may_sign_as(&self.who.email, role)
+                .may_sign_as(&who.email, role)
                 .map_err(|e| eyre!(e))?;
         }
-        Ok(session.execute(&self.who, cmd)?)
+        Ok(session.execute(who, cmd)?)
+    }
+
+    /// Where a step command or a canary job records, as `who`.
+    pub fn journal<'a>(&'a self, session: &'a mut Session, who: &'a Who) -> WorkspaceJournal<'a> {
+        WorkspaceJournal {
+            ws: self,
+            session,
+            who,
+        }
+    }
+}
+
+/// The real journal of step commands and canary jobs: a session opened
+/// for writing in a workspace, written as `who`.
+pub struct WorkspaceJournal<'a> {
+    ws: &'a Workspace,
+    session: &'a mut Session,
+    who: &'a Who,
+}
+
+impl crate::exec::Journal for WorkspaceJournal<'_> {
+    fn state(&self) -> &crate::session::SessionState {
+        self.session.state()
+    }
+
+    fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, crate::exec::ExecError> {
+        self.ws
+            .perform_as(self.who, self.session, cmd)
+            .map_err(|e| crate::exec::ExecError::Record(format!("{e:#}")))
+    }
+
+    fn registry(&self) -> Option<crate::exec::registry::Registry> {
+        Some(crate::exec::registry::Registry::of_session(
+            self.session.dir(),
+        ))
     }
 }

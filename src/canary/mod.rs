@@ -13,12 +13,16 @@
 //! screen and the record; [`plan`] says what to do next (set a weight,
 //! wait, get a Promote, roll back); [`ops`] holds what the CLI and the
 //! cockpit share around a session's canary (its step, its plan, the events
-//! of weight changes and canary commands). [`process`] runs shell commands
-//! until `crate::exec` replaces it.
+//! of weight changes and canary commands); [`job`] is a weight change or
+//! a rollback as the session records it (check, start, run, end, weight)
+//! and [`job::auto_rollback_due`] the one rule for rolling back without
+//! asking. [`process`] runs their shell commands through `crate::exec`,
+//! keeping the output whole for parsing.
 
 pub mod command;
 pub mod config;
 pub mod explain;
+pub mod job;
 pub mod judge;
 pub mod ops;
 pub mod plan;

@@ -54,22 +54,13 @@ pub struct CanarySnapshot {
     pub stale: bool,
 }
 
-/// The verdict as recorded in events: `promote`, `hold` or `rollback`.
-pub fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Promote => "promote",
-        Verdict::Hold => "hold",
-        Verdict::Rollback => "rollback",
-    }
-}
-
 impl CanarySnapshot {
     /// The `canary_judged` event of this judgement, for the canary step
     /// `step` of the session.
     pub fn payload(&self, step: Option<String>) -> Payload {
         Payload::CanaryJudged(CanaryJudged {
             step,
-            verdict: verdict_word(self.judgement.verdict).to_owned(),
+            verdict: self.judgement.verdict.word().to_owned(),
             score: self.judgement.score,
             weight: self.weight,
             summary: self.judgement.summary.clone(),

@@ -14,7 +14,7 @@ use color_eyre::eyre::{Result, bail, eyre};
 use super::Global;
 use super::out::{esay, esayln};
 use super::session::Target;
-use crate::exec::{self, CancelToken, StepAction, StepEnv, Stream, WorkspaceJournal, signals};
+use crate::exec::{self, CancelToken, StepAction, StepEnv, Stream, signals};
 use crate::session::StepStatus;
 
 /// Cancel `token` on Ctrl-C, SIGTERM, SIGHUP or SIGQUIT from now on (in
@@ -142,10 +142,7 @@ pub fn step_command(
         };
     };
     let report = exec::run_step(
-        &mut WorkspaceJournal {
-            ws: &ws,
-            session: &mut session,
-        },
+        &mut ws.journal(&mut session, &ws.who),
         &plan,
         &env,
         confirmed_by,

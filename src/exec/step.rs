@@ -18,8 +18,7 @@ use super::runner::{
     self, CancelToken, DEFAULT_GRACE, DEFAULT_TIMEOUT, ExecSpec, Outcome, OutputSink,
 };
 use crate::session::payload::{CommandStarted, Payload};
-use crate::session::{Command, Event, RuleError, Session, SessionState, StepStatus};
-use crate::workspace::Workspace;
+use crate::session::{Command, Event, RuleError, SessionState, StepStatus};
 
 /// Run the step's command, or undo it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -244,7 +243,8 @@ impl StepEnv {
 }
 
 /// Where the step's events go: the session, through the same rules as
-/// every other action.
+/// every other action. The real one is `crate::workspace::WorkspaceJournal`
+/// (a session opened for writing in a workspace); tests bring their own.
 pub trait Journal {
     fn state(&self) -> &SessionState;
     fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, ExecError>;
@@ -252,28 +252,6 @@ pub trait Journal {
     /// [`super::registry`]); none for a journal without a folder.
     fn registry(&self) -> Option<Registry> {
         None
-    }
-}
-
-/// The real journal: a session opened for writing in a workspace.
-pub struct WorkspaceJournal<'a> {
-    pub ws: &'a Workspace,
-    pub session: &'a mut Session,
-}
-
-impl Journal for WorkspaceJournal<'_> {
-    fn state(&self) -> &SessionState {
-        self.session.state()
-    }
-
-    fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, ExecError> {
-        self.ws
-            .perform(self.session, cmd)
-            .map_err(|e| ExecError::Record(format!("{e:#}")))
-    }
-
-    fn registry(&self) -> Option<Registry> {
-        Some(Registry::of_session(self.session.dir()))
     }
 }
 

@@ -4,8 +4,7 @@
 //! `input`. Effects are requests to the core, executed by the driver, whose
 //! results come back as actions.
 
-use std::time::Duration;
-
+use crate::canary::job::CanaryJob;
 use crate::canary::process::Finished;
 use crate::canary::run::CanarySnapshot;
 use crate::session::{Command, Payload, SessionSummary, Who};
@@ -64,6 +63,8 @@ pub enum Action {
     Failed(String),
     /// A judgement from the canary collector (owned, like every sample).
     CanaryJudged(Box<CanarySnapshot>),
+    /// A canary judgement was recorded (auto_rollback may be due).
+    CanaryRecorded,
     /// A canary judgement could not be recorded: why.
     CanaryRecordFailed(String),
     /// A canary command (`set_weight`, rollback) ended in the background.
@@ -98,55 +99,6 @@ pub enum Action {
     },
 }
 
-/// What a canary job changes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CanaryOp {
-    /// Set the weight (an override reason when the plan does not allow it).
-    SetWeight {
-        weight: u32,
-        override_reason: Option<String>,
-    },
-    /// Run the rollback command, then set the weight to 0.
-    Rollback,
-}
-
-/// A canary weight change or rollback to carry out, recorded as `who`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CanaryJob {
-    pub op: CanaryOp,
-    /// The session's canary step.
-    pub step: String,
-    /// The command to run first, with its environment, if one is configured.
-    pub command: Option<(String, Vec<(String, String)>)>,
-    pub timeout: Duration,
-    pub who: Who,
-    /// Who confirmed it (rollbacks behind a confirmation).
-    pub confirmed_by: Option<String>,
-}
-
-impl CanaryJob {
-    /// The weight the job ends at.
-    pub fn weight(&self) -> u32 {
-        match &self.op {
-            CanaryOp::SetWeight { weight, .. } => *weight,
-            CanaryOp::Rollback => 0,
-        }
-    }
-
-    pub fn override_reason(&self) -> Option<&str> {
-        match &self.op {
-            CanaryOp::SetWeight {
-                override_reason, ..
-            } => override_reason.as_deref(),
-            CanaryOp::Rollback => None,
-        }
-    }
-
-    pub fn is_rollback(&self) -> bool {
-        self.op == CanaryOp::Rollback
-    }
-}
-
 /// A canary job's command, ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CanaryCommandDone {
@@ -179,7 +131,7 @@ pub enum Effect {
     SetRegression(bool),
     /// Set the canary weight or roll the canary back: its command (if
     /// any) runs off the UI thread; each part is recorded.
-    Canary(CanaryJob),
+    Canary(Box<CanaryJob>),
     /// Record how a canary job's command ended, then (when it succeeded)
     /// the weight it set.
     FinishCanary(Box<CanaryCommandDone>),

@@ -6,15 +6,16 @@
 //! screen is a pure function of this state (and the clock is part of it).
 
 use crate::canary::plan::{self as canary_plan, CanaryPlan, PlanAction};
-use crate::canary::run::{CanarySnapshot, verdict_word};
+use crate::canary::run::CanarySnapshot;
 use crate::canary::{CanaryConfig, Verdict, ops};
 use crate::config::{Person, RepoConfig};
 use crate::session::state::{Decision, StepState};
 use crate::session::{Command, PlanStep, SessionState, SessionStatus, StepStatus, Who};
 
-use super::action::{Action, CanaryJob, CanaryOp, Edit, Effect, StartData};
+use super::action::{Action, Edit, Effect, StartData};
 use super::keymap::{KeyAction, Keymap};
 use super::theme::{Theme, Tone};
+use crate::canary::job::{self as canary_job, CanaryJob};
 
 /// The panes of the main screen, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,7 +249,9 @@ impl CanaryView {
         let Some((_, last)) = state.canary.judgements.last() else {
             return true;
         };
-        if last.verdict != verdict_word(snap.judgement.verdict) || last.weight != snap.weight {
+        if Verdict::parse(&last.verdict) != Some(snap.judgement.verdict)
+            || last.weight != snap.weight
+        {
             return true;
         }
         if snap.judgement.verdict == Verdict::Promote
@@ -440,7 +443,7 @@ pub enum OnYes {
     /// Record a command as the person at the keyboard.
     Perform(Command),
     /// Run a canary job (set a weight, roll back).
-    Canary(CanaryJob),
+    Canary(Box<CanaryJob>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -715,19 +718,14 @@ impl App {
         override_reason: Option<String>,
     ) -> Option<CanaryJob> {
         let config = self.canary_view.config.as_ref()?;
-        Some(CanaryJob {
-            op: CanaryOp::SetWeight {
-                weight,
-                override_reason,
-            },
-            timeout: self
-                .state()
-                .map_or(ops::COMMAND_TIMEOUT, |s| ops::step_timeout(s, &step)),
-            step,
-            command: canary_plan::set_weight_command(config, weight),
-            who: self.person()?.who(),
-            confirmed_by: None,
-        })
+        Some(CanaryJob::set_weight(
+            config,
+            self.state(),
+            &step,
+            weight,
+            override_reason,
+            self.person()?.who(),
+        ))
     }
 
     /// Hand a canary job to the core; its command runs in the background.
@@ -740,7 +738,7 @@ impl App {
                 format!("running `{cmd}`… (its output is in Logs; {cancel} here cancels it)"),
             );
         }
-        vec![Effect::Canary(job)]
+        vec![Effect::Canary(Box::new(job))]
     }
 
     pub(super) fn prompt(
@@ -849,7 +847,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 if yes {
                     return match c.then {
                         OnYes::Perform(cmd) => app.perform(cmd),
-                        OnYes::Canary(job) => app.run_canary(job),
+                        OnYes::Canary(job) => app.run_canary(*job),
                     };
                 }
                 app.say(Tone::Dim, "cancelled");
@@ -862,6 +860,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Key(k) => key(app, k),
         Action::CanaryJudged(snap) => canary_judged(app, *snap),
+        Action::CanaryRecorded => canary_recorded(app),
         Action::CanaryRecordFailed(why) => {
             app.canary_view.record_error = Some(why);
             Vec::new()
@@ -918,53 +917,47 @@ fn canary_judged(app: &mut App, mut snap: CanarySnapshot) -> Vec<Effect> {
         .as_ref()
         .is_some_and(|v| v.read_only.is_none() && v.state.status == SessionStatus::Open);
     let plan = app.canary_plan();
-    let decision = app.state().filter(|_| writable).map(|st| {
-        let record = app.canary_view.wants_record(&snap, st, plan.as_ref());
-        let live = st.canary.weight.is_some_and(|w| w > 0);
-        let timeout = app
-            .canary_step()
-            .map_or(ops::COMMAND_TIMEOUT, |p| ops::step_timeout(st, &p.id));
-        (record, live, timeout)
-    });
-    match decision {
-        Some((true, live, timeout)) => {
+    let record = app
+        .state()
+        .filter(|_| writable)
+        .map(|st| app.canary_view.wants_record(&snap, st, plan.as_ref()));
+    match record {
+        Some(true) => {
             let step = app.canary_step().map(|p| p.id.clone());
-            effects.push(Effect::RecordJudgement(snap.payload(step.clone())));
+            effects.push(Effect::RecordJudgement(snap.payload(step)));
             app.canary_view.unrecorded = 0;
             app.canary_view.record_error = None;
-            // auto_rollback: the CLI rolls back when it records a Roll
-            // back; so does the cockpit, once, while the canary is live.
-            if snap.judgement.verdict == Verdict::Rollback
-                && plan.as_ref().is_some_and(|p| p.auto_rollback)
-                && live
-                && app.canary_view.running.is_none()
-                && let (Some(step), Some(plan), Some(config), Some(m)) = (
-                    step,
-                    plan.as_ref(),
-                    app.canary_view.config.as_ref(),
-                    app.person(),
-                )
-            {
-                let job = CanaryJob {
-                    op: CanaryOp::Rollback,
-                    timeout,
-                    command: ops::rollback_command(plan, config),
-                    step,
-                    who: m.who(),
-                    confirmed_by: None,
-                };
-                app.say(
-                    Tone::Bad,
-                    "auto_rollback is on and the verdict is Roll back: rolling back now",
-                );
-                effects.extend(app.run_canary(job));
-            }
         }
-        Some((false, ..)) => app.canary_view.unrecorded += 1,
+        Some(false) => app.canary_view.unrecorded += 1,
         None => {}
     }
     app.canary_view.snapshot = Some(snap);
     effects
+}
+
+/// A judgement was recorded: with `auto_rollback`, a Roll back at a live
+/// weight rolls the canary back now, once (as the CLI does when it
+/// records one), unless a canary command is already running.
+fn canary_recorded(app: &mut App) -> Vec<Effect> {
+    let (Some(plan), Some(st), Some(step), Some(config), Some(m)) = (
+        app.canary_plan(),
+        app.state(),
+        app.canary_step().map(|p| p.id.clone()),
+        app.canary_view.config.as_ref(),
+        app.person(),
+    ) else {
+        return Vec::new();
+    };
+    let now = app.now.unwrap_or_else(jiff::Timestamp::now);
+    if app.canary_view.running.is_some() || !canary_job::auto_rollback_due(&plan, &st.canary, now) {
+        return Vec::new();
+    }
+    let job = CanaryJob::rollback(config, &plan, st, &step, m.who(), None);
+    app.say(
+        Tone::Bad,
+        "auto_rollback is on and the verdict is Roll back: rolling back now",
+    );
+    app.run_canary(job)
 }
 
 /// The first step that can be worked on now (in progress, or ready), in
@@ -1420,7 +1413,7 @@ fn set_weight(app: &mut App) -> Vec<Effect> {
                             ),
                             format!("runs:      {cmd}"),
                         ],
-                        then: OnYes::Canary(job),
+                        then: OnYes::Canary(Box::new(job)),
                     }));
                     Vec::new()
                 }
@@ -1516,18 +1509,12 @@ fn rollback(app: &mut App) -> Vec<Effect> {
             .map_or("not set".into(), |w| format!("{w}%"))
     ));
     lines.push(format!("This will {}.", ops::rollback_words(&plan, config)));
-    let job = CanaryJob {
-        op: CanaryOp::Rollback,
-        timeout: ops::step_timeout(st, &step),
-        command: ops::rollback_command(&plan, config),
-        step,
-        confirmed_by: Some(who.to_string()),
-        who,
-    };
+    let confirmed_by = Some(who.to_string());
+    let job = CanaryJob::rollback(config, &plan, st, &step, who, confirmed_by);
     app.overlay = Some(Overlay::Confirm(Confirm {
         title: "Roll back the canary?".into(),
         lines,
-        then: OnYes::Canary(job),
+        then: OnYes::Canary(Box::new(job)),
     }));
     Vec::new()
 }

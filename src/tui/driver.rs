@@ -9,13 +9,12 @@ use std::path::Path;
 
 use color_eyre::eyre::Result;
 
-use super::action::{Action, CanaryCommandDone, CanaryJob, Effect, ScenarioRow, StartData};
+use super::action::{Action, CanaryCommandDone, Effect, ScenarioRow, StartData};
 use super::app::{App, CanaryView, SessionView, SourceState, roster, update};
 use super::collector::{Collector, Outbox};
 use super::keymap::Keymap;
 use super::theme::Choice;
-use crate::canary::ops;
-use crate::canary::process::run_shell_with;
+use crate::canary::job::CanaryJob;
 use crate::exec::registry;
 use crate::session::state::describe;
 use crate::session::{Command, Payload, Session, StoreError, Who};
@@ -98,10 +97,7 @@ impl Driver {
         if let Some(why) = &self.read_only {
             return Err(format!("this session is open read-only: {why}"));
         }
-        self.ws.who = who.clone();
-        let result = self.ws.perform(session, &Command::Record(payload));
-        self.ws.who = self.me.clone();
-        match result {
+        match self.ws.perform_as(who, session, &Command::Record(payload)) {
             Ok(events) => Ok(summarize_events(&events)),
             Err(e) => Err(format!("{e:#}")),
         }
@@ -111,72 +107,40 @@ impl Driver {
     /// record the command's start and run it off the UI thread (inline
     /// without an outbox); without a command, record the weight now.
     fn start_canary(&mut self, job: CanaryJob) -> Vec<Action> {
-        let set = ops::weight_set(&job.step, job.weight(), job.override_reason());
-        if let Some(session) = self.session.as_mut() {
-            let checked = session.refresh().map_err(|e| e.to_string()).and_then(|_| {
-                session
-                    .state()
-                    .check(&Command::Record(set.clone()))
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            });
-            if let Err(why) = checked {
-                let mut out = self.loaded();
-                if job.command.is_some() {
-                    // Through the app, so the pane's "running" mark clears.
-                    out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
-                        job,
-                        result: Err(format!("was not started: {why}")),
-                    })));
-                } else {
-                    out.push(Action::Failed(why));
-                }
-                return out;
+        // Through the app, so the pane's "running" mark clears.
+        let not_started = |this: &Self, job: CanaryJob, why: String| {
+            let mut out = this.loaded();
+            if job.command.is_some() {
+                out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
+                    job,
+                    result: Err(format!("was not started: {why}")),
+                })));
+            } else {
+                out.push(Action::Failed(why));
             }
-        }
-        if let (Some((command, _)), Some(session)) = (&job.command, self.session.as_ref())
-            && let Err(e) = self
-                .ws
-                .confirm_canary_command(session.state(), &job.step, command)
-        {
-            let mut out = self.loaded();
-            out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
-                job,
-                result: Err(format!("was not started: {e:#}")),
-            })));
-            return out;
-        }
-        let Some((command, env)) = job.command.clone() else {
-            let who = job.who.clone();
-            let mut out = Vec::new();
-            match self.record(set, &who) {
-                Ok(summary) => {
-                    out.extend(self.loaded());
-                    out.push(Action::Performed {
-                        cmd: Command::Record(ops::weight_set(&job.step, job.weight(), None)),
-                        summary,
-                    });
-                }
-                Err(why) => {
-                    out.extend(self.loaded());
-                    out.push(Action::Failed(why));
-                }
-            }
-            return out;
+            out
         };
-        let started = ops::command_started(
-            &job.step,
-            &command,
-            job.is_rollback(),
-            job.confirmed_by.clone(),
-        );
+        if let Some(session) = self.session.as_mut() {
+            let checked = session
+                .refresh()
+                .map_err(|e| e.to_string())
+                .and_then(|_| job.check(session.state()).map_err(|e| e.to_string()));
+            if let Err(why) = checked {
+                return not_started(self, job, why);
+            }
+            if let Some((command, _)) = &job.command
+                && let Err(e) = self
+                    .ws
+                    .confirm_canary_command(session.state(), &job.step, command)
+            {
+                return not_started(self, job, format!("{e:#}"));
+            }
+        }
+        let (Some(started), Some(running)) = (job.started(), job.running()) else {
+            return self.record_all(vec![job.weight_set()], &job.who);
+        };
         if let Err(why) = self.record(started, &job.who.clone()) {
-            let mut out = self.loaded();
-            out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
-                job,
-                result: Err(format!("was not started: {why}")),
-            })));
-            return out;
+            return not_started(self, job, why);
         }
         let root = self.ws.repo.root.clone();
         let name = if job.is_rollback() {
@@ -184,15 +148,11 @@ impl Driver {
         } else {
             "canary"
         };
-        let action = if job.is_rollback() {
-            crate::exec::StepAction::Rollback
-        } else {
-            crate::exec::StepAction::Run
-        };
-        let (mut sink, cancel, done_tx) = self.canary_run(name, &job.step, &command, action);
+        let (mut sink, cancel, done_tx) = self.canary_run(name, running);
         let run = move || {
-            let result = run_shell_with(&command, &root, &env, job.timeout, &cancel, &mut sink)
-                .map_err(|e| format!("`{command}` could not start: {e}"));
+            let result = job
+                .run_command(&root, &cancel, &mut sink)
+                .and_then(|f| f.ok_or_else(|| "has no command".to_string()));
             let done = CanaryCommandDone { job, result };
             // Also to the driver itself, which waits for it when quitting.
             let _ = done_tx.send(done.clone());
@@ -209,6 +169,34 @@ impl Driver {
         out
     }
 
+    /// Record `payloads` in order as `who`, stopping at the first refusal:
+    /// the session as it is now, then what was recorded or why not.
+    fn record_all(&mut self, payloads: Vec<Payload>, who: &Who) -> Vec<Action> {
+        let mut summaries = Vec::new();
+        let mut last = None;
+        for p in payloads {
+            match self.record(p.clone(), who) {
+                Ok(summary) => {
+                    summaries.push(summary);
+                    last = Some(p);
+                }
+                Err(why) => {
+                    let mut out = self.loaded();
+                    out.push(Action::Failed(why));
+                    return out;
+                }
+            }
+        }
+        let mut out = self.loaded();
+        if let Some(p) = last {
+            out.push(Action::Performed {
+                cmd: Command::Record(p),
+                summary: summaries.join("; "),
+            });
+        }
+        out
+    }
+
     /// A canary command ended: record how, then the weight it set.
     fn finish_canary(&mut self, done: CanaryCommandDone) -> Vec<Action> {
         let registration = self.canary_ended();
@@ -216,11 +204,7 @@ impl Driver {
         let Some((command, _)) = job.command.clone() else {
             return Vec::new();
         };
-        let what = if job.is_rollback() {
-            "rollback"
-        } else {
-            "set_weight"
-        };
+        let what = job.what();
         let finished = match result {
             Ok(f) => f,
             Err(why) => {
@@ -229,8 +213,10 @@ impl Driver {
                 return out;
             }
         };
-        let payload = ops::command_finished(&job.step, &command, job.is_rollback(), &finished);
-        if let Err(why) = self.record(payload, &job.who.clone()) {
+        let mut records = job.finished(&finished).into_iter();
+        if let Some(end) = records.next()
+            && let Err(why) = self.record(end, &job.who)
+        {
             let mut out = self.loaded();
             out.push(Action::Failed(why));
             return out;
@@ -252,17 +238,7 @@ impl Driver {
             )));
             return out;
         }
-        let set = ops::weight_set(&job.step, job.weight(), job.override_reason());
-        let result = self.record(set.clone(), &job.who.clone());
-        let mut out = self.loaded();
-        match result {
-            Ok(summary) => out.push(Action::Performed {
-                cmd: Command::Record(set),
-                summary,
-            }),
-            Err(why) => out.push(Action::Failed(why)),
-        }
-        out
+        self.record_all(records.collect(), &job.who)
     }
 
     /// Open the session named by `prefix`, else the repository's current
@@ -341,10 +317,7 @@ impl Driver {
                         "this session is open read-only: {why}"
                     ))];
                 }
-                self.ws.who = who;
-                let result = self.ws.perform(session, &cmd);
-                self.ws.who = self.me.clone();
-                match result {
+                match self.ws.perform_as(&who, session, &cmd) {
                     Ok(events) => {
                         let summary = summarize_events(&events);
                         // The tag joins the summary: a separate message
@@ -405,12 +378,11 @@ impl Driver {
             },
             Effect::StartSession { scenario, version } => {
                 // The person at the keyboard starts it; the file is ours.
-                if let Some(m) = self.app.person() {
-                    self.ws.who = m.who();
-                }
-                let result = self.ws.start_session(&scenario, version);
-                self.ws.who = self.me.clone();
-                match result {
+                let who = self
+                    .app
+                    .person()
+                    .map_or_else(|| self.me.clone(), |m| m.who());
+                match self.ws.start_session_as(&who, &scenario, version) {
                     Ok(s) => {
                         let msg = format!("started {scenario} (session {})", s.id());
                         self.session = Some(s);
@@ -426,7 +398,11 @@ impl Driver {
             Effect::RecordJudgement(payload) => {
                 let me = self.me.clone();
                 match self.record(payload, &me) {
-                    Ok(_) => self.loaded(),
+                    Ok(_) => {
+                        let mut out = self.loaded();
+                        out.push(Action::CanaryRecorded);
+                        out
+                    }
                     Err(why) => vec![Action::CanaryRecordFailed(why)],
                 }
             }
@@ -443,7 +419,7 @@ impl Driver {
                     "the canary source has no regression switch".into(),
                 )],
             },
-            Effect::Canary(job) => self.start_canary(job),
+            Effect::Canary(job) => self.start_canary(*job),
             Effect::FinishCanary(done) => self.finish_canary(*done),
             Effect::DrainLogs => self.drain_logs(),
             Effect::RunStep {

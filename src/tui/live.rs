@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::exec::registry::{Kind, Registering, Registration, Registry, Running};
+use crate::exec::registry::{Registering, Registration, Registry, Running};
 use crate::exec::{self, CancelToken, LogsSink, Outcome, StepCommand, StepEnv, signals};
 use crate::logs::feed::{self, FeedReceiver, FeedSender, Waker};
 use crate::logs::time::now_millis;
@@ -255,9 +255,7 @@ impl Driver {
     pub(super) fn canary_run(
         &mut self,
         name: &str,
-        step: &str,
-        command: &str,
-        action: exec::StepAction,
+        running: Running,
     ) -> (
         Registering<LogsSink>,
         CancelToken,
@@ -265,7 +263,10 @@ impl Driver {
     ) {
         let tx = self.live.sender();
         let source = self.app.logs_pane.model.add_source(name, "step", None);
-        self.note(source, &format!("── {name}: running `{command}` ──"));
+        self.note(
+            source,
+            &format!("── {name}: running `{}` ──", running.command),
+        );
         let cancel = CancelToken::new();
         self.live.canary = Some(cancel.clone());
         let (done_tx, done_rx) = mpsc::channel();
@@ -273,12 +274,7 @@ impl Driver {
         let (sink, registration) = Registering::new(
             LogsSink::new(source, tx),
             self.session.as_ref().map(|s| Registry::of_session(s.dir())),
-            Running {
-                kind: Kind::Canary,
-                step: step.to_string(),
-                action,
-                command: command.to_string(),
-            },
+            running,
         );
         self.live.canary_registration = Some(registration);
         (sink, cancel, done_tx)
@@ -343,11 +339,9 @@ impl Driver {
             Err(e) => return vec![Action::Failed(format!("{e:#}"))],
         };
         // Recorded before anything runs: a crash mid-run leaves a trace.
-        self.ws.who = who.clone();
-        let started = self
-            .ws
-            .perform(session, &Command::Record(plan.started(confirmed_by)));
-        self.ws.who = self.me.clone();
+        let started =
+            self.ws
+                .perform_as(&who, session, &Command::Record(plan.started(confirmed_by)));
         if let Err(e) = started {
             let mut out = self.loaded();
             out.push(Action::Failed(format!("{e:#}")));
@@ -462,14 +456,12 @@ impl Driver {
         let open = self.session.as_ref().map(|s| s.id().to_string());
         match (&run, self.session.as_mut()) {
             (Some(r), Some(session)) if open.as_deref() == Some(r.session.as_str()) => {
-                self.ws.who = r.who.clone();
                 for cmd in plan.finished(&outcome) {
-                    if let Err(e) = self.ws.perform(session, &cmd) {
+                    if let Err(e) = self.ws.perform_as(&r.who, session, &cmd) {
                         errors.push(format!("{e:#}"));
                         break;
                     }
                 }
-                self.ws.who = self.me.clone();
                 if errors.is_empty() {
                     r.registration.remove();
                 }

@@ -145,9 +145,14 @@ fn plan_text(app: &App, now: jiff::Timestamp, compact: bool) -> Option<String> {
     let n = plan.steps.len();
     let at = progress
         .iter()
-        .position(|p| p.status == "current")
+        .position(|p| p.status == canary_plan::StepStatus::Current)
         .map(|i| i + 1)
-        .unwrap_or_else(|| progress.iter().filter(|p| p.status == "done").count());
+        .unwrap_or_else(|| {
+            progress
+                .iter()
+                .filter(|p| p.status == canary_plan::StepStatus::Done)
+                .count()
+        });
     let weight = match (st.canary.weight, compact) {
         (Some(w), false) => format!("weight {w}%"),
         (Some(w), true) => format!("{w}%"),
