@@ -22,8 +22,8 @@ use crate::canary::judge::Outcome;
 use crate::canary::ops;
 use crate::canary::plan::{self, CanaryPlan, PlanAction, StepProgress};
 use crate::canary::process::Finished;
-use crate::canary::run::{CanarySnapshot, MetricSeries};
-use crate::canary::{CanaryConfig, MetricJudgement, Verdict, judge_now, source};
+use crate::canary::snapshot::{CanarySnapshot, MetricSeries};
+use crate::canary::{CanaryConfig, MetricJudgement, Verdict, connect, judge_now};
 use crate::config::RepoConfig;
 use crate::session::{Command, Session};
 use crate::workspace::Workspace;
@@ -125,9 +125,9 @@ pub fn run(g: &Global, cmd: CanaryCmd) -> Result<ExitCode> {
             super::out::error(&e);
             ExitCode::from(EXIT_ERROR)
         })),
-        CanaryCmd::Weight(a) => super::run::unless_signalled_err(weight(g, a)),
+        CanaryCmd::Weight(a) => super::step_run::unless_signalled_err(weight(g, a)),
         CanaryCmd::Status(a) => status(g, a),
-        CanaryCmd::Rollback(a) => super::run::unless_signalled_err(rollback(g, a)),
+        CanaryCmd::Rollback(a) => super::step_run::unless_signalled_err(rollback(g, a)),
     }
 }
 
@@ -242,7 +242,7 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
     let weight = session.as_ref().and_then(|s| s.state().canary.weight);
     let regression =
         ops::regression_requested(&config) || ops::regression_marked(&ws.regression_marker());
-    let mut src = source::from_config(&config, &ws.repo.root, regression)?;
+    let mut src = connect::connect(&config, &ws.repo.root, regression)?;
     let snap = judge_now(src.as_mut(), &config, Timestamp::now(), weight);
 
     let mut recorded = None;
@@ -480,7 +480,7 @@ fn run_job(ws: &Workspace, session: &mut Session, job: &CanaryJob) -> Result<Job
     // Before the start is recorded: a signal from here on stops the
     // command and is recorded, never lost.
     let cancel = crate::exec::CancelToken::new();
-    super::run::cancel_on_interrupt(
+    super::step_run::cancel_on_interrupt(
         cancel.clone(),
         Some("cancelling the command (its end is recorded)…"),
     );

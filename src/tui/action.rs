@@ -6,7 +6,7 @@
 
 use crate::canary::job::CanaryJob;
 use crate::canary::process::Finished;
-use crate::canary::run::CanarySnapshot;
+use crate::canary::snapshot::CanarySnapshot;
 use crate::session::{Command, Payload, SessionSummary, Who};
 
 use super::app::SessionView;

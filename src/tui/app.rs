@@ -6,7 +6,7 @@
 //! screen is a pure function of this state (and the clock is part of it).
 
 use crate::canary::plan::{self as canary_plan, CanaryPlan, PlanAction};
-use crate::canary::run::CanarySnapshot;
+use crate::canary::snapshot::CanarySnapshot;
 use crate::canary::{CanaryConfig, Verdict, ops};
 use crate::config::{Person, RepoConfig};
 use crate::session::state::{Decision, StepState};
@@ -443,7 +443,7 @@ pub enum OnYes {
     /// Record a command as the person at the keyboard.
     Perform(Command),
     /// Run a canary job (set a weight, roll back).
-    Canary(Box<CanaryJob>),
+    Canary(CanaryJob),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -847,7 +847,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 if yes {
                     return match c.then {
                         OnYes::Perform(cmd) => app.perform(cmd),
-                        OnYes::Canary(job) => app.run_canary(*job),
+                        OnYes::Canary(job) => app.run_canary(job),
                     };
                 }
                 app.say(Tone::Dim, "cancelled");
@@ -1413,7 +1413,7 @@ fn set_weight(app: &mut App) -> Vec<Effect> {
                             ),
                             format!("runs:      {cmd}"),
                         ],
-                        then: OnYes::Canary(Box::new(job)),
+                        then: OnYes::Canary(job),
                     }));
                     Vec::new()
                 }
@@ -1514,7 +1514,7 @@ fn rollback(app: &mut App) -> Vec<Effect> {
     app.overlay = Some(Overlay::Confirm(Confirm {
         title: "Roll back the canary?".into(),
         lines,
-        then: OnYes::Canary(Box::new(job)),
+        then: OnYes::Canary(job),
     }));
     Vec::new()
 }

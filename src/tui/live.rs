@@ -117,7 +117,7 @@ impl Driver {
     pub fn start_logs(&mut self, extra: &[(String, SourceSpec)]) {
         let tx = self.live.sender();
         let (mut model, mut handles) =
-            LogsModel::start_configured(&self.ws.config, &self.ws.repo.root, &tx);
+            LogsModel::start_configured(self.ws.config.logs_config(), &self.ws.repo.root, &tx);
         for (name, spec) in extra {
             match model.start(name, None, spec.clone(), tx.clone()) {
                 Ok(h) => handles.push(h),

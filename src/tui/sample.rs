@@ -356,7 +356,7 @@ pub fn canary_sample() -> Result<Sample, RuleError> {
 pub fn canary_snapshot(
     at: jiff::Timestamp,
     regression: bool,
-) -> crate::canary::run::CanarySnapshot {
+) -> crate::canary::snapshot::CanarySnapshot {
     use crate::canary::{CanaryConfig, SourceKind, judge_now, sim::SimulatedSource};
     let config = CanaryConfig::new(SourceKind::Simulated);
     let mut sim = SimulatedSource::new(crate::canary::sim::DEFAULT_SEED);
@@ -399,9 +399,9 @@ pub fn canary_app(theme: Theme, regression: bool) -> Result<App, RuleError> {
 pub fn canary_failed(
     at: jiff::Timestamp,
     error: &str,
-    previous: Option<&crate::canary::run::CanarySnapshot>,
-) -> crate::canary::run::CanarySnapshot {
-    use crate::canary::run::{CanarySnapshot, judge_fetched};
+    previous: Option<&crate::canary::snapshot::CanarySnapshot>,
+) -> crate::canary::snapshot::CanarySnapshot {
+    use crate::canary::snapshot::{CanarySnapshot, judge_fetched};
     use crate::canary::{CanaryConfig, SourceError, SourceKind};
     let config = CanaryConfig::new(SourceKind::Simulated);
     let metrics = config.effective_metrics();

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use greenlight::canary::command::CommandSource;
+use greenlight::canary::command_source::CommandSource;
 use greenlight::canary::config::{CanaryConfig, MetricConfig, SourceKind};
 use greenlight::canary::prometheus::PrometheusSource;
 use greenlight::canary::spec::Direction;

@@ -415,7 +415,7 @@ fn configured_sources_start_with_their_names_and_colours() {
     )
     .unwrap();
     let (tx, rx) = feed::channel(feed::DEFAULT_CAPACITY, None);
-    let (mut m, handles) = LogsModel::start_configured(&config, dir.path(), &tx);
+    let (mut m, handles) = LogsModel::start_configured(config.logs_config(), dir.path(), &tx);
     assert_eq!(handles.len(), 2);
     assert_eq!(m.buffer.capacity(), 500);
     let names: Vec<(&str, &str, u8)> = m

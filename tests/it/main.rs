@@ -19,6 +19,7 @@ mod exec_flood;
 mod exec_runner;
 mod exec_step;
 mod git_sync;
+mod hostile_journal;
 mod hostile_output;
 mod logs_cli;
 mod logs_cut;

@@ -177,6 +177,47 @@ fn status(d: &Driver) -> String {
         .unwrap_or_default()
 }
 
+/// The app on session `id`, drawn at every size from the smallest
+/// designed up, each pane focused and zoomed, each overlay open, the start
+/// screen, and each step's details; `check` reads every frame's text.
+pub(crate) fn draw_everything(sb: &Sandbox, id: &str, check: fn(&str, &str)) {
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Driver::new(workspace(sb), choice, Keymap::default());
+    d.boot(Some(id)).expect("boot");
+    assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
+    for (w, h) in [(60, 16), (80, 24), (120, 40), (200, 60)] {
+        d.dispatch(Action::Resize {
+            width: w,
+            height: h,
+        });
+        let frame = |d: &Driver, what: &str| {
+            let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+            t.draw(|f| ui::draw(f, &d.app)).expect("draw");
+            check(&format!("{w}x{h} {what}"), &t.backend().to_string());
+        };
+        for pane in 0..4 {
+            frame(&d, &format!("pane {pane}"));
+            press(&mut d, "z");
+            frame(&d, &format!("pane {pane} zoomed"));
+            press(&mut d, "esc tab");
+        }
+        for step in 0..5 {
+            frame(&d, &format!("step {step}"));
+            press(&mut d, "j");
+        }
+        for overlay in ["?", "R", "M", "@", "S"] {
+            press(&mut d, overlay);
+            frame(&d, overlay);
+            press(&mut d, "j");
+            frame(&d, &format!("{overlay} scrolled"));
+            press(&mut d, "esc");
+        }
+    }
+}
+
 /// A driver's session as the journal on disk has it, read afresh.
 fn on_disk(sb: &Sandbox) -> greenlight::session::Session {
     workspace(sb).session(None).expect("session")

@@ -14,7 +14,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 use super::{inner, pane_block, short_time, source};
 use crate::canary::explain::num;
 use crate::canary::plan::{self as canary_plan, PlanAction};
-use crate::canary::run::{CanarySnapshot, MetricSeries};
+use crate::canary::snapshot::{CanarySnapshot, MetricSeries};
 use crate::canary::{MetricJudgement, Outcome, Verdict};
 use crate::session::PlanStep;
 use crate::tui::app::{App, Pane};

@@ -195,6 +195,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         None => {}
     }
+    scrub(frame.buffer_mut());
+}
+
+/// The last line of defence for text from outside (journals from other
+/// clones, names, notes): no cell reaches the terminal holding a
+/// character it would act on instead of showing (see
+/// [`crate::text::is_unsafe`]). ratatui drops most controls itself; the
+/// direction overrides it keeps would reorder the line. A cell left empty
+/// shows `�`, so the columns after it stay where they were drawn.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.chars().any(crate::text::is_unsafe) {
+            let kept: String = symbol
+                .chars()
+                .filter(|c| !crate::text::is_unsafe(*c))
+                .collect();
+            cell.set_symbol(if kept.is_empty() { "\u{fffd}" } else { &kept });
+        }
+    }
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::batch::{Batcher, Control};
 use super::feed::{Closed, SourceStatus};
 use super::line::LineSplitter;
-use super::source::{Batcher, Control};
 use super::time::now_millis;
 use crate::exec::group::{self, SIGKILL, SIGTERM};
 use crate::exec::pipes::{PipeEvent, Pipes, Stream};
