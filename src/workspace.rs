@@ -37,6 +37,13 @@ impl NotesJob {
         };
         Ok(crate::release::render_markdown(&notes, &title))
     }
+
+    /// The next version proposed from tags and conventional commits (as
+    /// [`Workspace::propose_version`]), off the workspace's thread.
+    pub fn next_version(&self) -> Result<crate::release::NextVersion> {
+        let repo = git2::Repository::open(&self.root).map_err(crate::repo::RepoError::from)?;
+        Ok(crate::release::next_version(&repo, &self.options)?)
+    }
 }
 
 /// The warnings a sync report carries (forks or tampering), one sentence
