@@ -1,39 +1,26 @@
 //! What flows into `update` (actions) and out of it (effects).
 //!
 //! Actions are semantic: keys have already been looked up in the keymap by
-//! `input`. Effects are requests to the core, executed by the driver, whose
-//! results come back as actions.
+//! `input`, where they were pressed. Effects are requests to the core,
+//! executed by the driver, whose results come back as actions.
 
 use crate::canary::job::CanaryJob;
 use crate::canary::process::Finished;
 use crate::canary::snapshot::CanarySnapshot;
 use crate::session::{Command, Payload, SessionSummary, Who};
 
-use super::app::SessionView;
+use super::ctx::SessionView;
 use super::keymap::KeyAction;
 
-/// An edit of a prompt's single line of text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Edit {
-    Insert(char),
-    Backspace,
-    Delete,
-    Left,
-    Right,
-    Home,
-    End,
-    /// Clear the line (ctrl-u).
-    Clear,
-    Submit,
-    Cancel,
-}
-
+/// A message into the app's `update`.
 #[derive(Debug, Clone)]
 pub enum Action {
+    /// A key, as the keymap read it where it was pressed.
     Key(KeyAction),
-    Edit(Edit),
-    /// The answer to a yes/no confirmation.
-    Answer(bool),
+    /// A character typed into a prompt.
+    Type(char),
+    /// A key for the notes editor itself (not one of the keymap's).
+    EditorInput(ratatui_textarea::Input),
     /// A left click at a screen cell.
     Click {
         column: u16,
@@ -84,19 +71,19 @@ pub enum Action {
         ok: bool,
         text: String,
     },
-    /// A key of the Notes overlay that is not a keymap action (editing).
-    Notes(super::release::NotesKey),
     /// Release notes drafted from history, or why not.
     NotesDrafted(Result<String, String>),
     /// The repository's manifest, as read.
-    ManifestRead(super::release::ManifestState),
+    ManifestRead(super::manifest::ManifestState),
     /// The audit trail's sync status, or why it could not be read.
     SyncStatus(Result<crate::audit::git_sync::SyncStatus, String>),
     /// An audit sync ended (`manual`: asked for with a key).
     Synced {
         manual: bool,
-        result: Result<super::release::SyncOutcome, String>,
+        result: Result<super::sync::SyncOutcome, String>,
     },
+    /// Lasting warnings (runs a greenlight that died left, closed now).
+    Warnings(Vec<String>),
 }
 
 /// A canary job's command, ended.
@@ -118,9 +105,11 @@ pub enum Effect {
     /// Re-read the session's journals.
     Refresh,
     OpenSession(String),
+    /// Start a session of `scenario`, as `who`.
     StartSession {
         scenario: String,
         version: Option<semver::Version>,
+        who: Who,
     },
     /// Read the catalog and the session list for the start screen.
     LoadStart,

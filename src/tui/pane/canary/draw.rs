@@ -1,4 +1,4 @@
-//! The Canary pane, drawn from the latest judgement the collector sent:
+//! The Canary pane's draw, from the latest judgement the collector sent:
 //! a verdict banner (word and icon, not colour alone), the plan's
 //! progress, one row per metric with braille charts of canary and
 //! baseline on one scale, their medians, the ratio and the outcome, and
@@ -6,40 +6,24 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
-use super::{inner, pane_block, short_time, source};
+use super::Canary;
+use crate::canary::MetricJudgement;
 use crate::canary::explain::num;
 use crate::canary::plan::{self as canary_plan, PlanAction};
 use crate::canary::snapshot::{CanarySnapshot, MetricSeries};
-use crate::canary::{MetricJudgement, Outcome, Verdict};
-use crate::session::PlanStep;
-use crate::tui::app::{App, Pane};
+use crate::tui::ctx::{Ctx, window_start};
 use crate::tui::keymap::KeyAction;
-use crate::tui::theme::{Theme, Tone};
-
-/// The verdict's icon, word and tone.
-pub fn verdict_mark(v: Verdict) -> (&'static str, &'static str, Tone) {
-    match v {
-        Verdict::Promote => ("✔", "PROMOTE", Tone::Ok),
-        Verdict::Hold => ("‖", "HOLD", Tone::Warn),
-        Verdict::Rollback => ("✘", "ROLL BACK", Tone::Bad),
-    }
-}
-
-/// A metric outcome's label and tone.
-pub fn outcome_mark(o: Outcome) -> (&'static str, Tone) {
-    match o {
-        Outcome::Pass => ("✔ pass", Tone::Ok),
-        Outcome::Marginal => ("~ marginal", Tone::Warn),
-        Outcome::Fail => ("✘ FAIL", Tone::Bad),
-        Outcome::NoData => ("? no data", Tone::Dim),
-        Outcome::Inconclusive => ("… unsure", Tone::Warn),
-    }
-}
+use crate::tui::pane::Drawn;
+use crate::tui::place::Pane;
+use crate::tui::theme::Theme;
+use crate::tui::ui::{
+    draw_empty_pane, inner, outcome_mark, pane_block, short_time, verdict_mark, wrap,
+};
 
 /// `values` as a one-row braille area chart of `width` cells (two
 /// samples a cell), scaled to `lo..hi` so two series drawn with the same
@@ -86,32 +70,6 @@ pub fn spark(values: &[f64], lo: f64, hi: f64, width: usize) -> String {
         .collect()
 }
 
-/// Greedy word wrap to `width` characters.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let (lw, ww) = (line.chars().count(), word.chars().count());
-        if lw > 0 && lw + 1 + ww > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        while line.chars().count() > width {
-            let head: String = line.chars().take(width).collect();
-            line = line.chars().skip(width).collect();
-            out.push(head);
-        }
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
 /// "3m10s", "25s".
 fn short_secs(secs: i64) -> String {
     let secs = secs.max(0);
@@ -129,18 +87,18 @@ fn short_secs(secs: i64) -> String {
 
 /// `weight 25% · step 2/4 · next: 50% after Promote (3m left)`; when it
 /// does not fit `width`, `25% · 2/4 · 50% after Promote (3m)`.
-pub fn plan_words(app: &App, now: jiff::Timestamp, width: usize) -> Option<String> {
-    let long = plan_text(app, now, false)?;
+fn plan_words(c: &Canary, ctx: &Ctx, now: jiff::Timestamp, width: usize) -> Option<String> {
+    let long = plan_text(c, ctx, now, false)?;
     if long.chars().count() <= width {
         return Some(long);
     }
-    plan_text(app, now, true)
+    plan_text(c, ctx, now, true)
 }
 
-fn plan_text(app: &App, now: jiff::Timestamp, compact: bool) -> Option<String> {
-    let plan = app.canary_plan()?;
-    let st = app.state()?;
-    app.canary_step()?;
+fn plan_text(c: &Canary, ctx: &Ctx, now: jiff::Timestamp, compact: bool) -> Option<String> {
+    let plan = c.plan(ctx)?;
+    let st = ctx.state()?;
+    Canary::step(ctx)?;
     let progress = canary_plan::progress(&plan, &st.canary);
     let n = plan.steps.len();
     let at = progress
@@ -158,7 +116,7 @@ fn plan_text(app: &App, now: jiff::Timestamp, compact: bool) -> Option<String> {
         (Some(w), true) => format!("{w}%"),
         (None, _) => "weight not set".to_owned(),
     };
-    let k = &app.keymap;
+    let k = ctx.keymap;
     let next = match canary_plan::next_action(&plan, &st.canary, now) {
         PlanAction::SetWeight { weight, .. } => format!(
             "next: {weight}% now ({} sets it)",
@@ -247,9 +205,12 @@ fn banner(snap: &CanarySnapshot, width: usize, theme: &Theme) -> Vec<Line<'stati
 }
 
 /// Lines about the source: its error, a record that failed, a command.
-fn notes(app: &App, snap: Option<&CanarySnapshot>, width: usize) -> Vec<Line<'static>> {
-    let theme = &app.theme;
-    let v = &app.canary_view;
+fn notes(
+    v: &Canary,
+    theme: &Theme,
+    snap: Option<&CanarySnapshot>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let Some(s) = snap
         && let Some(e) = &s.error
@@ -415,22 +376,40 @@ fn rule(snap: &CanarySnapshot, selected: usize, width: usize, theme: &Theme) -> 
         .collect()
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    if area.is_empty() {
-        return;
-    }
-    let v = &app.canary_view;
-    let Some(config) = &v.config else {
-        let mut src = app.canary.clone();
-        if let Some(p) = &v.problem {
-            src.summary = "unusable".into();
-            src.message = p.clone();
+impl Canary {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) -> Drawn {
+        if !area.is_empty() {
+            draw_pane(self, frame, area, ctx, focused);
         }
-        source::draw(frame, area, Pane::Canary, &src, app);
+        Drawn {
+            area,
+            ..Drawn::default()
+        }
+    }
+}
+
+fn draw_pane(v: &Canary, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
+    let Some(config) = &v.config else {
+        let (summary, message) = match &v.problem {
+            Some(p) => ("unusable", p.as_str()),
+            None => (
+                "not configured",
+                "no canary source configured — see [canary] in .greenlight.toml",
+            ),
+        };
+        draw_empty_pane(
+            frame,
+            area,
+            Pane::Canary.title(),
+            summary,
+            message,
+            focused,
+            ctx.theme,
+        );
         return;
     };
-    let theme = &app.theme;
-    let focused = app.focus == Pane::Canary;
+    let theme = ctx.theme;
+    let zoom = ctx.zoom;
     let snap = v.snapshot.as_ref();
     let every = humantime::format_duration(config.interval()).to_string();
     let extra = match snap {
@@ -451,7 +430,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     let width = inside.width as usize;
     let h = inside.height as usize;
-    let now = app
+    let now = ctx
         .now
         .or(snap.map(|s| s.at))
         .unwrap_or_else(jiff::Timestamp::now);
@@ -473,7 +452,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .into_iter()
                 .map(|l| Line::styled(l, msg.1)),
         );
-        if let Some(p) = plan_words(app, now, width) {
+        if let Some(p) = plan_words(v, ctx, now, width) {
             lines.push(Line::styled(p, theme.dim));
         }
         frame.render_widget(Paragraph::new(lines).style(theme.base), inside);
@@ -482,12 +461,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let mut top = banner(snap, width, theme);
     top.truncate(2);
-    let mut extra = notes(app, Some(snap), width);
+    let mut extra = notes(v, theme, Some(snap), width);
     extra.truncate(3);
-    let plan = plan_words(app, now, width).map(|p| Line::styled(pad(&p, width), theme.base));
+    let plan = plan_words(v, ctx, now, width).map(|p| Line::styled(pad(&p, width), theme.base));
     let rules = {
         let mut r = rule(snap, v.selected, width, theme);
-        r.truncate(if app.zoom { 4 } else { 6 });
+        r.truncate(if zoom { 4 } else { 6 });
         r
     };
     let ms = &snap.judgement.metrics;
@@ -518,7 +497,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     lines.extend(extra.into_iter().take(notes_n));
     lines.extend(plan.into_iter().take(plan_n));
     let stale = snap.stale;
-    if app.zoom && budget + rows_n + header_n >= n * 4 {
+    if zoom && budget + rows_n + header_n >= n * 4 {
         // Zoomed: a chart per metric in the space left.
         let above = lines.len();
         let space = h - above - rule_n;
@@ -548,7 +527,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if header_n > 0 {
         lines.push(header(&cols, stale, theme));
     }
-    let start = super::super::app::window_start(v.selected, n, rows_n);
+    let start = window_start(v.selected, n, rows_n);
     for (i, m) in ms.iter().enumerate().skip(start).take(rows_n) {
         let s = snap.series.iter().find(|s| s.name == m.name);
         lines.push(row(m, s, &cols, i == v.selected, focused, stale, theme));
@@ -651,74 +630,6 @@ fn draw_chart(
     frame.render_widget(chart, chart_area);
 }
 
-/// Lines for the details of a canary step in the Checklist: the live
-/// verdict and the latest recorded one, so the person completing the step
-/// sees what the canary says.
-pub fn step_details(app: &App, p: &PlanStep) -> Vec<Line<'static>> {
-    if p.kind != "canary" {
-        return Vec::new();
-    }
-    let theme = &app.theme;
-    let mut out = Vec::new();
-    let v = &app.canary_view;
-    match &v.snapshot {
-        Some(s) => {
-            let (icon, word, tone) = verdict_mark(s.judgement.verdict);
-            let score = s
-                .judgement
-                .score
-                .map(|x| format!(" (score {})", num(x)))
-                .unwrap_or_default();
-            out.push(Line::from(vec![
-                Span::styled("canary   ", theme.dim),
-                Span::styled(format!("{icon} {word}{score}"), theme.tone(tone)),
-                Span::styled(
-                    format!(
-                        " live at {}{}",
-                        short_time(&s.at.to_string()),
-                        if s.stale { " (stale)" } else { "" }
-                    ),
-                    theme.dim,
-                ),
-            ]));
-        }
-        None if v.config.is_some() => {
-            out.push(Line::styled("canary   judging…", theme.dim));
-        }
-        None => {}
-    }
-    if let Some(st) = app.state() {
-        let weight = st
-            .canary
-            .weight
-            .map_or("weight not set".to_owned(), |w| format!("weight {w}%"));
-        let recorded = st.canary.judgements.last().map_or_else(
-            || "no judgement recorded yet".to_owned(),
-            |(by, j)| {
-                format!(
-                    "recorded {} at {} by {}",
-                    j.verdict,
-                    short_time(&by.at),
-                    by.who.name
-                )
-            },
-        );
-        out.push(Line::styled(
-            format!("         {weight} · {recorded}"),
-            theme.dim,
-        ));
-    }
-    if let Some(s) = &v.snapshot
-        && s.judgement.verdict == Verdict::Promote
-    {
-        out.push(Line::styled(
-            "         a Promote: completing this step is your call",
-            Style::default().patch(theme.ok),
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -732,13 +643,6 @@ mod tests {
         assert_eq!(spark(&[1.0], 0.0, 1.0, 0), "");
         // More cells than samples: samples repeat.
         assert_eq!(spark(&[0.0, 1.0], 0.0, 1.0, 2).chars().count(), 2);
-    }
-
-    #[test]
-    fn wrap_keeps_words_and_splits_long_ones() {
-        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
-        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
-        assert!(wrap("", 5).is_empty());
     }
 
     #[test]

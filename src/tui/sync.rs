@@ -3,10 +3,11 @@
 //! status read off the UI thread (requests coalesce while one runs).
 
 use crate::audit::git_sync::SyncStatus;
+use crate::session::SessionState;
 
-use crate::tui::action::Effect;
-use crate::tui::app::App;
-use crate::tui::theme::Tone;
+use super::action::Effect;
+use super::out::Out;
+use super::theme::Tone;
 
 /// The audit trail's sync state, for the header's badge.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -147,142 +148,143 @@ pub enum BadgeWidth {
     Tiny,
 }
 
-/// `Y`: sync the audit trail now.
-pub fn sync_now(app: &mut App) -> Vec<Effect> {
-    if app.sync.syncing {
-        app.say(Tone::Dim, "an audit sync is already running");
-        return Vec::new();
-    }
-    app.sync.syncing = true;
-    app.say(
-        Tone::Info,
-        format!("syncing the audit trail with {}…", app.sync.remote),
-    );
-    vec![Effect::Sync { manual: true }]
-}
-
-/// The session as loaded: new events make a status (and, with
-/// `auto_sync`, a sync) due. Requests coalesce while one is running.
-pub fn loaded(app: &mut App) -> Vec<Effect> {
-    let Some(st) = app.state() else {
-        return Vec::new();
-    };
-    let mark = (st.id.clone(), st.max_lamport);
-    if app.sync.seen_lamport.as_ref() == Some(&mark) {
-        return Vec::new();
-    }
-    let first = app
-        .sync
-        .seen_lamport
-        .as_ref()
-        .is_none_or(|(id, _)| *id != mark.0);
-    app.sync.seen_lamport = Some(mark);
-    let mut effects = want_status(app);
-    // Opening a session is not a new event: sync only on news.
-    if app.sync.auto && !first {
-        if app.sync.syncing {
-            app.sync.sync_wanted = true;
-        } else {
-            app.sync.syncing = true;
-            effects.push(Effect::Sync { manual: false });
-        }
-    }
-    // The manifest may have changed with the news (`manifest set` notes
-    // it in the session): read it again, it is one small file.
-    effects.push(Effect::LoadManifest);
-    effects
-}
-
-/// Ask for the sync status, unless one is on its way (then once more
-/// after it).
-pub fn want_status(app: &mut App) -> Vec<Effect> {
-    if app.sync.status_running {
-        app.sync.status_wanted = true;
-        return Vec::new();
-    }
-    app.sync.status_running = true;
-    vec![Effect::SyncStatus]
-}
-
 /// Read the sync status again every this many seconds: another process
 /// (the CLI, a sync elsewhere) changes it without an event here.
 pub const STATUS_EVERY_SECS: i64 = 30;
 
-/// The clock ticked: refresh a stale sync status.
-pub fn tick(app: &mut App, now: jiff::Timestamp) -> Vec<Effect> {
-    let stale = app
-        .sync
-        .status_at
-        .is_some_and(|t| now.as_second().saturating_sub(t.as_second()) >= STATUS_EVERY_SECS);
-    if stale && app.session.is_some() && !app.sync.status_running {
-        return want_status(app);
+impl SyncView {
+    /// `Y`: sync the audit trail now.
+    pub fn sync_now(&mut self, out: &mut Out) {
+        if self.syncing {
+            out.say(Tone::Dim, "an audit sync is already running");
+            return;
+        }
+        self.syncing = true;
+        out.say(
+            Tone::Info,
+            format!("syncing the audit trail with {}…", self.remote),
+        );
+        out.effect(Effect::Sync { manual: true });
     }
-    Vec::new()
-}
 
-/// The sync status arrived.
-pub fn status_read(app: &mut App, status: Result<SyncStatus, String>) -> Vec<Effect> {
-    app.sync.status_running = false;
-    // A sync made elsewhere (the CLI) after ours failed clears the failure.
-    if let (Ok(st), Some(at)) = (&status, app.sync.failed_at)
-        && st.last_synced.is_some_and(|s| s >= at.as_second())
-    {
-        app.sync.failed = None;
-        app.sync.failed_at = None;
-    }
-    app.sync.status = Some(status);
-    // Before the first tick (the session opened at launch) the app has
-    // no clock yet: the real time keeps the 30 s refresh going.
-    app.sync.status_at = app.now.or_else(|| Some(jiff::Timestamp::now()));
-    if std::mem::take(&mut app.sync.status_wanted) {
-        return want_status(app);
-    }
-    Vec::new()
-}
-
-/// A sync ended.
-pub fn synced(app: &mut App, manual: bool, result: Result<SyncOutcome, String>) -> Vec<Effect> {
-    app.sync.syncing = false;
-    match result {
-        Ok(o) => {
-            app.sync.failed = None;
-            app.sync.failed_at = None;
-            app.sync.last_sync = app.now.or_else(|| Some(jiff::Timestamp::now()));
-            if let Some(st) = o.status {
-                app.sync.status = Some(Ok(st));
-            }
-            if let Some(w) = o.warnings.first() {
-                let more = match o.warnings.len() {
-                    1 => String::new(),
-                    n => format!(" (and {} more: greenlight audit sync says all)", n - 1),
-                };
-                app.say(Tone::Bad, format!("{w}{more}"));
-            } else if manual {
-                app.say(Tone::Ok, format!("✔ {}", o.summary));
+    /// The session as loaded: new events make a status (and, with
+    /// `auto_sync`, a sync) due. Requests coalesce while one is running.
+    pub fn loaded(&mut self, st: &SessionState, out: &mut Out) {
+        let mark = (st.id.clone(), st.max_lamport);
+        if self.seen_lamport.as_ref() == Some(&mark) {
+            return;
+        }
+        let first = self
+            .seen_lamport
+            .as_ref()
+            .is_none_or(|(id, _)| *id != mark.0);
+        self.seen_lamport = Some(mark);
+        self.want_status(out);
+        // Opening a session is not a new event: sync only on news.
+        if self.auto && !first {
+            if self.syncing {
+                self.sync_wanted = true;
+            } else {
+                self.syncing = true;
+                out.effect(Effect::Sync { manual: false });
             }
         }
-        Err(why) => {
-            app.say(
-                Tone::Warn,
-                format!("audit sync failed (the session goes on; Y retries): {why}"),
-            );
-            app.sync.failed = Some(why);
-            app.sync.failed_at = app.now.or_else(|| Some(jiff::Timestamp::now()));
+        // The manifest may have changed with the news (`manifest set`
+        // notes it in the session): read it again, it is one small file.
+        out.effect(Effect::LoadManifest);
+    }
+
+    /// Ask for the sync status, unless one is on its way (then once more
+    /// after it).
+    pub fn want_status(&mut self, out: &mut Out) {
+        if self.status_running {
+            self.status_wanted = true;
+            return;
+        }
+        self.status_running = true;
+        out.effect(Effect::SyncStatus);
+    }
+
+    /// The clock ticked: refresh a stale sync status (with a session open).
+    pub fn tick(&mut self, now: jiff::Timestamp, session_open: bool, out: &mut Out) {
+        let stale = self
+            .status_at
+            .is_some_and(|t| now.as_second().saturating_sub(t.as_second()) >= STATUS_EVERY_SECS);
+        if stale && session_open && !self.status_running {
+            self.want_status(out);
         }
     }
-    if std::mem::take(&mut app.sync.sync_wanted) {
-        app.sync.syncing = true;
-        return vec![Effect::Sync { manual: false }];
+
+    /// The sync status arrived (`now`: the app's clock, if it has one).
+    pub fn status_read(
+        &mut self,
+        status: Result<SyncStatus, String>,
+        now: Option<jiff::Timestamp>,
+        out: &mut Out,
+    ) {
+        self.status_running = false;
+        // A sync made elsewhere (the CLI) after ours failed clears the failure.
+        if let (Ok(st), Some(at)) = (&status, self.failed_at)
+            && st.last_synced.is_some_and(|s| s >= at.as_second())
+        {
+            self.failed = None;
+            self.failed_at = None;
+        }
+        self.status = Some(status);
+        // Before the first tick (the session opened at launch) the app has
+        // no clock yet: the real time keeps the 30 s refresh going.
+        self.status_at = now.or_else(|| Some(jiff::Timestamp::now()));
+        if std::mem::take(&mut self.status_wanted) {
+            self.want_status(out);
+        }
     }
-    Vec::new()
+
+    /// A sync ended.
+    pub fn synced(
+        &mut self,
+        manual: bool,
+        result: Result<SyncOutcome, String>,
+        now: Option<jiff::Timestamp>,
+        out: &mut Out,
+    ) {
+        self.syncing = false;
+        match result {
+            Ok(o) => {
+                self.failed = None;
+                self.failed_at = None;
+                self.last_sync = now.or_else(|| Some(jiff::Timestamp::now()));
+                if let Some(st) = o.status {
+                    self.status = Some(Ok(st));
+                }
+                if let Some(w) = o.warnings.first() {
+                    let more = match o.warnings.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more: greenlight audit sync says all)", n - 1),
+                    };
+                    out.say(Tone::Bad, format!("{w}{more}"));
+                } else if manual {
+                    out.say(Tone::Ok, format!("✔ {}", o.summary));
+                }
+            }
+            Err(why) => {
+                out.say(
+                    Tone::Warn,
+                    format!("audit sync failed (the session goes on; Y retries): {why}"),
+                );
+                self.failed = Some(why);
+                self.failed_at = now.or_else(|| Some(jiff::Timestamp::now()));
+            }
+        }
+        if std::mem::take(&mut self.sync_wanted) {
+            self.syncing = true;
+            out.effect(Effect::Sync { manual: false });
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::action::Effect;
-    use crate::tui::sample;
-    use crate::tui::theme::Theme;
 
     fn status(unpushed: usize, last_seen: Option<i64>) -> SyncStatus {
         SyncStatus {
@@ -292,11 +294,6 @@ mod tests {
             unpushed_events: unpushed,
             last_synced: None,
         }
-    }
-
-    fn app() -> App {
-        let state = sample::early().expect("sample");
-        sample::app(state, Theme::no_color("default"))
     }
 
     #[test]
@@ -348,78 +345,79 @@ mod tests {
         assert_eq!(v.badge(Some(now), BadgeWidth::Tiny), None);
     }
 
+    fn effects(f: impl FnOnce(&mut Out)) -> (Vec<Effect>, Option<String>) {
+        let mut out = Out::default();
+        f(&mut out);
+        (out.effects, out.status.map(|s| s.text))
+    }
+
     #[test]
     fn status_and_sync_requests_coalesce_while_one_runs() {
-        let mut a = app();
-        // As a fresh app has it (the sample already loaded its session).
-        a.sync = SyncView {
+        let mut st = crate::tui::fixture::early().expect("sample");
+        // As a fresh app has it.
+        let mut v = SyncView {
             remote: "origin".into(),
             auto: true,
             ..Default::default()
         };
         // The first load of a session reads the status and the manifest,
         // and does not sync (opening is not a new event).
-        let first = loaded(&mut a);
+        let (first, _) = effects(|o| v.loaded(&st, o));
         assert_eq!(first, vec![Effect::SyncStatus, Effect::LoadManifest]);
         // The same state again: nothing.
-        assert!(loaded(&mut a).is_empty());
+        assert!(effects(|o| v.loaded(&st, o)).0.is_empty());
         // A new event while the status is still being read: the sync
         // starts, the status is asked for once more afterwards (and the
         // manifest is read again: `manifest set` notes its changes).
-        if let Some(v) = a.session.as_mut() {
-            v.state.max_lamport += 1;
-        }
+        st.max_lamport += 1;
         assert_eq!(
-            loaded(&mut a),
+            effects(|o| v.loaded(&st, o)).0,
             vec![Effect::Sync { manual: false }, Effect::LoadManifest]
         );
-        assert!(a.sync.status_wanted);
-        if let Some(v) = a.session.as_mut() {
-            v.state.max_lamport += 1;
-        }
+        assert!(v.status_wanted);
+        st.max_lamport += 1;
         assert_eq!(
-            loaded(&mut a),
+            effects(|o| v.loaded(&st, o)).0,
             vec![Effect::LoadManifest],
             "status and sync already running"
         );
-        assert!(a.sync.sync_wanted);
+        assert!(v.sync_wanted);
         assert_eq!(
-            status_read(&mut a, Ok(status(2, None))),
+            effects(|o| v.status_read(Ok(status(2, None)), None, o)).0,
             vec![Effect::SyncStatus]
         );
-        let again = synced(
-            &mut a,
-            false,
-            Ok(SyncOutcome {
-                summary: "synced".into(),
-                warnings: Vec::new(),
-                status: Some(status(0, None)),
-            }),
-        );
+        let (again, _) = effects(|o| {
+            v.synced(
+                false,
+                Ok(SyncOutcome {
+                    summary: "synced".into(),
+                    warnings: Vec::new(),
+                    status: Some(status(0, None)),
+                }),
+                None,
+                o,
+            )
+        });
         assert_eq!(again, vec![Effect::Sync { manual: false }]);
-        assert!(a.sync.syncing);
+        assert!(v.syncing);
         // A failure is shown and kept until a sync succeeds, here or
         // elsewhere (the CLI): a status with a later sync clears it.
-        a.now = Some(jiff::Timestamp::from_second(1_800_000_000).unwrap());
-        synced(&mut a, false, Err("remote unreachable".into()));
-        assert_eq!(a.sync.failed.as_deref(), Some("remote unreachable"));
-        assert!(
-            a.status
-                .as_ref()
-                .is_some_and(|s| s.text.contains("the session goes on"))
-        );
-        a.sync.status_running = true;
+        let now = Some(jiff::Timestamp::from_second(1_800_000_000).unwrap());
+        let (_, said) = effects(|o| v.synced(false, Err("remote unreachable".into()), now, o));
+        assert_eq!(v.failed.as_deref(), Some("remote unreachable"));
+        assert!(said.is_some_and(|s| s.contains("the session goes on")));
+        v.status_running = true;
         let before = SyncStatus {
             last_synced: Some(1_800_000_000 - 60),
             ..status(1, None)
         };
-        status_read(&mut a, Ok(before));
-        assert!(a.sync.failed.is_some(), "an older sync does not clear it");
+        effects(|o| v.status_read(Ok(before), now, o));
+        assert!(v.failed.is_some(), "an older sync does not clear it");
         let after = SyncStatus {
             last_synced: Some(1_800_000_000 + 5),
             ..status(0, None)
         };
-        status_read(&mut a, Ok(after));
-        assert!(a.sync.failed.is_none(), "a later sync elsewhere clears it");
+        effects(|o| v.status_read(Ok(after), now, o));
+        assert!(v.failed.is_none(), "a later sync elsewhere clears it");
     }
 }

@@ -1,7 +1,7 @@
 //! The driver's background work for the Logs pane and step commands:
 //! the log feed and its sources, and commands running on their own
 //! threads. (A child module of `driver`, so it reaches the session the
-//! driver holds.)
+//! driver holds; the Logs pane's model it feeds is lent to it.)
 //!
 //! - The feed's waker (and a finished command) call the loop's waker,
 //!   which sends [`Action::LogsReady`]; the drain that follows takes at
@@ -24,8 +24,8 @@ use crate::logs::time::now_millis;
 use crate::logs::{Level, LogLine, LogsModel, SourceHandle, SourceId, SourceSpec};
 use crate::session::{Command, Who};
 
-use super::super::action::Action;
 use super::Driver;
+use crate::tui::action::{Action, CanaryCommandDone};
 
 /// Lines one drain takes in at most.
 pub const DRAIN_LINES: usize = 20_000;
@@ -58,7 +58,7 @@ pub(super) struct Live {
     canary: Option<CancelToken>,
     /// Where that command's end also arrives, so quitting can wait for it
     /// and record it (the terminal loop that would get it is gone).
-    canary_done: Option<mpsc::Receiver<super::super::action::CanaryCommandDone>>,
+    canary_done: Option<mpsc::Receiver<CanaryCommandDone>>,
     /// That command's entry in the registry of running commands.
     canary_registration: Option<Registration>,
 }
@@ -113,23 +113,22 @@ impl Drop for Live {
 
 impl Driver {
     /// Start the `[[logs]]` sources of the repository, plus `extra` ones
-    /// (the demo's sample stream), feeding the Logs pane.
-    pub fn start_logs(&mut self, extra: &[(String, SourceSpec)]) {
+    /// (the demo's sample stream): the Logs pane's model, and warnings for
+    /// sources that could not start.
+    pub fn start_logs(&mut self, extra: &[(String, SourceSpec)]) -> (LogsModel, Vec<String>) {
         let tx = self.live.sender();
         let (mut model, mut handles) =
             LogsModel::start_configured(self.ws.config.logs_config(), &self.ws.repo.root, &tx);
+        let mut warnings = Vec::new();
         for (name, spec) in extra {
             match model.start(name, None, spec.clone(), tx.clone()) {
                 Ok(h) => handles.push(h),
-                Err(e) => self
-                    .app
-                    .warnings
-                    .push(format!("log source {name} cannot start: {e}")),
+                Err(e) => warnings.push(format!("log source {name} cannot start: {e}")),
             }
         }
         model.view.sync(&model.buffer);
-        self.app.logs_pane.model = model;
         self.live.sources = handles;
+        (model, warnings)
     }
 
     /// How the loop learns there is something to drain: called from the
@@ -149,26 +148,6 @@ impl Driver {
         !self.live.runs.is_empty()
     }
 
-    /// For headless use (tests): drain until `done` holds or `timeout`
-    /// passes; true when it held.
-    pub fn pump_until(
-        &mut self,
-        timeout: Duration,
-        done: impl Fn(&super::super::app::App) -> bool,
-    ) -> bool {
-        let until = Instant::now() + timeout;
-        loop {
-            self.dispatch(Action::LogsReady);
-            if done(&self.app) {
-                return true;
-            }
-            if Instant::now() >= until {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
     /// greenlight is ending for `why` (a signal's name, "the terminal
     /// closed"): cancel every command with that reason, so
     /// [`Driver::shutdown`] records them as interrupted by it.
@@ -185,7 +164,7 @@ impl Driver {
     /// SIGKILL, at most) and record how it ended; stop the log sources.
     /// Called when the app closes. Its messages cannot panic: the
     /// terminal may be gone (a SIGHUP).
-    pub fn shutdown(&mut self) {
+    pub fn shutdown(&mut self, logs: &mut LogsModel) {
         for r in &self.live.runs {
             r.cancel.cancel();
         }
@@ -210,7 +189,7 @@ impl Driver {
         while !self.live.runs.is_empty() && Instant::now() < until {
             match self.live.done_rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(done) => {
-                    for a in self.finish(done) {
+                    for a in self.finish(done, logs) {
                         if let Action::RunFinished { text, .. } = &a {
                             signals::say(&format!("greenlight: {text}"));
                         }
@@ -227,24 +206,24 @@ impl Driver {
 
     /// Take in what the feed holds, within the budget; then record the
     /// ends of finished commands (once their output is in).
-    pub(super) fn drain_logs(&mut self) -> Vec<Action> {
+    pub(super) fn drain_logs(&mut self, logs: &mut LogsModel) -> Vec<Action> {
         let Some((_, rx)) = &self.live.feed else {
-            return self.finished_runs();
+            return self.finished_runs(logs);
         };
-        let d = self.app.logs_pane.model.drain(rx, DRAIN_LINES, DRAIN_TIME);
+        let d = logs.drain(rx, DRAIN_LINES, DRAIN_TIME);
         if d.more {
             // The waker stays quiet until the next drain: ask again,
             // behind any key already waiting.
             Live::wake(&self.live.waker);
             return Vec::new();
         }
-        self.finished_runs()
+        self.finished_runs(logs)
     }
 
-    fn finished_runs(&mut self) -> Vec<Action> {
+    fn finished_runs(&mut self, logs: &mut LogsModel) -> Vec<Action> {
         let mut out = Vec::new();
         while let Ok(done) = self.live.done_rx.try_recv() {
-            out.extend(self.finish(done));
+            out.extend(self.finish(done, logs));
         }
         out
     }
@@ -256,14 +235,16 @@ impl Driver {
         &mut self,
         name: &str,
         running: Running,
+        logs: &mut LogsModel,
     ) -> (
         Registering<LogsSink>,
         CancelToken,
-        mpsc::Sender<super::super::action::CanaryCommandDone>,
+        mpsc::Sender<CanaryCommandDone>,
     ) {
         let tx = self.live.sender();
-        let source = self.app.logs_pane.model.add_source(name, "step", None);
-        self.note(
+        let source = logs.add_source(name, "step", None);
+        note(
+            logs,
             source,
             &format!("── {name}: running `{}` ──", running.command),
         );
@@ -299,20 +280,13 @@ impl Driver {
         }
     }
 
-    /// A note from greenlight in a source's stream.
-    fn note(&mut self, source: SourceId, text: &str) {
-        let m = &mut self.app.logs_pane.model;
-        m.buffer
-            .push(LogLine::note(source, text, Level::Unknown, now_millis()));
-        m.view.sync(&m.buffer);
-    }
-
     pub(super) fn run_step(
         &mut self,
         step: &str,
         action: exec::StepAction,
         confirmed_by: Option<String>,
         who: Who,
+        logs: &mut LogsModel,
     ) -> Vec<Action> {
         let Some(session) = self.session.as_mut() else {
             return vec![Action::Failed("no session is open".into())];
@@ -356,8 +330,12 @@ impl Driver {
             exec::StepAction::Rollback => format!("↶ {}", plan.step),
         };
         let tx = self.live.sender();
-        let source = self.app.logs_pane.model.add_source(&name, "step", None);
-        self.note(source, &format!("── {name}: running `{}` ──", plan.command));
+        let source = logs.add_source(&name, "step", None);
+        note(
+            logs,
+            source,
+            &format!("── {name}: running `{}` ──", plan.command),
+        );
         let (sink, registration) =
             Registering::new(LogsSink::new(source, tx), Some(registry), plan.running());
         let handle = match exec::spawn(spec, sink) {
@@ -378,7 +356,7 @@ impl Driver {
                     spawn_error: Some(format!("no thread to run it on: {e}")),
                 };
                 let _ = self.live.done_tx.send((plan, Some(outcome)));
-                return self.finished_runs();
+                return self.finished_runs(logs);
             }
         };
         let cancel = handle.cancel_token();
@@ -429,7 +407,7 @@ impl Driver {
 
     /// Record how a command ended: the outcome, then (for a run) the step
     /// completed or failed.
-    fn finish(&mut self, (plan, outcome): Done) -> Vec<Action> {
+    fn finish(&mut self, (plan, outcome): Done, logs: &mut LogsModel) -> Vec<Action> {
         let at = self
             .live
             .runs
@@ -450,7 +428,7 @@ impl Driver {
         };
         let how = format!("`{}` {}", plan.command, outcome.describe());
         if let Some(r) = &run {
-            self.note(r.source, &format!("── {}: {how} ──", plan.step));
+            note(logs, r.source, &format!("── {}: {how} ──", plan.step));
         }
         let mut errors = Vec::new();
         let open = self.session.as_ref().map(|s| s.id().to_string());
@@ -501,4 +479,11 @@ impl Driver {
         out.extend(tagged);
         out
     }
+}
+
+/// A note from greenlight in a source's stream.
+fn note(logs: &mut LogsModel, source: SourceId, text: &str) {
+    logs.buffer
+        .push(LogLine::note(source, text, Level::Unknown, now_millis()));
+    logs.view.sync(&logs.buffer);
 }

@@ -1,29 +1,32 @@
-//! The start screen: resume an open session, start a scenario, or look
-//! at a past session.
+//! The start screen's draw: resume an open session, start a scenario, or
+//! look at a past session, with the selected one's details. The app
+//! draws the status and key lines under it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{footer, inner, pane_block};
+use super::{StartItem, StartScreen};
 use crate::session::SessionStatus;
-use crate::tui::app::{App, StartItem, window_start};
+use crate::tui::ctx::{Ctx, window_start};
+use crate::tui::ui::{inner, pane_block};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let theme = &app.theme;
-    let [top, body, status, keys] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let who = app.person().map(|m| m.name.as_str()).unwrap_or("nobody");
+impl StartScreen {
+    /// Draw the screen's header and body into `area` (the app draws the
+    /// status and key lines below it).
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_name: &str) {
+        draw(self, frame, area, ctx, repo_name);
+    }
+}
+
+fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_name: &str) {
+    let theme = ctx.theme;
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let who = ctx.person.map(|m| m.name.as_str()).unwrap_or("nobody");
     frame.render_widget(
         Paragraph::new(format!(
-            " greenlight · {} · start or resume a release · at the keyboard: {who}",
-            app.repo_name
+            " greenlight · {repo_name} · start or resume a release · at the keyboard: {who}"
         ))
         .style(theme.header),
         top,
@@ -40,14 +43,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Layout::vertical([Constraint::Fill(1), Constraint::Length(detail_h)]).areas(inside)
     };
 
-    let items = app.start_items();
+    let items = screen.items();
     // Lines with section headings; remember which line each item is on.
     let mut lines: Vec<Line> = Vec::new();
     let mut item_line = Vec::new();
     let mut section = "";
     for (i, item) in items.iter().enumerate() {
         let heading = match item {
-            StartItem::Session(s) if app.start.sessions[*s].status == SessionStatus::Open => {
+            StartItem::Session(s) if screen.data.sessions[*s].status == SessionStatus::Open => {
                 "Resume an open session"
             }
             StartItem::Scenario(_) => "Start a new release",
@@ -62,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         let text = match item {
             StartItem::Session(s) => {
-                let s = &app.start.sessions[*s];
+                let s = &screen.data.sessions[*s];
                 format!(
                     "  {:<16} {:<9} {:>5}  {:<11} {}",
                     s.playbook,
@@ -79,12 +82,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 )
             }
             StartItem::Scenario(s) => {
-                let sc = &app.start.scenarios[*s];
+                let sc = &screen.data.scenarios[*s];
                 format!("  {:<16} {} ({} steps)", sc.id, sc.title, sc.steps)
             }
         };
         item_line.push(lines.len());
-        let style = if i == app.start_selected {
+        let style = if i == screen.selected {
             theme.selected
         } else {
             theme.base
@@ -92,16 +95,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::styled(text, style));
     }
     if items.is_empty() {
-        lines.push(Line::styled("no playbooks found", theme.bad));
+        lines.push(if screen.loading {
+            Line::styled("reading the sessions and scenarios…", theme.dim)
+        } else {
+            Line::styled("no playbooks found", theme.bad)
+        });
     }
-    let sel_line = item_line.get(app.start_selected).copied().unwrap_or(0);
+    let sel_line = item_line.get(screen.selected).copied().unwrap_or(0);
     let start = window_start(sel_line, lines.len(), list_area.height as usize);
     let visible: Vec<Line> = lines.into_iter().skip(start).collect();
     frame.render_widget(Paragraph::new(visible).style(theme.base), list_area);
 
-    let detail: Vec<Line> = match items.get(app.start_selected) {
+    let detail: Vec<Line> = match items.get(screen.selected) {
         Some(StartItem::Scenario(s)) => {
-            let sc = &app.start.scenarios[*s];
+            let sc = &screen.data.scenarios[*s];
             let desc = sc
                 .description
                 .split_whitespace()
@@ -117,7 +124,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     theme.dim,
                 ),
             ];
-            match &app.start.proposal {
+            match &screen.data.proposal {
                 Some(Ok(p)) => lines.push(Line::from(vec![
                     Span::styled("Next version: ", theme.dim),
                     Span::styled(p.headline.clone(), theme.accent),
@@ -133,7 +140,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             lines
         }
         Some(StartItem::Session(s)) => {
-            let s = &app.start.sessions[*s];
+            let s = &screen.data.sessions[*s];
             vec![
                 Line::styled(
                     format!("{} {}", s.playbook, s.version.as_deref().unwrap_or("")),
@@ -169,6 +176,4 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .style(theme.base),
         detail_area,
     );
-    footer::draw_status(frame, status, app);
-    footer::draw_keys(frame, keys, app);
 }

@@ -1,8 +1,9 @@
-//! The Logs pane: a title with the counts and the view's state, the
-//! error rate against the ten minutes before the release, and the lines
-//! of the view, coloured by level and by source, with filter matches
-//! highlighted. Pure: draws `app.logs_pane` and nothing else. Until a
-//! source exists it shows why there is none (`app.logs`).
+//! The Logs pane's draw: a title with the counts and the view's state,
+//! the error rate against the ten minutes before the release, and the
+//! lines of the view, coloured by level and by source, with filter
+//! matches highlighted, as many as the frame gives it (the view's own
+//! height is what the last frame reported). Until a source exists it
+//! says there is none.
 
 use std::ops::Range;
 
@@ -12,58 +13,80 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{inner, pane_block};
+use super::{HEADER_ROWS, Logs};
 use crate::logs::config::COLORS;
 use crate::logs::time::parse_rfc3339;
 use crate::logs::{Level, LogsModel, SourceStatus};
-use crate::tui::app::{App, Pane};
-use crate::tui::logs_pane::{HEADER_ROWS, rows_area};
+use crate::tui::ctx::Ctx;
+use crate::tui::pane::Drawn;
+use crate::tui::place::Pane;
 use crate::tui::theme::Theme;
+use crate::tui::ui::{draw_empty_pane, inner, pane_block};
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    if area.is_empty() {
-        return;
-    }
-    let pane = &app.logs_pane;
-    if !pane.is_live() {
-        super::source::draw(frame, area, Pane::Logs, &app.logs, app);
-        return;
-    }
-    let theme = &app.theme;
-    let m = &pane.model;
-    frame.render_widget(
-        pane_block(
-            Pane::Logs.title(),
-            m.title(),
-            app.focus == Pane::Logs,
-            theme,
-        ),
-        area,
-    );
-    let inside = inner(area);
-    let header = Rect {
-        height: HEADER_ROWS.min(inside.height),
+/// Where the lines go inside the pane's frame.
+fn rows_area(pane: Rect) -> Rect {
+    let inside = inner(pane);
+    Rect {
+        y: inside.y.saturating_add(HEADER_ROWS).min(inside.bottom()),
+        height: inside.height.saturating_sub(HEADER_ROWS),
         ..inside
-    };
-    frame.render_widget(
-        Paragraph::new(rate_line(app, m, theme)).style(theme.base),
-        header,
-    );
-    let rows = rows_area(area);
-    if rows.is_empty() {
-        return;
     }
-    frame.render_widget(
-        Paragraph::new(lines(m, theme, rows.width as usize, rows.height as usize))
-            .style(theme.base),
-        rows,
-    );
+}
+
+impl Logs {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) -> Drawn {
+        let mut drawn = Drawn {
+            area,
+            ..Drawn::default()
+        };
+        if area.is_empty() {
+            return drawn;
+        }
+        let theme = ctx.theme;
+        if !self.is_live() {
+            draw_empty_pane(
+                frame,
+                area,
+                Pane::Logs.title(),
+                "not configured",
+                "no log source configured — see [[logs]] in .greenlight.toml",
+                focused,
+                theme,
+            );
+            return drawn;
+        }
+        let m = &self.model;
+        frame.render_widget(
+            pane_block(Pane::Logs.title(), m.title(), focused, theme),
+            area,
+        );
+        let inside = inner(area);
+        let header = Rect {
+            height: HEADER_ROWS.min(inside.height),
+            ..inside
+        };
+        frame.render_widget(
+            Paragraph::new(rate_line(ctx, m, theme)).style(theme.base),
+            header,
+        );
+        let rows = rows_area(area);
+        drawn.rows = rows;
+        if rows.is_empty() {
+            return drawn;
+        }
+        frame.render_widget(
+            Paragraph::new(lines(m, theme, rows.width as usize, rows.height as usize))
+                .style(theme.base),
+            rows,
+        );
+        drawn
+    }
 }
 
 /// When the release began, for the error rate: the first step started,
 /// else the session's start.
-fn release_start(app: &App) -> Option<i64> {
-    let st = app.state()?;
+fn release_start(ctx: &Ctx) -> Option<i64> {
+    let st = ctx.state()?;
     st.steps
         .iter()
         .filter_map(|s| s.started.as_ref())
@@ -74,9 +97,9 @@ fn release_start(app: &App) -> Option<i64> {
 
 /// "errors/min 2.0 now vs 0.5 in the 10 min before the step (×4.0) ·
 /// web-api · deploy: exited 0 · 120 not shown".
-fn rate_line<'a>(app: &App, m: &'a LogsModel, theme: &Theme) -> Line<'a> {
+fn rate_line<'a>(ctx: &Ctx, m: &'a LogsModel, theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();
-    match (release_start(app), app.now) {
+    match (release_start(ctx), ctx.now) {
         (Some(start), Some(now)) => {
             let r = m.error_rate(start, now.as_millisecond());
             let style = match r.ratio() {
@@ -229,7 +252,7 @@ fn wrap_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Line<'static>> {
 /// the selected one in sight).
 fn lines<'a>(m: &'a LogsModel, theme: &Theme, width: usize, height: usize) -> Vec<Line<'a>> {
     let view = &m.view;
-    let rows = view.rows(&m.buffer);
+    let rows = view.rows_in(&m.buffer, height);
     let tagged = m.sources().len() > 1;
     let tag_w = m
         .sources()

@@ -10,7 +10,10 @@
 //! times a second.
 //!
 //! Every way out takes the same path: the terminal is restored, then
-//! `Driver::shutdown` stops the running commands and records them. A
+//! `Runtime::shutdown` stops the running commands and records them.
+//!
+//! Each frame's layout goes back to the app (`App::drawn`): the keys and
+//! the mouse read what the last frame showed. A
 //! signal or a terminal that went away does it without asking, records
 //! the commands as interrupted, and exits with 128 + the signal (129, as
 //! a SIGHUP, for a terminal gone).
@@ -31,11 +34,9 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 
-use super::action::Action;
-use super::driver::Driver;
-use super::input;
-use super::ui;
+use super::{Runtime, draw};
 use crate::exec::signals;
+use crate::tui::action::{Action, Effect};
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
@@ -95,10 +96,24 @@ impl Drop for Guard {
     }
 }
 
+/// Draw a frame and give the app its layout.
+fn frame(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    rt: &mut Runtime,
+) -> Result<()> {
+    let mut layout = None;
+    terminal.draw(|f| layout = Some(draw(f, &rt.app)))?;
+    if let Some(l) = layout {
+        rt.app.drawn(l);
+    }
+    Ok(())
+}
+
 /// Run the app until the person quits (exit 0), or a signal or the
 /// terminal going away ends it (128 + the signal; 129 for a terminal
-/// that can no longer be read or drawn on).
-pub fn run(mut driver: Driver) -> Result<ExitCode> {
+/// that can no longer be read or drawn on). `first` opens the session
+/// or the start screen, once background work has somewhere to answer.
+pub fn run(mut rt: Runtime, first: Effect) -> Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(
             "the full-screen app needs a terminal; in scripts use the subcommands (greenlight status, greenlight step …)"
@@ -115,39 +130,40 @@ pub fn run(mut driver: Driver) -> Result<ExitCode> {
     )?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let size = terminal.size()?;
-    driver.dispatch(Action::Resize {
+    rt.dispatch(Action::Resize {
         width: size.width,
         height: size.height,
     });
-    driver.dispatch(Action::Tick(jiff::Timestamp::now()));
+    rt.dispatch(Action::Tick(jiff::Timestamp::now()));
 
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     let background = tx.clone();
-    driver.start_background(std::sync::Arc::new(move |a| {
+    rt.start_background(std::sync::Arc::new(move |a| {
         background.send(Msg::Background(Box::new(a))).is_ok()
     }));
     let logs_tx = tx.clone();
-    driver.set_waker(std::sync::Arc::new(move || {
+    rt.set_waker(std::sync::Arc::new(move || {
         let _ = logs_tx.send(Msg::Logs);
     }));
     let signal_tx = tx.clone();
     if let Err(e) = signals::on_signal(move |sig| {
         let _ = signal_tx.send(Msg::Signal(sig));
     }) {
-        driver.app.warnings.push(format!(
+        rt.app.warnings.push(format!(
             "signals (SIGTERM, SIGHUP) will end the app without recording the running commands: {e}"
         ));
     }
+    rt.open_with(first);
     let mut watch = Watch::new(tx);
-    follow(&mut watch, &mut driver);
+    follow(&mut watch, &mut rt);
 
-    terminal.draw(|f| ui::draw(f, &driver.app))?;
+    frame(&mut terminal, &mut rt)?;
     if std::env::var_os(TEST_PANIC_ENV).is_some() {
         panic!("{TEST_PANIC_ENV} is set: panicking on purpose to test the terminal restore");
     }
-    let ended = event_loop(&mut driver, &mut terminal, &rx, &mut watch);
+    let ended = event_loop(&mut rt, &mut terminal, &rx, &mut watch);
     drop(guard);
     // ratatui's `Terminal` shows the cursor when dropped and, when it
     // cannot, says so with `eprintln!`: a panic (then an abort) on a
@@ -176,9 +192,9 @@ pub fn run(mut driver: Driver) -> Result<ExitCode> {
         (None, Ok(_)) => (None, ExitCode::SUCCESS),
     };
     if let Some(why) = &why {
-        driver.interrupt(why);
+        rt.interrupt(why);
     }
-    driver.shutdown();
+    rt.shutdown();
     // Said here, not returned: printing an error on a terminal that is
     // gone would panic.
     match &ended {
@@ -192,7 +208,7 @@ pub fn run(mut driver: Driver) -> Result<ExitCode> {
 }
 
 fn event_loop(
-    driver: &mut Driver,
+    rt: &mut Runtime,
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     rx: &Receiver<Msg>,
     watch: &mut Watch,
@@ -218,14 +234,14 @@ fn event_loop(
             _ => {}
         }
         if let Some(msg) = msg {
-            dirty |= handle(driver, msg)?;
-            if driver.app.quit {
+            dirty |= handle(rt, msg)?;
+            if rt.app.quit {
                 break;
             }
-            follow(watch, driver);
+            follow(watch, rt);
         }
         if dirty && last_draw.elapsed() >= FRAME {
-            terminal.draw(|f| ui::draw(f, &driver.app))?;
+            frame(terminal, rt)?;
             last_draw = Instant::now();
             dirty = false;
         }
@@ -234,29 +250,29 @@ fn event_loop(
 }
 
 /// Point the watcher at the open session; a failure becomes a warning.
-fn follow(watch: &mut Watch, driver: &mut Driver) {
-    if let Err(why) = watch.follow(driver.session_dir().map(|p| p.to_path_buf()))
-        && !driver.app.warnings.contains(&why)
+fn follow(watch: &mut Watch, rt: &mut Runtime) {
+    if let Err(why) = watch.follow(rt.session_dir().map(|p| p.to_path_buf()))
+        && !rt.app.warnings.contains(&why)
     {
-        driver.app.warnings.push(why);
+        rt.app.warnings.push(why);
     }
 }
 
 /// Apply one message; true when the screen needs a redraw.
-fn handle(driver: &mut Driver, msg: Msg) -> Result<bool> {
+fn handle(rt: &mut Runtime, msg: Msg) -> Result<bool> {
     Ok(match msg {
-        Msg::Term(ev) => match input::translate(&driver.app, &ev) {
-            Some(a) => driver.dispatch(a),
+        Msg::Term(ev) => match rt.app.translate(&ev) {
+            Some(a) => rt.dispatch(a),
             None => false,
         },
         Msg::Tick(now) => {
-            let visible = driver.app.clock_visible();
-            driver.dispatch(Action::Tick(now));
+            let visible = rt.app.clock_visible();
+            rt.dispatch(Action::Tick(now));
             visible
         }
-        Msg::Journal => driver.dispatch(Action::JournalChanged),
-        Msg::Background(a) => driver.dispatch(*a),
-        Msg::Logs => driver.dispatch(Action::LogsReady),
+        Msg::Journal => rt.dispatch(Action::JournalChanged),
+        Msg::Background(a) => rt.dispatch(*a),
+        Msg::Logs => rt.dispatch(Action::LogsReady),
         // Both end the loop before they get here.
         Msg::Signal(_) | Msg::InputClosed(_) => false,
     })

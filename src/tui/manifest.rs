@@ -1,14 +1,11 @@
-//! The manifest of components in the app: the view of
+//! The manifest of components as the app knows it: the view of
 //! `release-manifest.toml` (each requirement marked by the same check as
-//! `greenlight manifest check`), its lines, and the overlay's keys
-//! (select a component, set its version).
+//! `greenlight manifest check`) and its lines. The Manifest overlay shows
+//! it (`overlay::manifest`), the Sign-off pane says whether it holds.
 
 use crate::release::{Manifest, ManifestProblem};
 
-use crate::tui::action::Effect;
-use crate::tui::app::{App, Overlay};
-use crate::tui::keymap::KeyAction;
-use crate::tui::theme::Tone;
+use super::theme::Tone;
 
 /// One requirement of a component on another, and whether it holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,87 +95,9 @@ pub enum ManifestState {
     },
 }
 
-/// `M`: open the Manifest overlay, re-reading the file.
-pub fn open_manifest(app: &mut App) -> Vec<Effect> {
-    app.overlay = Some(Overlay::Manifest {
-        scroll: 0,
-        selected: 0,
-    });
-    vec![Effect::LoadManifest]
-}
-
 /// The line of the manifest's text where its first component stands (see
 /// [`manifest_lines`]: system, verdict, blank, column heads).
 pub const FIRST_COMPONENT_LINE: usize = 4;
-
-/// Keys of the Manifest overlay over a loaded manifest: up/down select a
-/// component (the text scrolls to keep it in sight), enter asks for its
-/// new version. `None` leaves the key to plain scrolling and closing.
-pub(super) fn manifest_key(app: &mut App, k: KeyAction) -> Option<Vec<Effect>> {
-    let ManifestState::Loaded { view, .. } = &app.manifest else {
-        return None;
-    };
-    let n = view.components.len();
-    let rows = app.size.1.saturating_sub(5) as usize;
-    let Some(Overlay::Manifest { scroll, selected }) = app.overlay.as_mut() else {
-        return None;
-    };
-    match k {
-        KeyAction::Up => *selected = selected.saturating_sub(1),
-        KeyAction::Down => *selected = (*selected + 1).min(n.saturating_sub(1)),
-        KeyAction::Top => *selected = 0,
-        KeyAction::Bottom => *selected = n.saturating_sub(1),
-        KeyAction::Act => {
-            let component = view.components.get(*selected)?.clone();
-            let chosen = *selected;
-            let blocked = match app.session {
-                None => Some("no session is open".to_string()),
-                Some(_) => super::notes::not_writable(app),
-            };
-            app.prompt(
-                format!("Set {} to a new version", component.name),
-                vec![
-                    format!(
-                        "{} is {} in {}; the system version follows the largest change.",
-                        component.name,
-                        component.version,
-                        crate::release::MANIFEST_FILE
-                    ),
-                    match blocked {
-                        Some(why) => format!("Not recorded in the session ({why})."),
-                        None => "The change is noted in the session's audit trail.".into(),
-                    },
-                    "New version:".into(),
-                ],
-                true,
-                crate::tui::app::Purpose::ManifestVersion {
-                    component: component.name.clone(),
-                    selected: chosen,
-                },
-            );
-            if let Some(Overlay::Prompt(p)) = app.overlay.as_mut() {
-                p.input = crate::tui::app::LineInput::new(&component.version);
-            }
-            return Some(Vec::new());
-        }
-        _ => return None,
-    }
-    // Keep the selected line in sight.
-    let line = FIRST_COMPONENT_LINE + *selected;
-    let top = usize::from(*scroll);
-    if line < top {
-        *scroll = u16::try_from(line).unwrap_or(u16::MAX);
-    } else if rows > 0 && line >= top + rows {
-        *scroll = u16::try_from(line + 1 - rows).unwrap_or(u16::MAX);
-    }
-    Some(Vec::new())
-}
-
-/// The manifest was read.
-pub fn manifest_read(app: &mut App, state: ManifestState) -> Vec<Effect> {
-    app.manifest = state;
-    Vec::new()
-}
 
 /// Read the manifest at `root`/`rel` into what the app shows (naming it
 /// by its path in the repository).

@@ -1,7 +1,7 @@
 //! Deterministic sample sessions for snapshot tests, benchmarks and docs:
 //! real events (checked by the rules, sealed and folded like a journal),
 //! with fixed people and fixed times, so a drawn screen never changes
-//! between runs.
+//! between runs. (The app around them: `app::fixture`.)
 
 use std::collections::HashMap;
 
@@ -9,8 +9,7 @@ use crate::session::event::{Draft, Event, GENESIS, Hash32};
 use crate::session::state::{RuleError, fold};
 use crate::session::{Command, Plan, SessionState, Who};
 
-use super::app::{App, Member, SourceState};
-use super::theme::{Theme, Tone};
+use super::ctx::Member;
 
 /// When sample sessions start.
 pub const START: &str = "2026-11-26T14:00:00Z";
@@ -245,66 +244,6 @@ pub fn late_sample() -> Result<Sample, RuleError> {
     Ok(s)
 }
 
-/// An app showing `state` at a fixed time (42 min 10 s after the start of
-/// the sample), Dana at the keyboard, sources not configured.
-pub fn app(state: SessionState, theme: Theme) -> App {
-    let mut app = App::new("web-api", team(), 0, theme);
-    let config = crate::config::RepoConfig::default();
-    app.canary = SourceState::canary(&config);
-    app.logs = SourceState::logs(&config);
-    app.now = Some(Sample::at(42 * 60 + 10));
-    let update = crate::tui::action::Action::Loaded(Box::new(crate::tui::app::SessionView {
-        state,
-        read_only: None,
-        warnings: Vec::new(),
-    }));
-    crate::tui::app::update(&mut app, update);
-    app
-}
-
-/// Fill the Canary and Logs panes with plausible lines (for benchmarks
-/// and screenshots of a busy screen).
-pub fn busy_sources(app: &mut App, lines: usize) {
-    app.canary = SourceState {
-        summary: "25% ▸ verdict: PROMOTE (score 100)".into(),
-        message: String::new(),
-        lines: (0..lines)
-            .map(|i| {
-                (
-                    Tone::Ok,
-                    format!(
-                        "metric {i:>2}  canary {:.3}  baseline {:.3}  ratio 0.98  pass",
-                        0.010 + i as f64 / 1000.0,
-                        0.011 + i as f64 / 1000.0
-                    ),
-                )
-            })
-            .collect(),
-    };
-    app.logs = SourceState {
-        summary: "ERROR 3  WARN 41  following".into(),
-        message: String::new(),
-        lines: (0..lines)
-            .map(|i| {
-                let (tone, level) = match i % 7 {
-                    0 => (Tone::Bad, "ERROR"),
-                    1 | 2 => (Tone::Warn, "WARN "),
-                    _ => (Tone::Normal, "INFO "),
-                };
-                (
-                    tone,
-                    format!(
-                        "14:{:02}:{:02} {level} web-api request {i} served in {} ms",
-                        (i / 60) % 60,
-                        i % 60,
-                        20 + i % 50
-                    ),
-                )
-            })
-            .collect(),
-    };
-}
-
 /// A feature release in its canary: the checklist done, the canary step
 /// in progress, 5% promoted and the weight at 25% since 12 s before the
 /// returned time (the app's clock).
@@ -362,36 +301,6 @@ pub fn canary_snapshot(
     let mut sim = SimulatedSource::new(crate::canary::sim::DEFAULT_SEED);
     sim.set_regression(regression);
     judge_now(&mut sim, &config, at, None)
-}
-
-/// The app in the canary sample, the Canary pane live with the sample
-/// judgement (healthy: Promote; `regression`: Roll back, recorded as the
-/// cockpit would record it).
-pub fn canary_app(theme: Theme, regression: bool) -> Result<App, RuleError> {
-    use crate::canary::{CanaryConfig, SourceKind};
-    let mut s = canary_sample()?;
-    let now = s.clock();
-    if regression {
-        let snap = canary_snapshot(now, true);
-        let mut payload = snap.payload(Some("canary".into()));
-        if let crate::session::Payload::CanaryJudged(j) = &mut payload {
-            j.weight = Some(25);
-        }
-        s.cmd(&dana(), Command::Record(payload))?;
-    }
-    let mut app = app(s.state(), theme);
-    app.now = Some(now);
-    app.canary_view = crate::tui::app::CanaryView {
-        config: Some(CanaryConfig::new(SourceKind::Simulated)),
-        regression: Some(regression),
-        ..Default::default()
-    };
-    let snap = canary_snapshot(now, regression);
-    crate::tui::app::update(
-        &mut app,
-        crate::tui::action::Action::CanaryJudged(Box::new(snap)),
-    );
-    Ok(app)
 }
 
 /// A judgement whose whole fetch failed with `error`; with `previous`,

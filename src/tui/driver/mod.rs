@@ -1,27 +1,37 @@
-//! The driver: the app's state plus the core it acts on. `dispatch` runs
-//! `update`, executes the effects it returns against the core (the only
-//! place the TUI changes anything), and feeds their results back, until
-//! nothing is left to do. The terminal loop and the scripted tests both
-//! drive the app through here.
+//! The driver: the core the app acts on. It executes the effects `update`
+//! returns (the only place the app changes anything) and answers with
+//! actions: `Workspace::perform_as` for what a person does, journal
+//! refreshes, the session opened or started, and the slow work (git
+//! history, the manifest, an audit sync, drafting notes) off the UI
+//! thread whenever there is an outbox to answer through. It never sees
+//! the app; the runtime (`app::Runtime`) hands it the effects and the
+//! Logs pane's model it feeds.
+//!
+//! - `live`: the log feed and its sources, and step commands running on
+//!   their own threads;
+//! - `canary`: canary jobs (`canary::job`): checked, recorded, their
+//!   command run off the UI thread, their end recorded;
+//! - `start`: what the start screen lists, read off the UI thread.
 
-use std::collections::VecDeque;
+mod canary;
+mod live;
+mod start;
+
 use std::path::Path;
 
 use color_eyre::eyre::Result;
 
-use super::action::{Action, CanaryCommandDone, Effect, ScenarioRow, StartData};
-use super::app::{App, CanaryView, SessionView, SourceState, roster, update};
+use super::action::{Action, Effect};
 use super::collector::{Collector, Outbox};
-use super::keymap::Keymap;
-use super::theme::Choice;
-use crate::canary::job::CanaryJob;
+use super::ctx::SessionView;
+use crate::canary::CanaryConfig;
 use crate::exec::registry;
+use crate::logs::LogsModel;
 use crate::session::state::describe;
 use crate::session::{Command, Payload, Session, StoreError, Who};
 use crate::workspace::Workspace;
 
-#[path = "live.rs"]
-mod live;
+pub use live::{DRAIN_LINES, DRAIN_TIME};
 
 pub struct Driver {
     pub ws: Workspace,
@@ -29,27 +39,18 @@ pub struct Driver {
     me: Who,
     session: Option<Session>,
     read_only: Option<String>,
-    /// Where background work (the canary collector, canary commands)
-    /// sends its results; without one, canary commands run inline.
+    /// Where background work (the canary collector, canary commands, slow
+    /// reads) sends its results; without one, it runs inline.
     outbox: Option<Outbox>,
     collector: Option<Collector>,
     /// Size and time of the manifest when last read.
     manifest_stamp: Option<(u64, Option<std::time::SystemTime>)>,
-    pub app: App,
     live: live::Live,
 }
 
 impl Driver {
-    pub fn new(ws: Workspace, theme: Choice, keymap: Keymap) -> Driver {
+    pub fn new(ws: Workspace) -> Driver {
         let me = ws.who.clone();
-        let (people, at) = roster(&ws.config.people, &me);
-        let mut app = App::new(&ws.repo.name, people, at, theme.theme);
-        app.warnings.extend(theme.warning);
-        app.keymap = keymap;
-        app.canary = SourceState::canary(&ws.config);
-        app.canary_view = CanaryView::new(&ws.config);
-        app.logs = SourceState::logs(&ws.config);
-        app.sync = super::release::SyncView::new(&ws.config);
         Driver {
             ws,
             me,
@@ -58,34 +59,43 @@ impl Driver {
             outbox: None,
             collector: None,
             manifest_stamp: None,
-            app,
             live: live::Live::new(),
         }
     }
 
+    /// This process's own identity.
+    pub fn me(&self) -> &Who {
+        &self.me
+    }
+
     /// Send background results to `outbox` (the terminal loop's channel)
-    /// from now on, and start the canary collector when `[canary]` is
-    /// usable. A source that cannot be made is the pane's message.
-    pub fn start_background(&mut self, outbox: Outbox) {
+    /// from now on, and start the canary collector for `canary` (when
+    /// usable): the regression switch's position (when the source has
+    /// one), or why no source could be made.
+    pub fn start_background(
+        &mut self,
+        outbox: Outbox,
+        canary: Option<&CanaryConfig>,
+    ) -> Result<Option<bool>, String> {
         self.outbox = Some(outbox.clone());
-        let Some(config) = self.app.canary_view.config.clone() else {
-            return;
+        let Some(config) = canary else {
+            return Ok(None);
         };
-        match Collector::spawn(
-            &config,
+        let c = Collector::spawn(
+            config,
             &self.ws.repo.root,
             &self.ws.regression_marker(),
             outbox,
-        ) {
-            Ok(c) => self.use_collector(c),
-            Err(why) => self.app.canary_view.problem = Some(why),
-        }
+        )?;
+        Ok(self.use_collector(c))
     }
 
-    /// Use a collector started elsewhere (tests give one a source).
-    pub fn use_collector(&mut self, c: Collector) {
-        self.app.canary_view.regression = c.regression();
+    /// Use a collector started elsewhere (tests give one a source): the
+    /// regression switch's position, when the source has one.
+    pub fn use_collector(&mut self, c: Collector) -> Option<bool> {
+        let regression = c.regression();
         self.collector = Some(c);
+        regression
     }
 
     /// Record `payload` in the open session as `who`: the summary for the
@@ -103,160 +113,19 @@ impl Driver {
         }
     }
 
-    /// Start a canary job: refuse what the session would not record, else
-    /// record the command's start and run it off the UI thread (inline
-    /// without an outbox); without a command, record the weight now.
-    fn start_canary(&mut self, job: CanaryJob) -> Vec<Action> {
-        // Through the app, so the pane's "running" mark clears.
-        let not_started = |this: &Self, job: CanaryJob, why: String| {
-            let mut out = this.loaded();
-            if job.command.is_some() {
-                out.push(Action::CanaryCommandDone(Box::new(CanaryCommandDone {
-                    job,
-                    result: Err(format!("was not started: {why}")),
-                })));
-            } else {
-                out.push(Action::Failed(why));
-            }
-            out
-        };
-        if let Some(session) = self.session.as_mut() {
-            let checked = session
-                .refresh()
-                .map_err(|e| e.to_string())
-                .and_then(|_| job.check(session.state()).map_err(|e| e.to_string()));
-            if let Err(why) = checked {
-                return not_started(self, job, why);
-            }
-            if let Some((command, _)) = &job.command
-                && let Err(e) = self
-                    .ws
-                    .confirm_canary_command(session.state(), &job.step, command)
-            {
-                return not_started(self, job, format!("{e:#}"));
-            }
-        }
-        let (Some(started), Some(running)) = (job.started(), job.running()) else {
-            return self.record_all(vec![job.weight_set()], &job.who);
-        };
-        if let Err(why) = self.record(started, &job.who.clone()) {
-            return not_started(self, job, why);
-        }
-        let root = self.ws.repo.root.clone();
-        let name = if job.is_rollback() {
-            "↶ canary"
-        } else {
-            "canary"
-        };
-        let (mut sink, cancel, done_tx) = self.canary_run(name, running);
-        let run = move || {
-            let result = job
-                .run_command(&root, &cancel, &mut sink)
-                .and_then(|f| f.ok_or_else(|| "has no command".to_string()));
-            let done = CanaryCommandDone { job, result };
-            // Also to the driver itself, which waits for it when quitting.
-            let _ = done_tx.send(done.clone());
-            Action::CanaryCommandDone(Box::new(done))
-        };
-        let mut out = self.loaded();
-        match &self.outbox {
-            Some(outbox) => {
-                let outbox = outbox.clone();
-                std::thread::spawn(move || outbox(run()));
-            }
-            None => out.push(run()),
-        }
-        out
-    }
-
-    /// Record `payloads` in order as `who`, stopping at the first refusal:
-    /// the session as it is now, then what was recorded or why not.
-    fn record_all(&mut self, payloads: Vec<Payload>, who: &Who) -> Vec<Action> {
-        let mut summaries = Vec::new();
-        let mut last = None;
-        for p in payloads {
-            match self.record(p.clone(), who) {
-                Ok(summary) => {
-                    summaries.push(summary);
-                    last = Some(p);
-                }
-                Err(why) => {
-                    let mut out = self.loaded();
-                    out.push(Action::Failed(why));
-                    return out;
-                }
-            }
-        }
-        let mut out = self.loaded();
-        if let Some(p) = last {
-            out.push(Action::Performed {
-                cmd: Command::Record(p),
-                summary: summaries.join("; "),
-            });
-        }
-        out
-    }
-
-    /// A canary command ended: record how, then the weight it set.
-    fn finish_canary(&mut self, done: CanaryCommandDone) -> Vec<Action> {
-        let registration = self.canary_ended();
-        let CanaryCommandDone { job, result } = done;
-        let Some((command, _)) = job.command.clone() else {
-            return Vec::new();
-        };
-        let what = job.what();
-        let finished = match result {
-            Ok(f) => f,
-            Err(why) => {
-                let mut out = self.loaded();
-                out.push(Action::Failed(format!("{what} {why}")));
-                return out;
-            }
-        };
-        let mut records = job.finished(&finished).into_iter();
-        if let Some(end) = records.next()
-            && let Err(why) = self.record(end, &job.who)
-        {
-            let mut out = self.loaded();
-            out.push(Action::Failed(why));
-            return out;
-        }
-        if let Some(r) = registration {
-            r.remove();
-        }
-        if !finished.succeeded() {
-            let lines = finished.last_lines(3);
-            let mut out = self.loaded();
-            out.push(Action::Failed(format!(
-                "{what} `{command}` {}; the weight is left as it was{}",
-                finished.how(job.timeout),
-                if lines.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (it printed: {})", lines.join(" / "))
-                }
-            )));
-            return out;
-        }
-        self.record_all(records.collect(), &job.who)
-    }
-
-    /// Open the session named by `prefix`, else the repository's current
-    /// (last open) session, else the start screen.
-    pub fn boot(&mut self, prefix: Option<&str>) -> Result<()> {
+    /// What opening the app does first: open the session named by
+    /// `prefix`, else the repository's current (last open) session, else
+    /// show the start screen.
+    pub fn boot(&self, prefix: Option<&str>) -> Result<Effect> {
         let key = self.ws.repo.key.clone();
-        let effect = match prefix {
+        Ok(match prefix {
             Some(p) => Effect::OpenSession(self.ws.store.resolve_for_reading(&key, Some(p))?),
             None => match self.ws.store.resolve(&key, None) {
                 Ok(id) => Effect::OpenSession(id),
                 Err(StoreError::NoOpenSession) => Effect::LoadStart,
                 Err(e) => return Err(e.into()),
             },
-        };
-        for a in self.execute(effect) {
-            self.dispatch(a);
-        }
-        Ok(())
+        })
     }
 
     /// The open session's folder (the runner watches it).
@@ -264,27 +133,10 @@ impl Driver {
         self.session.as_ref().map(|s| s.dir())
     }
 
-    /// Apply an action and everything it leads to. Returns false only when
-    /// nothing changed (a file event that brought nothing new).
-    pub fn dispatch(&mut self, action: Action) -> bool {
-        let mut changed = !matches!(action, Action::JournalChanged);
-        let mut queue = VecDeque::from([action]);
-        while let Some(a) = queue.pop_front() {
-            if !matches!(a, Action::JournalChanged) {
-                changed = true;
-            }
-            for effect in update(&mut self.app, a) {
-                queue.extend(self.execute(effect));
-            }
-        }
-        super::logs_pane::fit(&mut self.app);
-        changed
-    }
-
+    /// The session as the app shows it: its state shared, not copied.
     fn view(&self) -> Option<Box<SessionView>> {
         let s = self.session.as_ref()?;
-        let mut state = s.state().clone();
-        state.history.clear();
+        let state = s.shared_state();
         let mut warnings: Vec<String> = s
             .problems()
             .iter()
@@ -306,7 +158,10 @@ impl Driver {
         self.view().map(Action::Loaded).into_iter().collect()
     }
 
-    fn execute(&mut self, effect: Effect) -> Vec<Action> {
+    /// Carry out one effect; what happened, as actions for the app.
+    /// `logs` is the Logs pane's model, which the feed and the commands'
+    /// output go into.
+    pub fn execute(&mut self, effect: Effect, logs: &mut LogsModel) -> Vec<Action> {
         match effect {
             Effect::Perform { cmd, who } => {
                 let Some(session) = self.session.as_mut() else {
@@ -373,15 +228,22 @@ impl Driver {
                 }
             }
             Effect::OpenSession(id) => match self.open(&id) {
-                Ok(()) => self.loaded(),
+                Ok(warnings) => {
+                    let mut out = Vec::new();
+                    if !warnings.is_empty() {
+                        out.push(Action::Warnings(warnings));
+                    }
+                    out.extend(self.loaded());
+                    out
+                }
                 Err(e) => vec![Action::Failed(format!("{e:#}"))],
             },
-            Effect::StartSession { scenario, version } => {
+            Effect::StartSession {
+                scenario,
+                version,
+                who,
+            } => {
                 // The person at the keyboard starts it; the file is ours.
-                let who = self
-                    .app
-                    .person()
-                    .map_or_else(|| self.me.clone(), |m| m.who());
                 match self.ws.start_session_as(&who, &scenario, version) {
                     Ok(s) => {
                         let msg = format!("started {scenario} (session {})", s.id());
@@ -394,7 +256,10 @@ impl Driver {
                     Err(e) => vec![Action::Failed(format!("{e:#}"))],
                 }
             }
-            Effect::LoadStart => vec![Action::StartLoaded(self.start_data())],
+            Effect::LoadStart => {
+                let job = self.start_job();
+                self.in_background(move || Action::StartLoaded(job.read()))
+            }
             Effect::RecordJudgement(payload) => {
                 let me = self.me.clone();
                 match self.record(payload, &me) {
@@ -419,15 +284,15 @@ impl Driver {
                     "the canary source has no regression switch".into(),
                 )],
             },
-            Effect::Canary(job) => self.start_canary(*job),
+            Effect::Canary(job) => self.start_canary(*job, logs),
             Effect::FinishCanary(done) => self.finish_canary(*done),
-            Effect::DrainLogs => self.drain_logs(),
+            Effect::DrainLogs => self.drain_logs(logs),
             Effect::RunStep {
                 step,
                 action,
                 confirmed_by,
                 who,
-            } => self.run_step(&step, action, confirmed_by, who),
+            } => self.run_step(&step, action, confirmed_by, who, logs),
             Effect::CancelRun { step } => self.cancel_run(&step),
             Effect::CancelCanary => {
                 if self.cancel_canary() {
@@ -453,16 +318,19 @@ impl Driver {
                     return Vec::new();
                 }
                 self.manifest_stamp = stamp;
-                vec![Action::ManifestRead(super::release::read_manifest(
-                    &self.ws.repo.root,
-                    crate::release::MANIFEST_FILE,
-                ))]
+                let root = self.ws.repo.root.clone();
+                self.in_background(move || {
+                    Action::ManifestRead(super::manifest::read_manifest(
+                        &root,
+                        crate::release::MANIFEST_FILE,
+                    ))
+                })
             }
             Effect::SetManifest {
                 component,
                 version,
                 who,
-            } => self.set_manifest(&component, version, who),
+            } => self.set_manifest(&component, version, who, logs),
             Effect::SyncStatus => match self.ws.sync_target(None) {
                 Ok(target) => self.in_background(move || {
                     Action::SyncStatus(target.status().map_err(|e| e.to_string()))
@@ -497,7 +365,13 @@ impl Driver {
 
     /// Change a component in the manifest, then note it in the session
     /// (when it can take notes) so the audit trail says who changed what.
-    fn set_manifest(&mut self, component: &str, version: semver::Version, who: Who) -> Vec<Action> {
+    fn set_manifest(
+        &mut self,
+        component: &str,
+        version: semver::Version,
+        who: Who,
+        logs: &mut LogsModel,
+    ) -> Vec<Action> {
         let path = self.ws.repo.root.join(crate::release::MANIFEST_FILE);
         let (out, problems) = match crate::release::set_in_file(&path, component, version) {
             Ok(r) => r,
@@ -511,7 +385,7 @@ impl Driver {
                 if problems.len() == 1 { "" } else { "s" }
             ));
         }
-        let mut actions = vec![Action::ManifestRead(super::release::read_manifest(
+        let mut actions = vec![Action::ManifestRead(super::manifest::read_manifest(
             &self.ws.repo.root,
             crate::release::MANIFEST_FILE,
         ))];
@@ -521,13 +395,16 @@ impl Driver {
                 .as_ref()
                 .is_some_and(|s| s.state().status == crate::session::SessionStatus::Open);
         if writable {
-            actions.extend(self.execute(Effect::Perform {
-                cmd: Command::Note {
-                    text: text.clone(),
-                    step: None,
+            actions.extend(self.execute(
+                Effect::Perform {
+                    cmd: Command::Note {
+                        text: text.clone(),
+                        step: None,
+                    },
+                    who,
                 },
-                who,
-            }));
+                logs,
+            ));
         } else {
             actions.push(Action::Info(text));
         }
@@ -547,54 +424,23 @@ impl Driver {
     }
 
     /// Open a session: for writing when it is open and our actor file is
-    /// free, read-only otherwise (and say why).
-    fn open(&mut self, id: &str) -> Result<()> {
+    /// free, read-only otherwise (and say why). What a greenlight that
+    /// died left running is closed now; the warnings say so.
+    fn open(&mut self, id: &str) -> Result<Vec<String>> {
         let mut s = self.ws.session(Some(id))?;
         let mut read_only = None;
+        let mut warnings = Vec::new();
         if s.state().status == crate::session::SessionStatus::Open {
             if let Err(e) = s.attach(&self.ws.actor()) {
                 read_only = Some(e.to_string());
             }
-            // What a greenlight that died left running: closed now.
-            self.app.warnings.extend(registry::reap(&self.ws, &mut s));
+            warnings = registry::reap(&self.ws, &mut s);
         } else {
             read_only = Some(format!("the session is {}", s.state().status.word()));
         }
         self.session = Some(s);
         self.read_only = read_only;
-        Ok(())
-    }
-
-    fn start_data(&self) -> StartData {
-        let mut data = StartData::default();
-        match self.ws.playbooks() {
-            Ok(c) => {
-                data.scenarios = c
-                    .list()
-                    .map(|p| ScenarioRow {
-                        id: p.id.clone(),
-                        title: p.title.clone(),
-                        description: p.description.clone(),
-                        steps: p.steps.len(),
-                    })
-                    .collect();
-            }
-            Err(e) => data.error = Some(format!("playbooks: {e}")),
-        }
-        match self.ws.store.summaries(&self.ws.repo.key) {
-            Ok(mut list) => {
-                list.reverse();
-                data.sessions = list;
-            }
-            Err(e) => data.error = Some(format!("sessions: {e}")),
-        }
-        data.proposal = Some(
-            self.ws
-                .propose_version()
-                .map(|nv| super::action::VersionProposal::of(&nv))
-                .map_err(|e| format!("{e:#}")),
-        );
-        data
+        Ok(warnings)
     }
 }
 
@@ -612,7 +458,7 @@ fn summarize_events(events: &[crate::session::Event]) -> String {
 /// Sync the audit trail and read its status after: what the app shows.
 fn sync_outcome(
     target: &crate::audit::git_sync::SyncTarget,
-) -> Result<super::release::SyncOutcome, String> {
+) -> Result<super::sync::SyncOutcome, String> {
     let r = target.sync().map_err(|e| e.to_string())?;
     let pulled = r.merge.added.len() + r.merge.extended.len();
     let summary = format!(
@@ -629,7 +475,7 @@ fn sync_outcome(
             "nothing to push"
         }
     );
-    Ok(super::release::SyncOutcome {
+    Ok(super::sync::SyncOutcome {
         summary,
         warnings: crate::workspace::sync_warnings(&r),
         status: target.status().ok(),

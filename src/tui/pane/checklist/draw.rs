@@ -1,5 +1,6 @@
-//! The Checklist pane: one row per step (state icon and word, owner,
-//! what it waits on, notes) and the selected step's details.
+//! The Checklist's draw: one row per step (state icon and word, owner,
+//! what it waits on, notes) and the selected step's details (for a
+//! canary step, the live verdict from the context's glance).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,23 +8,28 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 
-use super::{MainLayout, inner, pane_block, row_style, short_time, table_rows};
+use super::Checklist;
+use crate::canary::Verdict;
+use crate::canary::explain::num;
 use crate::session::state::StepState;
 use crate::session::{PlanStep, SessionState, StepStatus};
-use crate::tui::app::{App, Pane, window_start};
+use crate::tui::ctx::{Ctx, window_start};
+use crate::tui::pane::Drawn;
+use crate::tui::place::Pane;
 use crate::tui::theme::{Theme, Tone};
+use crate::tui::ui::{inner, pane_block, row_style, short_time, table_rows, verdict_mark};
 
 /// Wide panes put the details beside the list, others below it.
 const BESIDE_WIDTH: u16 = 110;
 
 /// Inside a checklist pane: the table (header row included) and the
 /// details.
-fn areas(area: Rect, app: &App) -> (Rect, Rect) {
+fn areas(area: Rect, steps: usize) -> (Rect, Rect) {
     let inside = inner(area);
     if inside.width == 0 || inside.height == 0 {
         return (inside, Rect::new(inside.x, inside.y, 0, 0));
     }
-    let steps = app.state().map_or(0, |s| s.steps.len()) as u16;
+    let steps = steps as u16;
     if inside.width >= BESIDE_WIDTH {
         let [list, details] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
@@ -38,12 +44,6 @@ fn areas(area: Rect, app: &App) -> (Rect, Rect) {
     (list, details)
 }
 
-/// The step rows (for clicks) and the details area.
-pub fn split(area: Rect, app: &App) -> (Rect, Rect) {
-    let (list, details) = areas(area, app);
-    (table_rows(list), details)
-}
-
 pub fn tone_of(st: &StepState, waiting: bool) -> Tone {
     match st.status {
         StepStatus::Done => Tone::Ok,
@@ -55,86 +55,96 @@ pub fn tone_of(st: &StepState, waiting: bool) -> Tone {
     }
 }
 
-pub fn draw(frame: &mut Frame, l: &MainLayout, app: &App) {
-    if l.checklist.is_empty() {
-        return;
-    }
-    let theme = &app.theme;
-    let focused = app.focus == Pane::Checklist;
-    let extra = app
-        .state()
-        .map(|s| {
-            let (d, t) = s.progress();
-            format!("{d}/{t}")
-        })
-        .unwrap_or_default();
-    frame.render_widget(
-        pane_block(Pane::Checklist.title(), extra, focused, theme),
-        l.checklist,
-    );
-    let Some(st) = app.state() else {
-        return;
-    };
-    let (list, _) = areas(l.checklist, app);
-    let height = l.checklist_rows.height as usize;
-    let start = window_start(app.step_selected, st.steps.len(), height);
-    // Columns by priority: icon, step and state always; owner, then
-    // "waits on · notes" when there is room.
-    let id_w = st
-        .plan
-        .steps
-        .iter()
-        .map(|p| p.id.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 24) as u16;
-    let base = 2 + 1 + id_w + 1 + 11;
-    let owner = list.width >= base + 10;
-    let info = list.width >= base + 10 + 9;
-    // What the "waits on · notes" column gets (after the fixed columns
-    // and their spacing).
-    let info_w = list
-        .width
-        .saturating_sub(2 + 1 + id_w + 1 + 11 + 1 + if owner { 10 } else { 0 })
-        as usize;
-    let cols = Cols {
-        owner,
-        info,
-        info_w,
-    };
-    let rows: Vec<Row> = st
-        .plan
-        .steps
-        .iter()
-        .zip(&st.steps)
-        .enumerate()
-        .skip(start)
-        .take(height)
-        .map(|(i, (p, s))| step_row(st, p, s, (i == app.step_selected, focused), cols, theme))
-        .collect();
-    let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
-    let mut header = vec!["", "step"];
-    if owner {
-        widths.push(Constraint::Length(9));
-        header.push("owner");
-    }
-    widths.push(Constraint::Length(11));
-    header.push("state");
-    if info {
-        widths.push(Constraint::Fill(1));
-        header.push("waits on · notes");
-    }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.dim))
-        .column_spacing(1)
-        .style(theme.base);
-    frame.render_widget(table, list);
-    if let (Some(p), Some(s)) = (
-        st.plan.steps.get(app.step_selected),
-        st.steps.get(app.step_selected),
-    ) {
-        let beside = inner(l.checklist).width >= BESIDE_WIDTH;
-        draw_details(frame, l.details, beside, st, p, s, app);
+impl Checklist {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) -> Drawn {
+        let mut drawn = Drawn {
+            area,
+            ..Drawn::default()
+        };
+        if area.is_empty() {
+            return drawn;
+        }
+        let theme = ctx.theme;
+        let extra = ctx
+            .state()
+            .map(|s| {
+                let (d, t) = s.progress();
+                format!("{d}/{t}")
+            })
+            .unwrap_or_default();
+        frame.render_widget(
+            pane_block(Pane::Checklist.title(), extra, focused, theme),
+            area,
+        );
+        let Some(st) = ctx.state() else {
+            return drawn;
+        };
+        let (list, details) = areas(area, st.steps.len());
+        let rows_area = table_rows(list);
+        let height = rows_area.height as usize;
+        let start = window_start(self.selected, st.steps.len(), height);
+        drawn.rows = rows_area;
+        drawn.first = start;
+        drawn.len = st.steps.len();
+        // Columns by priority: icon, step and state always; owner, then
+        // "waits on · notes" when there is room.
+        let id_w = st
+            .plan
+            .steps
+            .iter()
+            .map(|p| p.id.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 24) as u16;
+        let base = 2 + 1 + id_w + 1 + 11;
+        let owner = list.width >= base + 10;
+        let info = list.width >= base + 10 + 9;
+        // What the "waits on · notes" column gets (after the fixed columns
+        // and their spacing).
+        let info_w = list
+            .width
+            .saturating_sub(2 + 1 + id_w + 1 + 11 + 1 + if owner { 10 } else { 0 })
+            as usize;
+        let cols = Cols {
+            owner,
+            info,
+            info_w,
+        };
+        let rows: Vec<Row> = st
+            .plan
+            .steps
+            .iter()
+            .zip(&st.steps)
+            .enumerate()
+            .skip(start)
+            .take(height)
+            .map(|(i, (p, s))| step_row(st, p, s, (i == self.selected, focused), cols, theme))
+            .collect();
+        let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
+        let mut header = vec!["", "step"];
+        if owner {
+            widths.push(Constraint::Length(9));
+            header.push("owner");
+        }
+        widths.push(Constraint::Length(11));
+        header.push("state");
+        if info {
+            widths.push(Constraint::Fill(1));
+            header.push("waits on · notes");
+        }
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.dim))
+            .column_spacing(1)
+            .style(theme.base);
+        frame.render_widget(table, list);
+        if let (Some(p), Some(s)) = (
+            st.plan.steps.get(self.selected),
+            st.steps.get(self.selected),
+        ) {
+            let beside = inner(area).width >= BESIDE_WIDTH;
+            draw_details(frame, details, beside, st, p, s, ctx);
+        }
+        drawn
     }
 }
 
@@ -250,12 +260,12 @@ fn draw_details(
     st: &SessionState,
     p: &PlanStep,
     s: &StepState,
-    app: &App,
+    ctx: &Ctx,
 ) {
     if area.is_empty() {
         return;
     }
-    let theme = &app.theme;
+    let theme = ctx.theme;
     // Below the list: a rule on top; beside it (wide panes): a rule left.
     let block = Block::new()
         .borders(if beside { Borders::LEFT } else { Borders::TOP })
@@ -310,7 +320,7 @@ fn draw_details(
     if let Some(r) = &p.rollback {
         lines.push(Line::from(vec![label("rollback "), Span::raw(r.clone())]));
     }
-    lines.extend(super::canary::step_details(app, p));
+    lines.extend(canary_details(ctx, st, p));
     if let Some(b) = &s.started
         && !p.is_signoff()
     {
@@ -363,6 +373,69 @@ fn draw_details(
             .style(theme.base),
         inside,
     );
+}
+
+/// Lines for the details of a canary step: the live verdict (the
+/// context's glance at the Canary pane) and the latest recorded one, so
+/// the person completing the step sees what the canary says.
+fn canary_details(ctx: &Ctx, st: &SessionState, p: &PlanStep) -> Vec<Line<'static>> {
+    if p.kind != "canary" {
+        return Vec::new();
+    }
+    let theme = ctx.theme;
+    let mut out = Vec::new();
+    let live = ctx.canary;
+    match (live.verdict, live.at) {
+        (Some(v), Some(at)) => {
+            let (icon, word, tone) = verdict_mark(v);
+            let score = live
+                .score
+                .map(|x| format!(" (score {})", num(x)))
+                .unwrap_or_default();
+            out.push(Line::from(vec![
+                Span::styled("canary   ", theme.dim),
+                Span::styled(format!("{icon} {word}{score}"), theme.tone(tone)),
+                Span::styled(
+                    format!(
+                        " live at {}{}",
+                        short_time(&at.to_string()),
+                        if live.stale { " (stale)" } else { "" }
+                    ),
+                    theme.dim,
+                ),
+            ]));
+        }
+        _ if live.configured => {
+            out.push(Line::styled("canary   judging…", theme.dim));
+        }
+        _ => {}
+    }
+    let weight = st
+        .canary
+        .weight
+        .map_or("weight not set".to_owned(), |w| format!("weight {w}%"));
+    let recorded = st.canary.judgements.last().map_or_else(
+        || "no judgement recorded yet".to_owned(),
+        |(by, j)| {
+            format!(
+                "recorded {} at {} by {}",
+                j.verdict,
+                short_time(&by.at),
+                by.who.name
+            )
+        },
+    );
+    out.push(Line::styled(
+        format!("         {weight} · {recorded}"),
+        theme.dim,
+    ));
+    if live.verdict == Some(Verdict::Promote) {
+        out.push(Line::styled(
+            "         a Promote: completing this step is your call",
+            Style::default().patch(theme.ok),
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
