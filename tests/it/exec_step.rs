@@ -4,7 +4,7 @@
 //! wait, record the end. And `run_step`, which the CLI uses, on a fake
 //! journal that refuses to record.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use greenlight::exec::{
     self, CancelToken, ExecError, Journal, LogsSink, StepAction, StepCommand, StepEnv,
@@ -114,12 +114,10 @@ fn the_tui_flow_streams_output_to_the_logs_pane_and_records_it() {
         LogsSink::new(source, tx),
     )
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !handle.is_finished() {
-        assert!(Instant::now() < deadline);
+    crate::common::wait_until("the command to end", crate::common::PATIENCE, || {
         model.drain(&rx, 10_000, Duration::from_millis(5));
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        handle.is_finished()
+    });
     let outcome = handle.join().unwrap();
     model.drain(&rx, 10_000, Duration::from_millis(50));
     let mut texts: Vec<&str> = model
@@ -151,17 +149,19 @@ fn cancelling_from_the_ui_records_cancelled_and_fails_the_step() {
     let env = StepEnv::from_state(f.session.state(), f._dir.path(), "a/d");
     let cancel = CancelToken::new();
     let c2 = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        c2.cancel();
-    });
+    // Cancelled once it runs: its first line is out.
+    let mut sink = move |_: exec::Stream, b: &[u8]| {
+        if b.starts_with(b"start") {
+            c2.cancel();
+        }
+    };
     let report = exec::run_step(
         &mut Real(&mut f.session, &f.who),
         &plan,
         &env,
         None,
         &cancel,
-        &mut exec::discard(),
+        &mut sink,
     )
     .unwrap();
     assert!(report.outcome.cancelled);

@@ -96,7 +96,7 @@ fn outbox_channel() -> (
 /// Drain the logs and command ends until `done` holds (10 s at most).
 fn wait(d: &mut Driver, what: &str, done: impl Fn(&greenlight::tui::app::App) -> bool) {
     assert!(
-        d.pump_until(std::time::Duration::from_secs(10), done),
+        d.pump_until(crate::common::PATIENCE, done),
         "timed out waiting for {what}; status: {}",
         status(d)
     );
