@@ -1,6 +1,6 @@
 //! What every log source's thread shares: its stop flag and process group
-//! ([`Control`]), the batching of its lines into the feed ([`Batcher`]),
-//! and a sleep that wakes when stopped ([`nap`]). The sources
+//! (`Control`), the batching of its lines into the feed (`Batcher`), and
+//! a sleep that wakes when stopped (`nap`). The sources
 //! (`follow`, `command_source`, the sample stream in `source`) use these;
 //! `source` starts them.
 

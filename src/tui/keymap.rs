@@ -409,6 +409,32 @@ pub fn resolve(keymap: &Keymap, key: Key, place: Place) -> Option<KeyAction> {
         .or_else(|| all.iter().copied().find(|a| a.places().is_empty()))
 }
 
+/// One hint of the footer (or of an overlay's frame): the keys of an
+/// action as the keymap binds them, and what they do there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: String,
+    pub label: &'static str,
+}
+
+impl Hint {
+    /// The first key of `a`.
+    pub fn of(k: &Keymap, a: KeyAction, label: &'static str) -> Hint {
+        Hint {
+            keys: k.label(a),
+            label,
+        }
+    }
+
+    /// `j/k`: the first keys of two actions.
+    pub fn pair(k: &Keymap, a: KeyAction, b: KeyAction, label: &'static str) -> Hint {
+        Hint {
+            keys: format!("{}/{}", k.label(a), k.label(b)),
+            label,
+        }
+    }
+}
+
 /// One key with its modifiers. Characters carry no SHIFT (`G` is `G`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {

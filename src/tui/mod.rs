@@ -38,7 +38,10 @@
 //!   and answers with actions; it never sees the app.
 //! - `ctx`, `out`: what components read, and what they hand back.
 //! - `ui/`: what every draw shares (frames, hints, header, status and key
-//!   lines, the last scrub of text from outside).
+//!   lines, the last scrub of text from outside). Only draws import it:
+//!   update code (the app's routing, the panes' and the start screen's
+//!   `mod.rs`) reads what the last frame drew from the layout, never
+//!   drawing arithmetic.
 //! - `collector`: the canary collector thread, judging off the UI thread;
 //!   `manifest`, `sync`: the app's view of the manifest and of the audit
 //!   trail's sync; `theme`: TOML themes, `NO_COLOR`; `fixture`: fixed

@@ -11,10 +11,11 @@ use super::{Drawn, Fate};
 use crate::canary::job::CanaryJob;
 use crate::exec::StepAction;
 use crate::tui::ctx::Ctx;
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::{Ask, Out};
 use crate::tui::theme::Tone;
-use crate::tui::ui::{self, Hint};
+use crate::tui::ui;
 
 /// What a yes does.
 #[derive(Debug, Clone, PartialEq)]

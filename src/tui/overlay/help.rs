@@ -13,9 +13,10 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::{Drawn, Fate, scroll_by};
 use crate::tui::ctx::Ctx;
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::{Key, KeyAction, Keymap, resolve};
 use crate::tui::place::Place;
-use crate::tui::ui::{self, Hint};
+use crate::tui::ui;
 
 /// One line of the help: the keys of `actions` (as they reach them in
 /// the section's place), or `keys` as written (the mouse), and what they

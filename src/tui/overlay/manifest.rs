@@ -9,10 +9,11 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Drawn, Fate, Help, Prompt, Purpose, scroll_by};
 use crate::tui::ctx::{Ctx, move_selection};
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::manifest::{FIRST_COMPONENT_LINE, ManifestState, manifest_lines};
 use crate::tui::out::Out;
-use crate::tui::ui::{self, Hint};
+use crate::tui::ui;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManifestOverlay {

@@ -31,10 +31,10 @@ pub use people::People;
 pub use prompt::{LineInput, Prompt, Purpose};
 
 use super::ctx::Ctx;
+use super::keymap::Hint;
 use super::keymap::KeyAction;
 use super::out::Out;
 use super::place::Place;
-use super::ui::Hint;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {

@@ -17,10 +17,11 @@ use crate::session::payload::ReleaseNotesSet;
 use crate::session::{Command, Payload, SessionState};
 use crate::tui::action::Effect;
 use crate::tui::ctx::Ctx;
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::Out;
 use crate::tui::theme::{Theme, Tone};
-use crate::tui::ui::{self, Hint};
+use crate::tui::ui;
 
 /// The notes being edited: a multi-line editor over the text, and the
 /// text it started from (to tell whether leaving loses anything).

@@ -9,9 +9,10 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Drawn, Fate};
 use crate::tui::ctx::{Ctx, Member, move_selection};
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::{Ask, Out};
-use crate::tui::ui::{self, Hint};
+use crate::tui::ui;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct People {

@@ -13,10 +13,11 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Drawn, Fate};
 use crate::tui::ctx::Ctx;
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::{Ask, Out};
 use crate::tui::theme::Tone;
-use crate::tui::ui::{self, Hint};
+use crate::tui::ui;
 
 /// A single line of text being typed, with a cursor (in characters).
 #[derive(Debug, Clone, PartialEq, Default)]

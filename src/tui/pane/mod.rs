@@ -26,11 +26,11 @@ pub use logs::Logs;
 pub use signoff::Signoff;
 
 use super::ctx::Ctx;
+use super::keymap::Hint;
 use super::keymap::KeyAction;
 use super::out::Out;
 use super::overlay::HelpEntry;
 use super::place::Pane;
-use super::ui::Hint;
 
 /// What every pane does for the app.
 pub trait Component {

@@ -8,10 +8,10 @@ mod draw;
 use crate::session::SessionStatus;
 use crate::tui::action::{Effect, StartData};
 use crate::tui::ctx::{Ctx, move_selection};
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::Out;
 use crate::tui::overlay::{HelpEntry, Prompt, Purpose};
-use crate::tui::ui::Hint;
 
 /// One line of the start screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

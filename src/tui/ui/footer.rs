@@ -7,9 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Hint, hint};
+use super::hint;
 use crate::session::SessionStatus;
 use crate::tui::ctx::SessionView;
+use crate::tui::keymap::Hint;
 use crate::tui::out::Status;
 use crate::tui::theme::Theme;
 

@@ -12,7 +12,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::keymap::{KeyAction, Keymap};
+use super::keymap::{Hint, KeyAction, Keymap};
 use super::theme::{Theme, Tone};
 use crate::canary::{Outcome, Verdict};
 
@@ -22,31 +22,6 @@ pub const MIN_HEIGHT: u16 = 16;
 
 pub fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
-}
-
-/// One hint of the footer: keys and what they do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hint {
-    pub keys: String,
-    pub label: &'static str,
-}
-
-impl Hint {
-    /// The first key of `a`.
-    pub fn of(k: &Keymap, a: KeyAction, label: &'static str) -> Hint {
-        Hint {
-            keys: k.label(a),
-            label,
-        }
-    }
-
-    /// `j/k`: the first keys of two actions.
-    pub fn pair(k: &Keymap, a: KeyAction, b: KeyAction, label: &'static str) -> Hint {
-        Hint {
-            keys: format!("{}/{}", k.label(a), k.label(b)),
-            label,
-        }
-    }
 }
 
 /// Spans for a `key label` hint.

@@ -19,11 +19,11 @@ use crate::session::{PlanStep, SessionState, SessionStatus};
 use super::Component;
 use crate::tui::action::Effect;
 use crate::tui::ctx::{CanaryGlance, Ctx, move_selection};
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::Out;
 use crate::tui::overlay::{Confirm, HelpEntry, Intent, Prompt, Purpose};
 use crate::tui::theme::Tone;
-use crate::tui::ui::Hint;
 
 pub use draw::spark;
 

@@ -18,11 +18,11 @@ use crate::session::{Command, PlanStep, SessionState, StepStatus};
 use super::Component;
 use crate::tui::action::Effect;
 use crate::tui::ctx::{Ctx, first_actionable, move_selection, signoff_rows};
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::{Ask, Out};
 use crate::tui::overlay::{Confirm, HelpEntry, Intent, Prompt, Purpose};
 use crate::tui::theme::Tone;
-use crate::tui::ui::Hint;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checklist {

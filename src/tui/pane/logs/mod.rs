@@ -12,11 +12,11 @@ use crate::logs::{Level, LogsModel};
 
 use super::Component;
 use crate::tui::ctx::Ctx;
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::Out;
 use crate::tui::overlay::{HelpEntry, Prompt, Purpose};
 use crate::tui::theme::Tone;
-use crate::tui::ui::Hint;
 
 pub use draw::source_style;
 

@@ -7,11 +7,11 @@ mod draw;
 use super::Component;
 use crate::session::SessionState;
 use crate::tui::ctx::{Ctx, move_selection, signoff_rows};
+use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
 use crate::tui::out::Out;
 use crate::tui::overlay::{HelpEntry, Prompt};
 use crate::tui::theme::Tone;
-use crate::tui::ui::Hint;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Signoff {
