@@ -122,7 +122,8 @@ pub fn read_manifest(root: &std::path::Path, rel: &str) -> ManifestState {
 
 /// The manifest's lines, with their tone: shared by the draw and the
 /// overlay's scrolling.
-pub fn manifest_lines(m: &ManifestState) -> Vec<(Tone, String)> {
+/// `act`: the key that sets the selected component's version.
+pub fn manifest_lines(m: &ManifestState, act: &str) -> Vec<(Tone, String)> {
     match m {
         ManifestState::Unknown => vec![(Tone::Dim, "reading the manifest…".into())],
         ManifestState::Missing { path } => vec![
@@ -228,7 +229,7 @@ pub fn manifest_lines(m: &ManifestState) -> Vec<(Tone, String)> {
             out.push((Tone::Normal, String::new()));
             out.push((
                 Tone::Dim,
-                format!("{path} · enter here (or greenlight manifest set NAME VERSION) changes a version"),
+                format!("{path} · {act} here (or greenlight manifest set NAME VERSION) changes a version"),
             ));
             out
         }
@@ -253,10 +254,13 @@ mod tests {
         };
         assert_eq!(path, rel);
         assert!(error.contains(":2:"), "names the line: {error}");
-        let lines = manifest_lines(&ManifestState::Broken {
-            path: path.clone(),
-            error: error.clone(),
-        });
+        let lines = manifest_lines(
+            &ManifestState::Broken {
+                path: path.clone(),
+                error: error.clone(),
+            },
+            "enter",
+        );
         assert_eq!(lines[0], (Tone::Bad, format!("{rel} cannot be read:")));
         assert_eq!(lines[1], (Tone::Bad, error));
     }

@@ -35,6 +35,8 @@ pub struct SyncView {
     /// The session's newest Lamport clock seen: a new one means new
     /// events, so the unpushed count (and an automatic sync) is due.
     pub seen_lamport: Option<(String, u64)>,
+    /// The key that syncs by hand (what the badge says retries).
+    pub key: String,
 }
 
 /// What a finished sync reports to the app.
@@ -64,6 +66,7 @@ impl SyncView {
         SyncView {
             remote: config.audit.remote.clone(),
             auto: config.audit.auto_sync,
+            key: "Y".into(),
             ..Default::default()
         }
     }
@@ -96,11 +99,11 @@ impl SyncView {
         }
         if self.failed.is_some() {
             let text = match width {
-                BadgeWidth::Long => "audit: sync failed (Y retries)",
-                BadgeWidth::Short => "audit: sync failed",
-                BadgeWidth::Tiny => "⇅✘",
+                BadgeWidth::Long => format!("audit: sync failed ({} retries)", self.key),
+                BadgeWidth::Short => "audit: sync failed".into(),
+                BadgeWidth::Tiny => "⇅✘".into(),
             };
-            return Some((text.into(), Tone::Bad));
+            return Some((text, Tone::Bad));
         }
         let st = match self.status.as_ref()? {
             Ok(st) => st,
@@ -269,7 +272,10 @@ impl SyncView {
             Err(why) => {
                 out.say(
                     Tone::Warn,
-                    format!("audit sync failed (the session goes on; Y retries): {why}"),
+                    format!(
+                        "audit sync failed (the session goes on; {} retries): {why}",
+                        self.key
+                    ),
                 );
                 self.failed = Some(why);
                 self.failed_at = now.or_else(|| Some(jiff::Timestamp::now()));

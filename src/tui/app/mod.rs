@@ -117,7 +117,10 @@ impl App {
             warnings: Vec::new(),
             now: None,
             quit: false,
-            sync: SyncView::default(),
+            sync: SyncView {
+                key: Keymap::default().label(KeyAction::Sync),
+                ..SyncView::default()
+            },
             manifest: ManifestState::default(),
             layout: None,
         }
@@ -249,7 +252,7 @@ impl App {
                     .map(|(_, t)| t.clone())
                     .unwrap_or_default();
                 if let Some(n) = self.overlays.notes_mut() {
-                    n.drafted(r, &current, out);
+                    n.drafted(r, &current, &self.keymap, out);
                 }
             }
             Action::ManifestRead(m) => self.manifest = m,
@@ -348,7 +351,7 @@ impl App {
             return;
         }
         let handled = match self.screen {
-            Screen::Start => self.start.key(k, out),
+            Screen::Start => self.start.key(k, &self.keymap, out),
             Screen::Main => {
                 let ctx = ctx!(self);
                 self.panes.get_mut(self.focus).key(k, &ctx, out)
@@ -601,7 +604,10 @@ impl App {
                     .override_weight(step, weight, text, &ctx, out);
                 return Ok(());
             }
-            Purpose::LogFilter => return self.panes.logs.submit_filter(&text, out),
+            Purpose::LogFilter => {
+                let ctx = ctx!(self);
+                return self.panes.logs.submit_filter(&text, &ctx, out);
+            }
             Purpose::ManifestVersion { component } => {
                 let version = typed_version(&text)?;
                 let current = match &self.manifest {
@@ -747,9 +753,10 @@ mod tests {
         let plain = started(&mut app);
         assert!(plain.contains("its output is in Logs"), "{plain}");
         assert!(!plain.contains("filter"), "{plain}");
+        let ctx = ctx!(app);
         app.panes
             .logs
-            .submit_filter("timeout", &mut Out::default())
+            .submit_filter("timeout", &ctx, &mut Out::default())
             .expect("a filter");
         let filtered = started(&mut app);
         assert!(

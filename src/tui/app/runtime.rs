@@ -38,6 +38,7 @@ impl Runtime {
         app.keymap = keymap;
         app.panes.canary = Canary::new(&ws.config);
         app.sync = SyncView::new(&ws.config);
+        app.sync.key = app.keymap.label(crate::tui::keymap::KeyAction::Sync);
         Runtime {
             app,
             driver: Driver::new(ws),

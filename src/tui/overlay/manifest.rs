@@ -141,7 +141,7 @@ impl ManifestOverlay {
             ui::frame_block("Manifest of components".into(), theme).title_bottom(Line::from(keys));
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
-        let lines = manifest_lines(ctx.manifest);
+        let lines = manifest_lines(ctx.manifest, &ctx.key(KeyAction::Act));
         let len = lines.len();
         let start = ui::clamp_scroll(self.scroll, len, inner.height);
         let chosen = loaded.then_some(FIRST_COMPONENT_LINE + self.selected);

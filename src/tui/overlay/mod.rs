@@ -120,7 +120,7 @@ impl Overlay {
     pub fn key(&mut self, k: KeyAction, ctx: &Ctx, drawn: Option<Drawn>, out: &mut Out) -> Fate {
         match self {
             Overlay::Help(h) => h.key(k, drawn),
-            Overlay::Prompt(p) => p.key(k, out),
+            Overlay::Prompt(p) => p.key(k, ctx, out),
             Overlay::Confirm(c) => c.key(k, out),
             Overlay::People(p) => p.key(k, out),
             Overlay::Notes(n) => n.key(k, ctx, drawn, out),

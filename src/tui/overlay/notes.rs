@@ -18,7 +18,7 @@ use crate::session::{Command, Payload, SessionState};
 use crate::tui::action::Effect;
 use crate::tui::ctx::Ctx;
 use crate::tui::keymap::Hint;
-use crate::tui::keymap::KeyAction;
+use crate::tui::keymap::{KeyAction, Keymap};
 use crate::tui::out::Out;
 use crate::tui::theme::{Theme, Tone};
 use crate::tui::ui;
@@ -41,12 +41,14 @@ pub struct NotesEditor {
 }
 
 impl NotesEditor {
-    pub fn new(text: &str, original: &str) -> NotesEditor {
+    pub fn new(text: &str, original: &str, k: &Keymap) -> NotesEditor {
         let lines: Vec<String> = text.lines().map(str::to_string).collect();
         let mut area = TextArea::new(lines);
-        area.set_placeholder_text(
-            "Write the release notes in markdown (esc, then d, drafts them from the commits)",
-        );
+        area.set_placeholder_text(format!(
+            "Write the release notes in markdown ({}, then {}, drafts them from the commits)",
+            k.label(KeyAction::Cancel),
+            k.label(KeyAction::DraftNotes)
+        ));
         NotesEditor {
             area,
             original: original.to_string(),
@@ -108,7 +110,7 @@ impl NotesOverlay {
         if self.editor.is_some() {
             match k {
                 KeyAction::SaveNotes => self.save(ctx, out),
-                KeyAction::Cancel | KeyAction::Quit => self.leave_editor(out),
+                KeyAction::Cancel | KeyAction::Quit => self.leave_editor(ctx.keymap, out),
                 _ => {}
             }
             return Fate::Stay;
@@ -123,7 +125,7 @@ impl NotesOverlay {
                     out.say(Tone::Warn, format!("cannot edit the release notes: {why}"));
                 } else if k == KeyAction::EditNotes {
                     let current = ctx.state().and_then(session_notes).unwrap_or_default();
-                    self.editor = Some(Box::new(NotesEditor::new(current, current)));
+                    self.editor = Some(Box::new(NotesEditor::new(current, current, ctx.keymap)));
                 } else if !self.drafting {
                     self.drafting = true;
                     out.say(
@@ -167,7 +169,11 @@ impl NotesOverlay {
         if ed.text().trim().is_empty() {
             out.say(
                 Tone::Warn,
-                "the notes are empty: write them (or d drafts them), or esc to leave the session's as they are",
+                format!(
+                    "the notes are empty: write them (or {} drafts them), or {} to leave the session's as they are",
+                    ctx.key(KeyAction::DraftNotes),
+                    ctx.key(KeyAction::Cancel)
+                ),
             );
             return;
         }
@@ -203,7 +209,7 @@ impl NotesOverlay {
         });
     }
 
-    fn leave_editor(&mut self, out: &mut Out) {
+    fn leave_editor(&mut self, k: &Keymap, out: &mut Out) {
         let Some(ed) = self.editor.as_mut() else {
             return;
         };
@@ -211,7 +217,11 @@ impl NotesOverlay {
             ed.confirm_discard = true;
             out.say(
                 Tone::Warn,
-                "the notes have unsaved edits: esc again discards them, ctrl-s saves them",
+                format!(
+                    "the notes have unsaved edits: {} again discards them, {} saves them",
+                    k.label(KeyAction::Cancel),
+                    k.label(KeyAction::SaveNotes)
+                ),
             );
             return;
         }
@@ -226,14 +236,24 @@ impl NotesOverlay {
     }
 
     /// A draft came back from history (`current`: the session's notes).
-    pub fn drafted(&mut self, result: Result<String, String>, current: &str, out: &mut Out) {
+    pub fn drafted(
+        &mut self,
+        result: Result<String, String>,
+        current: &str,
+        k: &Keymap,
+        out: &mut Out,
+    ) {
         self.drafting = false;
         match result {
             Ok(text) => {
-                self.editor = Some(Box::new(NotesEditor::new(&text, current)));
+                self.editor = Some(Box::new(NotesEditor::new(&text, current, k)));
                 out.say(
                     Tone::Info,
-                    "drafted from the commits: edit, then ctrl-s saves them into the session (esc discards)",
+                    format!(
+                        "drafted from the commits: edit, then {} saves them into the session ({} discards)",
+                        k.label(KeyAction::SaveNotes),
+                        k.label(KeyAction::Cancel)
+                    ),
                 );
             }
             Err(why) => out.say(Tone::Bad, format!("✘ cannot draft the notes: {why}")),

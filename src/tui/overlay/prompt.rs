@@ -183,7 +183,10 @@ impl Prompt {
                 format!("Approve {step} as {role}"),
                 vec![
                     format!("Signing as {who}."),
-                    "A comment (optional; enter to approve):".into(),
+                    format!(
+                        "A comment (optional; {} to approve):",
+                        ctx.key(KeyAction::Submit)
+                    ),
                 ],
                 false,
                 Purpose::Approve { step, role },
@@ -213,7 +216,7 @@ impl Prompt {
         self.error = None;
     }
 
-    pub(super) fn key(&mut self, k: KeyAction, out: &mut Out) -> Fate {
+    pub(super) fn key(&mut self, k: KeyAction, ctx: &Ctx, out: &mut Out) -> Fate {
         match k {
             KeyAction::Cancel | KeyAction::Quit => {
                 out.say(Tone::Dim, "cancelled");
@@ -222,7 +225,10 @@ impl Prompt {
             KeyAction::Submit => {
                 let text = self.input.text.trim().to_string();
                 if self.required && text.is_empty() {
-                    self.error = Some("this needs an answer (esc to cancel)".into());
+                    self.error = Some(format!(
+                        "this needs an answer ({} to cancel)",
+                        ctx.key(KeyAction::Cancel)
+                    ));
                     return Fate::Stay;
                 }
                 // The app hands it to its owner, and closes the prompt

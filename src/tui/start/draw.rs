@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use super::{StartItem, StartScreen};
 use crate::session::SessionStatus;
 use crate::tui::ctx::{Ctx, window_start};
+use crate::tui::keymap::KeyAction;
 use crate::tui::ui::{inner, pane_block};
 
 impl StartScreen {
@@ -118,8 +119,10 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
                 Line::styled(sc.title.clone(), theme.title),
                 Line::styled(
                     format!(
-                        "{} · {} steps · enter starts it (proposes the version)",
-                        sc.id, sc.steps
+                        "{} · {} steps · {} starts it (proposes the version)",
+                        sc.id,
+                        sc.steps,
+                        ctx.key(KeyAction::Act)
                     ),
                     theme.dim,
                 ),
@@ -155,7 +158,7 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
                     s.started_at.as_deref().unwrap_or("-"),
                     s.started_by.as_deref().unwrap_or("-")
                 )),
-                Line::styled("enter opens it", theme.dim),
+                Line::styled(format!("{} opens it", ctx.key(KeyAction::Act)), theme.dim),
             ]
         }
         None => Vec::new(),

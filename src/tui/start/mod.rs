@@ -9,7 +9,7 @@ use crate::session::SessionStatus;
 use crate::tui::action::{Effect, StartData};
 use crate::tui::ctx::{Ctx, move_selection};
 use crate::tui::keymap::Hint;
-use crate::tui::keymap::KeyAction;
+use crate::tui::keymap::{KeyAction, Keymap};
 use crate::tui::out::Out;
 use crate::tui::overlay::{HelpEntry, Prompt, Purpose};
 
@@ -59,7 +59,7 @@ impl StartScreen {
     }
 
     /// A key on the start screen; false leaves it to the app.
-    pub fn key(&mut self, k: KeyAction, out: &mut Out) -> bool {
+    pub fn key(&mut self, k: KeyAction, keymap: &Keymap, out: &mut Out) -> bool {
         let items = self.items();
         if move_selection(&mut self.selected, items.len(), k) {
             return true;
@@ -75,7 +75,7 @@ impl StartScreen {
             }
             Some(StartItem::Scenario(i)) => {
                 if let Some(sc) = self.data.scenarios.get(*i) {
-                    out.open(self.version_prompt(sc.id.clone(), &sc.title));
+                    out.open(self.version_prompt(sc.id.clone(), &sc.title, keymap));
                 }
             }
             None => {}
@@ -84,7 +84,7 @@ impl StartScreen {
     }
 
     /// Starting `scenario`: its version, proposed from the commits.
-    fn version_prompt(&self, scenario: String, title: &str) -> Prompt {
+    fn version_prompt(&self, scenario: String, title: &str, k: &Keymap) -> Prompt {
         let mut hint = vec![title.to_string()];
         let mut prefill = None;
         match &self.data.proposal {
@@ -97,7 +97,10 @@ impl StartScreen {
             None => {}
         }
         hint.push(match prefill {
-            Some(_) => "Version being released (edit it; ctrl-u clears it for none):".into(),
+            Some(_) => format!(
+                "Version being released (edit it; {} clears it for none):",
+                k.label(KeyAction::ClearLine)
+            ),
             None => "Version being released (e.g. 1.4.0), or empty for none:".into(),
         });
         let p = Prompt::new(

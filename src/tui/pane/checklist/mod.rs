@@ -150,7 +150,10 @@ impl Checklist {
                 for e in &p.evidence {
                     hint.push(format!("evidence: {e}"));
                 }
-                hint.push("A note for the record (optional; enter to finish):".into());
+                hint.push(format!(
+                    "A note for the record (optional; {} to finish):",
+                    ctx.key(KeyAction::Submit)
+                ));
                 out.open(Prompt::new(
                     format!("Complete {}", p.id),
                     hint,

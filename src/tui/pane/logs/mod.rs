@@ -61,8 +61,9 @@ impl Logs {
         let view = m.view.status(&m.buffer);
         if let Some(f) = view.filter {
             return Some(format!(
-                " — the Logs filter {f} hides lines without it ({} then enter clears it)",
-                ctx.key(KeyAction::Filter)
+                " — the Logs filter {f} hides lines without it ({} then {} clears it)",
+                ctx.key(KeyAction::Filter),
+                ctx.key(KeyAction::Submit)
             ));
         }
         view.min_level.map(|level| {
@@ -75,7 +76,7 @@ impl Logs {
 
     /// The filter prompt was submitted: filter (and highlight) by `text`,
     /// or say why a regex is wrong (the prompt stays open with it).
-    pub fn submit_filter(&mut self, text: &str, out: &mut Out) -> Result<(), String> {
+    pub fn submit_filter(&mut self, text: &str, ctx: &Ctx, out: &mut Out) -> Result<(), String> {
         let m = &mut self.model;
         let filter = (!text.is_empty()).then_some(text);
         m.view
@@ -87,7 +88,11 @@ impl Logs {
         match filter {
             Some(f) => out.say(
                 Tone::Info,
-                format!("logs: {shown} lines kept match {f} (n/N: next/previous)"),
+                format!(
+                    "logs: {shown} lines kept match {f} ({}/{}: next/previous)",
+                    ctx.key(KeyAction::NextMatch),
+                    ctx.key(KeyAction::PrevMatch)
+                ),
             ),
             None => out.say(Tone::Info, "logs: filter cleared"),
         }
@@ -142,9 +147,12 @@ impl Component for Logs {
                 };
                 if !found {
                     let which = if k == KeyAction::NextError {
-                        "no later error in the lines shown (G: newest, follow again)"
+                        format!(
+                            "no later error in the lines shown ({}: newest, follow again)",
+                            ctx.key(KeyAction::Bottom)
+                        )
                     } else {
-                        "no earlier error in the lines kept"
+                        "no earlier error in the lines kept".to_string()
                     };
                     out.say(Tone::Dim, which);
                 }
