@@ -166,6 +166,16 @@ pub struct RepoConfig {
     pub audit: AuditConfig,
 }
 
+impl RepoConfig {
+    /// The logs' part of it: `[[logs]]` and `[log_buffer]`.
+    pub fn logs_config(&self) -> crate::logs::config::LogsConfig<'_> {
+        crate::logs::config::LogsConfig {
+            sources: &self.logs,
+            buffer: self.log_buffer,
+        }
+    }
+}
+
 /// `[audit]`: where the audit trail is synced, and what happens at the end.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -245,6 +245,14 @@ pub enum RuleError {
     CanaryNotPromoted { from: u32, to: u32, verdict: String },
     #[error("canary weight must be between 0 and 100, not {0}")]
     BadWeight(u32),
+    #[error("a release tag names its commit by a hex id (4 to 64 hex digits), not {0:?}")]
+    BadCommitId(String),
+}
+
+/// A commit id as git writes one: 4 to 64 hex digits (an abbreviation up
+/// to a full SHA-256 id).
+fn is_commit_id(text: &str) -> bool {
+    (4..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// What a person asks to do. `check` turns it into the payload to record.
@@ -576,6 +584,13 @@ impl SessionState {
     /// The rules every recorded payload must satisfy in fold order. `check`
     /// adds the stricter "don't record it twice" rules on top.
     pub fn validate(&self, payload: &Payload) -> Result<(), RuleError> {
+        if let Payload::ReleaseTagged(t) = payload
+            && !is_commit_id(&t.commit)
+        {
+            // Shown in messages: at most a line's worth of it.
+            let shown: String = t.commit.chars().take(70).collect();
+            return Err(RuleError::BadCommitId(shown));
+        }
         match payload {
             Payload::SessionStarted(_) => {
                 if self.status != SessionStatus::Unstarted {
@@ -1553,6 +1568,27 @@ mod tests {
         let (_, fin) = run.finished.as_ref().unwrap();
         assert!(!fin.succeeded());
         assert_eq!(fin.exit_code, Some(3));
+    }
+
+    #[test]
+    fn a_release_tag_names_its_commit_in_hex() {
+        let mut l = Log::new();
+        let tagged = |commit: &str| {
+            Command::Record(Payload::ReleaseTagged(payload::ReleaseTagged {
+                tag: "v1.0.0".into(),
+                commit: commit.into(),
+                version: Some("1.0.0".into()),
+            }))
+        };
+        for bad in ["", "é3b0c44298", "abc", "3b0c4429\n8fc1", &"a".repeat(65)] {
+            assert!(
+                matches!(l.cmd("a", tagged(bad)), Err(RuleError::BadCommitId(_))),
+                "{bad:?}"
+            );
+        }
+        l.cmd("a", tagged("3b0c44298fc1c149afbf4c8996fb92427ae41e46"))
+            .unwrap();
+        assert_eq!(l.state().tags.len(), 1);
     }
 }
 
