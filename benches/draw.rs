@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, criterion_group};
-use greenlight::tui::app::App;
-use greenlight::tui::sample;
+use greenlight::tui::app::{App, draw as draw_app, fixture};
+use greenlight::tui::fixture as sample;
+use greenlight::tui::place::Pane;
 use greenlight::tui::theme::Theme;
-use greenlight::tui::ui;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -21,14 +21,19 @@ const W: u16 = 200;
 const H: u16 = 50;
 
 /// The canary sample (a live judgement: three metrics, 61 samples a
-/// side, braille charts) with a busy Logs pane.
+/// side, braille charts) with a busy Logs pane (the real pane: its
+/// model holding lines from two sources).
 fn busy_app() -> App {
-    let mut app = sample::canary_app(Theme::default_theme(), true)
+    let mut app = fixture::canary_app(Theme::default_theme(), true)
         .expect("the sample session follows the rules");
-    // Fills the Logs pane (and the Canary placeholder, not drawn: the
-    // live pane is).
-    sample::busy_sources(&mut app, 60);
+    fixture::busy(&mut app, 600);
     app
+}
+
+/// Draw the app (the layout it returns is the app's to keep; the bench
+/// measures the draw).
+fn frame(f: &mut ratatui::Frame, app: &App) {
+    draw_app(f, app);
 }
 
 /// A `Write` that only counts.
@@ -58,7 +63,7 @@ fn report_bytes() {
     let mut app = busy_app();
     let mut frame = |app: &App| {
         let before = counter.0.load(Ordering::Relaxed);
-        terminal.draw(|f| ui::draw(f, app)).expect("draw");
+        terminal.draw(|f| frame(f, app)).expect("draw");
         counter.0.load(Ordering::Relaxed) - before
     };
     let first = frame(&app);
@@ -82,7 +87,7 @@ fn draw(c: &mut Criterion) {
     c.bench_function("draw 200x50 every pane populated", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(black_box(f), black_box(&app)))
+                .draw(|f| frame(black_box(f), black_box(&app)))
                 .expect("draw");
         })
     });
@@ -91,16 +96,16 @@ fn draw(c: &mut Criterion) {
         b.iter(|| {
             second += 1;
             app.now = Some(sample::Sample::at(second));
-            terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+            terminal.draw(|f| frame(f, &app)).expect("draw");
         })
     });
     let mut zoomed = busy_app();
-    zoomed.focus = greenlight::tui::app::Pane::Canary;
+    zoomed.focus = Pane::Canary;
     zoomed.zoom = true;
     c.bench_function("draw 200x50 canary pane zoomed (charts)", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(f, black_box(&zoomed)))
+                .draw(|f| frame(f, black_box(&zoomed)))
                 .expect("draw");
         })
     });
@@ -108,9 +113,7 @@ fn draw(c: &mut Criterion) {
     let app80 = busy_app();
     c.bench_function("draw 80x24 every pane populated", |b| {
         b.iter(|| {
-            small
-                .draw(|f| ui::draw(f, black_box(&app80)))
-                .expect("draw");
+            small.draw(|f| frame(f, black_box(&app80))).expect("draw");
         })
     });
 }

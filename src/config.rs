@@ -179,6 +179,16 @@ pub struct PolicyConfig {
     pub override_roles: Vec<String>,
 }
 
+impl RepoConfig {
+    /// The logs' part of it: `[[logs]]` and `[log_buffer]`.
+    pub fn logs_config(&self) -> crate::logs::config::LogsConfig<'_> {
+        crate::logs::config::LogsConfig {
+            sources: &self.logs,
+            buffer: self.log_buffer,
+        }
+    }
+}
+
 /// `[audit]`: where the audit trail is synced, and what happens at the end.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -37,6 +37,13 @@ impl NotesJob {
         };
         Ok(crate::release::render_markdown(&notes, &title))
     }
+
+    /// The next version proposed from tags and conventional commits (as
+    /// [`Workspace::propose_version`]), off the workspace's thread.
+    pub fn next_version(&self) -> Result<crate::release::NextVersion> {
+        let repo = git2::Repository::open(&self.root).map_err(crate::repo::RepoError::from)?;
+        Ok(crate::release::next_version(&repo, &self.options)?)
+    }
 }
 
 /// The warnings a sync report carries (forks or tampering), one sentence
@@ -181,9 +188,20 @@ impl Workspace {
         )?)
     }
 
-    /// Start a session of a playbook.
+    /// Start a session of a playbook as this process's person.
     pub fn start_session(
         &self,
+        scenario: &str,
+        version: Option<semver::Version>,
+    ) -> Result<Session> {
+        self.start_session_as(&self.who, scenario, version)
+    }
+
+    /// Start a session of a playbook as `who` (the person at the keyboard);
+    /// the actor file is this process's.
+    pub fn start_session_as(
+        &self,
+        who: &Who,
         scenario: &str,
         version: Option<semver::Version>,
     ) -> Result<Session> {
@@ -225,7 +243,7 @@ impl Workspace {
         };
         Ok(self
             .store
-            .create_session(&self.repo.key, started, &self.actor(), &self.who)?)
+            .create_session(&self.repo.key, started, &self.actor(), who)?)
     }
 
     /// The canary plan a session of `playbook` runs to: its canary step's
@@ -457,7 +475,7 @@ impl Workspace {
         &self,
         state: &crate::session::SessionState,
         step: &str,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
     ) -> Result<crate::exec::StepCommand> {
         let plan = crate::exec::StepCommand::plan(state, step, action).map_err(|e| eyre!(e))?;
         self.confirm_command(state, &plan.step, action, &plan.command)?;
@@ -470,12 +488,12 @@ impl Workspace {
         &self,
         state: &crate::session::SessionState,
         step: &str,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         command: &str,
     ) -> Result<()> {
         let field = match action {
-            crate::exec::Action::Run => "run",
-            crate::exec::Action::Rollback => "rollback",
+            crate::exec::StepAction::Run => "run",
+            crate::exec::StepAction::Rollback => "rollback",
         };
         let from = state.source.as_ref().map_or_else(
             || format!("playbook `{}` here", state.plan.playbook),
@@ -496,8 +514,8 @@ impl Workspace {
             .iter()
             .find(|s| s.id == step)
             .and_then(|s| match action {
-                crate::exec::Action::Run => s.run.clone(),
-                crate::exec::Action::Rollback => s.rollback.clone(),
+                crate::exec::StepAction::Run => s.run.clone(),
+                crate::exec::StepAction::Rollback => s.rollback.clone(),
             });
         if expected.as_deref() == Some(command) {
             return Ok(());
@@ -528,16 +546,16 @@ impl Workspace {
             .and_then(|p| p.rollback.as_deref())
             .is_some_and(|r| r == command);
         if from_journal {
-            self.confirm_command(state, step, crate::exec::Action::Rollback, command)?;
+            self.confirm_command(state, step, crate::exec::StepAction::Rollback, command)?;
         }
         Ok(())
     }
 
-    /// Perform a command as the person at the keyboard. Every rule (the
-    /// team's roles among them, as the session froze them at its start) is
-    /// the fold's.
+    /// Perform a command as this process's person (`who`). Every rule
+    /// (the team's roles among them, as the session froze them at its
+    /// start) is the fold's.
     pub fn perform(&self, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {
-        self.perform_with(session, cmd, None)
+        self.perform_as(&self.who, session, cmd)
     }
 
     /// [`Workspace::perform`], overriding the rules it breaks when
@@ -548,6 +566,60 @@ impl Workspace {
         cmd: &Command,
         override_reason: Option<&str>,
     ) -> Result<Vec<Event>> {
-        Ok(session.execute_with(&self.who, cmd, override_reason)?)
+        self.perform_as_with(&self.who, session, cmd, override_reason)
+    }
+
+    /// Perform a command as `who` (the person at the keyboard, who may
+    /// not be this process's own identity when pairing). The event goes
+    /// into this process's actor file whoever acts.
+    pub fn perform_as(&self, who: &Who, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {
+        self.perform_as_with(who, session, cmd, None)
+    }
+
+    /// [`Workspace::perform_as`], overriding the rules it breaks when
+    /// `override_reason` is given.
+    pub fn perform_as_with(
+        &self,
+        who: &Who,
+        session: &mut Session,
+        cmd: &Command,
+        override_reason: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        Ok(session.execute_with(who, cmd, override_reason)?)
+    }
+
+    /// Where a step command or a canary job records, as `who`.
+    pub fn journal<'a>(&'a self, session: &'a mut Session, who: &'a Who) -> WorkspaceJournal<'a> {
+        WorkspaceJournal {
+            ws: self,
+            session,
+            who,
+        }
+    }
+}
+
+/// The real journal of step commands and canary jobs: a session opened
+/// for writing in a workspace, written as `who`.
+pub struct WorkspaceJournal<'a> {
+    ws: &'a Workspace,
+    session: &'a mut Session,
+    who: &'a Who,
+}
+
+impl crate::exec::Journal for WorkspaceJournal<'_> {
+    fn state(&self) -> &crate::session::SessionState {
+        self.session.state()
+    }
+
+    fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, crate::exec::ExecError> {
+        self.ws
+            .perform_as(self.who, self.session, cmd)
+            .map_err(|e| crate::exec::ExecError::Record(format!("{e:#}")))
+    }
+
+    fn registry(&self) -> Option<crate::exec::registry::Registry> {
+        Some(crate::exec::registry::Registry::of_session(
+            self.session.dir(),
+        ))
     }
 }

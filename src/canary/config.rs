@@ -45,7 +45,7 @@ use super::spec::{Direction, JudgeConfig, MetricSpec, Statistic, Thresholds};
 pub enum SourceKind {
     /// The Prometheus HTTP API (`/api/v1/query_range`).
     Prometheus,
-    /// A command that prints samples as JSON (see [`super::command`]).
+    /// A command that prints samples as JSON (see [`super::command_source`]).
     Command,
     /// Built-in noise for the demo and tests (see [`super::sim`]).
     Simulated,

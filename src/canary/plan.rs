@@ -28,6 +28,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::config::{CanaryConfig, Strategy};
+use super::verdict::Verdict;
 use crate::session::state::{CanaryState, Stamp};
 
 /// One step of the plan.
@@ -158,7 +159,10 @@ pub fn next_action(plan: &CanaryPlan, state: &CanaryState, now: Timestamp) -> Pl
         .iter()
         .filter(|(by, j)| by.lamport > set_by.lamport && j.weight.is_none_or(|w| w == weight))
         .collect();
-    if let Some((_, j)) = since_set.last().filter(|(_, j)| j.verdict == "rollback") {
+    if let Some((_, j)) = since_set
+        .last()
+        .filter(|(_, j)| Verdict::parse(&j.verdict) == Some(Verdict::Rollback))
+    {
         return PlanAction::ProposeRollback {
             weight,
             summary: j.summary.clone(),
@@ -182,10 +186,12 @@ pub fn next_action(plan: &CanaryPlan, state: &CanaryState, now: Timestamp) -> Pl
         .rev()
         .find(|(by, _)| parse_at(by).is_some_and(|at| at >= until));
     match promoted {
-        Some((_, j)) if j.verdict == "promote" => PlanAction::SetWeight {
-            weight: next.weight,
-            from: Some(weight),
-        },
+        Some((_, j)) if Verdict::parse(&j.verdict) == Some(Verdict::Promote) => {
+            PlanAction::SetWeight {
+                weight: next.weight,
+                from: Some(weight),
+            }
+        }
         _ => PlanAction::NeedsPromote {
             weight,
             next: next.weight,
@@ -219,13 +225,34 @@ pub fn set_weight_command(
     ))
 }
 
+/// Where a step of the plan stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    /// The weight went past it.
+    Done,
+    /// The weight is this step's.
+    Current,
+    Pending,
+}
+
+impl StepStatus {
+    /// `done`, `current` or `pending`.
+    pub fn word(self) -> &'static str {
+        match self {
+            StepStatus::Done => "done",
+            StepStatus::Current => "current",
+            StepStatus::Pending => "pending",
+        }
+    }
+}
+
 /// Where each step stands, for a progress view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepProgress {
     pub weight: u32,
     pub label: String,
-    /// `done`, `current` or `pending`.
-    pub status: &'static str,
+    pub status: StepStatus,
     /// The latest verdict judged at this weight.
     pub verdict: Option<String>,
 }
@@ -238,9 +265,9 @@ pub fn progress(plan: &CanaryPlan, state: &CanaryState) -> Vec<StepProgress> {
         .iter()
         .map(|s| {
             let status = match current {
-                Some(w) if w == s.weight => "current",
-                Some(w) if w > s.weight => "done",
-                _ => "pending",
+                Some(w) if w == s.weight => StepStatus::Current,
+                Some(w) if w > s.weight => StepStatus::Done,
+                _ => StepStatus::Pending,
             };
             let verdict = state
                 .judgements
@@ -536,7 +563,7 @@ weight = 100
         let p = progress(&plan(), &h.0);
         let view: Vec<_> = p
             .iter()
-            .map(|s| (s.weight, s.status, s.verdict.as_deref()))
+            .map(|s| (s.weight, s.status.word(), s.verdict.as_deref()))
             .collect();
         assert_eq!(
             view,

@@ -1,12 +1,12 @@
 //! Where metric samples come from: one trait, three implementations
-//! ([`super::prometheus`], [`super::command`], [`super::sim`]), and the
+//! ([`super::prometheus`], [`super::command_source`], [`super::sim`]), and the
 //! typed errors they return. A source never panics on bad input: every
 //! failure is a [`SourceError`] value, which the judgement run turns into
 //! "no data, because …" for the metric it hit.
 
 use std::time::Duration;
 
-use super::config::{CanaryConfig, MetricConfig, SourceKind};
+use super::config::{CanaryConfig, MetricConfig};
 
 /// A time point, as Unix seconds (Prometheus' own unit; fractions allowed).
 pub type Seconds = f64;
@@ -129,28 +129,6 @@ pub trait MetricSource: Send {
     fn regression_switch(&self) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
         None
     }
-}
-
-/// The source a configuration names. `root` is where commands run;
-/// `regression` starts the simulated source with the regression injected.
-pub fn from_config(
-    config: &CanaryConfig,
-    root: &std::path::Path,
-    regression: bool,
-) -> Result<Box<dyn MetricSource>, SourceError> {
-    Ok(match config.source {
-        SourceKind::Prometheus => {
-            Box::new(super::prometheus::PrometheusSource::from_config(config)?)
-        }
-        SourceKind::Command => Box::new(super::command::CommandSource::from_config(config, root)?),
-        SourceKind::Simulated => {
-            let sim = super::sim::SimulatedSource::from_config(config);
-            if regression {
-                sim.set_regression(true);
-            }
-            Box::new(sim)
-        }
-    })
 }
 
 /// The first `max` bytes of `text` (on a char boundary), for messages

@@ -38,6 +38,25 @@ pub enum Verdict {
     Rollback,
 }
 
+impl Verdict {
+    /// The verdict as recorded in events: `promote`, `hold` or `rollback`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Promote => "promote",
+            Verdict::Hold => "hold",
+            Verdict::Rollback => "rollback",
+        }
+    }
+
+    /// A recorded verdict word; `None` for any other text (a journal from
+    /// elsewhere may hold anything).
+    pub fn parse(word: &str) -> Option<Verdict> {
+        [Verdict::Promote, Verdict::Hold, Verdict::Rollback]
+            .into_iter()
+            .find(|v| v.word() == word)
+    }
+}
+
 /// The judgement of a whole canary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Judgement {

@@ -17,16 +17,15 @@ use serde::Serialize;
 use super::out::{esay, esayln, say, sayln};
 use super::{Global, print_json};
 use crate::canary::explain::{num, p_value};
+use crate::canary::job::{self, CanaryJob, JobReport};
 use crate::canary::judge::Outcome;
 use crate::canary::ops;
 use crate::canary::plan::{self, CanaryPlan, PlanAction, StepProgress};
 use crate::canary::process::Finished;
-use crate::canary::run::{CanarySnapshot, MetricSeries, verdict_word};
-use crate::canary::{CanaryConfig, MetricJudgement, Verdict, judge_now, source};
+use crate::canary::snapshot::{CanarySnapshot, MetricSeries};
+use crate::canary::{CanaryConfig, MetricJudgement, Verdict, connect, judge_now};
 use crate::config::RepoConfig;
-use crate::exec::registry;
-use crate::session::payload::CanaryWeightSet;
-use crate::session::{Command, Payload, Session};
+use crate::session::{Command, Session};
 use crate::workspace::Workspace;
 
 /// Exit code of `canary judge` when it could not judge.
@@ -126,9 +125,9 @@ pub fn run(g: &Global, cmd: CanaryCmd) -> Result<ExitCode> {
             super::out::error(&e);
             ExitCode::from(EXIT_ERROR)
         })),
-        CanaryCmd::Weight(a) => super::run::unless_signalled_err(weight(g, a)),
+        CanaryCmd::Weight(a) => super::step_run::unless_signalled_err(weight(g, a)),
         CanaryCmd::Status(a) => status(g, a),
-        CanaryCmd::Rollback(a) => super::run::unless_signalled_err(rollback(g, a)),
+        CanaryCmd::Rollback(a) => super::step_run::unless_signalled_err(rollback(g, a)),
     }
 }
 
@@ -243,7 +242,7 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
     let weight = session.as_ref().and_then(|s| s.state().canary.weight);
     let regression =
         ops::regression_requested(&config) || ops::regression_marked(&ws.regression_marker());
-    let mut src = source::from_config(&config, &ws.repo.root, regression)?;
+    let mut src = connect::connect(&config, &ws.repo.root, regression)?;
     let snap = judge_now(src.as_mut(), &config, Timestamp::now(), weight);
 
     let mut recorded = None;
@@ -254,7 +253,7 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
     let code = exit_code(snap.judgement.verdict);
     if a.json {
         print_json(&JudgeJson {
-            verdict: verdict_word(snap.judgement.verdict),
+            verdict: snap.judgement.verdict.word(),
             exit_code: code,
             score: snap.judgement.score,
             summary: &snap.judgement.summary,
@@ -277,13 +276,9 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
         }
     }
     // Automatic rollback, when configured and the recorded verdict says so.
-    if let (Some(s), Some(step)) = (session.as_mut(), step.as_deref()) {
+    if let (true, Some(s), Some(step)) = (a.record, session.as_mut(), step.as_deref()) {
         let plan = plan_for(&config, Some(s), Some(step));
-        if a.record
-            && let PlanAction::ProposeRollback {
-                automatic: true, ..
-            } = plan::next_action(&plan, &s.state().canary, Timestamp::now())
-        {
+        if job::auto_rollback_due(&plan, &s.state().canary, Timestamp::now()) {
             esayln!("auto_rollback is on and the verdict is Roll back: rolling back now");
             do_rollback(&ws, s, &config, &plan, step, None)?;
         }
@@ -399,27 +394,26 @@ fn weight(g: &Global, a: WeightArgs) -> Result<ExitCode> {
             return Err(eyre!("{}", refusal(&action, a.weight, now)));
         }
     }
-    let set = Payload::CanaryWeightSet(CanaryWeightSet {
-        step: step.clone(),
-        weight: a.weight,
-        override_reason: reason.map(str::to_owned),
-        rollback: false,
-    });
+    let job = CanaryJob::set_weight(
+        &config,
+        Some(session.state()),
+        &step,
+        a.weight,
+        reason.map(str::to_owned),
+        ws.who.clone(),
+    );
     // Refuse before running anything the session would not record.
     session.refresh()?;
-    session.state().check(&Command::Record(set.clone()))?;
-    if let Some((command, env)) = plan::set_weight_command(&config, a.weight) {
-        let done = run_recorded(&ws, &mut session, &step, &command, &env, false, None)?;
-        if !done.succeeded() {
-            return Err(eyre!(
-                "set_weight `{command}` {}; the weight stays at {}{}",
-                done.how(step_timeout(&session, &step)),
-                current.map_or("unset".to_owned(), |c| format!("{c}%")),
-                tail(&done)
-            ));
-        }
+    let report = run_job(&ws, &mut session, &job)?;
+    if let Some(done) = report.finished.as_ref().filter(|d| !d.succeeded()) {
+        return Err(eyre!(
+            "set_weight `{}` {}; the weight stays at {}{}",
+            job.command.as_ref().map_or("", |(c, _)| c.as_str()),
+            done.how(job.timeout),
+            current.map_or("unset".to_owned(), |c| format!("{c}%")),
+            tail(done)
+        ));
     }
-    ws.perform(&mut session, &Command::Record(set))?;
     sayln!(
         "Canary weight set to {}%{}{}",
         a.weight,
@@ -468,10 +462,6 @@ fn refusal(action: &PlanAction, wanted: u32, now: Timestamp) -> String {
     }
 }
 
-fn step_timeout(session: &Session, step: &str) -> Duration {
-    ops::step_timeout(session.state(), step)
-}
-
 fn tail(done: &Finished) -> String {
     let lines = done.last_lines(5);
     if lines.is_empty() {
@@ -481,63 +471,36 @@ fn tail(done: &Finished) -> String {
     }
 }
 
-/// Runs a canary command (set_weight or rollback) in the repository root,
-/// recording `command_started`/`command_finished` (or the rollback pair).
-/// Its output streams to the terminal as it comes; Ctrl-C cancels it (its
+/// Runs a canary job (set_weight or rollback): its command in the
+/// repository root, recording `command_started`/`command_finished` (or
+/// the rollback pair), then the weight when the command succeeded. Its
+/// output streams to the terminal as it comes; Ctrl-C cancels it (its
 /// process group is killed) and the cancel is recorded.
-fn run_recorded(
-    ws: &Workspace,
-    session: &mut Session,
-    step: &str,
-    command: &str,
-    env: &[(String, String)],
-    rollback: bool,
-    confirmed_by: Option<String>,
-) -> Result<Finished> {
+fn run_job(ws: &Workspace, session: &mut Session, job: &CanaryJob) -> Result<JobReport> {
     // Before the start is recorded: a signal from here on stops the
     // command and is recorded, never lost.
     let cancel = crate::exec::CancelToken::new();
-    super::run::cancel_on_interrupt(
+    super::step_run::cancel_on_interrupt(
         cancel.clone(),
         Some("cancelling the command (its end is recorded)…"),
     );
-    let started = ops::command_started(step, command, rollback, confirmed_by);
-    ws.perform(session, &Command::Record(started))?;
-    esayln!("running: {command}");
-    let timeout = step_timeout(session, step);
+    if let Some((command, _)) = &job.command {
+        esayln!("running: {command}");
+    }
     // Both streams to stderr: stdout stays greenlight's own (scripts read
     // it). The terminal going away must not stop the command.
-    let echo = |_: crate::exec::Stream, bytes: &[u8]| {
+    let mut echo = |_: crate::exec::Stream, bytes: &[u8]| {
         use std::io::Write as _;
         let _ = std::io::stderr().write_all(bytes);
     };
-    let (mut noting, registration) = registry::Registering::new(
-        echo,
-        Some(registry::Registry::of_session(session.dir())),
-        registry::Running {
-            kind: registry::Kind::Canary,
-            step: step.to_owned(),
-            action: if rollback {
-                crate::exec::Action::Rollback
-            } else {
-                crate::exec::Action::Run
-            },
-            command: command.to_owned(),
-        },
-    );
-    let done = crate::canary::process::run_shell_with(
-        command,
+    let who = job.who.clone();
+    Ok(job::run_job(
+        &mut ws.journal(session, &who),
+        job,
         &ws.repo.root,
-        env,
-        timeout,
         &cancel,
-        &mut noting,
-    )
-    .map_err(|e| eyre!("`{command}` could not start: {e}"))?;
-    let finished = ops::command_finished(step, command, rollback, &done);
-    ws.perform(session, &Command::Record(finished))?;
-    registration.remove();
-    Ok(done)
+        &mut echo,
+    )?)
 }
 
 /// JSON of `canary status`.
@@ -616,11 +579,12 @@ fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
         humantime::format_duration(config.window()),
     );
     for (p, s) in progress.iter().zip(&plan.steps) {
-        let (icon, word) = match p.status {
-            "done" => ("✔", "done"),
-            "current" => ("▶", "current"),
-            _ => ("○", "pending"),
+        let icon = match p.status {
+            plan::StepStatus::Done => "✔",
+            plan::StepStatus::Current => "▶",
+            plan::StepStatus::Pending => "○",
         };
+        let word = p.status.word();
         let line = format!(
             "  {icon} {:<8} {:<8} watch {:<6} {}",
             p.label,
@@ -741,13 +705,6 @@ fn rollback(g: &Global, a: RollbackArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn rollback_command(
-    plan: &CanaryPlan,
-    config: &CanaryConfig,
-) -> Option<(String, Vec<(String, String)>)> {
-    ops::rollback_command(plan, config)
-}
-
 fn rollback_words(plan: &CanaryPlan, config: &CanaryConfig) -> String {
     ops::rollback_words(plan, config)
 }
@@ -762,24 +719,26 @@ fn do_rollback(
     step: &str,
     confirmed_by: Option<String>,
 ) -> Result<()> {
-    if let Some((command, env)) = rollback_command(plan, config) {
-        ws.confirm_canary_command(session.state(), step, &command)?;
-        let done = run_recorded(ws, session, step, &command, &env, true, confirmed_by)?;
-        if !done.succeeded() {
-            return Err(eyre!(
-                "rollback `{command}` {}; the weight is left as it was{}",
-                done.how(step_timeout(session, step)),
-                tail(&done)
-            ));
-        }
+    let job = CanaryJob::rollback(
+        config,
+        plan,
+        session.state(),
+        step,
+        ws.who.clone(),
+        confirmed_by,
+    );
+    if let Some((command, _)) = &job.command {
+        ws.confirm_canary_command(session.state(), step, command)?;
     }
-    let zero = Payload::CanaryWeightSet(CanaryWeightSet {
-        step: step.to_owned(),
-        weight: 0,
-        override_reason: None,
-        rollback: true,
-    });
-    ws.perform(session, &Command::Record(zero))?;
+    let report = run_job(ws, session, &job)?;
+    if let Some(done) = report.finished.as_ref().filter(|d| !d.succeeded()) {
+        return Err(eyre!(
+            "rollback `{}` {}; the weight is left as it was{}",
+            job.command.as_ref().map_or("", |(c, _)| c.as_str()),
+            done.how(job.timeout),
+            tail(done)
+        ));
+    }
     sayln!("Canary rolled back: weight 0%.");
     Ok(())
 }

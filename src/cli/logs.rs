@@ -13,7 +13,7 @@ use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use super::Global;
 use super::out::esayln;
-use super::run::{cancel_on_interrupt, unless_ended};
+use super::step_run::{cancel_on_interrupt, unless_ended};
 use crate::exec::{self, CancelToken, ExecSpec, Stream};
 use crate::logs::Level;
 use crate::logs::config::SourceKind;

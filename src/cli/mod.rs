@@ -9,8 +9,8 @@ pub mod out;
 mod playbook;
 mod release;
 pub mod render;
-mod run;
 mod session;
+mod step_run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -434,10 +434,10 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
             exception.override_reason.as_deref(),
         ),
         StepCmd::Run { step, yes, target } => {
-            super::run::step_command(g, &target, &step, yes, crate::exec::Action::Run)
+            super::step_run::step_command(g, &target, &step, yes, crate::exec::StepAction::Run)
         }
         StepCmd::Rollback { step, yes, target } => {
-            super::run::step_command(g, &target, &step, yes, crate::exec::Action::Rollback)
+            super::step_run::step_command(g, &target, &step, yes, crate::exec::StepAction::Rollback)
         }
     }
 }

@@ -27,7 +27,5 @@ pub use runner::{
     CancelToken, DEFAULT_GRACE, DEFAULT_TIMEOUT, ExecSpec, Outcome, OutputSink, RunHandle, discard,
     run, spawn,
 };
-pub use step::{
-    Action, ExecError, Journal, StepCommand, StepEnv, StepRunReport, WorkspaceJournal, run_step,
-};
+pub use step::{ExecError, Journal, StepAction, StepCommand, StepEnv, StepRunReport, run_step};
 pub use to_logs::LogsSink;

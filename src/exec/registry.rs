@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::group::{self, SIGKILL, SIGTERM};
 use super::pipes::Stream;
 use super::runner::{Outcome, OutputSink};
-use super::step::{Action, StepCommand};
+use super::step::{StepAction, StepCommand};
 use crate::session::{Command, Payload, Session};
 use crate::workspace::Workspace;
 
@@ -52,7 +52,7 @@ pub enum Kind {
 pub struct Running {
     pub kind: Kind,
     pub step: String,
-    pub action: Action,
+    pub action: StepAction,
     pub command: String,
 }
 
@@ -303,7 +303,7 @@ pub fn reap(ws: &Workspace, session: &mut Session) -> Vec<String> {
 
 /// Is there a run of `run`'s step, action and command with no end?
 fn open_run(session: &Session, run: &Running) -> bool {
-    let rollback = run.action == Action::Rollback;
+    let rollback = run.action == StepAction::Rollback;
     session.state().step(&run.step).is_some_and(|st| {
         st.runs
             .iter()
@@ -325,9 +325,9 @@ fn untracked(session: &Session, actor: &str, tracked: &[Running]) -> Vec<Running
                 kind,
                 step: step.id.clone(),
                 action: if r.rollback {
-                    Action::Rollback
+                    StepAction::Rollback
                 } else {
-                    Action::Run
+                    StepAction::Run
                 },
                 command: r.command.clone(),
             };
@@ -354,7 +354,7 @@ fn record(ws: &Workspace, session: &mut Session, run: &Running, why: &str) -> Ve
             .find(|r| {
                 r.finished.is_none()
                     && r.command == run.command
-                    && r.rollback == (run.action == Action::Rollback)
+                    && r.rollback == (run.action == StepAction::Rollback)
             })
             .and_then(|r| r.started.at.parse::<jiff::Timestamp>().ok())
     });
@@ -386,7 +386,7 @@ fn record(ws: &Workspace, session: &mut Session, run: &Running, why: &str) -> Ve
         .finished(&outcome),
         Kind::Canary => {
             let f = outcome.to_finished(&run.step, &run.command);
-            let rollback = run.action == Action::Rollback;
+            let rollback = run.action == StepAction::Rollback;
             vec![Command::Record(if rollback {
                 Payload::RollbackFinished(f)
             } else {
@@ -528,7 +528,7 @@ mod tests {
             run: Running {
                 kind: Kind::Step,
                 step: "s".into(),
-                action: Action::Run,
+                action: StepAction::Run,
                 command: "true".into(),
             },
         };
@@ -552,7 +552,7 @@ mod tests {
         let run = Running {
             kind: Kind::Canary,
             step: "canary".into(),
-            action: Action::Rollback,
+            action: StepAction::Rollback,
             command: "./rb.sh".into(),
         };
         let path = reg.add(std::process::id(), &run).expect("add");

@@ -18,22 +18,21 @@ use super::runner::{
     self, CancelToken, DEFAULT_GRACE, DEFAULT_TIMEOUT, ExecSpec, Outcome, OutputSink,
 };
 use crate::session::payload::{CommandStarted, Payload};
-use crate::session::{Command, Event, RuleError, Session, SessionState, StepStatus};
-use crate::workspace::Workspace;
+use crate::session::{Command, Event, RuleError, SessionState, StepStatus};
 
 /// Run the step's command, or undo it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub enum StepAction {
     Run,
     Rollback,
 }
 
-impl Action {
+impl StepAction {
     pub fn as_str(self) -> &'static str {
         match self {
-            Action::Run => "run",
-            Action::Rollback => "rollback",
+            StepAction::Run => "run",
+            StepAction::Rollback => "rollback",
         }
     }
 }
@@ -63,7 +62,7 @@ pub enum ExecError {
 pub struct StepCommand {
     pub step: String,
     pub title: String,
-    pub action: Action,
+    pub action: StepAction,
     pub command: String,
     /// A person must confirm before it runs (always for a rollback).
     pub needs_confirmation: bool,
@@ -75,7 +74,7 @@ impl StepCommand {
     pub fn plan(
         state: &SessionState,
         step: &str,
-        action: Action,
+        action: StepAction,
     ) -> Result<StepCommand, ExecError> {
         let p = state
             .plan
@@ -85,11 +84,11 @@ impl StepCommand {
                 valid: state.plan.steps.iter().map(|s| s.id.clone()).collect(),
             })?;
         let command = match action {
-            Action::Run => p.run.clone().ok_or_else(|| ExecError::NoCommand {
+            StepAction::Run => p.run.clone().ok_or_else(|| ExecError::NoCommand {
                 step: step.to_string(),
                 kind: p.kind.clone(),
             })?,
-            Action::Rollback => p.rollback.clone().ok_or_else(|| ExecError::NoRollback {
+            StepAction::Rollback => p.rollback.clone().ok_or_else(|| ExecError::NoRollback {
                 step: step.to_string(),
             })?,
         };
@@ -97,7 +96,7 @@ impl StepCommand {
             step: p.id.clone(),
             title: p.title.clone(),
             action,
-            needs_confirmation: p.confirm || action == Action::Rollback,
+            needs_confirmation: p.confirm || action == StepAction::Rollback,
             timeout: p.timeout_secs.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
             command,
         };
@@ -109,8 +108,8 @@ impl StepCommand {
     /// Why it asks for confirmation, for the prompt.
     pub fn confirmation_reason(&self) -> &'static str {
         match self.action {
-            Action::Rollback => "is a rollback",
-            Action::Run => "is marked `confirm = true`",
+            StepAction::Rollback => "is a rollback",
+            StepAction::Run => "is marked `confirm = true`",
         }
     }
 
@@ -133,8 +132,8 @@ impl StepCommand {
             confirmed_by,
         };
         match self.action {
-            Action::Run => Payload::CommandStarted(c),
-            Action::Rollback => Payload::RollbackStarted(c),
+            StepAction::Run => Payload::CommandStarted(c),
+            StepAction::Rollback => Payload::RollbackStarted(c),
         }
     }
 
@@ -145,8 +144,8 @@ impl StepCommand {
     pub fn finished(&self, outcome: &Outcome) -> Vec<Command> {
         let fin = outcome.to_finished(&self.step, &self.command);
         match self.action {
-            Action::Rollback => vec![Command::Record(Payload::RollbackFinished(fin))],
-            Action::Run => {
+            StepAction::Rollback => vec![Command::Record(Payload::RollbackFinished(fin))],
+            StepAction::Run => {
                 let then = if outcome.succeeded() {
                     Command::Complete {
                         step: self.step.clone(),
@@ -244,7 +243,8 @@ impl StepEnv {
 }
 
 /// Where the step's events go: the session, through the same rules as
-/// every other action.
+/// every other action. The real one is `crate::workspace::WorkspaceJournal`
+/// (a session opened for writing in a workspace); tests bring their own.
 pub trait Journal {
     fn state(&self) -> &SessionState;
     fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, ExecError>;
@@ -252,28 +252,6 @@ pub trait Journal {
     /// [`super::registry`]); none for a journal without a folder.
     fn registry(&self) -> Option<Registry> {
         None
-    }
-}
-
-/// The real journal: a session opened for writing in a workspace.
-pub struct WorkspaceJournal<'a> {
-    pub ws: &'a Workspace,
-    pub session: &'a mut Session,
-}
-
-impl Journal for WorkspaceJournal<'_> {
-    fn state(&self) -> &SessionState {
-        self.session.state()
-    }
-
-    fn perform(&mut self, cmd: &Command) -> Result<Vec<Event>, ExecError> {
-        self.ws
-            .perform(self.session, cmd)
-            .map_err(|e| ExecError::Record(format!("{e:#}")))
-    }
-
-    fn registry(&self) -> Option<Registry> {
-        Some(Registry::of_session(self.session.dir()))
     }
 }
 

@@ -162,6 +162,15 @@ impl Default for LogBufferConfig {
     }
 }
 
+/// What the logs read of the repository's configuration: `[[logs]]` and
+/// `[log_buffer]`, and nothing else (`crate::config::RepoConfig::logs_config`
+/// lends it).
+#[derive(Debug, Clone, Copy)]
+pub struct LogsConfig<'a> {
+    pub sources: &'a [LogSourceConfig],
+    pub buffer: LogBufferConfig,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

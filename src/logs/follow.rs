@@ -10,9 +10,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::Duration;
 
+use super::batch::{Batcher, Control, nap};
 use super::feed::{Closed, SourceStatus};
 use super::line::LineSplitter;
-use super::source::{Batcher, Control, nap};
 use super::time::now_millis;
 
 /// How often an idle file is looked at again.

@@ -9,13 +9,16 @@
 //! - [`line`]: a stored line, built from raw bytes safely and compactly.
 //! - [`buffer`], [`rate`]: the ring and the counts, the error rate.
 //! - [`pattern`], [`view`]: filters, search, scroll position.
-//! - [`feed`], [`source`]: threads sending batches over a bounded channel.
+//! - [`feed`], [`source`]: threads sending batches over a bounded channel;
+//!   [`batch`] is what each source's thread shares, `follow` and
+//!   `command_source` the file and command sources.
 //! - [`model`]: all of the above as the pane uses it.
 //! - [`grep`]: whole-file scanning for `greenlight logs` (CLI).
 //! - [`sample`]: a realistic, deterministic log stream for the demo.
 
+pub mod batch;
 pub mod buffer;
-mod command;
+mod command_source;
 pub mod config;
 pub mod feed;
 pub mod follow;

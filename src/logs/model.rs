@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::buffer::LogBuffer;
-use super::config::COLORS;
+use super::config::{COLORS, LogsConfig};
 use super::feed::{FeedReceiver, FeedSender, LogMsg, SourceStatus};
 use super::level::Level;
 use super::line::{LogLine, SourceId};
@@ -94,13 +94,13 @@ impl LogsModel {
     /// the repository started (commands in `repo_root`). A source whose
     /// thread cannot start is noted in the stream, not fatal.
     pub fn start_configured(
-        config: &crate::config::RepoConfig,
+        config: LogsConfig<'_>,
         repo_root: &std::path::Path,
         tx: &FeedSender,
     ) -> (LogsModel, Vec<SourceHandle>) {
-        let mut model = LogsModel::new(config.log_buffer.lines);
+        let mut model = LogsModel::new(config.buffer.lines);
         let mut handles = Vec::new();
-        for c in &config.logs {
+        for c in config.sources {
             let spec = SourceSpec::from_config(c, repo_root);
             match model.start(&c.name, c.color, spec, tx.clone()) {
                 Ok(h) => handles.push(h),

@@ -255,8 +255,13 @@ impl LogView {
 
     /// Indices in `matches` of the lines on screen.
     fn screen(&self) -> Range<usize> {
+        self.screen_of(self.height)
+    }
+
+    /// Indices in `matches` of the lines a screen of `height` rows shows.
+    fn screen_of(&self, height: usize) -> Range<usize> {
         match self.bottom_index() {
-            Some(b) => b.saturating_sub(self.height - 1)..b + 1,
+            Some(b) => b.saturating_sub(height.max(1) - 1)..b + 1,
             None => 0..0,
         }
     }
@@ -393,7 +398,14 @@ impl LogView {
 
     /// The lines on screen, oldest first: at most `height` of them.
     pub fn rows<'a>(&self, buf: &'a LogBuffer) -> Vec<Row<'a>> {
-        self.screen()
+        self.rows_in(buf, self.height)
+    }
+
+    /// The lines a screen of `height` rows shows, oldest first, ending at
+    /// the same line as [`LogView::rows`] (a draw that has more or fewer
+    /// rows than the view last heard of).
+    pub fn rows_in<'a>(&self, buf: &'a LogBuffer, height: usize) -> Vec<Row<'a>> {
+        self.screen_of(height)
             .filter_map(|i| {
                 let seq = self.matches[i];
                 buf.get(seq).map(|line| Row {

@@ -394,6 +394,14 @@ pub enum RuleError {
         recorded: String,
         got: String,
     },
+    #[error("a release tag names its commit by a hex id (4 to 64 hex digits), not {0:?}")]
+    BadCommitId(String),
+}
+
+/// A commit id as git writes one: 4 to 64 hex digits (an abbreviation up
+/// to a full SHA-256 id).
+fn is_commit_id(text: &str) -> bool {
+    (4..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// What a person asks to do. `check` turns it into the payload to record.
@@ -798,6 +806,13 @@ impl SessionState {
     /// What no override lets through: the session's status, unknown steps,
     /// settled steps, missing reasons, and who may override at all.
     pub fn refusal(&self, payload: &Payload, who: Option<&Who>) -> Result<(), RuleError> {
+        if let Payload::ReleaseTagged(t) = payload
+            && !is_commit_id(&t.commit)
+        {
+            // Shown in messages: at most a line's worth of it.
+            let shown: String = t.commit.chars().take(70).collect();
+            return Err(RuleError::BadCommitId(shown));
+        }
         match payload {
             Payload::SessionStarted(_) => {
                 if self.status != SessionStatus::Unstarted {
@@ -954,16 +969,7 @@ impl SessionState {
                 Some(s) => self.plan_step(s).map(|_| ()),
                 None => Ok(()),
             },
-            Payload::ReleaseTagged(t) => {
-                if t.commit.is_empty() || !t.commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(RuleError::WrongStatus {
-                        step: t.tag.clone(),
-                        status: "tagged at something that is not a commit id",
-                        hint: "a tag names a commit by its hex id",
-                    });
-                }
-                Ok(())
-            }
+            Payload::ReleaseTagged(_) => Ok(()),
             Payload::ReleaseNotesSet(_) => Ok(()),
             Payload::RuleOverridden(o) => {
                 if o.reason.trim().is_empty() {
@@ -1935,6 +1941,27 @@ mod tests {
         let (_, fin) = run.finished.as_ref().unwrap();
         assert!(!fin.succeeded());
         assert_eq!(fin.exit_code, Some(3));
+    }
+
+    #[test]
+    fn a_release_tag_names_its_commit_in_hex() {
+        let mut l = Log::new();
+        let tagged = |commit: &str| {
+            Command::Record(Payload::ReleaseTagged(payload::ReleaseTagged {
+                tag: "v1.0.0".into(),
+                commit: commit.into(),
+                version: Some("1.0.0".into()),
+            }))
+        };
+        for bad in ["", "é3b0c44298", "abc", "3b0c4429\n8fc1", &"a".repeat(65)] {
+            assert!(
+                matches!(l.cmd("a", tagged(bad)), Err(RuleError::BadCommitId(_))),
+                "{bad:?}"
+            );
+        }
+        l.cmd("a", tagged("3b0c44298fc1c149afbf4c8996fb92427ae41e46"))
+            .unwrap();
+        assert_eq!(l.state().tags.len(), 1);
     }
 }
 

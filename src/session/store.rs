@@ -4,6 +4,7 @@
 //! `directories`' data dir for greenlight, or `GREENLIGHT_HOME`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::event::{Event, Who};
 use super::files;
@@ -398,7 +399,10 @@ pub struct Session {
     problems: Vec<LineProblem>,
     set_aside: Vec<PathBuf>,
     writer: Option<JournalWriter>,
-    state: SessionState,
+    /// Shared with whoever shows it (the app): a refresh that brings
+    /// nothing new costs nothing, and one that does copies the state only
+    /// while an old view of it is still held.
+    state: Arc<SessionState>,
     /// What opening it did that a person should hear about (runs a dead
     /// greenlight left open, closed now), for the front end to show.
     notices: Vec<String>,
@@ -417,7 +421,7 @@ impl Session {
             problems: Vec::new(),
             set_aside: Vec::new(),
             writer: None,
-            state: SessionState::empty(id),
+            state: Arc::new(SessionState::empty(id)),
             notices: Vec::new(),
         };
         s.refresh()?;
@@ -434,6 +438,11 @@ impl Session {
 
     pub fn state(&self) -> &SessionState {
         &self.state
+    }
+
+    /// The folded state, shared (no copy).
+    pub fn shared_state(&self) -> Arc<SessionState> {
+        Arc::clone(&self.state)
     }
 
     pub fn events(&self) -> &[Event] {
@@ -558,19 +567,20 @@ impl Session {
         if self.events.is_empty() {
             // First read: take the sorted events as they are.
             self.events = fresh;
-            self.state = fold(&self.id, &self.events);
+            self.state = Arc::new(fold(&self.id, &self.events));
         } else if appends_in_order {
             // The common live case: new events sort after everything seen, so
             // applying them to the current state equals a full refold.
             let start = self.events.len();
+            let state = Arc::make_mut(&mut self.state);
             for (i, ev) in fresh.iter().enumerate() {
-                self.state.apply_event(start + i, ev);
+                state.apply_event(start + i, ev);
             }
             self.events.extend(fresh);
         } else {
             self.events.extend(fresh);
             sort_events(&mut self.events);
-            self.state = fold(&self.id, &self.events);
+            self.state = Arc::new(fold(&self.id, &self.events));
         }
         Ok(true)
     }

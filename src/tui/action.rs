@@ -1,40 +1,26 @@
 //! What flows into `update` (actions) and out of it (effects).
 //!
 //! Actions are semantic: keys have already been looked up in the keymap by
-//! `input`. Effects are requests to the core, executed by the driver, whose
-//! results come back as actions.
+//! `input`, where they were pressed. Effects are requests to the core,
+//! executed by the driver, whose results come back as actions.
 
-use std::time::Duration;
-
+use crate::canary::job::CanaryJob;
 use crate::canary::process::Finished;
-use crate::canary::run::CanarySnapshot;
+use crate::canary::snapshot::CanarySnapshot;
 use crate::session::{Command, Payload, SessionSummary, Who};
 
-use super::app::SessionView;
+use super::ctx::SessionView;
 use super::keymap::KeyAction;
 
-/// An edit of a prompt's single line of text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Edit {
-    Insert(char),
-    Backspace,
-    Delete,
-    Left,
-    Right,
-    Home,
-    End,
-    /// Clear the line (ctrl-u).
-    Clear,
-    Submit,
-    Cancel,
-}
-
+/// A message into the app's `update`.
 #[derive(Debug, Clone)]
 pub enum Action {
+    /// A key, as the keymap read it where it was pressed.
     Key(KeyAction),
-    Edit(Edit),
-    /// The answer to a yes/no confirmation.
-    Answer(bool),
+    /// A character typed into a prompt.
+    Type(char),
+    /// A key for the notes editor itself (not one of the keymap's).
+    EditorInput(ratatui_textarea::Input),
     /// A left click at a screen cell.
     Click {
         column: u16,
@@ -64,6 +50,8 @@ pub enum Action {
     Failed(String),
     /// A judgement from the canary collector (owned, like every sample).
     CanaryJudged(Box<CanarySnapshot>),
+    /// A canary judgement was recorded (auto_rollback may be due).
+    CanaryRecorded,
     /// A canary judgement could not be recorded: why.
     CanaryRecordFailed(String),
     /// A canary command (`set_weight`, rollback) ended in the background.
@@ -73,78 +61,29 @@ pub enum Action {
     /// A step command started; its output streams into Logs.
     RunStarted {
         step: String,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         command: String,
     },
     /// A step command ended and its end was recorded; `text` says how.
     RunFinished {
         step: String,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         ok: bool,
         text: String,
     },
-    /// A key of the Notes overlay that is not a keymap action (editing).
-    Notes(super::release::NotesKey),
     /// Release notes drafted from history, or why not.
     NotesDrafted(Result<String, String>),
     /// The repository's manifest, as read.
-    ManifestRead(super::release::ManifestState),
+    ManifestRead(super::manifest::ManifestState),
     /// The audit trail's sync status, or why it could not be read.
     SyncStatus(Result<crate::audit::git_sync::SyncStatus, String>),
     /// An audit sync ended (`manual`: asked for with a key).
     Synced {
         manual: bool,
-        result: Result<super::release::SyncOutcome, String>,
+        result: Result<super::sync::SyncOutcome, String>,
     },
-}
-
-/// What a canary job changes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CanaryOp {
-    /// Set the weight (an override reason when the plan does not allow it).
-    SetWeight {
-        weight: u32,
-        override_reason: Option<String>,
-    },
-    /// Run the rollback command, then set the weight to 0.
-    Rollback,
-}
-
-/// A canary weight change or rollback to carry out, recorded as `who`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CanaryJob {
-    pub op: CanaryOp,
-    /// The session's canary step.
-    pub step: String,
-    /// The command to run first, with its environment, if one is configured.
-    pub command: Option<(String, Vec<(String, String)>)>,
-    pub timeout: Duration,
-    pub who: Who,
-    /// Who confirmed it (rollbacks behind a confirmation).
-    pub confirmed_by: Option<String>,
-}
-
-impl CanaryJob {
-    /// The weight the job ends at.
-    pub fn weight(&self) -> u32 {
-        match &self.op {
-            CanaryOp::SetWeight { weight, .. } => *weight,
-            CanaryOp::Rollback => 0,
-        }
-    }
-
-    pub fn override_reason(&self) -> Option<&str> {
-        match &self.op {
-            CanaryOp::SetWeight {
-                override_reason, ..
-            } => override_reason.as_deref(),
-            CanaryOp::Rollback => None,
-        }
-    }
-
-    pub fn is_rollback(&self) -> bool {
-        self.op == CanaryOp::Rollback
-    }
+    /// Lasting warnings (runs a greenlight that died left, closed now).
+    Warnings(Vec<String>),
 }
 
 /// A canary job's command, ended.
@@ -166,9 +105,11 @@ pub enum Effect {
     /// Re-read the session's journals.
     Refresh,
     OpenSession(String),
+    /// Start a session of `scenario`, as `who`.
     StartSession {
         scenario: String,
         version: Option<semver::Version>,
+        who: Who,
     },
     /// Read the catalog and the session list for the start screen.
     LoadStart,
@@ -179,7 +120,7 @@ pub enum Effect {
     SetRegression(bool),
     /// Set the canary weight or roll the canary back: its command (if
     /// any) runs off the UI thread; each part is recorded.
-    Canary(CanaryJob),
+    Canary(Box<CanaryJob>),
     /// Record how a canary job's command ended, then (when it succeeded)
     /// the weight it set.
     FinishCanary(Box<CanaryCommandDone>),
@@ -189,7 +130,7 @@ pub enum Effect {
     /// Run a step's command or its rollback in the background.
     RunStep {
         step: String,
-        action: crate::exec::Action,
+        action: crate::exec::StepAction,
         confirmed_by: Option<String>,
         who: Who,
     },

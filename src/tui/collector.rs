@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use crate::canary::run::{CanarySnapshot, judge_now};
-use crate::canary::source::{self, MetricSource};
+use crate::canary::connect;
+use crate::canary::snapshot::{CanarySnapshot, judge_now};
+use crate::canary::source::MetricSource;
 use crate::canary::{CanaryConfig, ops};
 
 use super::action::Action;
@@ -42,7 +43,7 @@ impl Collector {
     ) -> Result<Collector, String> {
         let regression =
             ops::regression_requested(config) || ops::regression_marked(regression_marker);
-        let source = source::from_config(config, root, regression).map_err(|e| e.to_string())?;
+        let source = connect::connect(config, root, regression).map_err(|e| e.to_string())?;
         Ok(Collector::with_source(config.clone(), source, outbox))
     }
 

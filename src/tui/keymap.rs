@@ -12,21 +12,31 @@
 //! naming the file, line and column. So is a table the app could not
 //! obey:
 //!
-//! - Two actions may share a key only when the focused pane tells them
-//!   apart (`scope`): one belongs to some panes and the other works
-//!   everywhere, and yields to it there. The defaults do this on purpose:
-//!   `f` follows in Logs and fails a step elsewhere, `w` wraps in Logs and
-//!   sets the canary weight elsewhere, `x` cancels a running command in
-//!   the Checklist and Canary panes and rejects a sign-off elsewhere. Two
-//!   actions that both work everywhere, or both in one pane, cannot share
-//!   a key: one of them would never be reached. The user's key for one
-//!   action is not taken from another's defaults silently either: set
-//!   both (`reject = []` leaves an action without a key).
+//! Every key goes through here, the keys of prompts, confirmations and
+//! the notes editor too: each action belongs to places
+//! ([`KeyAction::places`]: a pane, prompts, confirmations, the release
+//! notes, their editor, ...) or works everywhere, and [`resolve`] reads a
+//! key in the place that has it. In prompts and the notes editor
+//! printable characters are text; quit's other keys (ctrl-c) leave them,
+//! as cancel's do.
+//!
+//! - Two actions may share a key only when the place tells them apart:
+//!   one belongs to some places and the other works everywhere, and
+//!   yields to it there. The defaults do this on purpose: `f` follows in
+//!   Logs and fails a step elsewhere, `w` wraps in Logs and sets the
+//!   canary weight elsewhere, `x` cancels a running command in the
+//!   Checklist and Canary panes and rejects a sign-off elsewhere, `Y`
+//!   says yes to a confirmation and syncs elsewhere, `enter` submits a
+//!   prompt and acts elsewhere. Two actions that both work everywhere, or
+//!   both in one place, cannot share a key: one of them would never be
+//!   reached. The user's key for one action is not taken from another's
+//!   defaults silently either: set both (`reject = []` leaves an action
+//!   without a key).
 //! - `quit` and `cancel` keep at least one key, and share none: `quit` is
 //!   the only way out of the app, and `cancel` the way out of an overlay,
 //!   a confirmation or zoom without acting (without it, leaving them
 //!   takes the quit key, one press from quitting). Their keys mean the
-//!   same in every pane.
+//!   same in every place (in an overlay, quit's keys close it).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -35,6 +45,7 @@ use std::path::Path;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
+use super::place::{Pane, Place};
 use crate::config::{ConfigError, line_col};
 
 /// Everything a key can ask for.
@@ -76,10 +87,23 @@ pub enum KeyAction {
     Manifest,
     Sync,
     Source,
+    Submit,
+    ClearLine,
+    LineStart,
+    LineEnd,
+    DeleteBack,
+    DeleteForward,
+    CursorLeft,
+    CursorRight,
+    Yes,
+    No,
+    EditNotes,
+    DraftNotes,
+    SaveNotes,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 36] = [
+    pub const ALL: [KeyAction; 49] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -116,6 +140,19 @@ impl KeyAction {
         KeyAction::Manifest,
         KeyAction::Sync,
         KeyAction::Source,
+        KeyAction::Submit,
+        KeyAction::ClearLine,
+        KeyAction::LineStart,
+        KeyAction::LineEnd,
+        KeyAction::DeleteBack,
+        KeyAction::DeleteForward,
+        KeyAction::CursorLeft,
+        KeyAction::CursorRight,
+        KeyAction::Yes,
+        KeyAction::No,
+        KeyAction::EditNotes,
+        KeyAction::DraftNotes,
+        KeyAction::SaveNotes,
     ];
 
     /// The name used in the `[keys]` table.
@@ -157,6 +194,19 @@ impl KeyAction {
             KeyAction::Manifest => "manifest",
             KeyAction::Sync => "sync",
             KeyAction::Source => "source",
+            KeyAction::Submit => "submit",
+            KeyAction::ClearLine => "clear-line",
+            KeyAction::LineStart => "line-start",
+            KeyAction::LineEnd => "line-end",
+            KeyAction::DeleteBack => "delete-back",
+            KeyAction::DeleteForward => "delete-forward",
+            KeyAction::CursorLeft => "cursor-left",
+            KeyAction::CursorRight => "cursor-right",
+            KeyAction::Yes => "yes",
+            KeyAction::No => "no",
+            KeyAction::EditNotes => "edit-notes",
+            KeyAction::DraftNotes => "draft-notes",
+            KeyAction::SaveNotes => "save-notes",
         }
     }
 
@@ -205,6 +255,19 @@ impl KeyAction {
             KeyAction::Manifest => "the manifest of components and their requirements",
             KeyAction::Sync => "sync the audit trail with the remote now",
             KeyAction::Source => "logs: show one source at a time, then all again",
+            KeyAction::Submit => "prompts: submit the text",
+            KeyAction::ClearLine => "prompts: clear the line",
+            KeyAction::LineStart => "prompts: to the start of the line",
+            KeyAction::LineEnd => "prompts: to the end of the line",
+            KeyAction::DeleteBack => "prompts: delete the character before the cursor",
+            KeyAction::DeleteForward => "prompts: delete the character under the cursor",
+            KeyAction::CursorLeft => "prompts: cursor one character left",
+            KeyAction::CursorRight => "prompts: cursor one character right",
+            KeyAction::Yes => "confirmations: yes, go ahead",
+            KeyAction::No => "confirmations: no",
+            KeyAction::EditNotes => "release notes: edit them",
+            KeyAction::DraftNotes => "release notes: draft them from the commits",
+            KeyAction::SaveNotes => "notes editor: save the notes into the session",
         }
     }
 
@@ -263,6 +326,111 @@ impl KeyAction {
             KeyAction::Manifest => &["M"],
             KeyAction::Sync => &["Y"],
             KeyAction::Source => &["v"],
+            KeyAction::Submit => &["enter"],
+            KeyAction::ClearLine => &["ctrl-u"],
+            KeyAction::LineStart => &["home", "ctrl-a"],
+            KeyAction::LineEnd => &["end", "ctrl-e"],
+            KeyAction::DeleteBack => &["backspace"],
+            KeyAction::DeleteForward => &["delete"],
+            KeyAction::CursorLeft => &["left"],
+            KeyAction::CursorRight => &["right"],
+            KeyAction::Yes => &["y", "Y"],
+            KeyAction::No => &["n", "N"],
+            KeyAction::EditNotes => &["e"],
+            KeyAction::DraftNotes => &["d"],
+            KeyAction::SaveNotes => &["ctrl-s"],
+        }
+    }
+
+    /// The places an action belongs to; none for actions that work
+    /// anywhere (and yield, where a place has its own meaning for their
+    /// key).
+    pub fn places(self) -> &'static [Place] {
+        const LOGS: &[Place] = &[Place::Pane(Pane::Logs)];
+        match self {
+            KeyAction::Filter
+            | KeyAction::NextMatch
+            | KeyAction::PrevMatch
+            | KeyAction::NextError
+            | KeyAction::PrevError
+            | KeyAction::Follow
+            | KeyAction::Wrap
+            | KeyAction::Level
+            | KeyAction::Source => LOGS,
+            // A page at a time wherever there are pages.
+            KeyAction::PageUp | KeyAction::PageDown => &[
+                Place::Pane(Pane::Logs),
+                Place::Help,
+                Place::Notes,
+                Place::Manifest,
+            ],
+            // `r` (rollback) works in the Checklist (the selected command
+            // step) and in the Canary pane (the canary): unscoped, each
+            // pane decides. `x` cancels the selected step's command, or
+            // the canary's.
+            KeyAction::CancelRun => &[Place::Pane(Pane::Checklist), Place::Pane(Pane::Canary)],
+            KeyAction::Submit
+            | KeyAction::ClearLine
+            | KeyAction::LineStart
+            | KeyAction::LineEnd
+            | KeyAction::DeleteBack
+            | KeyAction::DeleteForward
+            | KeyAction::CursorLeft
+            | KeyAction::CursorRight => &[Place::Prompt],
+            KeyAction::Yes | KeyAction::No => &[Place::Confirm],
+            KeyAction::EditNotes | KeyAction::DraftNotes => &[Place::Notes],
+            KeyAction::SaveNotes => &[Place::Editor],
+            _ => &[],
+        }
+    }
+}
+
+/// Where `a` and `b` both work, if the place cannot tell them apart
+/// ("everywhere", "in the Logs pane"); `None` when one belongs to some
+/// places and the other works everywhere else (the place's wins there),
+/// or their places differ. The keymap refuses a key for two actions that
+/// share a place.
+pub fn shared_place(a: KeyAction, b: KeyAction) -> Option<String> {
+    match (a.places(), b.places()) {
+        ([], []) => Some("everywhere".into()),
+        ([], _) | (_, []) => None,
+        (pa, pb) => pa.iter().find(|p| pb.contains(p)).map(|p| p.describe()),
+    }
+}
+
+/// What `key` does in `place`: the action of that place, else the first
+/// that works everywhere. In places that take text the caller reads
+/// printable characters as text first.
+pub fn resolve(keymap: &Keymap, key: Key, place: Place) -> Option<KeyAction> {
+    let all = keymap.lookup_all(key);
+    all.iter()
+        .copied()
+        .find(|a| a.places().contains(&place))
+        .or_else(|| all.iter().copied().find(|a| a.places().is_empty()))
+}
+
+/// One hint of the footer (or of an overlay's frame): the keys of an
+/// action as the keymap binds them, and what they do there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: String,
+    pub label: &'static str,
+}
+
+impl Hint {
+    /// The first key of `a`.
+    pub fn of(k: &Keymap, a: KeyAction, label: &'static str) -> Hint {
+        Hint {
+            keys: k.label(a),
+            label,
+        }
+    }
+
+    /// `j/k`: the first keys of two actions.
+    pub fn pair(k: &Keymap, a: KeyAction, b: KeyAction, label: &'static str) -> Hint {
+        Hint {
+            keys: format!("{}/{}", k.label(a), k.label(b)),
+            label,
         }
     }
 }
@@ -463,7 +631,7 @@ fn clash(a: KeyAction, b: KeyAction) -> Option<String> {
             e.name()
         ));
     }
-    super::scope::shared_place(a, b).map(|place| format!(", and both work {place}"))
+    shared_place(a, b).map(|place| format!(", and both work {place}"))
 }
 
 /// The first binding (in the file) the app could not obey, as the
@@ -834,18 +1002,57 @@ mod tests {
 
     #[test]
     fn a_pane_key_over_a_global_one_is_allowed_and_resolved_by_pane() {
-        use super::super::app::Pane;
-        use super::super::scope::resolve;
         // Setting both sides of a shared key is fine too.
         let text = "[keys]\nfollow = [\"f\", \"space\", \"x\"]\nreject = []\nskip = \"x\"\n";
         let m = Keymap::from_config_text(text, Path::new("c.toml")).unwrap();
         let x = Key::char('x');
-        assert_eq!(resolve(&m, x, Some(Pane::Logs)), Some(KeyAction::Follow));
+        let pane = |p| Place::Pane(p);
+        assert_eq!(resolve(&m, x, pane(Pane::Logs)), Some(KeyAction::Follow));
         assert_eq!(
-            resolve(&m, x, Some(Pane::Checklist)),
+            resolve(&m, x, pane(Pane::Checklist)),
             Some(KeyAction::CancelRun)
         );
-        assert_eq!(resolve(&m, x, Some(Pane::Signoff)), Some(KeyAction::Skip));
+        assert_eq!(resolve(&m, x, pane(Pane::Signoff)), Some(KeyAction::Skip));
+    }
+
+    #[test]
+    fn a_key_means_what_the_place_says() {
+        let m = Keymap::default();
+        let f = Key::char('f');
+        let x = Key::char('x');
+        let pane = |p| Place::Pane(p);
+        assert_eq!(resolve(&m, f, pane(Pane::Logs)), Some(KeyAction::Follow));
+        assert_eq!(resolve(&m, f, pane(Pane::Checklist)), Some(KeyAction::Fail));
+        assert_eq!(resolve(&m, f, Place::Start), Some(KeyAction::Fail));
+        assert_eq!(
+            resolve(&m, x, pane(Pane::Checklist)),
+            Some(KeyAction::CancelRun)
+        );
+        assert_eq!(resolve(&m, x, pane(Pane::Signoff)), Some(KeyAction::Reject));
+        assert_eq!(resolve(&m, Key::char('e'), pane(Pane::Signoff)), None);
+        assert_eq!(
+            resolve(&m, Key::char('e'), pane(Pane::Logs)),
+            Some(KeyAction::NextError)
+        );
+        assert_eq!(
+            resolve(&m, Key::char('e'), Place::Notes),
+            Some(KeyAction::EditNotes)
+        );
+        // A confirmation's own keys win over the global ones.
+        assert_eq!(
+            resolve(&m, Key::char('Y'), Place::Confirm),
+            Some(KeyAction::Yes)
+        );
+        assert_eq!(
+            resolve(&m, Key::char('Y'), Place::Start),
+            Some(KeyAction::Sync)
+        );
+        let home = Key::parse("home").unwrap();
+        assert_eq!(resolve(&m, home, Place::Prompt), Some(KeyAction::LineStart));
+        assert_eq!(
+            resolve(&m, home, pane(Pane::Checklist)),
+            Some(KeyAction::Top)
+        );
     }
 
     #[test]

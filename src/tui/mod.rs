@@ -1,28 +1,67 @@
 //! The full-screen release cockpit.
 //!
-//! - `app`: the state as plain data and `update`, the only place it changes;
-//! - `action`: what goes into `update` and the effects that come out;
-//! - `input` and `keymap`: terminal events to actions, keys configurable;
-//! - `release`: the session's notes, the manifest, the audit sync state;
-//! - `theme`: TOML themes, `NO_COLOR`;
-//! - `ui`: `draw(frame, &App)`, pure, one file per pane;
+//! The shape (gitui's components, television's draw, helix's overlay
+//! stack), and where a new feature moves in:
+//!
+//! - `app`: the root. [`app::App`] holds the screen, the panes, the
+//!   overlay stack, who is at the keyboard and the status line, and its
+//!   `update` is the only place they change. It routes: a key goes to the
+//!   top overlay, else the focused pane (or the start screen), else the
+//!   keys that work everywhere; a message goes to the pane or overlay it
+//!   concerns. Its children are the only files that import it: `draw`
+//!   (the frame, composed from the components' draws; it returns the
+//!   [`app::Layout`] it drew, which the mouse and scrolling read),
+//!   `runtime` (the app and the driver together: actions in, effects out,
+//!   results back in) and `terminal` (the real terminal and its loop).
+//! - `pane/<name>/`: a pane of the main screen (checklist, signoff,
+//!   canary, logs). Each owns its state, its keys, its footer and help
+//!   hints and its draw ([`pane::Component`]), sees a read-only
+//!   [`ctx::Ctx`] (the session, the person at the keyboard, the keymap,
+//!   the clock, whether the session can be written), never the app, and
+//!   hands back what it wants done in an [`out::Out`]. No pane imports
+//!   another. A new pane is a new folder, a variant of [`place::Pane`],
+//!   and a line in the app's routing and draw.
+//! - `overlay/`: what opens over the screen, as a stack: the one
+//!   confirmation (a typed [`overlay::Intent`] on yes), prompts (a
+//!   [`overlay::Purpose`] saying who gets the text), the help, the people
+//!   picker, the release notes, the manifest. Closing one shows the one
+//!   below.
+//! - `start/`: the start screen (sessions and scenarios).
+//! - `keymap`, `place`, `input`: every key, the keys of prompts,
+//!   confirmations and the notes editor too, is a keymap action that
+//!   belongs to places (a pane, prompts, ...) or works everywhere;
+//!   `input` reads terminal events in the place that has the keys. The
+//!   help lists every binding, by place, as the components give them.
+//! - `action`: what goes into `update` (actions) and comes out (effects).
+//! - `driver/`: executes effects against the core (`Workspace`,
+//!   `Session`, `canary::job`, `exec`), the slow ones off the UI thread,
+//!   and answers with actions; it never sees the app.
+//! - `ctx`, `out`: what components read, and what they hand back.
+//! - `ui/`: what every draw shares (frames, hints, header, status and key
+//!   lines, the last scrub of text from outside). Only draws import it:
+//!   update code (the app's routing, the panes' and the start screen's
+//!   `mod.rs`) reads what the last frame drew from the layout, never
+//!   drawing arithmetic.
 //! - `collector`: the canary collector thread, judging off the UI thread;
-//! - `driver`: executes effects against the core (`Workspace::perform`,
-//!   `Session::refresh`, ...), the only way the app changes anything;
-//! - `run`: the real terminal, its restore, and the event loop.
+//!   `manifest`, `sync`: the app's view of the manifest and of the audit
+//!   trail's sync; `theme`: TOML themes, `NO_COLOR`; `fixture`: fixed
+//!   sample sessions for snapshots, benches and docs.
 
 pub mod action;
 pub mod app;
 pub mod collector;
-pub mod commands;
+pub mod ctx;
 pub mod driver;
+pub mod fixture;
 pub mod input;
 pub mod keymap;
-pub mod logs_pane;
-pub mod release;
-pub mod run;
-pub mod sample;
-pub mod scope;
+pub mod manifest;
+pub mod out;
+pub mod overlay;
+pub mod pane;
+pub mod place;
+pub mod start;
+pub mod sync;
 pub mod theme;
 pub mod ui;
 
@@ -41,9 +80,9 @@ pub struct Options {
     pub logs: Vec<(String, crate::logs::SourceSpec)>,
 }
 
-/// Build the driver for a workspace: theme, keymap (a broken keymap is an
-/// error naming the file and line), and the session or the start screen.
-pub fn driver(ws: Workspace, opts: &Options) -> Result<driver::Driver> {
+/// The app on a workspace, nothing open yet: theme, keymap (a broken
+/// keymap is an error naming the file and line), log sources.
+pub fn runtime(ws: Workspace, opts: &Options) -> Result<app::Runtime> {
     let requested = opts.theme.clone().or_else(|| ws.user.theme.clone());
     let choice = theme::choose(
         requested.as_deref(),
@@ -51,25 +90,26 @@ pub fn driver(ws: Workspace, opts: &Options) -> Result<driver::Driver> {
         theme::no_color_env(),
     );
     let keymap = keymap::Keymap::load_user()?;
-    let mut d = driver::Driver::new(ws, choice, keymap);
-    d.start_logs(&opts.logs);
-    d.app.keymap_file = crate::config::UserConfig::path().map(|p| p.display().to_string());
-    d.boot(opts.session.as_deref())?;
-    Ok(d)
+    let mut rt = app::Runtime::new(ws, choice, keymap);
+    rt.start_logs(&opts.logs);
+    rt.app.keymap_file = crate::config::UserConfig::path().map(|p| p.display().to_string());
+    Ok(rt)
 }
 
 /// Open the app on a workspace and run it until the person quits; the
 /// exit code says how it ended (128 + a signal that ended it).
 pub fn open(ws: Workspace, opts: &Options) -> Result<std::process::ExitCode> {
-    // Before anything starts (log sources start in `driver`): from here
+    // Before anything starts (log sources start in `runtime`): from here
     // on an ending signal is the app's to handle, never lost. Without
     // the handlers the app still runs, and says so.
     let caught = crate::exec::signals::install().err();
-    let mut d = driver(ws, opts)?;
-    d.app.warnings.extend(caught.map(|e| {
+    let mut rt = runtime(ws, opts)?;
+    rt.app.warnings.extend(caught.map(|e| {
         format!(
             "signals (SIGTERM, SIGHUP) will end the app without recording the running commands: {e}"
         )
     }));
-    run::run(d)
+    // A session that cannot be found is said before the screen changes.
+    let first = rt.driver.boot(opts.session.as_deref())?;
+    app::terminal::run(rt, first)
 }

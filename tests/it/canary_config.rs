@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use greenlight::canary::config::{Combine, SourceKind, Strategy};
-use greenlight::canary::{CanaryPlan, SourceError, source};
+use greenlight::canary::{CanaryPlan, SourceError, connect};
 use greenlight::config::{RepoConfig, parse_toml};
 
 fn fixture(name: &str) -> (String, PathBuf) {
@@ -94,7 +94,7 @@ fn simulated_alone_and_blue_green_are_usable() {
         .expect("[canary]");
     assert!(c.problems().is_empty());
     assert_eq!(c.effective_metrics().len(), 3);
-    let mut src = source::from_config(&c, Path::new("."), false).expect("simulated source");
+    let mut src = connect::connect(&c, Path::new("."), false).expect("simulated source");
     assert_eq!(src.describe(), "simulated (seed 42)");
     let snap = greenlight::canary::judge_now(src.as_mut(), &c, jiff::Timestamp::now(), None);
     assert_eq!(snap.series.len(), 3);
@@ -118,7 +118,7 @@ fn simulated_alone_and_blue_green_are_usable() {
         plan.rollback_command.as_deref(),
         Some("./deploy/switch-back.sh")
     );
-    let src = source::from_config(&c, Path::new("."), false).expect("simulated source");
+    let src = connect::connect(&c, Path::new("."), false).expect("simulated source");
     assert_eq!(src.describe(), "simulated (seed 7, regression injected)");
 }
 
@@ -132,7 +132,7 @@ fn a_missing_credential_variable_is_a_typed_error() {
     .expect("loads")
     .canary
     .expect("[canary]");
-    match source::from_config(&c, Path::new("."), false) {
+    match connect::connect(&c, Path::new("."), false) {
         Err(SourceError::Config(m)) => assert!(m.contains("GREENLIGHT_TEST_NO_SUCH_TOKEN"), "{m}"),
         Err(e) => panic!("wrong error: {e}"),
         Ok(_) => panic!("a missing token must be an error"),

@@ -385,8 +385,9 @@ fn judges_a_real_prometheus_end_to_end() {
         )),
         "{error}"
     );
+    // The message says refused (not a timeout); this only bounds a hang.
     assert!(
-        down.elapsed() < Duration::from_secs(2),
+        down.elapsed() < crate::common::PATIENCE,
         "{:?}",
         down.elapsed()
     );

@@ -4,10 +4,10 @@
 //! wait, record the end. And `run_step`, which the CLI uses, on a fake
 //! journal that refuses to record.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use greenlight::exec::{
-    self, Action, CancelToken, ExecError, Journal, LogsSink, StepCommand, StepEnv,
+    self, CancelToken, ExecError, Journal, LogsSink, StepAction, StepCommand, StepEnv,
 };
 use greenlight::logs::{LogsModel, feed};
 use greenlight::session::payload::SessionStarted;
@@ -94,7 +94,7 @@ fn the_tui_flow_streams_output_to_the_logs_pane_and_records_it() {
         Some("echo back"),
         true,
     )]);
-    let plan = StepCommand::plan(f.session.state(), "promote", Action::Run).unwrap();
+    let plan = StepCommand::plan(f.session.state(), "promote", StepAction::Run).unwrap();
     assert!(plan.needs_confirmation);
     assert!(matches!(
         plan.require_confirmation(None),
@@ -115,12 +115,10 @@ fn the_tui_flow_streams_output_to_the_logs_pane_and_records_it() {
         LogsSink::new(source, tx),
     )
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !handle.is_finished() {
-        assert!(Instant::now() < deadline);
+    crate::common::wait_until("the command to end", crate::common::PATIENCE, || {
         model.drain(&rx, 10_000, Duration::from_millis(5));
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        handle.is_finished()
+    });
     let outcome = handle.join().unwrap();
     model.drain(&rx, 10_000, Duration::from_millis(50));
     let mut texts: Vec<&str> = model
@@ -148,21 +146,23 @@ fn the_tui_flow_streams_output_to_the_logs_pane_and_records_it() {
 #[test]
 fn cancelling_from_the_ui_records_cancelled_and_fails_the_step() {
     let mut f = fixture(vec![plan_step("wait", "echo start; sleep 60", None, false)]);
-    let plan = StepCommand::plan(f.session.state(), "wait", Action::Run).unwrap();
+    let plan = StepCommand::plan(f.session.state(), "wait", StepAction::Run).unwrap();
     let env = StepEnv::from_state(f.session.state(), f._dir.path(), "a/d");
     let cancel = CancelToken::new();
     let c2 = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        c2.cancel();
-    });
+    // Cancelled once it runs: its first line is out.
+    let mut sink = move |_: exec::Stream, b: &[u8]| {
+        if b.starts_with(b"start") {
+            c2.cancel();
+        }
+    };
     let report = exec::run_step(
         &mut Real(&mut f.session, &f.who),
         &plan,
         &env,
         None,
         &cancel,
-        &mut exec::discard(),
+        &mut sink,
     )
     .unwrap();
     assert!(report.outcome.cancelled);
@@ -171,8 +171,8 @@ fn cancelling_from_the_ui_records_cancelled_and_fails_the_step() {
     let st = f.session.state().step("wait").unwrap();
     assert!(st.failed.as_ref().unwrap().1.contains("was cancelled"));
     // Retry is allowed; rollback is refused clearly (there is none).
-    assert!(StepCommand::plan(f.session.state(), "wait", Action::Run).is_ok());
-    let err = StepCommand::plan(f.session.state(), "wait", Action::Rollback).unwrap_err();
+    assert!(StepCommand::plan(f.session.state(), "wait", StepAction::Run).is_ok());
+    let err = StepCommand::plan(f.session.state(), "wait", StepAction::Rollback).unwrap_err();
     assert!(err.to_string().contains("has no rollback command"), "{err}");
 }
 
@@ -199,7 +199,7 @@ impl Journal for Flaky {
 #[test]
 fn a_failure_to_record_the_end_still_returns_the_outcome() {
     let f = fixture(vec![plan_step("s", "echo hi", None, false)]);
-    let plan = StepCommand::plan(f.session.state(), "s", Action::Run).unwrap();
+    let plan = StepCommand::plan(f.session.state(), "s", StepAction::Run).unwrap();
     let mut j = Flaky {
         state: f.session.state().clone(),
         calls: 0,
@@ -224,7 +224,7 @@ fn a_failure_to_record_the_end_still_returns_the_outcome() {
 #[test]
 fn refusals_happen_before_anything_runs() {
     let f = fixture(vec![plan_step("s", "touch ran", None, true)]);
-    let plan = StepCommand::plan(f.session.state(), "s", Action::Run).unwrap();
+    let plan = StepCommand::plan(f.session.state(), "s", StepAction::Run).unwrap();
     let mut j = Flaky {
         state: f.session.state().clone(),
         calls: 0,
@@ -248,7 +248,7 @@ fn refusals_happen_before_anything_runs() {
     );
     assert_eq!(j.calls, 0);
     assert!(!f._dir.path().join("ran").exists());
-    let err = StepCommand::plan(f.session.state(), "nope", Action::Run).unwrap_err();
+    let err = StepCommand::plan(f.session.state(), "nope", StepAction::Run).unwrap_err();
     assert!(err.to_string().contains("unknown step `nope`"), "{err}");
 }
 

@@ -4,9 +4,9 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::common::{Sandbox, stderr};
+use crate::common::{PATIENCE, Sandbox, stderr, wait_until};
 
 fn greenlight() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_greenlight"));
@@ -248,22 +248,32 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !pidfile.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    // What it prints, as it comes.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let into = seen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            into.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let shows = |what: &'static str| {
+        let seen = seen.clone();
+        move || seen.lock().unwrap().contains(what)
+    };
+    // Following: the backlog and the command's line are out.
+    wait_until("the backlog", PATIENCE, shows("app.log: old ERROR 2"));
+    wait_until("the command's line", PATIENCE, shows("cmd ERROR"));
+    let pid = crate::common::wait_for_pid(&pidfile);
     {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
         f.write_all(b"new ERROR 3\nnew fine\n").unwrap();
     }
-    std::thread::sleep(Duration::from_millis(500));
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    wait_until("the appended line", PATIENCE, shows("app.log: new ERROR 3"));
     // Ctrl-C.
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -271,15 +281,11 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
         .unwrap();
     let t = Instant::now();
     let status = child.wait().unwrap();
-    assert!(t.elapsed() < Duration::from_secs(5));
+    // Not the 60 s its command sleeps.
+    assert!(t.elapsed() < PATIENCE, "{:?}", t.elapsed());
     assert!(status.success(), "{status}");
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    reader.join().unwrap();
+    let out = seen.lock().unwrap().clone();
     let mut err = String::new();
     child
         .stderr
@@ -293,10 +299,9 @@ fn follow_prints_new_lines_until_ctrl_c_and_kills_its_commands() {
     assert!(out.contains("app.log: new ERROR 3"), "{out}");
     assert!(out.contains("cmd ERROR"), "{out}");
     assert!(!out.contains("fine"));
-    std::thread::sleep(Duration::from_millis(200));
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    assert!(
-        stat.is_empty() || stat.contains(") Z"),
-        "the command outlived greenlight: {stat}"
-    );
+    let gone = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.is_empty() || stat.contains(") Z")
+    };
+    wait_until("the command to end with greenlight", PATIENCE, gone);
 }

@@ -23,6 +23,7 @@ mod git_sync;
 mod hostile_output;
 mod hostile_remote;
 mod journal_props;
+mod journal_text;
 mod logs_cli;
 mod logs_cut;
 mod logs_sources;

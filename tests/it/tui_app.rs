@@ -6,12 +6,11 @@ use crate::common::Sandbox;
 use greenlight::identity::Overrides;
 use greenlight::session::{SessionStatus, StepStatus, Store};
 use greenlight::tui::action::Action;
-use greenlight::tui::app::{Overlay, Pane, Screen};
-use greenlight::tui::driver::Driver;
-use greenlight::tui::input;
+use greenlight::tui::app::{self, Runtime as Driver, Screen};
 use greenlight::tui::keymap::Keymap;
+use greenlight::tui::overlay::Overlay;
+use greenlight::tui::place::Pane;
 use greenlight::tui::theme::{Choice, Theme};
-use greenlight::tui::ui;
 use greenlight::workspace::Workspace;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -97,7 +96,7 @@ fn outbox_channel() -> (
 /// Drain the logs and command ends until `done` holds (10 s at most).
 fn wait(d: &mut Driver, what: &str, done: impl Fn(&greenlight::tui::app::App) -> bool) {
     assert!(
-        d.pump_until(std::time::Duration::from_secs(10), done),
+        d.pump_until(crate::common::PATIENCE, done),
         "timed out waiting for {what}; status: {}",
         status(d)
     );
@@ -143,22 +142,35 @@ fn press(d: &mut Driver, script: &str) {
         };
         for code in codes {
             let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
-            if let Some(a) = input::translate(&d.app, &ev) {
+            if let Some(a) = d.app.translate(&ev) {
                 d.dispatch(a);
             }
         }
     }
 }
 
+/// Draw a frame at 100x30 and give the app what it drew, as the
+/// terminal loop does after each change.
+fn frame(d: &mut Driver) {
+    let mut t = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    let mut layout = None;
+    t.draw(|f| layout = Some(app::draw(f, &d.app)))
+        .expect("draw");
+    d.app.drawn(layout.expect("drawn"));
+}
+
 /// The screen at 100x30, with times (which come from the real clock of
 /// the journal) masked.
 fn screen(d: &Driver) -> String {
     let mut t = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
-    t.draw(|f| ui::draw(f, &d.app)).expect("draw");
+    t.draw(|f| {
+        app::draw(f, &d.app);
+    })
+    .expect("draw");
     let text = t
         .backend()
         .to_string()
-        .replace(&d.ws.repo.name, "<repo name>");
+        .replace(&d.ws().repo.name, "<repo name>");
     let time = regex::Regex::new(r"\d\d:\d\d:\d\d").expect("regex");
     let masked = time.replace_all(&text, "hh:mm:ss");
     let took = regex::Regex::new(r"after \d+\.\ds").expect("regex");
@@ -177,6 +189,50 @@ fn status(d: &Driver) -> String {
         .unwrap_or_default()
 }
 
+/// The app on session `id`, drawn at every size from the smallest
+/// designed up, each pane focused and zoomed, each overlay open, the start
+/// screen, and each step's details; `check` reads every frame's text.
+pub(crate) fn draw_everything(sb: &Sandbox, id: &str, check: fn(&str, &str)) {
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Driver::new(workspace(sb), choice, Keymap::default());
+    d.boot(Some(id)).expect("boot");
+    assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
+    for (w, h) in [(60, 16), (80, 24), (120, 40), (200, 60)] {
+        d.dispatch(Action::Resize {
+            width: w,
+            height: h,
+        });
+        let frame = |d: &Driver, what: &str| {
+            let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+            t.draw(|f| {
+                app::draw(f, &d.app);
+            })
+            .expect("draw");
+            check(&format!("{w}x{h} {what}"), &t.backend().to_string());
+        };
+        for pane in 0..4 {
+            frame(&d, &format!("pane {pane}"));
+            press(&mut d, "z");
+            frame(&d, &format!("pane {pane} zoomed"));
+            press(&mut d, "esc tab");
+        }
+        for step in 0..5 {
+            frame(&d, &format!("step {step}"));
+            press(&mut d, "j");
+        }
+        for overlay in ["?", "R", "M", "@", "S"] {
+            press(&mut d, overlay);
+            frame(&d, overlay);
+            press(&mut d, "j");
+            frame(&d, &format!("{overlay} scrolled"));
+            press(&mut d, "esc");
+        }
+    }
+}
+
 /// A driver's session as the journal on disk has it, read afresh.
 fn on_disk(sb: &Sandbox) -> greenlight::session::Session {
     workspace(sb).session(None).expect("session")
@@ -191,6 +247,7 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     let items = d
         .app
         .start
+        .data
         .scenarios
         .iter()
         .map(|s| s.id.as_str())
@@ -203,9 +260,9 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
         press(&mut d, "j");
     }
     press(&mut d, "enter");
-    assert!(matches!(d.app.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Prompt(_))));
     press(&mut d, "not-a-version enter");
-    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+    let Some(Overlay::Prompt(p)) = d.app.overlay() else {
         panic!("the prompt closed on a bad version")
     };
     assert!(
@@ -215,7 +272,7 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
             .contains("not a semantic version")
     );
     // ctrl-u clears the line.
-    d.dispatch(Action::Edit(greenlight::tui::action::Edit::Clear));
+    d.dispatch(Action::Key(greenlight::tui::keymap::KeyAction::ClearLine));
     press(&mut d, "2.0.0 enter");
     assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
     insta::assert_snapshot!("app_started", screen(&d));
@@ -234,12 +291,12 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
         Some("checked the runbook")
     );
     // The selection moved on to the next step: the risky one.
-    assert_eq!(d.app.step_selected, 1);
+    assert_eq!(d.app.panes.checklist.selected, 1);
 
     // ship asks first; `n` leaves it alone, `y` runs its command, which
     // completes the step when it exits 0.
     press(&mut d, "enter");
-    assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Confirm(_))));
     insta::assert_snapshot!("app_confirm", screen(&d));
     press(&mut d, "n");
     assert_eq!(d.app.state().unwrap().steps[1].status, StepStatus::Pending);
@@ -253,7 +310,7 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     });
 
     // go is a sign-off: enter takes us to it; Dana is not a PM.
-    assert_eq!(d.app.step_selected, 2);
+    assert_eq!(d.app.panes.checklist.selected, 2);
     press(&mut d, "enter");
     assert_eq!(d.app.focus, Pane::Signoff);
     press(&mut d, "a enter");
@@ -328,7 +385,7 @@ fn focus_zoom_help_and_clicks() {
     press(&mut d, "tab tab tab");
     assert_eq!(d.app.focus, Pane::Checklist);
     let ev = Event::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
-    let a = input::translate(&d.app, &ev).expect("shift-tab");
+    let a = d.app.translate(&ev).expect("shift-tab");
     d.dispatch(a);
     assert_eq!(d.app.focus, Pane::Logs);
     press(&mut d, "z");
@@ -337,33 +394,39 @@ fn focus_zoom_help_and_clicks() {
     press(&mut d, "esc");
     assert!(!d.app.zoom);
     press(&mut d, "?");
-    assert_eq!(d.app.overlay, Some(Overlay::Help));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Help(_))));
     insta::assert_snapshot!("app_help", screen(&d));
     press(&mut d, "?");
-    assert_eq!(d.app.overlay, None);
+    assert!(d.app.overlay().is_none());
 
-    // Clicking a pane focuses it; clicking a step row selects it.
-    let area = ratatui::layout::Rect::new(0, 0, 100, 30);
-    let l = ui::main_layout(area, &d.app).expect("layout");
+    // Clicking a pane focuses it; clicking a step row selects it (as
+    // the last frame drew them).
+    frame(&mut d);
+    let l = d.app.layout.clone().expect("drawn");
+    let canary = l.pane(Pane::Canary).expect("canary drawn").area;
     d.dispatch(Action::Click {
-        column: l.canary.x + 3,
-        row: l.canary.y + 2,
+        column: canary.x + 3,
+        row: canary.y + 2,
     });
     assert_eq!(d.app.focus, Pane::Canary);
+    let rows = l.pane(Pane::Checklist).expect("checklist drawn").rows;
     d.dispatch(Action::Click {
-        column: l.checklist_rows.x + 5,
-        row: l.checklist_rows.y + 1,
+        column: rows.x + 5,
+        row: rows.y + 1,
     });
-    assert_eq!((d.app.focus, d.app.step_selected), (Pane::Checklist, 1));
+    assert_eq!(
+        (d.app.focus, d.app.panes.checklist.selected),
+        (Pane::Checklist, 1)
+    );
     press(&mut d, "j j j k");
-    assert_eq!(d.app.step_selected, 1);
+    assert_eq!(d.app.panes.checklist.selected, 1);
 
     // A waiting step says what it waits on and writes nothing.
     press(&mut d, "enter");
     assert!(status(&d).contains("ship waits on prep"), "{}", status(&d));
     // Skipping needs a reason; the reason is recorded.
     press(&mut d, "k s enter");
-    assert!(matches!(d.app.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Prompt(_))));
     press(&mut d, "no space prep space needed enter");
     let st = on_disk(&sb);
     let (_, why) = st.state().step("prep").unwrap().skipped.clone().unwrap();
@@ -399,9 +462,9 @@ fn fail_note_reject_and_the_remaining_keys() {
     let mut d = driver(&sb);
     // G and g: last and first step.
     press(&mut d, "G");
-    assert_eq!(d.app.step_selected, 2);
+    assert_eq!(d.app.panes.checklist.selected, 2);
     press(&mut d, "g");
-    assert_eq!(d.app.step_selected, 0);
+    assert_eq!(d.app.panes.checklist.selected, 0);
     // f fails a step in progress, with a reason.
     press(&mut d, "enter f disk space full enter");
     let st = d.app.state().unwrap();
@@ -424,7 +487,7 @@ fn fail_note_reject_and_the_remaining_keys() {
         a.state().unwrap().steps[1].status == StepStatus::Done
     });
     press(&mut d, "@ j enter tab x enter");
-    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+    let Some(Overlay::Prompt(p)) = d.app.overlay() else {
         panic!("the reject prompt closed without a reason")
     };
     assert!(p.error.is_some());
@@ -442,12 +505,12 @@ fn fail_note_reject_and_the_remaining_keys() {
     );
     // f1 opens the help as ? does; ctrl-c quits.
     let f1 = Event::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE));
-    let a = input::translate(&d.app, &f1).expect("f1");
+    let a = d.app.translate(&f1).expect("f1");
     d.dispatch(a);
-    assert_eq!(d.app.overlay, Some(Overlay::Help));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Help(_))));
     press(&mut d, "esc");
     let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    let a = input::translate(&d.app, &ctrl_c).expect("ctrl-c");
+    let a = d.app.translate(&ctrl_c).expect("ctrl-c");
     d.dispatch(a);
     assert!(d.app.quit);
 }
@@ -600,7 +663,7 @@ fn recorded(sb: &Sandbox) -> Vec<(String, Option<u32>)> {
 
 /// The lines the Logs pane holds, oldest first.
 fn log_texts(d: &Driver) -> Vec<String> {
-    let m = &d.app.logs_pane.model;
+    let m = &d.app.panes.logs.model;
     m.buffer
         .iter_from(m.buffer.first())
         .map(|(_, l)| l.text().to_string())
@@ -609,10 +672,10 @@ fn log_texts(d: &Driver) -> Vec<String> {
 
 #[test]
 fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_new() {
-    use greenlight::tui::sample;
+    use greenlight::tui::fixture as sample;
     let sb = canary_sandbox();
     let mut d = driver(&sb);
-    assert!(d.app.canary_view.snapshot.is_none());
+    assert!(d.app.panes.canary.snapshot.is_none());
     let s = screen(&d);
     assert!(s.contains("judging the simulated canary every"), "{s}");
     let now = jiff::Timestamp::now();
@@ -636,7 +699,7 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     assert_eq!(d.app.focus, Pane::Canary);
     press(&mut d, "w");
     assert!(
-        matches!(d.app.overlay, Some(Overlay::Confirm(_))),
+        matches!(d.app.overlay(), Some(Overlay::Confirm(_))),
         "{}",
         status(&d)
     );
@@ -653,7 +716,7 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     );
     // Its output streamed into Logs, as a source of its own.
     wait(&mut d, "set_weight's output in Logs", |a| {
-        let m = &a.logs_pane.model;
+        let m = &a.panes.logs.model;
         m.buffer
             .iter_from(m.buffer.first())
             .any(|(_, l)| l.text() == "weight=5")
@@ -663,13 +726,13 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     assert_eq!(recorded(&sb).last(), Some(&("promote".to_owned(), Some(5))));
     // `w` again: the plan watches 5% for 30 s; an override asks why.
     press(&mut d, "w");
-    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
-        panic!("an override prompt, got {:?}", d.app.overlay);
+    let Some(Overlay::Prompt(p)) = d.app.overlay() else {
+        panic!("an override prompt, got {:?}", d.app.overlay());
     };
     assert_eq!(p.title, "Set the canary to 25% anyway?");
     press(&mut d, "enter");
     assert!(
-        matches!(d.app.overlay, Some(Overlay::Prompt(_))),
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
         "a reason is required"
     );
     press(&mut d, "hotfix space window space closing enter");
@@ -693,7 +756,7 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
         outbox,
     );
     d.use_collector(collector);
-    assert_eq!(d.app.canary_view.regression, Some(false));
+    assert_eq!(d.app.panes.canary.regression, Some(false));
     press(&mut d, "!");
     assert!(sim.regression(), "the key flips the source's switch");
     assert_eq!(
@@ -703,7 +766,8 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while d
         .app
-        .canary_view
+        .panes
+        .canary
         .snapshot
         .as_ref()
         .map(|s| s.judgement.verdict)
@@ -727,8 +791,8 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     // `r`: the rollback, behind one confirmation. The sandbox has no
     // ./deploy/rollback.sh: the failure is recorded and the weight stays.
     press(&mut d, "r");
-    let Some(Overlay::Confirm(c)) = &d.app.overlay else {
-        panic!("a confirmation, got {:?}", d.app.overlay);
+    let Some(Overlay::Confirm(c)) = d.app.overlay() else {
+        panic!("a confirmation, got {:?}", d.app.overlay());
     };
     assert_eq!(c.title, "Roll back the canary?");
     press(&mut d, "y");
@@ -765,10 +829,12 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
 
     // enter on the command step asks (confirm = true), y runs it.
     press(&mut d, "enter");
-    assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Confirm(_))));
     press(&mut d, "y");
-    assert_eq!(d.app.runs.running.len(), 1, "{}", status(&d));
-    wait(&mut d, "ship to fail", |a| a.runs.running.is_empty());
+    assert_eq!(d.app.panes.checklist.runs.len(), 1, "{}", status(&d));
+    wait(&mut d, "ship to fail", |a| {
+        a.panes.checklist.runs.is_empty()
+    });
     let st = d.app.state().unwrap();
     assert_eq!(st.steps[1].status, StepStatus::Failed);
     let s = status(&d);
@@ -780,7 +846,7 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
     let logs = log_texts(&d);
     assert!(logs.iter().any(|l| l == "deploying ship"), "{logs:?}");
     assert!(logs.iter().any(|l| l == "boom: no .ok"), "{logs:?}");
-    let sources = d.app.logs_pane.model.sources();
+    let sources = d.app.panes.logs.model.sources();
     assert_eq!(sources[0].name, "ship");
     // The journal has the run, its exit code, and the failure.
     let session = on_disk(&sb);
@@ -795,12 +861,14 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
 
     // r asks once, then runs the rollback; recorded as a rollback.
     press(&mut d, "r");
-    let Some(Overlay::Confirm(c)) = &d.app.overlay else {
+    let Some(Overlay::Confirm(c)) = d.app.overlay() else {
         panic!("r did not ask: {}", status(&d))
     };
     assert_eq!(c.title, "Roll back ship?");
     press(&mut d, "y");
-    wait(&mut d, "the rollback", |a| a.runs.running.is_empty());
+    wait(&mut d, "the rollback", |a| {
+        a.panes.checklist.runs.is_empty()
+    });
     let s = status(&d);
     assert!(s.contains("rolled back ship"), "{s}");
     assert!(log_texts(&d).iter().any(|l| l == "undoing ship"));
@@ -855,16 +923,17 @@ fn x_cancels_a_running_command_and_q_asks_first() {
     let mut d = driver(&sb);
     // No confirm = true: enter runs it at once.
     press(&mut d, "enter");
-    assert_eq!(d.app.runs.running.len(), 1, "{}", status(&d));
+    assert_eq!(d.app.panes.checklist.runs.len(), 1, "{}", status(&d));
     wait(&mut d, "its output", |a| {
-        a.logs_pane
+        a.panes
+            .logs
             .model
             .buffer
             .iter_from(0)
             .any(|(_, l)| l.text() == "waiting")
     });
     press(&mut d, "x");
-    wait(&mut d, "the cancel", |a| a.runs.running.is_empty());
+    wait(&mut d, "the cancel", |a| a.panes.checklist.runs.is_empty());
     let s = status(&d);
     assert!(s.contains("was cancelled"), "{s}");
     let session = on_disk(&sb);
@@ -875,12 +944,12 @@ fn x_cancels_a_running_command_and_q_asks_first() {
 
     // Again, then q: it asks; n stays; y quits, cancelling and recording.
     press(&mut d, "enter");
-    assert_eq!(d.app.runs.running.len(), 1, "{}", status(&d));
+    assert_eq!(d.app.panes.checklist.runs.len(), 1, "{}", status(&d));
     press(&mut d, "q");
-    assert!(matches!(d.app.overlay, Some(Overlay::Confirm(_))));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Confirm(_))));
     assert!(!d.app.quit);
     press(&mut d, "n");
-    assert!(!d.app.quit && d.app.overlay.is_none());
+    assert!(!d.app.quit && d.app.overlay().is_none());
     press(&mut d, "q y");
     assert!(d.app.quit);
     d.shutdown();
@@ -893,7 +962,7 @@ fn x_cancels_a_running_command_and_q_asks_first() {
 /// A key with ctrl held, through the real input translation.
 fn ctrl(d: &mut Driver, c: char) {
     let ev = Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
-    if let Some(a) = input::translate(&d.app, &ev) {
+    if let Some(a) = d.app.translate(&ev) {
         d.dispatch(a);
     }
 }
@@ -922,6 +991,7 @@ fn start_mini(d: &mut Driver) -> String {
     let mini = d
         .app
         .start
+        .data
         .scenarios
         .iter()
         .position(|s| s.id == "mini")
@@ -930,7 +1000,7 @@ fn start_mini(d: &mut Driver) -> String {
         press(d, "j");
     }
     press(d, "enter");
-    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
+    let Some(Overlay::Prompt(p)) = d.app.overlay() else {
         panic!("no version prompt")
     };
     let proposed = p.input.text.clone();
@@ -995,9 +1065,9 @@ fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
     // R opens the notes; d drafts them from the commits; the draft is
     // an edit, not saved until ctrl-s.
     press(&mut d, "R");
-    assert!(matches!(d.app.overlay, Some(Overlay::Notes(_))));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Notes(_))));
     press(&mut d, "d");
-    let Some(Overlay::Notes(n)) = &d.app.overlay else {
+    let Some(Overlay::Notes(n)) = d.app.overlay() else {
         panic!("notes closed")
     };
     let draft = n
@@ -1012,7 +1082,7 @@ fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
     press(&mut d, "esc");
     assert!(status(&d).contains("unsaved edits"), "{}", status(&d));
     ctrl(&mut d, 's');
-    let Some(Overlay::Notes(n)) = &d.app.overlay else {
+    let Some(Overlay::Notes(n)) = d.app.overlay() else {
         panic!("notes closed on save")
     };
     assert!(n.editor.is_none(), "saved: back to reading");
@@ -1055,19 +1125,19 @@ fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
     // Select db, enter, give it 3.0.0: the file changes (the system
     // version follows), the requirement holds, the session notes it.
     press(&mut d, "down enter");
-    let Some(Overlay::Prompt(p)) = &d.app.overlay else {
-        panic!("no version prompt: {:?}", d.app.overlay)
+    let Some(Overlay::Prompt(p)) = d.app.overlay() else {
+        panic!("no version prompt: {:?}", d.app.overlay())
     };
     assert_eq!(p.input.text, "2.9.0");
     ctrl(&mut d, 'u');
     press(&mut d, "three enter");
     assert!(
-        matches!(d.app.overlay, Some(Overlay::Prompt(_))),
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
         "a bad version keeps the prompt"
     );
     ctrl(&mut d, 'u');
     press(&mut d, "3.0.0 enter");
-    assert!(matches!(d.app.overlay, Some(Overlay::Manifest { .. })));
+    assert!(matches!(d.app.overlay(), Some(Overlay::Manifest { .. })));
     let m = screen(&d);
     assert!(m.contains("✔ every requirement holds"), "{m}");
     let file = std::fs::read_to_string(sb.repo.path().join("release-manifest.toml")).unwrap();
@@ -1086,9 +1156,9 @@ fn notes_drafted_edited_and_saved_then_synced_and_tagged_from_the_app() {
     assert_eq!(on_disk(&sb).state().notes.len(), notes_before);
     press(&mut d, "enter esc");
     assert!(
-        matches!(d.app.overlay, Some(Overlay::Manifest { selected: 1, .. })),
+        matches!(d.app.overlay(), Some(Overlay::Manifest(m)) if m.selected == 1),
         "{:?}",
-        d.app.overlay
+        d.app.overlay()
     );
     press(&mut d, "esc");
     assert!(
@@ -1164,13 +1234,13 @@ fn x_in_the_canary_pane_cancels_a_hanging_canary_command() {
     assert_eq!(d.app.focus, Pane::Canary);
     press(&mut d, "w y");
     assert!(
-        d.app.canary_view.running.is_some(),
+        d.app.panes.canary.running.is_some(),
         "running: {}",
         status(&d)
     );
     assert!(status(&d).contains("x here cancels it"), "{}", status(&d));
     wait(&mut d, "the command's first line in Logs", |a| {
-        let m = &a.logs_pane.model;
+        let m = &a.panes.logs.model;
         m.buffer
             .iter_from(m.buffer.first())
             .any(|(_, l)| l.text() == "moving to 5")
@@ -1178,7 +1248,7 @@ fn x_in_the_canary_pane_cancels_a_hanging_canary_command() {
     press(&mut d, "x");
     assert!(status(&d).contains("cancelling"), "{}", status(&d));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while d.app.canary_view.running.is_some() {
+    while d.app.panes.canary.running.is_some() {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let a = rx
             .recv_timeout(left)
@@ -1207,12 +1277,12 @@ fn quitting_while_a_canary_command_runs_asks_and_records_its_end() {
     let (outbox, _rx) = outbox_channel();
     d.start_background(outbox);
     press(&mut d, "tab tab w y");
-    assert!(d.app.canary_view.running.is_some(), "{}", status(&d));
+    assert!(d.app.panes.canary.running.is_some(), "{}", status(&d));
     press(&mut d, "q");
-    let Some(Overlay::Confirm(c)) = &d.app.overlay else {
+    let Some(Overlay::Confirm(c)) = d.app.overlay() else {
         panic!(
             "quit asks while the canary command runs: {:?}",
-            d.app.overlay
+            d.app.overlay()
         )
     };
     assert!(c.lines[0].contains("(canary) is still running"), "{c:?}");

@@ -1,25 +1,38 @@
 //! The screen, drawn into ratatui's `TestBackend` and compared with insta
 //! snapshots: each pane, the overlays, the start screen and the
 //! too-small screen, at 80x24 and 160x48, and every theme. Sample sessions
-//! have fixed people and times (`tui::sample`), so the snapshots are
-//! deterministic.
+//! have fixed people and times (`tui::fixture`, `tui::app::fixture`), so
+//! the snapshots are deterministic.
 
 use greenlight::session::{Command, SessionStatus, SessionSummary};
 use greenlight::tui::action::{Action, Effect, ScenarioRow, StartData, VersionProposal};
-use greenlight::tui::app::{App, Overlay, Pane, Screen, update};
+use greenlight::tui::app::{self, App, Screen, fixture};
+use greenlight::tui::fixture as sample;
 use greenlight::tui::keymap::KeyAction;
-use greenlight::tui::release::{ManifestState, ManifestView, NotesKey};
-use greenlight::tui::sample;
+use greenlight::tui::manifest::{ManifestState, ManifestView};
+use greenlight::tui::overlay::Overlay;
+use greenlight::tui::place::Pane;
 use greenlight::tui::theme::{self, Theme};
-use greenlight::tui::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|f| ui::draw(f, app)).expect("draw");
+    t.draw(|f| {
+        app::draw(f, app);
+    })
+    .expect("draw");
     t
+}
+
+/// Draw a frame and give the app what it drew (as the terminal loop
+/// does), so the keys that follow read that layout.
+fn frame(app: &mut App, w: u16, h: u16) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    let mut layout = None;
+    t.draw(|f| layout = Some(app::draw(f, app))).expect("draw");
+    app.drawn(layout.expect("drawn"));
 }
 
 fn text(app: &App, w: u16, h: u16) -> String {
@@ -35,15 +48,15 @@ fn default_theme() -> Theme {
 }
 
 fn early() -> App {
-    sample::app(sample::early().expect("sample"), default_theme())
+    fixture::app(sample::early().expect("sample"), default_theme())
 }
 
 fn late() -> App {
-    sample::app(sample::late().expect("sample"), default_theme())
+    fixture::app(sample::late().expect("sample"), default_theme())
 }
 
 fn key(app: &mut App, k: KeyAction) {
-    let effects = update(app, Action::Key(k));
+    let effects = app.update(Action::Key(k));
     assert!(effects.is_empty(), "{k:?} asked the core for {effects:?}");
 }
 
@@ -102,8 +115,41 @@ fn logs_zoomed_80x24() {
 #[test]
 fn busy_sources_160x48() {
     let mut app = late();
-    sample::busy_sources(&mut app, 40);
+    fixture::busy(&mut app, 40);
     insta::assert_snapshot!(text(&app, 160, 48));
+}
+
+/// `?` lists every binding of the keymap, grouped by where it works, and
+/// at 120x40 all of it is on screen at once (in columns).
+#[test]
+fn the_help_lists_every_binding_and_fits_120x40() {
+    let mut app = early();
+    key(&mut app, KeyAction::Help);
+    let listed: std::collections::HashSet<KeyAction> = app
+        .help_sections()
+        .iter()
+        .flat_map(|s| s.entries.iter().flat_map(|e| e.actions.iter().copied()))
+        .collect();
+    for a in KeyAction::ALL {
+        assert!(listed.contains(&a), "{} is not in the help", a.name());
+    }
+    let screen = text(&app, 120, 40);
+    assert!(!screen.contains("scroll · lines"), "{screen}");
+    for title in [
+        "Everywhere",
+        "Checklist",
+        "Sign-off",
+        "Canary",
+        "Logs",
+        "Start screen",
+        "Prompts and confirmations",
+        "Release notes",
+        "Manifest, people",
+        "ctrl-s",
+        "esc ctrl-c",
+    ] {
+        assert!(screen.contains(title), "`{title}` missing:\n{screen}");
+    }
 }
 
 #[test]
@@ -133,12 +179,9 @@ fn complete_prompt_80x24() {
     let mut app = early();
     // The sample leaves `version` in progress and selects it.
     key(&mut app, KeyAction::Act);
-    assert!(matches!(app.overlay, Some(Overlay::Prompt(_))));
+    assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
     for c in "v1.4.0 agreed".chars() {
-        update(
-            &mut app,
-            Action::Edit(greenlight::tui::action::Edit::Insert(c)),
-        );
+        app.update(Action::Type(c));
     }
     insta::assert_snapshot!(text(&app, 80, 24));
 }
@@ -168,21 +211,21 @@ fn canary_ready() -> App {
             )
             .expect("complete");
     }
-    sample::app(s.state(), default_theme())
+    fixture::app(s.state(), default_theme())
 }
 
 #[test]
 fn risky_step_asks_for_confirmation_80x24() {
     let mut app = canary_ready();
     key(&mut app, KeyAction::Act);
-    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    assert!(matches!(app.overlay(), Some(Overlay::Confirm(_))));
     insta::assert_snapshot!(text(&app, 80, 24));
     // No: nothing is asked of the core.
-    assert!(update(&mut app, Action::Answer(false)).is_empty());
-    assert!(app.overlay.is_none());
+    assert!(app.update(Action::Key(KeyAction::No)).is_empty());
+    assert!(app.overlay().is_none());
     // Yes: the step starts, as the person at the keyboard.
     key(&mut app, KeyAction::Act);
-    let effects = update(&mut app, Action::Answer(true));
+    let effects = app.update(Action::Key(KeyAction::Yes));
     assert_eq!(
         effects,
         vec![Effect::Perform {
@@ -216,22 +259,19 @@ fn start_app() -> App {
         started_by: Some("Dana Developer <dana@example.com>".into()),
         pulled: false,
     };
-    update(
-        &mut app,
-        Action::StartLoaded(StartData {
-            scenarios,
-            sessions: vec![
-                summary("01JOPEN000000000000000000", SessionStatus::Open, 4),
-                summary("01JDONE000000000000000000", SessionStatus::Completed, 9),
-            ],
-            error: None,
-            proposal: Some(Ok(VersionProposal {
-                version: Some("1.3.2".into()),
-                headline: "v1.3.1 → v1.3.2 (patch)".into(),
-                reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
-            })),
-        }),
-    );
+    app.update(Action::StartLoaded(StartData {
+        scenarios,
+        sessions: vec![
+            summary("01JOPEN000000000000000000", SessionStatus::Open, 4),
+            summary("01JDONE000000000000000000", SessionStatus::Completed, 9),
+        ],
+        error: None,
+        proposal: Some(Ok(VersionProposal {
+            version: Some("1.3.2".into()),
+            headline: "v1.3.1 → v1.3.2 (patch)".into(),
+            reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
+        })),
+    }));
     assert_eq!(app.screen, Screen::Start);
     app
 }
@@ -266,17 +306,17 @@ fn the_minimum_size_shows_the_cockpit() {
 fn every_theme_with_its_styles() {
     for (name, _) in theme::BUILTIN {
         let t = theme::load(name, None).expect("built-in theme");
-        let app = sample::app(sample::late().expect("sample"), t);
+        let app = fixture::app(sample::late().expect("sample"), t);
         insta::assert_debug_snapshot!(format!("theme_{name}"), buffer(&app, 60, 16));
     }
-    let app = sample::app(sample::late().expect("sample"), Theme::no_color("default"));
+    let app = fixture::app(sample::late().expect("sample"), Theme::no_color("default"));
     insta::assert_debug_snapshot!("theme_no_color", buffer(&app, 60, 16));
 }
 
 /// Without colour, every state still reads: icons and words.
 #[test]
 fn no_color_keeps_meaning_in_icons_and_words() {
-    let app = sample::app(sample::early().expect("sample"), Theme::no_color("default"));
+    let app = fixture::app(sample::early().expect("sample"), Theme::no_color("default"));
     let b = buffer(&app, 160, 48);
     for cell in b.content() {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "a coloured cell");
@@ -316,22 +356,21 @@ fn no_panic_at_any_size() {
         states.push(a);
     }
     let mut busy = late();
-    sample::busy_sources(&mut busy, 200);
+    fixture::busy(&mut busy, 200);
     states.push(busy);
     // The release overlays: notes (reading, editing), the manifest.
     let mut notes = late();
     key(&mut notes, KeyAction::ReleaseNotes);
     states.push(notes.clone());
-    update(&mut notes, Action::Notes(NotesKey::Edit));
+    notes.update(Action::Key(KeyAction::EditNotes));
     states.push(notes);
     let mut manifest = manifest_app();
-    update(&mut manifest, Action::Key(KeyAction::Manifest));
+    manifest.update(Action::Key(KeyAction::Manifest));
     states.push(manifest);
     for app in &states {
         for &w in &sizes {
             for &h in &heights {
-                let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-                t.draw(|f| ui::draw(f, app)).expect("draw");
+                draw(app, w, h);
             }
         }
     }
@@ -339,7 +378,7 @@ fn no_panic_at_any_size() {
 
 /// The canary sample: weight 25%, a live simulated judgement.
 fn canary(regression: bool) -> App {
-    sample::canary_app(default_theme(), regression).expect("sample")
+    fixture::canary_app(default_theme(), regression).expect("sample")
 }
 
 fn focus_canary(app: &mut App) {
@@ -419,14 +458,14 @@ fn canary_zoomed_160x48_has_a_chart_per_metric() {
 fn canary_stale_after_a_failed_fetch_80x24_and_160x48() {
     let mut app = canary(false);
     focus_canary(&mut app);
-    let good = app.canary_view.snapshot.clone().expect("judged");
+    let good = app.panes.canary.snapshot.clone().expect("judged");
     let at = good
         .at
         .checked_add(jiff::SignedDuration::from_secs(5))
         .unwrap();
     let failed = sample::canary_failed(at, "the simulated outage", Some(&good));
-    update(&mut app, Action::CanaryJudged(Box::new(failed)));
-    let snap = app.canary_view.snapshot.as_ref().unwrap();
+    app.update(Action::CanaryJudged(Box::new(failed)));
+    let snap = app.panes.canary.snapshot.as_ref().unwrap();
     assert!(snap.stale && snap.series == good.series);
     let small = text(&app, 80, 24);
     assert!(small.contains("STALE"), "{small}");
@@ -440,9 +479,9 @@ fn canary_stale_after_a_failed_fetch_80x24_and_160x48() {
 #[test]
 fn canary_source_error_without_data_160x48() {
     let mut app = canary(false);
-    app.canary_view.snapshot = None;
+    app.panes.canary.snapshot = None;
     let failed = sample::canary_failed(app.now.unwrap(), "nothing answers", None);
-    update(&mut app, Action::CanaryJudged(Box::new(failed)));
+    app.update(Action::CanaryJudged(Box::new(failed)));
     let screen = text(&app, 160, 48);
     assert!(screen.contains("‖ HOLD"), "{screen}");
     assert!(screen.contains("no data"), "{screen}");
@@ -452,7 +491,7 @@ fn canary_source_error_without_data_160x48() {
 #[test]
 fn canary_high_contrast_theme_80x24() {
     let t = theme::load("high-contrast", None).expect("built-in theme");
-    let app = sample::canary_app(t, true).expect("sample");
+    let app = fixture::canary_app(t, true).expect("sample");
     insta::assert_debug_snapshot!("canary_high_contrast_80x24", buffer(&app, 80, 24));
 }
 
@@ -462,7 +501,7 @@ fn canary_without_colour_still_reads() {
         (false, ["✔ PROMOTE", "✔ pass"]),
         (true, ["✘ ROLL BACK", "✘ FAIL"]),
     ] {
-        let app = sample::canary_app(Theme::no_color("default"), regression).expect("sample");
+        let app = fixture::canary_app(Theme::no_color("default"), regression).expect("sample");
         let screen = text(&app, 160, 48);
         for want in wants {
             assert!(screen.contains(want), "`{want}` missing:\n{screen}");
@@ -478,16 +517,12 @@ fn logs_app(w: u16, h: u16, zoom: bool) -> App {
     use greenlight::logs::line::LogLine;
     use greenlight::logs::sample::{SampleConfig, SampleLog};
     use greenlight::logs::time::{TimeContext, parse_rfc3339};
-    use greenlight::tui::action::Edit;
 
     let mut app = early();
-    update(
-        &mut app,
-        Action::Resize {
-            width: w,
-            height: h,
-        },
-    );
+    app.update(Action::Resize {
+        width: w,
+        height: h,
+    });
     let start = parse_rfc3339(sample::START).expect("start") - 10 * 60_000;
     let cfg = SampleConfig {
         start,
@@ -496,7 +531,7 @@ fn logs_app(w: u16, h: u16, zoom: bool) -> App {
         ..SampleConfig::default()
     };
     let ctx = TimeContext::utc_at(start);
-    let m = &mut app.logs_pane.model;
+    let m = &mut app.panes.logs.model;
     let web = m.add_source("web-api", "file", None);
     let step = m.add_source("enable-all", "step", None);
     let mut g = SampleLog::new(cfg);
@@ -524,12 +559,12 @@ fn logs_app(w: u16, h: u16, zoom: bool) -> App {
     m.view.sync(&m.buffer);
     app.focus = Pane::Logs;
     app.zoom = zoom;
-    greenlight::tui::logs_pane::fit(&mut app);
+    frame(&mut app, w, h);
     key(&mut app, KeyAction::Filter);
     for c in "timeout".chars() {
-        update(&mut app, Action::Edit(Edit::Insert(c)));
+        app.update(Action::Type(c));
     }
-    update(&mut app, Action::Edit(Edit::Submit));
+    app.update(Action::Key(KeyAction::Submit));
     key(&mut app, KeyAction::PrevError);
     key(&mut app, KeyAction::PrevError);
     app
@@ -538,10 +573,10 @@ fn logs_app(w: u16, h: u16, zoom: bool) -> App {
 #[test]
 fn logs_filtered_with_an_error_selected_80x24() {
     let app = logs_app(80, 24, true);
-    let title = app.logs_pane.model.title();
+    let title = app.panes.logs.model.title();
     assert!(title.contains("filter: \"timeout\""), "{title}");
     assert!(title.contains("paused"), "{title}");
-    assert!(app.logs_pane.model.view.selected().is_some());
+    assert!(app.panes.logs.model.view.selected().is_some());
     insta::assert_snapshot!(text(&app, 80, 24));
 }
 
@@ -572,20 +607,17 @@ fn release_notes_overlay_and_editor_80x24() {
     let mut app = late();
     key(&mut app, KeyAction::ReleaseNotes);
     insta::assert_snapshot!("release_notes_80x24", text(&app, 80, 24));
-    let effects = update(&mut app, Action::Notes(NotesKey::Edit));
+    let effects = app.update(Action::Key(KeyAction::EditNotes));
     assert!(effects.is_empty());
     for c in "Reviewed.".chars() {
-        update(
-            &mut app,
-            Action::Notes(NotesKey::Input(ratatui_textarea::Input {
-                key: ratatui_textarea::Key::Char(c),
-                ..Default::default()
-            })),
-        );
+        app.update(Action::EditorInput(ratatui_textarea::Input {
+            key: ratatui_textarea::Key::Char(c),
+            ..Default::default()
+        }));
     }
     insta::assert_snapshot!("release_notes_editing_80x24", text(&app, 80, 24));
     // ctrl-s records the edited text as the person at the keyboard.
-    let effects = update(&mut app, Action::Notes(NotesKey::Save));
+    let effects = app.update(Action::Key(KeyAction::SaveNotes));
     let [Effect::Perform { cmd, who }] = effects.as_slice() else {
         panic!("save asked for {effects:?}")
     };
@@ -631,7 +663,7 @@ fn manifest_overlay_80x24() {
     let mut app = manifest_app();
     let signoff = text(&app, 80, 24);
     assert!(signoff.contains("Manifest: ✘ system 3.2.0"), "{signoff}");
-    let effects = update(&mut app, Action::Key(KeyAction::Manifest));
+    let effects = app.update(Action::Key(KeyAction::Manifest));
     assert_eq!(effects, vec![Effect::LoadManifest]);
     insta::assert_snapshot!(text(&app, 80, 24));
 }
@@ -699,7 +731,7 @@ fn start_prompt_proposes_the_version_80x24() {
     // The first scenario follows the open session.
     key(&mut app, KeyAction::Down);
     key(&mut app, KeyAction::Act);
-    let Some(Overlay::Prompt(p)) = &app.overlay else {
+    let Some(Overlay::Prompt(p)) = app.overlay() else {
         panic!("no prompt")
     };
     assert_eq!(p.input.text, "1.3.2");
@@ -723,7 +755,7 @@ fn notes_changed_after_an_approval_are_flagged() {
             )),
         )
         .expect("notes");
-    let app = sample::app(s.state(), default_theme());
+    let app = fixture::app(s.state(), default_theme());
     let screen = text(&app, 160, 48);
     assert!(
         screen.contains("changed after Pat Product approved"),

@@ -1,13 +1,26 @@
 //! The one-line header: repo, version, scenario, progress, elapsed time,
-//! and who is at the keyboard.
+//! who is at the keyboard, and at its right end the audit trail's sync
+//! badge when there is room.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::session::{SessionState, SessionStatus};
-use crate::tui::app::App;
+use crate::tui::ctx::SessionView;
+use crate::tui::sync::{BadgeWidth, SyncView};
+use crate::tui::theme::Theme;
+
+/// What the header says.
+pub struct Header<'a> {
+    pub repo_name: &'a str,
+    pub session: Option<&'a SessionView>,
+    /// Who is at the keyboard.
+    pub who: &'a str,
+    pub now: Option<jiff::Timestamp>,
+    pub sync: &'a SyncView,
+}
 
 /// `hh:mm:ss` between the session's start and its end (or `now`).
 pub fn elapsed(st: &SessionState, now: Option<jiff::Timestamp>) -> Option<String> {
@@ -25,49 +38,76 @@ pub fn elapsed(st: &SessionState, now: Option<jiff::Timestamp>) -> Option<String
     ))
 }
 
-pub fn text(app: &App, width: u16) -> String {
-    let who = app.person().map(|m| m.name.as_str()).unwrap_or("nobody");
-    let Some(view) = &app.session else {
-        return format!(" greenlight · {} · at the keyboard: {who}", app.repo_name);
-    };
-    let st = &view.state;
-    let (done, total) = st.progress();
-    let version = st
-        .version
-        .as_deref()
-        .map(|v| format!(" v{v}"))
-        .unwrap_or_default();
-    let repo = if st.repo.is_empty() {
-        &app.repo_name
-    } else {
-        &st.repo
-    };
-    let clock = elapsed(st, app.now).unwrap_or_else(|| "--:--:--".into());
-    let mut state = String::new();
-    if st.status != SessionStatus::Open {
-        state = format!(" · {}", st.status.word());
+impl Header<'_> {
+    /// The header's text for `width` columns (the long form when it fits).
+    pub fn text(&self, width: u16) -> String {
+        let who = self.who;
+        let Some(view) = self.session else {
+            return format!(" greenlight · {} · at the keyboard: {who}", self.repo_name);
+        };
+        let st = &view.state;
+        let (done, total) = st.progress();
+        let version = st
+            .version
+            .as_deref()
+            .map(|v| format!(" v{v}"))
+            .unwrap_or_default();
+        let repo = if st.repo.is_empty() {
+            self.repo_name
+        } else {
+            &st.repo
+        };
+        let clock = elapsed(st, self.now).unwrap_or_else(|| "--:--:--".into());
+        let mut state = String::new();
+        if st.status != SessionStatus::Open {
+            state = format!(" · {}", st.status.word());
+        }
+        if view.read_only.is_some() {
+            state.push_str(" · read-only");
+        }
+        let full = format!(
+            " greenlight · {repo}{version} · {} · {done}/{total} steps · {clock}{state} · at the keyboard: {who}",
+            st.plan.playbook
+        );
+        if full.chars().count() <= width as usize {
+            return full;
+        }
+        format!(
+            " {repo}{version} · {} · {done}/{total} · {clock}{state} · ⌨ {who}",
+            st.plan.playbook
+        )
     }
-    if view.read_only.is_some() {
-        state.push_str(" · read-only");
-    }
-    let full = format!(
-        " greenlight · {repo}{version} · {} · {done}/{total} steps · {clock}{state} · at the keyboard: {who}",
-        st.plan.playbook
-    );
-    if full.chars().count() <= width as usize {
-        return full;
-    }
-    format!(
-        " {repo}{version} · {} · {done}/{total} · {clock}{state} · ⌨ {who}",
-        st.plan.playbook
-    )
-}
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    // The audit badge takes the right end when it fits beside the short
-    // header; the header then uses whatever is left.
-    let short = text(app, 0).chars().count() as u16;
-    let left = super::release::draw_sync_badge(frame, area, app, short);
-    let line = Line::raw(text(app, left.width));
-    frame.render_widget(Paragraph::new(line).style(app.theme.header), left);
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        // The audit badge takes the right end when it fits beside the
+        // short header; the header then uses whatever is left.
+        let short = self.text(0).chars().count() as u16;
+        let left = self.draw_badge(frame, area, theme, short);
+        let line = Line::raw(self.text(left.width));
+        frame.render_widget(Paragraph::new(line).style(theme.header), left);
+    }
+
+    /// The audit badge at the right end, when there is room: returns the
+    /// rectangle left for the header's own text.
+    fn draw_badge(&self, frame: &mut Frame, area: Rect, theme: &Theme, text_width: u16) -> Rect {
+        if self.session.is_none() {
+            return area;
+        }
+        for width in [BadgeWidth::Long, BadgeWidth::Short, BadgeWidth::Tiny] {
+            let Some((text, tone)) = self.sync.badge(self.now, width) else {
+                continue;
+            };
+            let w = text.chars().count() as u16 + 2;
+            if text_width + w <= area.width {
+                let [left, right] =
+                    Layout::horizontal([Constraint::Fill(1), Constraint::Length(w)]).areas(area);
+                frame.render_widget(
+                    Paragraph::new(format!(" {text} ")).style(theme.tone(tone)),
+                    right,
+                );
+                return left;
+            }
+        }
+        area
+    }
 }

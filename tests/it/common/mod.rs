@@ -7,6 +7,46 @@ pub mod gitrepo;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// How long a test waits for something that takes a moment before it
+/// calls it a hang. Generous on purpose: a loaded machine is slow, and a
+/// tight bound fails good code; the commands that must not be waited out
+/// sleep far longer than this.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Poll `done` every 10 ms until it holds; panics naming `what` once
+/// `within` has passed. Instead of sleeping for a guessed time.
+pub fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "waited {within:?} for {what}, in vain"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The pid a script wrote into `path` (`echo $$ > path`), once the file
+/// holds a whole line.
+pub fn read_pid(path: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(path).ok()?;
+    if !text.ends_with('\n') {
+        return None;
+    }
+    text.trim().parse().ok()
+}
+
+/// Wait for a script to write its pid into `path`.
+pub fn wait_for_pid(path: &Path) -> u32 {
+    let mut pid = None;
+    wait_until(&format!("a pid in {}", path.display()), PATIENCE, || {
+        pid = read_pid(path);
+        pid.is_some()
+    });
+    pid.unwrap_or_default()
+}
 
 /// A temp git repository with one commit, plus an isolated data dir.
 pub struct Sandbox {

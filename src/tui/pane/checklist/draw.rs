@@ -1,0 +1,458 @@
+//! The Checklist's draw: one row per step (state icon and word, owner,
+//! what it waits on, notes) and the selected step's details (for a
+//! canary step, the live verdict from the context's glance).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+
+use super::Checklist;
+use crate::canary::Verdict;
+use crate::canary::explain::num;
+use crate::session::state::StepState;
+use crate::session::{PlanStep, SessionState, StepStatus};
+use crate::tui::ctx::{Ctx, window_start};
+use crate::tui::pane::Drawn;
+use crate::tui::place::Pane;
+use crate::tui::theme::{Theme, Tone};
+use crate::tui::ui::{inner, pane_block, row_style, short_time, table_rows, verdict_mark};
+
+/// Wide panes put the details beside the list, others below it.
+const BESIDE_WIDTH: u16 = 110;
+
+/// Inside a checklist pane: the table (header row included) and the
+/// details.
+fn areas(area: Rect, steps: usize) -> (Rect, Rect) {
+    let inside = inner(area);
+    if inside.width == 0 || inside.height == 0 {
+        return (inside, Rect::new(inside.x, inside.y, 0, 0));
+    }
+    let steps = steps as u16;
+    if inside.width >= BESIDE_WIDTH {
+        let [list, details] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inside);
+        return (list, details);
+    }
+    let want = steps + 1;
+    let cap = (inside.height * 3 / 5).max(3);
+    let list_h = want.min(cap).min(inside.height);
+    let [list, details] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Fill(1)]).areas(inside);
+    (list, details)
+}
+
+pub fn tone_of(st: &StepState, waiting: bool) -> Tone {
+    match st.status {
+        StepStatus::Done => Tone::Ok,
+        StepStatus::Skipped => Tone::Dim,
+        StepStatus::InProgress => Tone::Accent,
+        StepStatus::Failed | StepStatus::Rejected | StepStatus::RollbackFailed => Tone::Bad,
+        StepStatus::RolledBack => Tone::Warn,
+        StepStatus::Pending if waiting => Tone::Dim,
+        StepStatus::Pending => Tone::Normal,
+    }
+}
+
+impl Checklist {
+    pub fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) -> Drawn {
+        let mut drawn = Drawn {
+            area,
+            ..Drawn::default()
+        };
+        if area.is_empty() {
+            return drawn;
+        }
+        let theme = ctx.theme;
+        let extra = ctx
+            .state()
+            .map(|s| {
+                let (d, t) = s.progress();
+                format!("{d}/{t}")
+            })
+            .unwrap_or_default();
+        frame.render_widget(
+            pane_block(Pane::Checklist.title(), extra, focused, theme),
+            area,
+        );
+        let Some(st) = ctx.state() else {
+            return drawn;
+        };
+        let (list, details) = areas(area, st.steps.len());
+        let rows_area = table_rows(list);
+        let height = rows_area.height as usize;
+        let start = window_start(self.selected, st.steps.len(), height);
+        drawn.rows = rows_area;
+        drawn.first = start;
+        drawn.len = st.steps.len();
+        // Columns by priority: icon, step and state always; owner, then
+        // "waits on · notes" when there is room.
+        let id_w = st
+            .plan
+            .steps
+            .iter()
+            .map(|p| p.id.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 24) as u16;
+        let base = 2 + 1 + id_w + 1 + 11;
+        let owner = list.width >= base + 10;
+        let info = list.width >= base + 10 + 9;
+        // What the "waits on · notes" column gets (after the fixed columns
+        // and their spacing).
+        let info_w = list
+            .width
+            .saturating_sub(2 + 1 + id_w + 1 + 11 + 1 + if owner { 10 } else { 0 })
+            as usize;
+        let cols = Cols {
+            owner,
+            info,
+            info_w,
+        };
+        let rows: Vec<Row> = st
+            .plan
+            .steps
+            .iter()
+            .zip(&st.steps)
+            .enumerate()
+            .skip(start)
+            .take(height)
+            .map(|(i, (p, s))| step_row(st, p, s, (i == self.selected, focused), cols, theme))
+            .collect();
+        let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
+        let mut header = vec!["", "step"];
+        if owner {
+            widths.push(Constraint::Length(9));
+            header.push("owner");
+        }
+        widths.push(Constraint::Length(11));
+        header.push("state");
+        if info {
+            widths.push(Constraint::Fill(1));
+            header.push("waits on · notes");
+        }
+        let table = Table::new(rows, widths)
+            .header(Row::new(header).style(theme.dim))
+            .column_spacing(1)
+            .style(theme.base);
+        frame.render_widget(table, list);
+        if let (Some(p), Some(s)) = (
+            st.plan.steps.get(self.selected),
+            st.steps.get(self.selected),
+        ) {
+            let beside = inner(area).width >= BESIDE_WIDTH;
+            draw_details(frame, details, beside, st, p, s, ctx);
+        }
+        drawn
+    }
+}
+
+/// Which optional columns the list shows.
+#[derive(Clone, Copy)]
+struct Cols {
+    owner: bool,
+    info: bool,
+    /// The width of the "waits on · notes" column.
+    info_w: usize,
+}
+
+/// Ids joined to fit `width` columns: as many as fit, then "+N" for the
+/// rest, so a long list is cut between names, never inside one.
+fn fit_names(names: &[String], width: usize) -> String {
+    let n = names.len();
+    for k in (1..=n).rev() {
+        let mut s = names[..k].join(", ");
+        if k < n {
+            s.push_str(&format!(" +{}", n - k));
+        }
+        if s.chars().count() <= width {
+            return s;
+        }
+    }
+    // Not even one name fits: cut it, keeping the count.
+    let more = if n > 1 {
+        format!(" +{}", n - 1)
+    } else {
+        String::new()
+    };
+    let room = width.saturating_sub(more.chars().count() + 1);
+    let first: String = names
+        .first()
+        .map(|f| f.chars().take(room).collect())
+        .unwrap_or_default();
+    format!("{first}…{more}")
+}
+
+fn step_row<'a>(
+    st: &SessionState,
+    p: &'a PlanStep,
+    s: &StepState,
+    (selected, focused): (bool, bool),
+    cols: Cols,
+    theme: &Theme,
+) -> Row<'a> {
+    let pending = st.pending_requires(p);
+    let (icon, word) = s.mark(!pending.is_empty());
+    let tone = theme.tone(tone_of(s, !pending.is_empty()));
+    let mut info = Vec::new();
+    let notes = st
+        .notes
+        .iter()
+        .filter(|n| n.step.as_deref() == Some(&p.id))
+        .count();
+    if notes > 0 {
+        info.push(format!("✎{notes}"));
+    }
+    if p.confirm && !s.status.is_settled() {
+        info.push("⚠ confirm".into());
+    }
+    if !pending.is_empty() && !s.status.is_settled() {
+        // The names get what the marks leave (with the " · " between).
+        let marks: usize = info.iter().map(|m| m.chars().count() + 3).sum();
+        let names: Vec<String> = pending.iter().map(|n| n.to_string()).collect();
+        info.insert(0, fit_names(&names, cols.info_w.saturating_sub(marks)));
+    }
+    let focused_sel = selected && focused;
+    let style = if focused_sel {
+        theme.selected
+    } else if selected {
+        theme
+            .base
+            .add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED)
+    } else {
+        row_style(false, theme)
+    };
+    let cell_style = |s: Style| if focused_sel { theme.selected } else { s };
+    let mut cells = vec![
+        Line::styled(icon, cell_style(tone)),
+        Line::raw(p.id.as_str()),
+    ];
+    if cols.owner {
+        cells.push(Line::styled(p.owner.clone(), cell_style(theme.dim)));
+    }
+    cells.push(Line::styled(word, cell_style(tone)));
+    if cols.info {
+        cells.push(Line::styled(info.join(" · "), cell_style(theme.dim)));
+    }
+    Row::new(cells).style(style)
+}
+
+/// Description text as flowing paragraphs: single newlines join lines, a
+/// blank line starts a new paragraph.
+fn reflow(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|para| {
+            para.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn draw_details(
+    frame: &mut Frame,
+    area: Rect,
+    beside: bool,
+    st: &SessionState,
+    p: &PlanStep,
+    s: &StepState,
+    ctx: &Ctx,
+) {
+    if area.is_empty() {
+        return;
+    }
+    let theme = ctx.theme;
+    // Below the list: a rule on top; beside it (wide panes): a rule left.
+    let block = Block::new()
+        .borders(if beside { Borders::LEFT } else { Borders::TOP })
+        .border_style(theme.border)
+        .title(Span::styled(" Details ", theme.dim));
+    let inside = block.inner(area);
+    frame.render_widget(block, area);
+    let pending = st.pending_requires(p);
+    let (icon, word) = s.mark(!pending.is_empty());
+    let tone = theme.tone(tone_of(s, !pending.is_empty()));
+    let label = |t: &'static str| Span::styled(t, theme.dim);
+    let mut lines: Vec<Line> = Vec::new();
+    lines.push(Line::from(vec![
+        Span::styled(format!("{icon} {word}"), tone),
+        Span::raw("  "),
+        Span::styled(p.title.clone(), theme.title),
+    ]));
+    let mut who = format!("{} · owner {}", p.kind, p.owner);
+    if !p.with.is_empty() {
+        who.push_str(&format!(" with {}", p.with.join(", ")));
+    }
+    if p.is_signoff() {
+        who.push_str(&format!(" · needs {}", p.roles.join(" and ")));
+    }
+    lines.push(Line::styled(who, theme.dim));
+    if p.confirm {
+        lines.push(Line::styled(
+            "⚠ risky: asks for confirmation before it starts",
+            theme.warn,
+        ));
+    }
+    if !p.requires.is_empty() {
+        let mut spans = vec![label("requires ")];
+        for r in &p.requires {
+            let (ri, rt) = match (st.step(r), st.plan.step(r)) {
+                (Some(rs), Some(rp)) => {
+                    let w = !st.pending_requires(rp).is_empty();
+                    (rs.mark(w).0, theme.tone(tone_of(rs, w)))
+                }
+                _ => ("?", theme.dim),
+            };
+            spans.push(Span::styled(format!("{ri} {r}  "), rt));
+        }
+        lines.push(Line::from(spans));
+    }
+    for e in &p.evidence {
+        lines.push(Line::from(vec![label("evidence "), Span::raw(e.clone())]));
+    }
+    if let Some(r) = &p.run {
+        lines.push(Line::from(vec![label("run      "), Span::raw(r.clone())]));
+    }
+    if let Some(r) = &p.rollback {
+        lines.push(Line::from(vec![label("rollback "), Span::raw(r.clone())]));
+    }
+    lines.extend(canary_details(ctx, st, p));
+    if let Some(b) = &s.started
+        && !p.is_signoff()
+    {
+        lines.push(Line::styled(
+            format!("started by {} at {}", b.who.name, short_time(&b.at)),
+            theme.dim,
+        ));
+    }
+    if s.status == StepStatus::Done
+        && let Some(c) = s.completed.first()
+    {
+        let note = s
+            .completion_note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!("done by {} at {}{note}", c.who.name, short_time(&c.at)),
+            theme.ok,
+        ));
+    }
+    if let Some((b, why)) = &s.skipped {
+        lines.push(Line::styled(
+            format!("skipped by {} at {}: {why}", b.who.name, short_time(&b.at)),
+            theme.dim,
+        ));
+    }
+    if let Some((b, why)) = &s.failed {
+        lines.push(Line::styled(
+            format!("failed by {} at {}: {why}", b.who.name, short_time(&b.at)),
+            theme.bad,
+        ));
+    }
+    for n in st.notes.iter().filter(|n| n.step.as_deref() == Some(&p.id)) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("✎ {} {}: ", short_time(&n.by.at), n.by.who.name),
+                theme.dim,
+            ),
+            Span::raw(n.text.clone()),
+        ]));
+    }
+    for para in reflow(&p.description) {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(para));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .style(theme.base),
+        inside,
+    );
+}
+
+/// Lines for the details of a canary step: the live verdict (the
+/// context's glance at the Canary pane) and the latest recorded one, so
+/// the person completing the step sees what the canary says.
+fn canary_details(ctx: &Ctx, st: &SessionState, p: &PlanStep) -> Vec<Line<'static>> {
+    if p.kind != "canary" {
+        return Vec::new();
+    }
+    let theme = ctx.theme;
+    let mut out = Vec::new();
+    let live = ctx.canary;
+    match (live.verdict, live.at) {
+        (Some(v), Some(at)) => {
+            let (icon, word, tone) = verdict_mark(v);
+            let score = live
+                .score
+                .map(|x| format!(" (score {})", num(x)))
+                .unwrap_or_default();
+            out.push(Line::from(vec![
+                Span::styled("canary   ", theme.dim),
+                Span::styled(format!("{icon} {word}{score}"), theme.tone(tone)),
+                Span::styled(
+                    format!(
+                        " live at {}{}",
+                        short_time(&at.to_string()),
+                        if live.stale { " (stale)" } else { "" }
+                    ),
+                    theme.dim,
+                ),
+            ]));
+        }
+        _ if live.configured => {
+            out.push(Line::styled("canary   judging…", theme.dim));
+        }
+        _ => {}
+    }
+    let weight = st
+        .canary
+        .weight
+        .map_or("weight not set".to_owned(), |w| format!("weight {w}%"));
+    let recorded = st.canary.judgements.last().map_or_else(
+        || "no judgement recorded yet".to_owned(),
+        |(by, j)| {
+            format!(
+                "recorded {} at {} by {}",
+                j.verdict,
+                short_time(&by.at),
+                by.who.name
+            )
+        },
+    );
+    out.push(Line::styled(
+        format!("         {weight} · {recorded}"),
+        theme.dim,
+    ));
+    if live.verdict == Some(Verdict::Promote) {
+        out.push(Line::styled(
+            "         a Promote: completing this step is your call",
+            Style::default().patch(theme.ok),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_names;
+
+    #[test]
+    fn waits_on_is_cut_between_names_with_a_count() {
+        let names: Vec<String> = ["security-impact", "checklist", "canary"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(fit_names(&names, 60), "security-impact, checklist, canary");
+        assert_eq!(fit_names(&names, 30), "security-impact, checklist +1");
+        assert_eq!(fit_names(&names, 18), "security-impact +2");
+        assert_eq!(fit_names(&names, 10), "securi… +2");
+        assert_eq!(fit_names(&names[..1], 8), "securit…");
+    }
+}

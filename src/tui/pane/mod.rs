@@ -1,0 +1,100 @@
+//! The panes of the main screen, each a component (gitui's model): it
+//! owns its state, its keys, its footer and help hints and its draw, in
+//! its own folder, and sees a read-only [`Ctx`], never the app. What it
+//! wants beyond its own state (an effect, a status line, an overlay,
+//! another pane focused) it hands back in an [`Out`]. No pane imports
+//! another: what one shows of another (the Checklist's glance at the live
+//! canary) comes through the context.
+//!
+//! - `checklist`: the steps, their details, and the step commands run
+//!   from them;
+//! - `signoff`: each role a sign-off step asks for, and what approvers
+//!   sign (the notes, the manifest);
+//! - `canary`: the live judgement, the plan, weight changes and rollback;
+//! - `logs`: every source's lines, filtered, searched, followed.
+
+pub mod canary;
+pub mod checklist;
+pub mod logs;
+pub mod signoff;
+
+use ratatui::layout::Rect;
+
+pub use canary::Canary;
+pub use checklist::Checklist;
+pub use logs::Logs;
+pub use signoff::Signoff;
+
+use super::ctx::Ctx;
+use super::keymap::Hint;
+use super::keymap::KeyAction;
+use super::out::Out;
+use super::overlay::HelpEntry;
+use super::place::Pane;
+
+/// What every pane does for the app.
+pub trait Component {
+    /// A key while the pane has the focus; false leaves it to the app
+    /// (the keys that work everywhere).
+    fn key(&mut self, k: KeyAction, ctx: &Ctx, out: &mut Out) -> bool;
+    /// The footer's hints while it has the focus.
+    fn hints(&self, ctx: &Ctx) -> Vec<Hint>;
+    /// What the help lists under the pane's name.
+    fn help(&self) -> Vec<HelpEntry>;
+    /// A click on row `i` of the list its last frame drew.
+    fn select(&mut self, _i: usize) {}
+}
+
+/// What a pane's last frame showed, for the mouse and for scrolling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Drawn {
+    /// The pane's frame.
+    pub area: Rect,
+    /// Its list's rows (or the lines of the Logs pane).
+    pub rows: Rect,
+    /// The index of the list's first row on screen.
+    pub first: usize,
+    /// Rows in the list in all.
+    pub len: usize,
+}
+
+impl Drawn {
+    /// The list row at a screen cell, if one is there.
+    pub fn row_at(&self, column: u16, row: u16) -> Option<usize> {
+        let pos = ratatui::layout::Position::new(column, row);
+        if !self.rows.contains(pos) {
+            return None;
+        }
+        let i = self.first + usize::from(row - self.rows.y);
+        (i < self.len).then_some(i)
+    }
+}
+
+/// The four panes.
+#[derive(Debug, Clone, Default)]
+pub struct Panes {
+    pub checklist: Checklist,
+    pub signoff: Signoff,
+    pub canary: Canary,
+    pub logs: Logs,
+}
+
+impl Panes {
+    pub fn get(&self, p: Pane) -> &dyn Component {
+        match p {
+            Pane::Checklist => &self.checklist,
+            Pane::Signoff => &self.signoff,
+            Pane::Canary => &self.canary,
+            Pane::Logs => &self.logs,
+        }
+    }
+
+    pub fn get_mut(&mut self, p: Pane) -> &mut dyn Component {
+        match p {
+            Pane::Checklist => &mut self.checklist,
+            Pane::Signoff => &mut self.signoff,
+            Pane::Canary => &mut self.canary,
+            Pane::Logs => &mut self.logs,
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Where keys are read: a pane of the main screen, or an overlay that
+//! reads keys of its own. The keymap resolves a key by place (a key may
+//! mean one thing in the Logs pane and another elsewhere), the help lists
+//! bindings by place, and the app routes a key to whatever has the place.
+
+/// The panes of the main screen, in focus order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Pane {
+    Checklist,
+    Signoff,
+    Canary,
+    Logs,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Checklist, Pane::Signoff, Pane::Canary, Pane::Logs];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Checklist => "Checklist",
+            Pane::Signoff => "Sign-off",
+            Pane::Canary => "Canary",
+            Pane::Logs => "Logs",
+        }
+    }
+
+    /// The pane `by` steps along the focus order (wrapping).
+    pub fn step(self, by: isize) -> Pane {
+        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        let n = Pane::ORDER.len() as isize;
+        Pane::ORDER[((i + by).rem_euclid(n)) as usize]
+    }
+}
+
+/// Where a key press lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Place {
+    /// A pane of the main screen, focused.
+    Pane(Pane),
+    /// The start screen (sessions and scenarios).
+    Start,
+    /// A one-line prompt: characters are text.
+    Prompt,
+    /// A yes/no confirmation.
+    Confirm,
+    /// The release notes, read.
+    Notes,
+    /// The release notes' editor: characters are text.
+    Editor,
+    /// The manifest of components.
+    Manifest,
+    /// The picker of who is at the keyboard.
+    People,
+    /// The help.
+    Help,
+}
+
+impl Place {
+    /// "in the Logs pane", "in prompts": the end of a sentence.
+    pub fn describe(self) -> String {
+        match self {
+            Place::Pane(p) => format!("in the {} pane", p.title()),
+            Place::Start => "on the start screen".into(),
+            Place::Prompt => "in prompts".into(),
+            Place::Confirm => "in confirmations".into(),
+            Place::Notes => "in the release notes".into(),
+            Place::Editor => "in the notes editor".into(),
+            Place::Manifest => "in the manifest".into(),
+            Place::People => "in the people picker".into(),
+            Place::Help => "in the help".into(),
+        }
+    }
+
+    /// Does typing there enter text (printable characters are text, not
+    /// keys)?
+    pub fn takes_text(self) -> bool {
+        matches!(self, Place::Prompt | Place::Editor)
+    }
+}
