@@ -572,7 +572,12 @@ impl Workspace {
     /// Perform a command as `who` (the person at the keyboard, who may
     /// not be this process's own identity when pairing). The event goes
     /// into this process's actor file whoever acts.
-    pub fn perform_as(&self, who: &Who, session: &mut Session, cmd: &Command) -> Result<Vec<Event>> {
+    pub fn perform_as(
+        &self,
+        who: &Who,
+        session: &mut Session,
+        cmd: &Command,
+    ) -> Result<Vec<Event>> {
         self.perform_as_with(who, session, cmd, None)
     }
 

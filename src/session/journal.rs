@@ -573,11 +573,16 @@ impl JournalWriter {
     ) -> Result<Vec<Event>, JournalError> {
         let _lock = ActorLock::wait(&self.lock_path)?;
         self.catch_up()?;
-        let mut lamport = lamport.max(self.last_lamport.saturating_add(1));
+        let first = lamport.max(self.last_lamport.saturating_add(1));
         let (mut seq, mut prev) = (self.last_seq, self.last_hash);
         let mut out = Vec::with_capacity(items.len());
         let mut text = String::new();
-        for (kind, data) in items {
+        for (i, (kind, data)) in items.iter().enumerate() {
+            // Checked: a forged clock near the top must not wrap.
+            let lamport = u64::try_from(i)
+                .ok()
+                .and_then(|i| first.checked_add(i))
+                .unwrap_or(u64::MAX);
             if lamport == u64::MAX || seq == u64::MAX {
                 return Err(JournalError::ClockExhausted {
                     path: self.path.clone(),
@@ -598,7 +603,6 @@ impl JournalWriter {
             text.push('\n');
             seq = event.seq;
             prev = event.hash;
-            lamport += 1;
             out.push(event);
         }
         let before = self.file.metadata().map_err(io_err(&self.path))?.len();

@@ -43,7 +43,7 @@ pub enum StoreError {
     #[error(transparent)]
     Rule(#[from] RuleError),
     #[error(
-        "{}{}; nothing was written (to do it anyway, give the reason with --override REASON: it is recorded)",
+        "{}{}; nothing was written (an override with a reason gets past it, and is recorded: --override REASON, or o in the app)",
         breaches.first().map(ToString::to_string).unwrap_or_default(),
         breaches.iter().skip(1).map(|b| format!("; and {b}")).collect::<String>()
     )]

@@ -322,6 +322,16 @@ pub fn canary_sample() -> Result<Sample, RuleError> {
         s.wait(60).cmd(&dana(), start(step))?;
         if step != "canary" {
             let gate = s.state().plan.step(step).map(|p| p.kind.as_str()) == Some("gate");
+            if step == "checklist" {
+                s.wait(30).cmd(
+                    &dee(),
+                    Command::Acknowledge {
+                        step: step.into(),
+                        role: "dm".into(),
+                        note: None,
+                    },
+                )?;
+            }
             s.wait(60)
                 .cmd(&dana(), done(step, gate.then_some("ci run 4812: green")))?;
         }

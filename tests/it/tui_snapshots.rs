@@ -201,12 +201,29 @@ fn canary_ready() -> App {
         s.wait(60)
             .cmd(&sample::dana(), Command::Start { step: step.into() })
             .expect("start");
+        if step == "checklist" {
+            s.wait(30)
+                .cmd(
+                    &sample::dee(),
+                    Command::Acknowledge {
+                        step: step.into(),
+                        role: "dm".into(),
+                        note: None,
+                    },
+                )
+                .expect("ack");
+        }
+        // Gates need their evidence.
+        let gate = matches!(
+            step,
+            "security-impact" | "release-candidate-tests" | "vulnerability-scan"
+        );
         s.wait(60)
             .cmd(
                 &sample::dana(),
                 Command::Complete {
                     step: step.into(),
-                    note: None,
+                    note: gate.then(|| "ci run 4812: green".into()),
                 },
             )
             .expect("complete");
