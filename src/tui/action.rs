@@ -48,6 +48,13 @@ pub enum Action {
     Info(String),
     /// The core refused or failed: why.
     Failed(String),
+    /// The session's rules refused a command; an override with a reason
+    /// would get it past them.
+    Refused {
+        why: String,
+        cmd: Command,
+        who: Who,
+    },
     /// A judgement from the canary collector (owned, like every sample).
     CanaryJudged(Box<CanarySnapshot>),
     /// A canary judgement was recorded (auto_rollback may be due).
@@ -97,10 +104,12 @@ pub struct CanaryCommandDone {
 /// A request to the core.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Record a command as the person at the keyboard.
+    /// Record a command as the person at the keyboard; with a reason,
+    /// breaking the session's rules it would break (an override).
     Perform {
         cmd: Command,
         who: Who,
+        override_reason: Option<String>,
     },
     /// Re-read the session's journals.
     Refresh,

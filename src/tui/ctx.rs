@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::canary::Verdict;
 use crate::config::Person;
 use crate::session::state::{Decision, StepState};
-use crate::session::{PlanStep, SessionState, SessionStatus, StepStatus, Who};
+use crate::session::{Command, PlanStep, SessionState, SessionStatus, StepStatus, Who};
 
 use super::keymap::{KeyAction, Keymap};
 use super::manifest::ManifestState;
@@ -25,6 +25,9 @@ pub struct SessionView {
     pub read_only: Option<String>,
     /// Journal lines that could not be read, and torn tails set aside.
     pub warnings: Vec<String>,
+    /// The journal does not verify (a line unreadable, a link broken):
+    /// the first problem. Writes are refused until it is recovered.
+    pub broken: Option<String>,
 }
 
 /// A person who can be at the keyboard.
@@ -118,6 +121,29 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// Would the session's rules refuse `cmd` from the person at the
+    /// keyboard? Asked before a prompt opens, so nobody types a note the
+    /// session then refuses. The refusal, and whether an override gets
+    /// past it; evidence is left to the prompt that asks for it.
+    pub fn refusal(&self, cmd: &Command) -> Option<(String, bool)> {
+        let st = self.state()?;
+        let who = self.person.map(Member::who);
+        if let Some(why) = self.session.and_then(|v| v.read_only.as_ref()) {
+            return Some((format!("this session is open read-only: {why}"), false));
+        }
+        let payload = match st.prepare(cmd, who.as_ref()) {
+            Ok(p) => p,
+            Err(e) => return Some((e.to_string(), false)),
+        };
+        let breaches: Vec<String> = st
+            .breaches(&payload, who.as_ref())
+            .into_iter()
+            .filter(|b| b.rule != crate::session::Rule::Evidence)
+            .map(|b| b.error.to_string())
+            .collect();
+        (!breaches.is_empty()).then(|| (breaches.join("; and "), true))
+    }
+
     pub fn state(&self) -> Option<&'a SessionState> {
         self.session.map(|v| &*v.state)
     }

@@ -100,10 +100,14 @@ pub enum KeyAction {
     EditNotes,
     DraftNotes,
     SaveNotes,
+    /// Break the rule that refused the last action, with a reason.
+    Override,
+    /// Acknowledge the selected step as a role it asks to (`ack`).
+    Acknowledge,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 49] = [
+    pub const ALL: [KeyAction; 51] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -153,6 +157,8 @@ impl KeyAction {
         KeyAction::EditNotes,
         KeyAction::DraftNotes,
         KeyAction::SaveNotes,
+        KeyAction::Override,
+        KeyAction::Acknowledge,
     ];
 
     /// The name used in the `[keys]` table.
@@ -207,6 +213,8 @@ impl KeyAction {
             KeyAction::EditNotes => "edit-notes",
             KeyAction::DraftNotes => "draft-notes",
             KeyAction::SaveNotes => "save-notes",
+            KeyAction::Override => "override",
+            KeyAction::Acknowledge => "acknowledge",
         }
     }
 
@@ -268,6 +276,10 @@ impl KeyAction {
             KeyAction::EditNotes => "release notes: edit them",
             KeyAction::DraftNotes => "release notes: draft them from the commits",
             KeyAction::SaveNotes => "notes editor: save the notes into the session",
+            KeyAction::Override => {
+                "override the rule that refused the last action, with a reason (recorded)"
+            }
+            KeyAction::Acknowledge => "acknowledge the selected step as a role it asks to",
         }
     }
 
@@ -339,6 +351,8 @@ impl KeyAction {
             KeyAction::EditNotes => &["e"],
             KeyAction::DraftNotes => &["d"],
             KeyAction::SaveNotes => &["ctrl-s"],
+            KeyAction::Override => &["o"],
+            KeyAction::Acknowledge => &["A"],
         }
     }
 

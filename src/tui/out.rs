@@ -25,10 +25,27 @@ pub enum Ask {
     ShowSignoff { step: String },
     /// Hand the keyboard to the person at this index of the roster.
     HandOver(usize),
-    /// A prompt's text, for whoever asked it (`Purpose` says who).
-    Submitted { purpose: Purpose, text: String },
+    /// A prompt's text, for whoever asked it (`Purpose` says who), and
+    /// the override reason the prompt carries, if any.
+    Submitted {
+        purpose: Purpose,
+        text: String,
+        override_reason: Option<String>,
+    },
+    /// The session's rules refuse what the person is about to do (checked
+    /// before they type anything): say why, and offer an override.
+    Refused { why: String, offer: Offer },
     /// A confirmation was answered yes: do what it asked.
     Confirmed(Intent),
+}
+
+/// What an override with a reason would carry out, after a refusal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Offer {
+    /// Record this command, breaking the rules that refused it.
+    Perform(Box<(crate::session::Command, crate::session::Who)>),
+    /// Open this prompt; what it submits breaks the rules.
+    Prompt(Box<super::overlay::Prompt>),
 }
 
 /// Everything a handler asks for, in order.
@@ -59,5 +76,25 @@ impl Out {
 
     pub fn ask(&mut self, a: Ask) {
         self.asks.push(a);
+    }
+
+    /// Open `prompt` unless the session's rules refuse what it would
+    /// submit (`probe`, with stand-in text): then say why at the key
+    /// press, before anything is typed, and offer the override (which
+    /// opens the prompt, carrying the reason).
+    pub fn open_unless_refused(
+        &mut self,
+        ctx: &super::ctx::Ctx,
+        probe: &crate::session::Command,
+        prompt: super::overlay::Prompt,
+    ) {
+        match ctx.refusal(probe) {
+            None => self.open(prompt),
+            Some((why, true)) => self.ask(Ask::Refused {
+                why,
+                offer: Offer::Prompt(Box::new(prompt)),
+            }),
+            Some((why, false)) => self.say(Tone::Bad, format!("✘ {why}")),
+        }
     }
 }

@@ -316,7 +316,8 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     press(&mut d, "a enter");
     let s = status(&d);
     assert!(s.contains("does not hold role `pm`"), "{s}");
-    assert!(s.contains("press @"), "{s}");
+    assert!(s.contains("@ hands the keyboard"), "{s}");
+    assert!(s.contains("o overrides with a reason"), "{s}");
     assert_eq!(d.app.state().unwrap().steps[2].status, StepStatus::Pending);
 
     // Hand the keyboard to Pat, who approves.
@@ -350,6 +351,110 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     assert_eq!(st.started.as_ref().unwrap().who.name, "Dana Developer");
     let files: Vec<_> = session.files().collect();
     assert_eq!(files.len(), 1, "one actor file: {files:?}");
+}
+
+/// The rules refuse at the key press, before anything is typed; `o`
+/// asks why, then opens the refused prompt, and what it submits is
+/// recorded with the override. `A` acknowledges as the person's role.
+#[test]
+fn a_refusal_comes_before_typing_and_o_overrides_it_with_a_reason() {
+    let sb = sandbox();
+    let root = sb.repo.path();
+    let acked = MINI.replace("id = \"prep\"", "id = \"prep\"\nack = [\"pm\"]");
+    std::fs::write(root.join(".greenlight/playbooks/mini.toml"), acked).expect("playbook");
+    sb.ok(&["new", "--scenario", "mini", "--version", "1.0.0"]);
+    let mut d = driver(&sb);
+    assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
+
+    // prep waits for the PM's acknowledgement: Dana's enter completes
+    // nothing, and says so at once (no prompt to type into).
+    press(&mut d, "enter");
+    assert_eq!(
+        d.app.state().unwrap().steps[0].status,
+        StepStatus::InProgress
+    );
+    press(&mut d, "enter");
+    assert!(
+        d.app.overlay().is_none(),
+        "a prompt opened for a refused completion"
+    );
+    let s = status(&d);
+    assert!(s.contains("acknowledge"), "{s}");
+    assert!(s.contains("o overrides"), "{s}");
+    // Dana cannot acknowledge as the PM either.
+    press(&mut d, "A");
+    assert!(d.app.overlay().is_none());
+    assert!(
+        status(&d).contains("does not hold role `pm`"),
+        "{}",
+        status(&d)
+    );
+    // Pat can.
+    press(&mut d, "@ j enter");
+    assert_eq!(d.app.person().unwrap().name, "Pat Product");
+    press(&mut d, "A");
+    press(&mut d, "looks space fine enter");
+    let st = d.app.state().unwrap();
+    let acks = &st.step("prep").unwrap().acks;
+    assert_eq!(acks.len(), 1, "{}", status(&d));
+    press(&mut d, "@ k enter");
+    assert_eq!(d.app.person().unwrap().name, "Dana Developer");
+    press(&mut d, "enter done enter");
+    assert_eq!(
+        d.app.state().unwrap().steps[0].status,
+        StepStatus::Done,
+        "{}",
+        status(&d)
+    );
+
+    // o with nothing refused says so.
+    press(&mut d, "o");
+    assert!(d.app.overlay().is_none());
+    assert!(status(&d).contains("nothing was refused"), "{}", status(&d));
+    assert_eq!(d.app.panes.checklist.selected, 1);
+    press(&mut d, "s");
+    assert!(
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
+        "{}",
+        status(&d)
+    );
+    press(&mut d, "skipped space for space the space test enter");
+    assert_eq!(
+        d.app.state().unwrap().steps[1].status,
+        StepStatus::Skipped,
+        "{}",
+        status(&d)
+    );
+
+    // Dana approves the PM's sign-off: refused before the comment prompt.
+    press(&mut d, "j enter a");
+    assert!(d.app.overlay().is_none());
+    assert!(status(&d).contains("does not hold role `pm`"));
+    // o asks why; an empty reason is not taken.
+    press(&mut d, "o");
+    assert!(matches!(d.app.overlay(), Some(Overlay::Prompt(_))));
+    press(&mut d, "enter");
+    assert!(
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
+        "an empty reason closed it"
+    );
+    press(&mut d, "Pat space is space on space a space plane enter");
+    // The refused prompt opens in its place.
+    assert!(matches!(d.app.overlay(), Some(Overlay::Prompt(_))));
+    press(&mut d, "approved space by space phone enter");
+    let st = d.app.state().unwrap();
+    assert_eq!(st.steps[2].status, StepStatus::Done, "{}", status(&d));
+    assert_eq!(st.overrides.len(), 1);
+    let o = &st.overrides[0].1;
+    assert_eq!(o.reason, "Pat is on a plane");
+    assert_eq!(o.rules, vec!["signoff-role".to_string()]);
+    assert_eq!(o.step.as_deref(), Some("go"));
+    // The header counts it.
+    assert!(screen(&d).contains("1 override"), "{}", screen(&d));
+    // And the journal on disk has it, with the decision after it.
+    let st = on_disk(&sb).state().clone();
+    assert_eq!(st.overrides.len(), 1);
+    assert_eq!(st.status, SessionStatus::Completed);
 }
 
 #[test]

@@ -250,6 +250,7 @@ fn risky_step_asks_for_confirmation_80x24() {
                 step: "canary".into()
             },
             who: sample::dana(),
+            override_reason: None,
         }]
     );
 }
@@ -635,7 +636,7 @@ fn release_notes_overlay_and_editor_80x24() {
     insta::assert_snapshot!("release_notes_editing_80x24", text(&app, 80, 24));
     // ctrl-s records the edited text as the person at the keyboard.
     let effects = app.update(Action::Key(KeyAction::SaveNotes));
-    let [Effect::Perform { cmd, who }] = effects.as_slice() else {
+    let [Effect::Perform { cmd, who, .. }] = effects.as_slice() else {
         panic!("save asked for {effects:?}")
     };
     assert_eq!(who.name, "Dana Developer");

@@ -19,6 +19,7 @@ pub fn app(state: SessionState, theme: Theme) -> App {
         state: std::sync::Arc::new(state),
         read_only: None,
         warnings: Vec::new(),
+        broken: None,
     })));
     app
 }

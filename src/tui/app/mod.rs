@@ -33,7 +33,7 @@ use super::action::{Action, Effect};
 use super::ctx::{Ctx, Member, SessionView};
 use super::keymap::{KeyAction, Keymap};
 use super::manifest::ManifestState;
-use super::out::{Ask, Out, Status};
+use super::out::{Ask, Offer, Out, Status};
 use super::overlay::{
     Help, HelpEntry, HelpSection, Intent, ManifestOverlay, NotesOverlay, Overlay, People, Purpose,
     Stack,
@@ -95,6 +95,8 @@ pub struct App {
     pub manifest: ManifestState,
     /// What the last frame drew.
     pub layout: Option<Layout>,
+    /// What `o` would carry out, breaking the rules that refused it.
+    pub offer: Option<Offer>,
 }
 
 impl App {
@@ -123,6 +125,7 @@ impl App {
             },
             manifest: ManifestState::default(),
             layout: None,
+            offer: None,
         }
     }
 
@@ -200,7 +203,13 @@ impl App {
                     out.say(Tone::Bad, e);
                 }
             }
-            Action::Performed { cmd, summary } => self.performed(cmd, summary, out),
+            Action::Performed { cmd, summary } => {
+                self.offer = None;
+                self.performed(cmd, summary, out)
+            }
+            Action::Refused { why, cmd, who } => {
+                self.refused(why, Offer::Perform(Box::new((cmd, who))), out)
+            }
             Action::Info(text) => out.say(Tone::Info, text),
             Action::Failed(why) => {
                 let hint = if why.contains("does not hold")
@@ -387,6 +396,21 @@ impl App {
                 self.sync.sync_now(out);
                 return;
             }
+            KeyAction::Override => {
+                match &self.offer {
+                    Some(_) => out.open(super::overlay::Prompt::new(
+                        "Override the session's rules".into(),
+                        vec![
+                            self.status.as_ref().map(|s| s.text.clone()).unwrap_or_default(),
+                            "Why do it anyway? (required: recorded with who and which rule, and listed under Exceptions)".into(),
+                        ],
+                        true,
+                        Purpose::OverrideReason,
+                    )),
+                    None => out.say(Tone::Dim, "nothing was refused: there is nothing to override"),
+                }
+                return;
+            }
             _ => {}
         }
         if self.screen == Screen::Start {
@@ -435,7 +459,8 @@ impl App {
             | KeyAction::Fail
             | KeyAction::Note
             | KeyAction::Approve
-            | KeyAction::Reject => {
+            | KeyAction::Reject
+            | KeyAction::Acknowledge => {
                 let ctx = ctx!(self);
                 self.panes.checklist.step_key(k, &ctx, out);
             }
@@ -529,7 +554,12 @@ impl App {
                     out.say(Tone::Info, format!("at the keyboard: {label}"));
                 }
             }
-            Ask::Submitted { purpose, text } => match self.submit(purpose, text, out) {
+            Ask::Refused { why, offer } => self.refused(why, offer, out),
+            Ask::Submitted {
+                purpose,
+                text,
+                override_reason,
+            } => match self.submit(purpose, text, override_reason, out) {
                 Ok(()) => {
                     if self.overlays.prompt_mut().is_some() {
                         self.overlays.pop();
@@ -562,7 +592,13 @@ impl App {
 
     /// A prompt's text, to whoever asked for it; an error keeps the
     /// prompt open saying why.
-    fn submit(&mut self, purpose: Purpose, text: String, out: &mut Out) -> Result<(), String> {
+    fn submit(
+        &mut self,
+        purpose: Purpose,
+        text: String,
+        override_reason: Option<String>,
+        out: &mut Out,
+    ) -> Result<(), String> {
         let opt = (!text.is_empty()).then(|| text.clone());
         let who = self.person().map(Member::who);
         let cmd = match purpose {
@@ -608,6 +644,26 @@ impl App {
                 let ctx = ctx!(self);
                 return self.panes.logs.submit_filter(&text, &ctx, out);
             }
+            Purpose::OverrideReason => {
+                match self.offer.take() {
+                    Some(Offer::Perform(what)) => {
+                        let (cmd, who) = *what;
+                        out.effect(Effect::Perform {
+                            cmd,
+                            who,
+                            override_reason: Some(text),
+                        })
+                    }
+                    Some(Offer::Prompt(mut p)) => {
+                        // The override's prompt closes, and this one opens
+                        // in its place, carrying the reason.
+                        p.override_reason = Some(text);
+                        out.open(Overlay::Prompt(*p));
+                    }
+                    None => out.say(Tone::Dim, "nothing to override"),
+                }
+                return Ok(());
+            }
             Purpose::ManifestVersion { component } => {
                 let version = typed_version(&text)?;
                 let current = match &self.manifest {
@@ -636,9 +692,40 @@ impl App {
             }
         };
         if let Some(who) = who {
-            out.effect(Effect::Perform { cmd, who });
+            out.effect(Effect::Perform {
+                cmd,
+                who,
+                override_reason,
+            });
         }
         Ok(())
+    }
+
+    /// The session's rules refused something: say why, and that `o`
+    /// breaks them with a reason (recorded as an override).
+    fn refused(&mut self, why: String, offer: Offer, out: &mut Out) {
+        let why = why
+            .split("; nothing was written")
+            .next()
+            .unwrap_or(&why)
+            .to_string();
+        let hint = if why.contains("does not hold")
+            || why.contains("cannot start")
+            || why.contains("belongs to")
+        {
+            format!(
+                " — {} hands the keyboard to someone who may; {} overrides with a reason",
+                self.keymap.label(KeyAction::SwitchPerson),
+                self.keymap.label(KeyAction::Override)
+            )
+        } else {
+            format!(
+                " — {} overrides with a reason (recorded)",
+                self.keymap.label(KeyAction::Override)
+            )
+        };
+        out.say(Tone::Bad, format!("✘ {why}{hint}"));
+        self.offer = Some(offer);
     }
 
     /// Every binding, grouped by where it works, as the panes and
@@ -673,6 +760,7 @@ impl App {
                 HelpEntry::keys(&[K::ReleaseNotes], "release notes: read, draft, edit"),
                 HelpEntry::keys(&[K::Manifest], "the manifest of components"),
                 HelpEntry::keys(&[K::Sync], "sync the audit trail now"),
+                HelpEntry::keys(&[K::Override], "override a refusal, with a reason"),
                 HelpEntry::text("mouse", "click: focus, select · wheel: move"),
             ],
         )];

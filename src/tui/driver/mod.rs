@@ -122,7 +122,10 @@ impl Driver {
             Some(p) => Effect::OpenSession(self.ws.store.resolve_for_reading(&key, Some(p))?),
             None => match self.ws.store.resolve(&key, None) {
                 Ok(id) => Effect::OpenSession(id),
-                Err(StoreError::NoOpenSession) => Effect::LoadStart,
+                // None, or several: the start screen lists them.
+                Err(StoreError::NoOpenSession | StoreError::SeveralOpen { .. }) => {
+                    Effect::LoadStart
+                }
                 Err(e) => return Err(e.into()),
             },
         })
@@ -151,6 +154,7 @@ impl Driver {
             state,
             read_only: self.read_only.clone(),
             warnings,
+            broken: s.problems().first().map(ToString::to_string),
         }))
     }
 
@@ -163,7 +167,11 @@ impl Driver {
     /// output go into.
     pub fn execute(&mut self, effect: Effect, logs: &mut LogsModel) -> Vec<Action> {
         match effect {
-            Effect::Perform { cmd, who } => {
+            Effect::Perform {
+                cmd,
+                who,
+                override_reason,
+            } => {
                 let Some(session) = self.session.as_mut() else {
                     return vec![Action::Failed("no session is open".into())];
                 };
@@ -172,7 +180,10 @@ impl Driver {
                         "this session is open read-only: {why}"
                     ))];
                 }
-                match self.ws.perform_as(&who, session, &cmd) {
+                match self
+                    .ws
+                    .perform_as_with(&who, session, &cmd, override_reason.as_deref())
+                {
                     Ok(events) => {
                         let summary = summarize_events(&events);
                         // The tag joins the summary: a separate message
@@ -189,8 +200,21 @@ impl Driver {
                     Err(e) => {
                         // The journal may have moved on (another person);
                         // show the freshest state with the refusal.
+                        let breaks =
+                            e.downcast_ref::<crate::session::StoreError>()
+                                .is_some_and(|e| {
+                                    matches!(e, crate::session::StoreError::Breaks { .. })
+                                });
                         let mut out = self.loaded();
-                        out.push(Action::Failed(format!("{e:#}")));
+                        out.push(if breaks {
+                            Action::Refused {
+                                why: format!("{e:#}"),
+                                cmd,
+                                who,
+                            }
+                        } else {
+                            Action::Failed(format!("{e:#}"))
+                        });
                         out
                     }
                 }
@@ -402,6 +426,7 @@ impl Driver {
                         step: None,
                     },
                     who,
+                    override_reason: None,
                 },
                 logs,
             ));

@@ -206,6 +206,7 @@ impl NotesOverlay {
                 markdown: ed.text(),
             })),
             who: m.who(),
+            override_reason: None,
         });
     }
 
@@ -427,6 +428,7 @@ mod tests {
                     state: Arc::new(fixture::early().expect("sample")),
                     read_only: None,
                     warnings: Vec::new(),
+                    broken: None,
                 },
                 keymap: Keymap::default(),
                 theme: Theme::no_color("default"),

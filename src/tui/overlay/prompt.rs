@@ -118,6 +118,9 @@ pub enum Purpose {
     },
     /// The Logs pane's filter.
     LogFilter,
+    /// Why a rule of the session is broken on purpose (the offer after a
+    /// refusal).
+    OverrideReason,
     /// A component's new version in the manifest.
     ManifestVersion {
         component: String,
@@ -134,6 +137,9 @@ pub struct Prompt {
     pub required: bool,
     pub error: Option<String>,
     pub purpose: Purpose,
+    /// A reason already given to override the session's rules: what this
+    /// prompt submits is recorded breaking them, with it.
+    pub override_reason: Option<String>,
 }
 
 impl Prompt {
@@ -145,6 +151,7 @@ impl Prompt {
             required,
             error: None,
             purpose,
+            override_reason: None,
         }
     }
 
@@ -236,6 +243,7 @@ impl Prompt {
                 out.ask(Ask::Submitted {
                     purpose: self.purpose.clone(),
                     text,
+                    override_reason: self.override_reason.clone(),
                 });
                 Fate::Stay
             }

@@ -22,6 +22,17 @@ pub struct Header<'a> {
     pub sync: &'a SyncView,
 }
 
+/// Rules broken on purpose in the session: overrides, and canary weights
+/// moved on without a Promote.
+pub fn overrides(st: &SessionState) -> usize {
+    st.overrides.len()
+        + st.canary
+            .weights
+            .iter()
+            .filter(|(_, w)| w.override_reason.is_some())
+            .count()
+}
+
 /// `hh:mm:ss` between the session's start and its end (or `now`).
 pub fn elapsed(st: &SessionState, now: Option<jiff::Timestamp>) -> Option<String> {
     let start: jiff::Timestamp = st.started.as_ref()?.at.parse().ok()?;
@@ -65,15 +76,37 @@ impl Header<'_> {
         if view.read_only.is_some() {
             state.push_str(" · read-only");
         }
+        let overrides = overrides(st);
+        if overrides > 0 {
+            state.push_str(&format!(
+                " · ⚠ {overrides} override{}",
+                if overrides == 1 { "" } else { "s" }
+            ));
+        }
+        let alarm = if view.broken.is_some() {
+            " ⚠ JOURNAL DOES NOT VERIFY: writes refused (greenlight audit verify, then audit recover) ·"
+        } else {
+            ""
+        };
+        let roles = if st.roles_enforced() {
+            ""
+        } else {
+            " · roles not enforced"
+        };
         let full = format!(
-            " greenlight · {repo}{version} · {} · {done}/{total} steps · {clock}{state} · at the keyboard: {who}",
+            "{alarm} greenlight · {repo}{version} · {} · {done}/{total} steps · {clock}{state}{roles} · at the keyboard: {who}",
             st.plan.playbook
         );
         if full.chars().count() <= width as usize {
             return full;
         }
+        let alarm = if view.broken.is_some() {
+            " ⚠ JOURNAL BROKEN ·"
+        } else {
+            ""
+        };
         format!(
-            " {repo}{version} · {} · {done}/{total} · {clock}{state} · ⌨ {who}",
+            "{alarm} {repo}{version} · {} · {done}/{total} · {clock}{state} · ⌨ {who}",
             st.plan.playbook
         )
     }
@@ -84,7 +117,13 @@ impl Header<'_> {
         let short = self.text(0).chars().count() as u16;
         let left = self.draw_badge(frame, area, theme, short);
         let line = Line::raw(self.text(left.width));
-        frame.render_widget(Paragraph::new(line).style(theme.header), left);
+        // A journal that does not verify is the most urgent thing on screen.
+        let style = if self.session.is_some_and(|v| v.broken.is_some()) {
+            theme.tone(crate::tui::theme::Tone::Bad)
+        } else {
+            theme.header
+        };
+        frame.render_widget(Paragraph::new(line).style(style), left);
     }
 
     /// The audit badge at the right end, when there is room: returns the

@@ -20,7 +20,7 @@ use crate::tui::action::Effect;
 use crate::tui::ctx::{Ctx, first_actionable, move_selection, signoff_rows};
 use crate::tui::keymap::Hint;
 use crate::tui::keymap::KeyAction;
-use crate::tui::out::{Ask, Out};
+use crate::tui::out::{Ask, Offer, Out};
 use crate::tui::overlay::{Confirm, HelpEntry, Intent, Prompt, Purpose};
 use crate::tui::theme::Tone;
 
@@ -63,8 +63,27 @@ impl Checklist {
         match k {
             KeyAction::Skip | KeyAction::Fail | KeyAction::Note => {
                 if let Some((p, _)) = ctx.state().and_then(|st| self.selected_step(st)) {
-                    out.open(Prompt::step(k, &p.id));
+                    let step = p.id.clone();
+                    let probe = match k {
+                        KeyAction::Skip => Command::Skip {
+                            step: step.clone(),
+                            reason: "?".into(),
+                        },
+                        KeyAction::Fail => Command::Fail {
+                            step: step.clone(),
+                            reason: "?".into(),
+                        },
+                        _ => Command::Note {
+                            text: "?".into(),
+                            step: Some(step.clone()),
+                        },
+                    };
+                    out.open_unless_refused(ctx, &probe, Prompt::step(k, &step));
                 }
+                true
+            }
+            KeyAction::Acknowledge => {
+                self.acknowledge(ctx, out);
                 true
             }
             KeyAction::Approve | KeyAction::Reject => {
@@ -80,7 +99,15 @@ impl Checklist {
                 });
                 match target {
                     Some((step, role)) => {
-                        out.open(Prompt::signoff(k == KeyAction::Approve, step, role, ctx))
+                        let approve = k == KeyAction::Approve;
+                        let probe = Command::Signoff {
+                            step: Some(step.clone()),
+                            role: role.clone(),
+                            approve,
+                            comment: Some("?".into()),
+                        };
+                        let prompt = Prompt::signoff(approve, step, role, ctx);
+                        out.open_unless_refused(ctx, &probe, prompt);
                     }
                     None => out.say(Tone::Dim, "select a sign-off first (in the Sign-off pane)"),
                 }
@@ -147,23 +174,36 @@ impl Checklist {
                     ));
                     return;
                 }
-                perform(ctx, out, Command::Start { step: p.id.clone() });
+                perform_unless_refused(ctx, out, Command::Start { step: p.id.clone() });
             }
             StepStatus::InProgress => {
                 let mut hint = vec![p.title.clone()];
                 for e in &p.evidence {
                     hint.push(format!("evidence: {e}"));
                 }
-                hint.push(format!(
-                    "A note for the record (optional; {} to finish):",
-                    ctx.key(KeyAction::Submit)
-                ));
-                out.open(Prompt::new(
+                if p.evidence_required {
+                    hint.push(format!(
+                        "Evidence is required (what it is, or a link; files by path and digest with `greenlight step done {} --evidence FILE`). {} to finish:",
+                        p.id,
+                        ctx.key(KeyAction::Submit)
+                    ));
+                } else {
+                    hint.push(format!(
+                        "A note for the record (optional; {} to finish):",
+                        ctx.key(KeyAction::Submit)
+                    ));
+                }
+                let probe = Command::Complete {
+                    step: p.id.clone(),
+                    note: Some("?".into()),
+                };
+                let prompt = Prompt::new(
                     format!("Complete {}", p.id),
                     hint,
-                    false,
+                    p.evidence_required,
                     Purpose::CompleteNote { step: p.id.clone() },
-                ));
+                );
+                out.open_unless_refused(ctx, &probe, prompt);
             }
             StepStatus::Done | StepStatus::Skipped => {
                 out.say(Tone::Dim, format!("{} is already {}", p.id, status.label()));
@@ -189,10 +229,64 @@ impl Checklist {
     }
 }
 
+impl Checklist {
+    /// `A`: acknowledge the selected step as the first role it asks to
+    /// that the person holds (any of them, when roles are not enforced).
+    fn acknowledge(&mut self, ctx: &Ctx, out: &mut Out) {
+        let Some((st, (p, _))) = ctx
+            .state()
+            .and_then(|st| Some((st, self.selected_step(st)?)))
+        else {
+            return;
+        };
+        if p.ack.is_empty() {
+            out.say(Tone::Dim, format!("{} asks nobody to acknowledge it", p.id));
+            return;
+        }
+        let held = ctx
+            .person
+            .map(|m| st.roles_of(&m.email))
+            .unwrap_or_default();
+        let role = p
+            .ack
+            .iter()
+            .find(|r| held.contains(r) || !st.roles_enforced())
+            .or(p.ack.first())
+            .cloned()
+            .unwrap_or_default();
+        let cmd = Command::Acknowledge {
+            step: p.id.clone(),
+            role,
+            note: None,
+        };
+        perform_unless_refused(ctx, out, cmd);
+    }
+}
+
+/// Record `cmd`, unless the session's rules refuse it: then say why and
+/// offer the override.
+fn perform_unless_refused(ctx: &Ctx, out: &mut Out, cmd: Command) {
+    let Some(who) = ctx.person.map(|m| m.who()) else {
+        return;
+    };
+    match ctx.refusal(&cmd) {
+        Some((why, true)) => out.ask(Ask::Refused {
+            why,
+            offer: Offer::Perform(Box::new((cmd, who))),
+        }),
+        Some((why, false)) => out.say(Tone::Bad, format!("✘ {why}")),
+        None => perform(ctx, out, cmd),
+    }
+}
+
 /// Record `cmd` as the person at the keyboard.
 fn perform(ctx: &Ctx, out: &mut Out, cmd: Command) {
     if let Some(m) = ctx.person {
-        out.effect(Effect::Perform { cmd, who: m.who() });
+        out.effect(Effect::Perform {
+            cmd,
+            who: m.who(),
+            override_reason: None,
+        });
     }
 }
 
@@ -250,6 +344,7 @@ impl Component for Checklist {
             HelpEntry::keys(&[K::Note], "add a note about the step"),
             HelpEntry::keys(&[K::Approve], "approve the step's sign-off"),
             HelpEntry::keys(&[K::Reject], "reject the step's sign-off"),
+            HelpEntry::keys(&[K::Acknowledge], "acknowledge the step, as its role"),
             HelpEntry::keys(&[K::Rollback], "roll its command back (asks first)"),
             HelpEntry::keys(&[K::CancelRun], "cancel its running command"),
         ]

@@ -59,7 +59,14 @@ impl Component for Signoff {
             }
             KeyAction::Act | KeyAction::Approve | KeyAction::Reject => match self.target(ctx) {
                 Some((step, role)) => {
-                    out.open(Prompt::signoff(k != KeyAction::Reject, step, role, ctx))
+                    let approve = k != KeyAction::Reject;
+                    let probe = crate::session::Command::Signoff {
+                        step: Some(step.clone()),
+                        role: role.clone(),
+                        approve,
+                        comment: Some("?".into()),
+                    };
+                    out.open_unless_refused(ctx, &probe, Prompt::signoff(approve, step, role, ctx))
                 }
                 None => out.say(Tone::Dim, "select a sign-off first (in the Sign-off pane)"),
             },
