@@ -201,9 +201,10 @@ pub struct AuditConfig {
     #[serde(default)]
     pub auto_sync: bool,
     /// Tag the release (annotated, naming the session) when its session
-    /// completes.
+    /// completes: `true` always, `false` never; unset, the app offers to
+    /// when a session completes.
     #[serde(default)]
-    pub tag_on_complete: bool,
+    pub tag_on_complete: Option<bool>,
     /// The largest journal file a sync takes from a remote, in MiB: a
     /// bigger blob is refused and named without being read (a million
     /// events take about 420 MiB across all files of a session).
@@ -224,7 +225,7 @@ impl Default for AuditConfig {
         AuditConfig {
             remote: default_remote(),
             auto_sync: false,
-            tag_on_complete: false,
+            tag_on_complete: None,
             max_file_mib: default_max_file_mib(),
         }
     }

@@ -46,6 +46,35 @@ impl NotesJob {
     }
 }
 
+/// Completed, and no release tag recorded yet.
+fn completed_untagged(st: &crate::session::SessionState) -> bool {
+    st.status == crate::session::SessionStatus::Completed && st.tags.is_empty()
+}
+
+/// A version that already has a session here (see
+/// [`Workspace::same_version`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SameVersion {
+    pub version: semver::Version,
+    pub session: String,
+    pub status: crate::session::SessionStatus,
+}
+
+impl std::fmt::Display for SameVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "version {} already has {} session here ({})",
+            self.version,
+            match self.status {
+                crate::session::SessionStatus::Open => "an open",
+                _ => "a completed",
+            },
+            self.session
+        )
+    }
+}
+
 /// The warnings a sync report carries (forks or tampering), one sentence
 /// each, for a status line or stderr.
 pub fn sync_warnings(r: &SyncReport) -> Vec<String> {
@@ -186,6 +215,37 @@ impl Workspace {
             &repo,
             &self.version_options(),
         )?)
+    }
+
+    /// A session of `version` already here, open or completed (the latest
+    /// one): a second release of a version is started only on purpose
+    /// (`new --again`, or a yes in the app).
+    pub fn same_version(&self, version: &semver::Version) -> Result<Option<SameVersion>> {
+        let same = self
+            .store
+            .sessions_for_version(&self.repo.key, &version.to_string())?;
+        Ok(same.last().map(|(id, status)| SameVersion {
+            version: version.clone(),
+            session: id.clone(),
+            status: *status,
+        }))
+    }
+
+    /// What the preflight finds in `scenario`'s playbook (programs,
+    /// report folders, configuration), one line each: shown when a
+    /// session starts, in the CLI and the app. None for an unknown one.
+    pub fn preflight(&self, scenario: &str) -> Vec<String> {
+        let Ok(cat) = self.playbooks() else {
+            return Vec::new();
+        };
+        cat.get(scenario)
+            .map(|p| {
+                crate::playbook::preflight::check(p, &self.repo.root, &self.config)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Start a session of a playbook as this process's person.
@@ -413,10 +473,7 @@ impl Workspace {
     /// has just completed (once). What happened, when anything did.
     pub fn tag_if_completed(&self, session: &mut Session) -> Option<String> {
         let st = session.state();
-        if !(self.config.audit.tag_on_complete
-            && st.status == crate::session::SessionStatus::Completed
-            && st.tags.is_empty())
-        {
+        if !(self.config.audit.tag_on_complete == Some(true) && completed_untagged(st)) {
             return None;
         }
         let version = st.version.clone()?;
@@ -424,6 +481,19 @@ impl Workspace {
             Ok(tag) => format!("tagged the release {tag}"),
             Err(e) => format!("warning: could not tag the release: {e:#}"),
         })
+    }
+
+    /// With `[audit] tag_on_complete` unset, a session that completed
+    /// untagged is offered a tag: its version and the tag's name.
+    pub fn tag_offer(&self, session: &Session) -> Option<(String, String)> {
+        let st = session.state();
+        if self.config.audit.tag_on_complete.is_some() || !completed_untagged(st) {
+            return None;
+        }
+        let version = st.version.clone()?;
+        let v = semver::Version::parse(&version).ok()?;
+        let name = self.version_options().pattern().ok()?.format(&v);
+        Some((version, name))
     }
 
     /// Release notes in markdown from the commits between `from` (default:

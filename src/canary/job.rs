@@ -17,7 +17,6 @@
 //! end from its update loop. Both record the same events in the same
 //! order because they come from here.
 
-use std::path::Path;
 use std::time::Duration;
 
 use super::config::CanaryConfig;
@@ -25,7 +24,7 @@ use super::ops;
 use super::plan::{self, CanaryPlan, PlanAction};
 use super::process::{Finished, run_shell_with};
 use crate::exec::registry::{Borrowed, Kind, Registering, Running};
-use crate::exec::{CancelToken, ExecError, Journal, OutputSink, StepAction};
+use crate::exec::{CancelToken, ExecError, Journal, OutputSink, StepAction, StepEnv};
 use crate::session::state::CanaryState;
 use crate::session::{Command, Event, Payload, RuleError, SessionState, Who};
 
@@ -189,21 +188,34 @@ impl CanaryJob {
         })
     }
 
-    /// Run the command in `root` (blocking), its output also handed to
+    /// Run the command in the repository's root (blocking), its output also handed to
     /// `sink` as it comes; `cancel` stops it. `Ok(None)` without a
     /// command; an error only when it could not start.
+    ///
+    /// The command gets the session's `GREENLIGHT_*` environment, as a
+    /// step's command does (`session` says whose and where), then the
+    /// canary's own (`GREENLIGHT_CANARY_WEIGHT`, ...).
     pub fn run_command(
         &self,
-        root: &Path,
+        session: &StepEnv,
         cancel: &CancelToken,
         sink: &mut dyn OutputSink,
     ) -> Result<Option<Finished>, String> {
-        let Some((command, env)) = &self.command else {
+        let Some((command, own)) = &self.command else {
             return Ok(None);
         };
-        run_shell_with(command, root, env, self.timeout, cancel, sink)
-            .map(Some)
-            .map_err(|e| format!("`{command}` could not start: {e}"))
+        let mut env = session.vars_for(&self.step, self.action());
+        env.extend(own.iter().cloned());
+        run_shell_with(
+            command,
+            &session.repo_root,
+            &env,
+            self.timeout,
+            cancel,
+            sink,
+        )
+        .map(Some)
+        .map_err(|e| format!("`{command}` could not start: {e}"))
     }
 }
 
@@ -243,7 +255,7 @@ impl JobReport {
 pub fn run_job(
     journal: &mut dyn Journal,
     job: &CanaryJob,
-    root: &Path,
+    session: &StepEnv,
     cancel: &CancelToken,
     sink: &mut dyn OutputSink,
 ) -> Result<JobReport, JobError> {
@@ -257,7 +269,7 @@ pub fn run_job(
         Some(running) => {
             let (mut noting, registration) = Registering::new(Borrowed(sink), registry, running);
             let done = job
-                .run_command(root, cancel, &mut noting)
+                .run_command(session, cancel, &mut noting)
                 .map_err(JobError::NotStarted)?;
             if let Some(done) = &done {
                 // Its end first: the registry entry goes once it is in.

@@ -200,6 +200,16 @@ pub fn mark_regression(marker: &Path, on: bool) -> std::io::Result<()> {
     }
 }
 
+/// Who a recorded judgement is by: the canary judge, running on
+/// `person`'s device. A verdict is the judge's reading of the metrics, not
+/// something the person decided, so the history must not say they did.
+pub fn judge_on_device_of(person: &crate::session::Who) -> crate::session::Who {
+    crate::session::Who {
+        name: format!("canary judge on {}'s device", person.name),
+        email: person.email.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

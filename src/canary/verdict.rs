@@ -48,6 +48,15 @@ impl Verdict {
         }
     }
 
+    /// The verdict as people read it: `PROMOTE`, `HOLD`, `ROLL BACK`.
+    pub fn shout(self) -> &'static str {
+        match self {
+            Verdict::Promote => "PROMOTE",
+            Verdict::Hold => "HOLD",
+            Verdict::Rollback => "ROLL BACK",
+        }
+    }
+
     /// A recorded verdict word; `None` for any other text (a journal from
     /// elsewhere may hold anything).
     pub fn parse(word: &str) -> Option<Verdict> {

@@ -247,7 +247,8 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
 
     let mut recorded = None;
     if let (true, Some(s)) = (a.record, session.as_mut()) {
-        ws.perform(s, &Command::Record(snap.payload(step.clone())))?;
+        let judge = ops::judge_on_device_of(&ws.who);
+        ws.perform_as(&judge, s, &Command::Record(snap.payload(step.clone())))?;
         recorded = Some(s.id().to_owned());
     }
     let code = exit_code(snap.judgement.verdict);
@@ -494,10 +495,11 @@ fn run_job(ws: &Workspace, session: &mut Session, job: &CanaryJob) -> Result<Job
         let _ = std::io::stderr().write_all(bytes);
     };
     let who = job.who.clone();
+    let env = crate::exec::StepEnv::from_state(session.state(), &ws.repo.root, &ws.actor());
     Ok(job::run_job(
         &mut ws.journal(session, &who),
         job,
-        &ws.repo.root,
+        &env,
         &cancel,
         &mut echo,
     )?)

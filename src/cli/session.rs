@@ -217,27 +217,15 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
     };
     if let Some(v) = &version
         && !a.again
+        && let Some(same) = ws.same_version(v)?
     {
-        let same = ws
-            .store
-            .sessions_for_version(&ws.repo.key, &v.to_string())?;
-        if let Some((id, status)) = same.last() {
-            color_eyre::eyre::bail!(
-                "version {v} already has {} session here ({id}); give --again to start another release of {v}, or --version for a new one",
-                match status {
-                    crate::session::SessionStatus::Open => "an open",
-                    _ => "a completed",
-                }
-            );
-        }
+        color_eyre::eyre::bail!(
+            "{same}; give --again to start another release of {v}, or --version for a new one"
+        );
     }
     let session = ws.start_session(&a.scenario, version)?;
-    if let Ok(cat) = ws.playbooks()
-        && let Some(p) = cat.get(&a.scenario)
-    {
-        for w in crate::playbook::preflight::check(p, &ws.repo.root, &ws.config) {
-            esayln!("warning: {w}");
-        }
+    for w in ws.preflight(&a.scenario) {
+        esayln!("warning: {w}");
     }
     if a.json {
         print_json(&session.summary())?;

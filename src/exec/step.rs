@@ -225,6 +225,12 @@ impl StepEnv {
     /// `GREENLIGHT_*` variables; absent versions are set empty so a script
     /// using `set -u` fails on its own terms rather than on ours.
     pub fn vars(&self, cmd: &StepCommand) -> Vec<(String, String)> {
+        self.vars_for(&cmd.step, cmd.action)
+    }
+
+    /// The same variables for any command of `step` (a canary's
+    /// `set_weight` and rollback get them too).
+    pub fn vars_for(&self, step: &str, action: StepAction) -> Vec<(String, String)> {
         let v = |k: &str, val: &str| (k.to_string(), val.to_string());
         vec![
             v("GREENLIGHT_VERSION", self.version.as_deref().unwrap_or("")),
@@ -233,8 +239,8 @@ impl StepEnv {
                 self.previous_version.as_deref().unwrap_or(""),
             ),
             v("GREENLIGHT_SESSION", &self.session),
-            v("GREENLIGHT_STEP", &cmd.step),
-            v("GREENLIGHT_ACTION", cmd.action.as_str()),
+            v("GREENLIGHT_STEP", step),
+            v("GREENLIGHT_ACTION", action.as_str()),
             v("GREENLIGHT_REPO", &self.repo),
             v("GREENLIGHT_REPO_ROOT", &self.repo_root.to_string_lossy()),
             v("GREENLIGHT_ACTOR", &self.actor),

@@ -324,7 +324,10 @@ impl SessionState {
         let verdict = |j: &(Stamp, payload::CanaryJudged)| {
             format!(
                 "last verdict {} at {}",
-                j.1.verdict.to_uppercase(),
+                crate::canary::Verdict::parse(&j.1.verdict).map_or_else(
+                    || crate::text::escape(&j.1.verdict).to_uppercase(),
+                    |v| v.shout().to_owned()
+                ),
                 super::words::clock_time(&j.0.at)
             )
         };
@@ -373,6 +376,34 @@ impl SessionState {
             ),
             None => format!("at {weight}%, not judged there yet"),
         })
+    }
+
+    /// Would a Promote judged at `at`, at `weight`, be the one the canary
+    /// step still waits for (at the plan's last weight, after its
+    /// observation)? The app records such a judgement even when nothing
+    /// else about it is new, so the step can complete.
+    pub fn promote_completes_canary(&self, weight: Option<u32>, at: jiff::Timestamp) -> bool {
+        let last_weight = self
+            .canary_plan
+            .as_ref()
+            .and_then(|c| c.weights.last().copied())
+            .unwrap_or(100);
+        let observe = self
+            .canary_plan
+            .as_ref()
+            .map_or(0, |c| c.min_observation_secs) as i64;
+        if weight != Some(last_weight) || self.canary.weight != Some(last_weight) {
+            return false;
+        }
+        let reached = self
+            .canary
+            .weights
+            .iter()
+            .rev()
+            .find(|(_, w)| w.weight == last_weight)
+            .and_then(|(by, _)| parse_time(&by.at));
+        reached.is_some_and(|from| at.as_second() - from.as_second() >= observe)
+            && self.canary_short_of_plan().is_some()
     }
 
     /// Raising the canary's weight: its step must be in progress, and the
@@ -882,7 +913,7 @@ mod tests {
         let err = l.act(&dev, done("canary"), None, T).unwrap_err();
         assert!(
             err.to_string()
-                .contains("at 10% (the plan ends at 100%), last verdict ROLLBACK at 10:02:13"),
+                .contains("at 10% (the plan ends at 100%), last verdict ROLL BACK at 10:02:13"),
             "{err}"
         );
         l.act(&dev, judged("promote", 10), None, "2026-11-27T10:03:00Z")
@@ -890,8 +921,22 @@ mod tests {
         l.act(&dev, weight(100), None, "2026-11-27T10:04:00Z")
             .unwrap();
         // A Promote before the observation time passed does not count.
+        let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+        assert!(
+            !l.state()
+                .promote_completes_canary(Some(100), at("2026-11-27T10:04:30Z"))
+        );
         l.act(&dev, judged("promote", 100), None, "2026-11-27T10:04:30Z")
             .unwrap();
+        // One after it would: the app records it although nothing changed.
+        assert!(
+            l.state()
+                .promote_completes_canary(Some(100), at("2026-11-27T10:05:10Z"))
+        );
+        assert!(
+            !l.state()
+                .promote_completes_canary(Some(10), at("2026-11-27T10:05:10Z"))
+        );
         let err = l.act(&dev, done("canary"), None, T).unwrap_err();
         assert!(
             err.to_string().contains("no Promote judged after 60s"),
@@ -899,6 +944,10 @@ mod tests {
         );
         l.act(&dev, judged("promote", 100), None, "2026-11-27T10:05:10Z")
             .unwrap();
+        assert!(
+            !l.state()
+                .promote_completes_canary(Some(100), at("2026-11-27T10:05:20Z"))
+        );
         l.act(&dev, done("canary"), None, "2026-11-27T10:05:20Z")
             .unwrap();
         assert_eq!(l.status("canary"), StepStatus::Done);

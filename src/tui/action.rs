@@ -55,6 +55,20 @@ pub enum Action {
         cmd: Command,
         who: Who,
     },
+    /// The version asked for already has a session here (`why` says
+    /// which): ask before starting another release of it.
+    SameVersion {
+        why: String,
+        scenario: String,
+        version: semver::Version,
+        who: Who,
+    },
+    /// A session completed untagged and `[audit] tag_on_complete` is
+    /// unset: offer to tag the release `version` as `tag`.
+    OfferTag {
+        version: String,
+        tag: String,
+    },
     /// A judgement from the canary collector (owned, like every sample).
     CanaryJudged(Box<CanarySnapshot>),
     /// A canary judgement was recorded (auto_rollback may be due).
@@ -114,11 +128,17 @@ pub enum Effect {
     /// Re-read the session's journals.
     Refresh,
     OpenSession(String),
-    /// Start a session of `scenario`, as `who`.
+    /// Start a session of `scenario`, as `who`; `again`: even when the
+    /// version already has one here.
     StartSession {
         scenario: String,
         version: Option<semver::Version>,
         who: Who,
+        again: bool,
+    },
+    /// Tag HEAD as the release `version` of the open session, and record it.
+    TagRelease {
+        version: String,
     },
     /// Read the catalog and the session list for the start screen.
     LoadStart,

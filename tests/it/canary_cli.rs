@@ -193,7 +193,7 @@ pub(crate) fn canary_repo(observation: &str) -> Sandbox {
     .expect("script");
     std::fs::write(
         root.join("deploy/rollback.sh"),
-        "echo rolled back > rollback.log\n",
+        "echo \"rolled back $GREENLIGHT_SESSION $GREENLIGHT_STEP $GREENLIGHT_ACTION v$GREENLIGHT_VERSION from v$GREENLIGHT_PREVIOUS_VERSION to $GREENLIGHT_CANARY_WEIGHT\" > rollback.log\n",
     )
     .expect("script");
     std::fs::write(
@@ -278,10 +278,23 @@ fn the_plan_gates_weights_and_the_session_records_everything() {
     assert!(!sb.repo.path().join("rollback.log").exists());
 
     sb.ok(&["canary", "rollback", "--yes"]);
-    assert!(sb.repo.path().join("rollback.log").exists());
+    // The rollback command gets the session's environment, as a step's
+    // rollback does, and the canary's own.
+    let log = std::fs::read_to_string(sb.repo.path().join("rollback.log")).expect("rollback ran");
+    let st = sb.json(&["status", "--json"]);
+    let field = |k: &str| st["state"][k].as_str().unwrap_or_default().to_string();
+    let (id, version, previous) = (field("id"), field("version"), field("previous_version"));
+    assert!(!version.is_empty());
+    assert_eq!(
+        log.trim(),
+        format!("rolled back {id} canary rollback v{version} from v{previous} to 0")
+    );
     let status = sb.json(&["canary", "status", "--json"]);
     assert_eq!(status["weight"], 0);
     assert_eq!(status["next"]["action"], "rolled_back");
+    // The canary step is rolled back: it is run again, or skipped.
+    let s = sb.json(&["status", "--json"]);
+    assert_eq!(s["state"]["steps"][0]["status"], "rolled_back");
 
     // The session's history holds every step of it, who and what.
     let s = sb.json(&["status", "--json"]);

@@ -327,6 +327,22 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     let st = d.app.state().unwrap();
     assert_eq!(st.steps[2].status, StepStatus::Done, "{}", status(&d));
     assert_eq!(st.status, SessionStatus::Completed);
+    // tag_on_complete is unset: the app offers to tag the release.
+    let Some(Overlay::Confirm(c)) = d.app.overlay() else {
+        panic!("no tag offered: {:?}", d.app.overlay());
+    };
+    assert_eq!(c.title, "Tag the release v2.0.0?");
+    insta::assert_snapshot!("app_tag_offer", screen(&d));
+    press(&mut d, "y");
+    assert!(
+        status(&d).contains("tagged the release v2.0.0"),
+        "{}",
+        status(&d)
+    );
+    let tags = d.app.state().unwrap().tags.clone();
+    assert_eq!(tags.len(), 1);
+    let repo = git2::Repository::open(sb.repo.path()).expect("repo");
+    assert!(repo.revparse_single("refs/tags/v2.0.0").is_ok());
     insta::assert_snapshot!("app_completed", screen(&d));
 
     // The journal says who did what, all in this process's actor file.
@@ -351,6 +367,45 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     assert_eq!(st.started.as_ref().unwrap().who.name, "Dana Developer");
     let files: Vec<_> = session.files().collect();
     assert_eq!(files.len(), 1, "one actor file: {files:?}");
+
+    // Starting 2.0.0 again asks first: no starts nothing, yes does.
+    let start_again = |d: &mut Driver| {
+        if d.app.screen != Screen::Start {
+            press(d, "S");
+        }
+        wait(d, "the start screen", |a| {
+            a.screen == Screen::Start && !a.start.data.scenarios.is_empty()
+        });
+        let mini = d.app.start.items().iter().position(|i| {
+            matches!(i, greenlight::tui::start::StartItem::Scenario(n)
+                if d.app.start.data.scenarios[*n].id == "mini")
+        });
+        d.app.start.selected = mini.expect("mini listed");
+        press(d, "enter 2.0.0 enter");
+    };
+    start_again(&mut d);
+    let Some(Overlay::Confirm(c)) = d.app.overlay() else {
+        panic!("no question: {:?} {}", d.app.overlay(), status(&d));
+    };
+    assert_eq!(c.title, "Start another release of 2.0.0?");
+    assert!(
+        c.lines[0].contains("already has a completed session here"),
+        "{:?}",
+        c.lines
+    );
+    press(&mut d, "n");
+    let sessions = |sb: &Sandbox| {
+        workspace(sb)
+            .store
+            .summaries(&workspace(sb).repo.key)
+            .expect("list")
+            .len()
+    };
+    assert_eq!(sessions(&sb), 1);
+    start_again(&mut d);
+    press(&mut d, "y");
+    assert_eq!(sessions(&sb), 2, "{}", status(&d));
+    assert_eq!(d.app.state().unwrap().status, SessionStatus::Open);
 }
 
 /// The rules refuse at the key press, before anything is typed; `o`
@@ -786,6 +841,52 @@ fn log_texts(d: &Driver) -> Vec<String> {
         .collect()
 }
 
+/// At the plan's last weight, the Promote the canary step waits for (one
+/// judged after the observation time) is recorded although nothing else
+/// about it is new; then the step completes from the app.
+#[test]
+fn the_promote_that_completes_the_canary_is_recorded_once() {
+    use greenlight::tui::fixture as sample;
+    // One weight, watched for 1 s (the journal's clock is the real one).
+    let sb = canary_sandbox_with("[100]\nmin_observation = \"1s\"", "true");
+    sb.ok(&["canary", "weight", "100"]);
+    let mut d = driver(&sb);
+    let judge = |d: &mut Driver| {
+        let mut snap = sample::canary_snapshot(jiff::Timestamp::now(), false);
+        snap.weight = Some(100);
+        d.dispatch(Action::CanaryJudged(Box::new(snap)));
+    };
+    judge(&mut d);
+    assert_eq!(recorded(&sb), [("promote".to_owned(), Some(100))]);
+    judge(&mut d);
+    assert_eq!(recorded(&sb).len(), 1, "a repeat is not recorded");
+    // Completing now is refused at the key, saying where the plan stands.
+    press(&mut d, "enter");
+    assert!(d.app.overlay().is_none());
+    let s = status(&d);
+    assert!(s.contains("no Promote judged after 1s"), "{s}");
+    // Past the observation time: recorded, once.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    judge(&mut d);
+    assert_eq!(recorded(&sb).len(), 2);
+    judge(&mut d);
+    assert_eq!(recorded(&sb).len(), 2);
+    // Now enter opens the completion prompt; enter again completes.
+    press(&mut d, "enter");
+    assert!(
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
+        "{}",
+        status(&d)
+    );
+    press(&mut d, "enter");
+    assert_eq!(
+        on_disk(&sb).state().step("canary").unwrap().status,
+        StepStatus::Done,
+        "{}",
+        status(&d)
+    );
+}
+
 #[test]
 fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_new() {
     use greenlight::tui::fixture as sample;
@@ -801,13 +902,15 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
     assert!(s.contains("✔ PROMOTE"), "{s}");
     assert!(s.contains("5% now (w sets it)"), "{s}");
     assert_eq!(recorded(&sb), [("promote".to_owned(), None)]);
-    // The same verdict again: recorded only every 5th time.
-    for _ in 0..4 {
+    // Recorded as the canary judge on Dana's device, not as Dana.
+    let by = on_disk(&sb).state().canary.judgements[0].0.who.clone();
+    assert_eq!(by.name, "canary judge on Dana Developer's device");
+    assert_eq!(by.email, "dana@example.com");
+    // The same verdict at the same weight again: shown, not recorded.
+    for _ in 0..10 {
         d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
     }
     assert_eq!(recorded(&sb).len(), 1);
-    d.dispatch(Action::CanaryJudged(Box::new(healthy.clone())));
-    assert_eq!(recorded(&sb).len(), 2);
 
     // `w` in the Canary pane: the plan's first weight, its command
     // behind a confirmation, both recorded.
@@ -1009,6 +1112,14 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
     ] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
     }
+    // The step is rolled back: its own mark and word, and what requires
+    // it waits again.
+    assert_eq!(
+        session.state().step("ship").unwrap().status,
+        StepStatus::RolledBack
+    );
+    frame(&mut d);
+    assert!(screen(&d).contains("↶"), "{}", screen(&d));
 
     // enter retries; now it succeeds and completes the step.
     std::fs::write(root.join(".ok"), "").unwrap();
@@ -1017,6 +1128,21 @@ fn a_command_step_streams_its_output_records_its_exit_and_rolls_back() {
         a.state().unwrap().steps[1].status == StepStatus::Done
     });
     assert!(status(&d).contains("ship is done"), "{}", status(&d));
+
+    // A rollback that fails is the most urgent thing on screen.
+    script(root, "undo.sh", "echo cannot undo >&2\nexit 3\n");
+    press(&mut d, "k r y");
+    wait(&mut d, "the failed rollback", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::RollbackFailed
+    });
+    let s = screen(&d);
+    assert!(
+        s.lines()
+            .next()
+            .unwrap_or("")
+            .contains("⚠ ROLLBACK FAILED: ship"),
+        "{s}"
+    );
 }
 
 const SLOW: &str = r#"

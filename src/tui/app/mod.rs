@@ -35,8 +35,8 @@ use super::keymap::{KeyAction, Keymap};
 use super::manifest::ManifestState;
 use super::out::{Ask, Offer, Out, Status};
 use super::overlay::{
-    Help, HelpEntry, HelpSection, Intent, ManifestOverlay, NotesOverlay, Overlay, People, Purpose,
-    Stack,
+    Confirm, Help, HelpEntry, HelpSection, Intent, ManifestOverlay, NotesOverlay, Overlay, People,
+    Purpose, Stack,
 };
 use super::pane::Panes;
 use super::place::{Pane, Place};
@@ -210,6 +210,31 @@ impl App {
             Action::Refused { why, cmd, who } => {
                 self.refused(why, Offer::Perform(Box::new((cmd, who))), out)
             }
+            Action::SameVersion {
+                why,
+                scenario,
+                version,
+                who,
+            } => out.open(Overlay::Confirm(Confirm::new(
+                format!("Start another release of {version}?"),
+                vec![
+                    format!("{why}."),
+                    "A second session of the same version is a second release of it: say yes only when the first one is really over or abandoned.".into(),
+                ],
+                Intent::StartAgain {
+                    scenario,
+                    version,
+                    who,
+                },
+            ))),
+            Action::OfferTag { version, tag } => out.open(Overlay::Confirm(Confirm::new(
+                format!("Tag the release {tag}?"),
+                vec![
+                    format!("The session is complete: HEAD gets the annotated tag {tag} (release {version}, naming this session), recorded in the session."),
+                    "Set [audit] tag_on_complete = true (always) or false (never) in .greenlight.toml to stop this question.".into(),
+                ],
+                Intent::TagRelease { version },
+            ))),
             Action::Info(text) => out.say(Tone::Info, text),
             Action::Failed(why) => {
                 let hint = if why.contains("does not hold")
@@ -585,6 +610,20 @@ impl App {
                         self.quit = true;
                         self.panes.checklist.cancel_all(out);
                     }
+                    Intent::TagRelease { version } => out.effect(Effect::TagRelease { version }),
+                    Intent::StartAgain {
+                        scenario,
+                        version,
+                        who,
+                    } => {
+                        out.say(Tone::Dim, format!("starting {scenario} again…"));
+                        out.effect(Effect::StartSession {
+                            scenario,
+                            version: Some(version),
+                            who,
+                            again: true,
+                        });
+                    }
                 }
             }
         }
@@ -629,6 +668,7 @@ impl App {
                         scenario,
                         version,
                         who,
+                        again: false,
                     });
                 }
                 return Ok(());

@@ -5,6 +5,7 @@
 
 use super::Driver;
 use crate::canary::job::CanaryJob;
+use crate::exec::StepEnv;
 use crate::logs::LogsModel;
 use crate::session::{Command, Payload, Who};
 use crate::tui::action::{Action, CanaryCommandDone};
@@ -49,7 +50,10 @@ impl Driver {
         if let Err(why) = self.record(started, &job.who.clone()) {
             return not_started(self, job, why);
         }
-        let root = self.ws.repo.root.clone();
+        let env = match self.session.as_ref() {
+            Some(s) => StepEnv::from_state(s.state(), &self.ws.repo.root, &self.ws.actor()),
+            None => return not_started(self, job, "no session is open".into()),
+        };
         let name = if job.is_rollback() {
             "↶ canary"
         } else {
@@ -58,7 +62,7 @@ impl Driver {
         let (mut sink, cancel, done_tx) = self.canary_run(name, running, logs);
         let run = move || {
             let result = job
-                .run_command(&root, &cancel, &mut sink)
+                .run_command(&env, &cancel, &mut sink)
                 .and_then(|f| f.ok_or_else(|| "has no command".to_string()));
             let done = CanaryCommandDone { job, result };
             // Also to the driver itself, which waits for it when quitting.

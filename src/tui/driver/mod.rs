@@ -46,6 +46,8 @@ pub struct Driver {
     /// Size and time of the manifest when last read.
     manifest_stamp: Option<(u64, Option<std::time::SystemTime>)>,
     live: live::Live,
+    /// The session a release tag was offered for (once per session).
+    tag_offered: Option<String>,
 }
 
 impl Driver {
@@ -60,6 +62,7 @@ impl Driver {
             collector: None,
             manifest_stamp: None,
             live: live::Live::new(),
+            tag_offered: None,
         }
     }
 
@@ -266,11 +269,35 @@ impl Driver {
                 scenario,
                 version,
                 who,
+                again,
             } => {
+                if let Some(v) = version.as_ref().filter(|_| !again) {
+                    match self.ws.same_version(v) {
+                        Ok(None) => {}
+                        Ok(Some(same)) => {
+                            return vec![Action::SameVersion {
+                                why: same.to_string(),
+                                scenario,
+                                version: v.clone(),
+                                who,
+                            }];
+                        }
+                        Err(e) => return vec![Action::Failed(format!("{e:#}"))],
+                    }
+                }
                 // The person at the keyboard starts it; the file is ours.
                 match self.ws.start_session_as(&who, &scenario, version) {
                     Ok(s) => {
-                        let msg = format!("started {scenario} (session {})", s.id());
+                        let warnings = self.ws.preflight(&scenario);
+                        let msg = match warnings.first() {
+                            None => format!("started {scenario} (session {})", s.id()),
+                            Some(first) => format!(
+                                "started {scenario} (session {}) · ⚠ preflight: {} problem{}, first: {first} (`greenlight playbook check {scenario}` lists them)",
+                                s.id(),
+                                warnings.len(),
+                                if warnings.len() == 1 { "" } else { "s" }
+                            ),
+                        };
                         self.session = Some(s);
                         self.read_only = None;
                         let mut out = self.loaded();
@@ -280,13 +307,25 @@ impl Driver {
                     Err(e) => vec![Action::Failed(format!("{e:#}"))],
                 }
             }
+            Effect::TagRelease { version } => {
+                let Some(session) = self.session.as_mut() else {
+                    return vec![Action::Failed("no session is open".into())];
+                };
+                let done = self.ws.tag_release(session, &version);
+                let mut out = self.loaded();
+                out.push(match done {
+                    Ok(tag) => Action::Info(format!("tagged the release {tag}")),
+                    Err(e) => Action::Failed(format!("could not tag the release: {e:#}")),
+                });
+                out
+            }
             Effect::LoadStart => {
                 let job = self.start_job();
                 self.in_background(move || Action::StartLoaded(job.read()))
             }
             Effect::RecordJudgement(payload) => {
-                let me = self.me.clone();
-                match self.record(payload, &me) {
+                let judge = crate::canary::ops::judge_on_device_of(&self.me);
+                match self.record(payload, &judge) {
                     Ok(_) => {
                         let mut out = self.loaded();
                         out.push(Action::CanaryRecorded);
@@ -438,14 +477,22 @@ impl Driver {
 
     /// After this process wrote to the session: with `[audit]
     /// tag_on_complete`, tag a release whose session just completed.
+    /// Unset, the release tag is offered instead (once per session).
     fn after_write(&mut self) -> Option<Action> {
         let session = self.session.as_mut()?;
-        let message = self.ws.tag_if_completed(session)?;
-        Some(if message.starts_with("warning") {
-            Action::Failed(message)
-        } else {
-            Action::Info(message)
-        })
+        if let Some(message) = self.ws.tag_if_completed(session) {
+            return Some(if message.starts_with("warning") {
+                Action::Failed(message)
+            } else {
+                Action::Info(message)
+            });
+        }
+        let (version, tag) = self.ws.tag_offer(session)?;
+        if self.tag_offered.as_deref() == Some(session.id()) {
+            return None;
+        }
+        self.tag_offered = Some(session.id().to_string());
+        Some(Action::OfferTag { version, tag })
     }
 
     /// Open a session: for writing when it is open and our actor file is

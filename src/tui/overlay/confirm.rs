@@ -28,6 +28,14 @@ pub enum Intent {
     Canary(Box<CanaryJob>),
     /// Quit although commands run: they are cancelled and recorded.
     Quit,
+    /// Tag HEAD as the release of the completed session.
+    TagRelease { version: String },
+    /// Start another release of a version that already has a session.
+    StartAgain {
+        scenario: String,
+        version: semver::Version,
+        who: crate::session::Who,
+    },
 }
 
 impl Intent {
@@ -36,6 +44,10 @@ impl Intent {
         match self {
             Intent::RunStep { .. } | Intent::Quit => "cancelled: nothing ran",
             Intent::StartStep { .. } | Intent::Canary(_) => "cancelled",
+            Intent::StartAgain { .. } => "cancelled: no session was started",
+            Intent::TagRelease { .. } => {
+                "not tagged (tag it later with git tag, or set [audit] tag_on_complete)"
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::session::{SessionState, SessionStatus};
+use crate::session::{SessionState, SessionStatus, StepStatus};
 use crate::tui::ctx::SessionView;
 use crate::tui::sync::{BadgeWidth, SyncView};
 use crate::tui::theme::Theme;
@@ -31,6 +31,32 @@ pub fn overrides(st: &SessionState) -> usize {
             .iter()
             .filter(|(_, w)| w.override_reason.is_some())
             .count()
+}
+
+/// What must be seen before anything else, long and short: a journal
+/// that does not verify (writes are refused), else a rollback that failed
+/// (production may be half undone).
+pub fn alarm(view: &SessionView) -> Option<(String, String)> {
+    if view.broken.is_some() {
+        return Some((
+            " ⚠ JOURNAL DOES NOT VERIFY: writes refused (greenlight audit verify, then audit recover) ·".into(),
+            " ⚠ JOURNAL BROKEN ·".into(),
+        ));
+    }
+    let failed: Vec<&str> = view
+        .state
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::RollbackFailed)
+        .map(|s| s.id.as_str())
+        .collect();
+    (!failed.is_empty()).then(|| {
+        let steps = crate::text::escape(&failed.join(", ")).into_owned();
+        (
+            format!(" ⚠ ROLLBACK FAILED: {steps} (see its output in Logs; undo it by hand) ·"),
+            format!(" ⚠ ROLLBACK FAILED: {steps} ·"),
+        )
+    })
 }
 
 /// `hh:mm:ss` between the session's start and its end (or `now`).
@@ -83,32 +109,39 @@ impl Header<'_> {
                 if overrides == 1 { "" } else { "s" }
             ));
         }
-        let alarm = if view.broken.is_some() {
-            " ⚠ JOURNAL DOES NOT VERIFY: writes refused (greenlight audit verify, then audit recover) ·"
-        } else {
-            ""
-        };
+        let (alarm, short_alarm) = alarm(view).unwrap_or_default();
+        let playbook = &st.plan.playbook;
+        // The longest form that fits: how to enforce roles, then that they
+        // are not, then the short form.
         let roles = if st.roles_enforced() {
-            ""
+            ["", "", ""]
         } else {
-            " · roles not enforced"
+            [
+                " · roles not enforced (add [[people]] to .greenlight.toml)",
+                " · roles not enforced",
+                " · roles off",
+            ]
         };
-        let full = format!(
-            "{alarm} greenlight · {repo}{version} · {} · {done}/{total} steps · {clock}{state}{roles} · at the keyboard: {who}",
-            st.plan.playbook
-        );
-        if full.chars().count() <= width as usize {
-            return full;
+        for roles in &roles[..2] {
+            let full = format!(
+                "{alarm} greenlight · {repo}{version} · {playbook} · {done}/{total} steps · {clock}{state}{roles} · at the keyboard: {who}",
+            );
+            if full.chars().count() <= width as usize {
+                return full;
+            }
         }
-        let alarm = if view.broken.is_some() {
-            " ⚠ JOURNAL BROKEN ·"
-        } else {
-            ""
+        // Short: with "roles off" when it fits, else without (the
+        // report still says it).
+        let short = |roles: &str| {
+            format!(
+                "{short_alarm} {repo}{version} · {playbook} · {done}/{total} · {clock}{state}{roles} · ⌨ {who}"
+            )
         };
-        format!(
-            "{alarm} {repo}{version} · {} · {done}/{total} · {clock}{state} · ⌨ {who}",
-            st.plan.playbook
-        )
+        let with_roles = short(roles[2]);
+        if with_roles.chars().count() <= width as usize {
+            return with_roles;
+        }
+        short("")
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -117,8 +150,9 @@ impl Header<'_> {
         let short = self.text(0).chars().count() as u16;
         let left = self.draw_badge(frame, area, theme, short);
         let line = Line::raw(self.text(left.width));
-        // A journal that does not verify is the most urgent thing on screen.
-        let style = if self.session.is_some_and(|v| v.broken.is_some()) {
+        // A journal that does not verify, or a rollback that failed, is
+        // the most urgent thing on screen.
+        let style = if self.session.and_then(alarm).is_some() {
             theme.tone(crate::tui::theme::Tone::Bad)
         } else {
             theme.header

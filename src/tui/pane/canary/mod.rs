@@ -27,10 +27,6 @@ use crate::tui::theme::Tone;
 
 pub use draw::spark;
 
-/// Record a judgement at least every this many judgements, even when
-/// nothing changed (see [`Canary::wants_record`]).
-pub const RECORD_EVERY: u32 = 5;
-
 /// The live canary: its configuration, the latest judgement from the
 /// collector, and what the pane selects.
 #[derive(Debug, Clone, Default)]
@@ -45,8 +41,6 @@ pub struct Canary {
     pub snapshot: Option<CanarySnapshot>,
     /// Judgements received.
     pub judged: u64,
-    /// Judgements received since the last one recorded.
-    pub unrecorded: u32,
     /// The selected metric (index into the judgement's metrics).
     pub selected: usize,
     /// The simulated source's regression switch as last set; `None` when
@@ -360,9 +354,11 @@ impl Canary {
     /// - the first judgement, or a verdict different from the latest
     ///   recorded one (by anyone: the CLI's count too);
     /// - a weight different from the latest recorded judgement's;
-    /// - a Promote while the plan waits for one (it unlocks the next weight);
-    /// - otherwise every [`RECORD_EVERY`]th judgement, so the journal shows
-    ///   the canary was still watched.
+    /// - a Promote while the plan waits for one (it unlocks the next
+    ///   weight), or the one the canary step waits for to complete.
+    ///
+    /// Nothing else: a repeat of the same verdict at the same weight is
+    /// shown, not recorded.
     pub fn wants_record(
         &self,
         snap: &CanarySnapshot,
@@ -387,7 +383,8 @@ impl Canary {
         {
             return true;
         }
-        self.unrecorded + 1 >= RECORD_EVERY
+        snap.judgement.verdict == Verdict::Promote
+            && state.promote_completes_canary(snap.weight, snap.at)
     }
 
     /// A judgement arrived: show it, and record it when it says something
@@ -419,15 +416,10 @@ impl Canary {
             .state()
             .filter(|_| writable)
             .map(|st| self.wants_record(&snap, st, plan.as_ref()));
-        match record {
-            Some(true) => {
-                let step = Canary::step(ctx).map(|p| p.id.clone());
-                out.effect(Effect::RecordJudgement(snap.payload(step)));
-                self.unrecorded = 0;
-                self.record_error = None;
-            }
-            Some(false) => self.unrecorded += 1,
-            None => {}
+        if record == Some(true) {
+            let step = Canary::step(ctx).map(|p| p.id.clone());
+            out.effect(Effect::RecordJudgement(snap.payload(step)));
+            self.record_error = None;
         }
         self.snapshot = Some(snap);
     }
