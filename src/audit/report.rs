@@ -49,7 +49,7 @@ fn settled(s: &StepState) -> (Option<&Stamp>, String) {
     if let Some((by, why)) = &s.failed {
         return (Some(by), format!("failed: {why}"));
     }
-    if let Some(by) = s.completed.first() {
+    if let Some(by) = s.completed.last() {
         let mut note = s.completion_note.clone().unwrap_or_default();
         let mut add = |more: String| {
             if !note.is_empty() {

@@ -36,13 +36,15 @@ pub fn sessions_table(list: &[SessionSummary]) -> String {
     out
 }
 
-fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
+/// One step's line; `width` is the widest step id (at least 22), so the
+/// columns line up whatever the playbook names its steps.
+fn step_line(state: &SessionState, p: &PlanStep, st: &StepState, width: usize) -> String {
     let pending = state.pending_requires(p);
     let (icon, word) = st.mark(!pending.is_empty());
     let mut detail = String::new();
     match st.status {
         StepStatus::Done => {
-            if let Some(c) = st.completed.first() {
+            if let Some(c) = st.completed.last() {
                 let _ = write!(detail, "by {} at {}", c.who.name, clock_time(&c.at));
             }
             if let Some(n) = &st.completion_note {
@@ -70,7 +72,7 @@ fn step_line(state: &SessionState, p: &PlanStep, st: &StepState) -> String {
         _ => {}
     }
     format!(
-        "  {icon} {:<22} {:<10} {:<11} {}",
+        "  {icon} {:<width$} {:<10} {:<11} {}",
         p.id, p.owner, word, detail
     )
     .trim_end()
@@ -143,8 +145,16 @@ pub fn status(session: &Session, history: usize) -> String {
         let _ = writeln!(out, "Aborted: {r}");
     }
     let _ = writeln!(out, "\nSteps:");
+    let width = st
+        .plan
+        .steps
+        .iter()
+        .map(|p| p.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(22);
     for (p, s) in st.plan.steps.iter().zip(&st.steps) {
-        let _ = writeln!(out, "{}", step_line(st, p, s));
+        let _ = writeln!(out, "{}", step_line(st, p, s, width));
     }
     let signoffs: Vec<_> = st
         .plan

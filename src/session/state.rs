@@ -1398,7 +1398,8 @@ pub fn summarize(p: &Payload) -> String {
         ),
         Payload::ReleaseNotesSet(_) => "edited the release notes".into(),
         Payload::RuleOverridden(o) => format!(
-            "overrode {}{} for {}: {}",
+            "overrode rule{} {}{} ({}): {}",
+            if o.rules.len() == 1 { "" } else { "s" },
             o.rules.join(", "),
             o.step
                 .as_deref()

@@ -555,3 +555,221 @@ fn preflight_names_what_a_scenario_lacks_before_anything_runs() {
         stderr(&out)
     );
 }
+
+/// The built-in feature release, start to end, through the CLI as the
+/// team it names: each owner on their steps, the gates' evidence, the
+/// DM's acknowledgement, the canary plan to 100 %, the PM's sign-off, and
+/// `enable-all` rolled back in the middle and run again. `status` and the
+/// report then read as what happened.
+#[test]
+fn the_built_in_feature_release_end_to_end_with_a_rollback_in_the_middle() {
+    let team = format!(
+        "{TEAM}\n[[people]]\nname = \"Sam Security\"\nemail = \"sam@example.com\"\nroles = [\"security\"]\n\n\
+         [canary]\nsource = \"simulated\"\nweights = [50, 100]\nmin_observation = \"1s\"\n"
+    );
+    let sb = Sandbox::new();
+    let root = sb.repo.path();
+    std::fs::write(root.join(".greenlight.toml"), team).expect("config");
+    std::fs::create_dir_all(root.join("deploy")).expect("deploy");
+    std::fs::write(
+        root.join("deploy/promote.sh"),
+        "echo \"promote $GREENLIGHT_VERSION\" >> deploy.log\n",
+    )
+    .expect("promote");
+    std::fs::write(
+        root.join("deploy/rollback.sh"),
+        "echo \"rollback $GREENLIGHT_STEP\" >> deploy.log\n",
+    )
+    .expect("rollback");
+    for s in ["promote.sh", "rollback.sh"] {
+        use std::os::unix::fs::PermissionsExt;
+        let p = root.join("deploy").join(s);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    std::fs::write(root.join("junit.xml"), "<testsuite tests=\"12\"/>").expect("junit");
+    let person = |who: &str| -> (&'static str, &'static str) {
+        match who {
+            "pat" => ("Pat Product", "pat@example.com"),
+            "dee" => ("Dee Delivery", "dee@example.com"),
+            "sam" => ("Sam Security", "sam@example.com"),
+            _ => ("Dana Developer", "dana@example.com"),
+        }
+    };
+    let by = |who: &str, args: &[&str]| -> String {
+        let (name, email) = person(who);
+        check_ok(
+            sb.cmd_as(name, email).args(args).output().expect("run"),
+            args,
+        )
+    };
+    let refused_as = |who: &str, args: &[&str], why: &str| {
+        let (name, email) = person(who);
+        let out = sb.cmd_as(name, email).args(args).output().expect("run");
+        assert!(!out.status.success(), "{args:?} was not refused");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    };
+
+    by(
+        "dana",
+        &["new", "--scenario", "feature-release", "--version", "1.4.0"],
+    );
+    // The PM's impact assessment is the PM's.
+    refused_as("dana", &["step", "start", "impact"], "belongs to pm");
+    by("pat", &["step", "start", "impact"]);
+    by(
+        "pat",
+        &[
+            "step",
+            "done",
+            "impact",
+            "--note",
+            "no breaking change; support briefed",
+        ],
+    );
+    by("sam", &["step", "start", "security-impact"]);
+    refused_as("sam", &["step", "done", "security-impact"], "evidence");
+    by(
+        "sam",
+        &[
+            "step",
+            "done",
+            "security-impact",
+            "--evidence",
+            "https://sec.example.com/review/77",
+        ],
+    );
+    for step in ["version", "hotfix-plan"] {
+        by("dana", &["step", "start", step]);
+        by("dana", &["step", "done", step, "--note", "agreed"]);
+    }
+    by("dana", &["step", "start", "release-candidate-tests"]);
+    by(
+        "dana",
+        &[
+            "step",
+            "done",
+            "release-candidate-tests",
+            "--evidence",
+            "junit.xml",
+        ],
+    );
+    by("dana", &["step", "start", "vulnerability-scan"]);
+    by(
+        "dana",
+        &[
+            "step",
+            "done",
+            "vulnerability-scan",
+            "--evidence",
+            "https://ci.example.com/scan/812",
+        ],
+    );
+    by("dana", &["step", "start", "checklist"]);
+    refused_as("dana", &["step", "done", "checklist"], "dm");
+    by(
+        "dee",
+        &[
+            "step",
+            "ack",
+            "checklist",
+            "--note",
+            "walked through it together",
+        ],
+    );
+    by("dana", &["step", "done", "checklist"]);
+
+    // The canary: weights only while its step runs, each raised after a
+    // Promote there, the step done at 100 % after one judged there.
+    by("dana", &["step", "start", "canary"]);
+    by("dana", &["canary", "weight", "50"]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    by("dana", &["canary", "judge", "--record"]);
+    by("dana", &["canary", "weight", "100"]);
+    refused_as("dana", &["step", "done", "canary"], "at 100%");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    by("dana", &["canary", "judge", "--record"]);
+    by("dana", &["step", "done", "canary"]);
+
+    refused_as(
+        "dana",
+        &["signoff", "--role", "pm", "--approve"],
+        "does not hold role `pm`",
+    );
+    by(
+        "pat",
+        &[
+            "signoff",
+            "--role",
+            "pm",
+            "--approve",
+            "--comment",
+            "canary clean",
+        ],
+    );
+
+    // enable-all, rolled back, waits to run again; then runs.
+    by("dana", &["step", "run", "enable-all", "--yes"]);
+    by("dana", &["step", "rollback", "enable-all", "--yes"]);
+    let st = sb.json(&["status", "--json"]);
+    let status_of = |st: &serde_json::Value, id: &str| {
+        st["state"]["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["status"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(status_of(&st, "enable-all"), "rolled_back");
+    refused_as(
+        "dana",
+        &["step", "start", "verify-production"],
+        "enable-all",
+    );
+    let human = sb.ok(&["status"]);
+    assert!(human.contains("rolled back"), "{human}");
+    by("dana", &["step", "run", "enable-all", "--yes"]);
+    for step in ["verify-production", "notify-complete"] {
+        by("dana", &["step", "start", step]);
+        by("dana", &["step", "done", step, "--note", "ok"]);
+    }
+    by("pat", &["step", "start", "release-note"]);
+    by(
+        "pat",
+        &["step", "done", "release-note", "--note", "published"],
+    );
+
+    let st = sb.json(&["status", "--json"]);
+    assert_eq!(st["summary"]["status"], "completed", "{}", st["summary"]);
+    assert_eq!(status_of(&st, "enable-all"), "done");
+    assert_eq!(st["state"]["overrides"].as_array().map(Vec::len), Some(0));
+    let log = std::fs::read_to_string(root.join("deploy.log")).expect("log");
+    assert_eq!(log, "promote 1.4.0\nrollback enable-all\npromote 1.4.0\n");
+
+    let human = sb.ok(&["status"]);
+    assert!(human.contains("completed"), "{human}");
+    let report = sb.ok(&["report"]);
+    for want in [
+        "Roles: enforced",
+        "no breaking change; support briefed",
+        "https://sec.example.com/review/77",
+        "junit.xml",
+        "Dee Delivery",
+        "canary clean",
+        "`enable-all` rolled back",
+    ] {
+        assert!(
+            report.contains(want),
+            "`{want}` missing from the report:\n{report}"
+        );
+    }
+    // The Exceptions name the rollback, and nothing was overridden.
+    let ex = exceptions(&sb);
+    if std::env::var("GREENLIGHT_SHOW_REPORT").is_ok() {
+        eprintln!("{human}\n{report}");
+    }
+    assert!(ex.contains("`enable-all` rolled back"), "{ex}");
+    assert!(!ex.contains("override"), "{ex}");
+    let verify = sb.run(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+}

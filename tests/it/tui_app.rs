@@ -1539,3 +1539,288 @@ fn quitting_while_a_canary_command_runs_asks_and_records_its_end() {
     );
     assert_eq!(st.canary.weight, None);
 }
+
+/// The team of the built-in feature release, for [`the_built_in_feature_release_through_the_app`].
+const FEATURE_TEAM: &str = r#"
+[[people]]
+name = "Dana Developer"
+email = "dana@example.com"
+roles = ["developer"]
+
+[[people]]
+name = "Pat Product"
+email = "pat@example.com"
+roles = ["pm"]
+
+[[people]]
+name = "Dee Delivery"
+email = "dee@example.com"
+roles = ["dm"]
+
+[[people]]
+name = "Sam Security"
+email = "sam@example.com"
+roles = ["security"]
+
+[canary]
+source = "simulated"
+weights = [50, 100]
+min_observation = "1s"
+"#;
+
+/// Hand the keyboard to `name` with `@`, as a person would.
+fn hand_to(d: &mut Driver, name: &str) {
+    let to = d
+        .app
+        .people
+        .iter()
+        .position(|m| m.name == name)
+        .unwrap_or_else(|| panic!("{name} is not in the roster"));
+    let from = d.app.at_keyboard;
+    press(d, "@");
+    let moves = if to >= from { "j" } else { "k" };
+    for _ in 0..to.abs_diff(from) {
+        press(d, moves);
+    }
+    press(d, "enter");
+    assert_eq!(d.app.person().map(|m| m.name.as_str()), Some(name));
+}
+
+/// Select `step` in the Checklist (focused).
+fn select(d: &mut Driver, step: &str) {
+    while d.app.focus != Pane::Checklist {
+        press(d, "tab");
+    }
+    let i = d
+        .app
+        .state()
+        .unwrap()
+        .plan
+        .steps
+        .iter()
+        .position(|p| p.id == step)
+        .expect("step in the plan");
+    d.app.panes.checklist.selected = i;
+}
+
+/// Start `step` and complete it with `note`, as the person at the keyboard.
+fn start_and_complete(d: &mut Driver, step: &str, note: &str) {
+    select(d, step);
+    press(d, "enter");
+    let st = d.app.state().unwrap().step(step).unwrap().status;
+    assert_eq!(st, StepStatus::InProgress, "{step}: {}", status(d));
+    select(d, step);
+    press(d, "enter");
+    assert!(
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
+        "{step}: no completion prompt: {}",
+        status(d)
+    );
+    let typed = note.replace(' ', " space ");
+    press(d, &format!("{typed} enter"));
+    let st = d.app.state().unwrap().step(step).unwrap().status;
+    assert_eq!(st, StepStatus::Done, "{step}: {}", status(d));
+}
+
+/// A judgement of the simulated canary now, as the collector sends it.
+fn judge_now(d: &mut Driver) {
+    let snap = greenlight::tui::fixture::canary_snapshot(jiff::Timestamp::now(), false);
+    d.dispatch(Action::CanaryJudged(Box::new(snap)));
+}
+
+/// The built-in feature release, start to end, through the app: each
+/// owner at the keyboard for their steps, the gates' evidence asked for,
+/// the DM's `A`, the canary plan to 100 %, the PM's sign-off, and
+/// `enable-all` rolled back in the middle and run again. `status` and
+/// `report` then read as what happened.
+#[test]
+fn the_built_in_feature_release_through_the_app() {
+    let sb = Sandbox::new();
+    let root = sb.repo.path();
+    std::fs::write(root.join(".greenlight.toml"), FEATURE_TEAM).expect("config");
+    std::fs::create_dir_all(root.join("deploy")).expect("deploy");
+    script(
+        root,
+        "deploy/promote.sh",
+        "echo \"promote $GREENLIGHT_VERSION\" >> deploy.log\n",
+    );
+    script(
+        root,
+        "deploy/rollback.sh",
+        "echo \"rollback $GREENLIGHT_STEP\" >> deploy.log\n",
+    );
+    sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
+    let mut d = driver(&sb);
+    assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
+
+    hand_to(&mut d, "Pat Product");
+    start_and_complete(&mut d, "impact", "no breaking change");
+    hand_to(&mut d, "Sam Security");
+    // A gate asks for its evidence: an empty answer is not taken.
+    select(&mut d, "security-impact");
+    press(&mut d, "enter");
+    select(&mut d, "security-impact");
+    press(&mut d, "enter enter");
+    assert!(
+        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
+        "an empty evidence closed the prompt"
+    );
+    press(&mut d, "esc");
+    select(&mut d, "security-impact");
+    press(&mut d, "enter https://sec.example.com/77 enter");
+    assert_eq!(
+        d.app
+            .state()
+            .unwrap()
+            .step("security-impact")
+            .unwrap()
+            .status,
+        StepStatus::Done,
+        "{}",
+        status(&d)
+    );
+    hand_to(&mut d, "Dana Developer");
+    start_and_complete(&mut d, "version", "1.4.0 agreed");
+    start_and_complete(&mut d, "hotfix-plan", "reviewed");
+    start_and_complete(
+        &mut d,
+        "release-candidate-tests",
+        "https://ci.example.com/run/812",
+    );
+    start_and_complete(
+        &mut d,
+        "vulnerability-scan",
+        "https://ci.example.com/scan/812",
+    );
+    select(&mut d, "checklist");
+    press(&mut d, "enter");
+    hand_to(&mut d, "Dee Delivery");
+    select(&mut d, "checklist");
+    press(&mut d, "A walked space it space through enter");
+    hand_to(&mut d, "Dana Developer");
+    select(&mut d, "checklist");
+    press(&mut d, "enter done enter");
+    assert_eq!(
+        d.app.state().unwrap().step("checklist").unwrap().status,
+        StepStatus::Done,
+        "{}",
+        status(&d)
+    );
+
+    // The canary, in its pane: w sets the plan's weights, each after a
+    // Promote judged there; the step completes at 100 %.
+    select(&mut d, "canary");
+    press(&mut d, "enter");
+    if matches!(d.app.overlay(), Some(Overlay::Confirm(_))) {
+        press(&mut d, "y");
+    }
+    assert_eq!(
+        d.app.state().unwrap().step("canary").unwrap().status,
+        StepStatus::InProgress,
+        "{}",
+        status(&d)
+    );
+    while d.app.focus != Pane::Canary {
+        press(&mut d, "tab");
+    }
+    press(&mut d, "w");
+    assert_eq!(
+        d.app.state().unwrap().canary.weight,
+        Some(50),
+        "{}",
+        status(&d)
+    );
+    judge_now(&mut d);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    judge_now(&mut d);
+    press(&mut d, "w");
+    assert_eq!(
+        d.app.state().unwrap().canary.weight,
+        Some(100),
+        "{}",
+        status(&d)
+    );
+    judge_now(&mut d);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    judge_now(&mut d);
+    select(&mut d, "canary");
+    press(&mut d, "enter enter");
+    assert_eq!(
+        d.app.state().unwrap().step("canary").unwrap().status,
+        StepStatus::Done,
+        "{}",
+        status(&d)
+    );
+
+    hand_to(&mut d, "Pat Product");
+    select(&mut d, "pm-signoff");
+    press(&mut d, "enter a canary space clean enter");
+    assert_eq!(
+        d.app.state().unwrap().step("pm-signoff").unwrap().status,
+        StepStatus::Done,
+        "{}",
+        status(&d)
+    );
+
+    // enable-all runs, is rolled back, and runs again.
+    hand_to(&mut d, "Dana Developer");
+    select(&mut d, "enable-all");
+    press(&mut d, "enter y");
+    wait(&mut d, "enable-all done", |a| {
+        a.state().unwrap().step("enable-all").unwrap().status == StepStatus::Done
+    });
+    select(&mut d, "enable-all");
+    press(&mut d, "r y");
+    wait(&mut d, "enable-all rolled back", |a| {
+        a.state().unwrap().step("enable-all").unwrap().status == StepStatus::RolledBack
+    });
+    // What requires it waits again.
+    select(&mut d, "verify-production");
+    press(&mut d, "enter");
+    assert_eq!(
+        d.app
+            .state()
+            .unwrap()
+            .step("verify-production")
+            .unwrap()
+            .status,
+        StepStatus::Pending
+    );
+    assert!(status(&d).contains("enable-all"), "{}", status(&d));
+    select(&mut d, "enable-all");
+    press(&mut d, "enter y");
+    wait(&mut d, "enable-all done again", |a| {
+        a.state().unwrap().step("enable-all").unwrap().status == StepStatus::Done
+    });
+    start_and_complete(&mut d, "verify-production", "dashboards green");
+    start_and_complete(&mut d, "notify-complete", "told PM and DM");
+    hand_to(&mut d, "Pat Product");
+    start_and_complete(&mut d, "release-note", "published");
+    assert_eq!(d.app.state().unwrap().status, SessionStatus::Completed);
+    // The tag is offered; not now.
+    assert!(matches!(d.app.overlay(), Some(Overlay::Confirm(_))));
+    press(&mut d, "n");
+
+    let log = std::fs::read_to_string(root.join("deploy.log")).expect("log");
+    assert_eq!(log, "promote 1.4.0\nrollback enable-all\npromote 1.4.0\n");
+    let st = sb.json(&["status", "--json"]);
+    assert_eq!(st["summary"]["status"], "completed");
+    assert_eq!(st["state"]["overrides"].as_array().map(Vec::len), Some(0));
+    let report = sb.ok(&["report"]);
+    for want in [
+        "Roles: enforced",
+        "`enable-all` rolled back",
+        "acknowledged by Dee Delivery as dm",
+        "https://sec.example.com/77",
+        "canary clean",
+        "PROMOTE",
+    ] {
+        assert!(report.contains(want), "`{want}` missing:\n{report}");
+    }
+    let verify = sb.run(&["audit", "verify"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        crate::common::stderr(&verify)
+    );
+}

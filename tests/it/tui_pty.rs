@@ -387,3 +387,55 @@ fn release_notes_are_written_and_saved_in_a_real_terminal() {
         "## web-api 1.4.0\n\n- csv export\n"
     );
 }
+
+/// A rule in a real terminal: with a team configured, Dana's enter on the
+/// PM's step is refused at the key press, with the reason and the
+/// override offer; `o`, a reason and enter start it anyway, and the
+/// override is in `status --json` and the report's Exceptions.
+#[test]
+fn a_refused_key_offers_the_override_in_a_real_terminal() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.repo.path().join(".greenlight.toml"),
+        "[[people]]\nname = \"Dana Developer\"\nemail = \"dana@example.com\"\nroles = [\"developer\"]\n\n\
+         [[people]]\nname = \"Pat Product\"\nemail = \"pat@example.com\"\nroles = [\"pm\"]\n",
+    )
+    .expect("config");
+    sb.ok(&["new", "--scenario", "feature-release", "--version", "1.4.0"]);
+    let mut pty = Pty::spawn(
+        &sb,
+        &[
+            ("GREENLIGHT_USER_NAME", "Dana Developer"),
+            ("GREENLIGHT_USER_EMAIL", "dana@example.com"),
+        ],
+    );
+    pty.wait_for("the cockpit", 15, |s| {
+        s.contains("Checklist") && s.contains("impact")
+    });
+    // impact is selected; it is the PM's.
+    pty.send("\r");
+    pty.wait_text("belongs to pm");
+    pty.wait_text("o override, with a reason");
+    pty.send("o");
+    pty.wait_text("Why do it anyway?");
+    pty.send("Pat is on a plane, agreed by phone\r");
+    pty.wait_text("overrode rule owner on impact (step started)");
+    pty.wait_for("impact in progress", 5, |s| {
+        s.lines()
+            .any(|l| l.contains("impact") && l.contains("in progress"))
+    });
+    pty.wait_for("the override in the header", 5, |s| {
+        s.contains("⚠ 1 override")
+    });
+    pty.send("q");
+    assert!(pty.finish().success());
+    pty.assert_restored();
+
+    let st = sb.json(&["status", "--json"]);
+    let o = &st["state"]["overrides"][0][1];
+    assert_eq!(o["rules"][0], "owner", "{o}");
+    assert_eq!(o["reason"], "Pat is on a plane, agreed by phone");
+    let report = sb.ok(&["report"]);
+    let ex = &report[report.find("## Exceptions").expect("Exceptions")..];
+    assert!(ex.contains("Pat is on a plane, agreed by phone"), "{ex}");
+}

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Layout as Split, Rect};
 use ratatui::widgets::Block;
 
 use super::{App, Screen};
-use crate::tui::keymap::KeyAction;
+use crate::tui::keymap::{Hint, KeyAction};
 use crate::tui::overlay;
 use crate::tui::pane::Drawn;
 use crate::tui::place::{Pane, Place};
@@ -53,6 +53,17 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
     let hints = match app.overlays.top() {
         Some(o) => o.hints(&ctx),
         None if app.screen == Screen::Start => app.start.hints(&ctx, app.session.is_some()),
+        // After a refusal its way out comes first, where it is seen even
+        // when the status line is cut.
+        None if app.offer.is_some() => {
+            let mut h = vec![Hint::of(
+                &app.keymap,
+                KeyAction::Override,
+                "override, with a reason",
+            )];
+            h.extend(app.panes.get(app.focus).hints(&ctx));
+            h
+        }
         None => app.panes.get(app.focus).hints(&ctx),
     };
     let [body, status, keys] = Split::vertical([

@@ -367,6 +367,11 @@ impl App {
     /// A key: the top overlay's, else the focused pane's (or the start
     /// screen's), else one of those that work everywhere.
     fn key(&mut self, k: KeyAction, out: &mut Out) {
+        // A refusal's override is offered for the very next key only: `o`
+        // after moving on must not override what was refused before.
+        if self.overlays.is_empty() && k != KeyAction::Override {
+            self.offer = None;
+        }
         if !self.overlays.is_empty() {
             let depth = self.overlays.len();
             let place = self.place();

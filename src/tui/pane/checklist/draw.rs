@@ -331,7 +331,7 @@ fn draw_details(
         ));
     }
     if s.status == StepStatus::Done
-        && let Some(c) = s.completed.first()
+        && let Some(c) = s.completed.last()
     {
         let note = s
             .completion_note
