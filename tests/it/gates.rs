@@ -773,3 +773,85 @@ fn the_built_in_feature_release_end_to_end_with_a_rollback_in_the_middle() {
     let verify = sb.run(&["audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
+
+/// Another clone's journal is input: an event there that breaks a rule
+/// without an override (written straight into the journal, as a modified
+/// greenlight or a hand edit would) is kept, not applied, and named by
+/// `audit verify`; one after its recorded override is applied and
+/// listed under Exceptions.
+#[test]
+fn an_event_from_elsewhere_that_breaks_a_rule_is_kept_not_applied_and_named_by_verify() {
+    use greenlight::session::journal::JournalWriter;
+    use greenlight::session::payload::RuleOverridden;
+    use greenlight::session::{Payload, Who};
+    let sb = repo(PLAYBOOK, TEAM);
+    sb.ok(&["new", "--scenario", "gates", "--version", "1.0.0"]);
+    let st = sb.json(&["status", "--json"]);
+    let id = st["state"]["id"].as_str().expect("id").to_string();
+    let dir = greenlight::workspace::Workspace::open_in(
+        sb.repo.path(),
+        &greenlight::identity::Overrides::default(),
+        greenlight::session::Store::at(sb.home.path().to_path_buf()),
+    )
+    .expect("workspace")
+    .session(Some(&id))
+    .expect("session")
+    .dir()
+    .to_path_buf();
+    let mallory = Who {
+        name: "Mallory Dev".into(),
+        email: "mallory@example.com".into(),
+    };
+    let mut w = JournalWriter::open(&dir, &id, "mallory@example.com/laptop").expect("writer");
+    let started = Payload::StepStarted(greenlight::session::payload::StepRef {
+        step: "impact".into(),
+    });
+    let data = started.to_data().expect("data");
+    w.append(started.kind(), &data, &mallory, 2)
+        .expect("append");
+
+    let st = sb.json(&["status", "--json"]);
+    let impact = &st["state"]["steps"][0];
+    assert_eq!(impact["status"], "pending", "{impact}");
+    let last = st["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        last["not_applied"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("belongs to pm"),
+        "{last}"
+    );
+    let out = sb.run(&["audit", "verify"]);
+    assert!(!out.status.success(), "verify passed a rule breach");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(text.contains("owner"), "{text}");
+    assert!(text.contains("Mallory Dev"), "{text}");
+
+    // With an override recorded first, the same kind of event applies.
+    let over = Payload::RuleOverridden(RuleOverridden {
+        rules: vec!["owner".into()],
+        step: Some("tests".into()),
+        action: "step_started".into(),
+        reason: "covering for Dana".into(),
+    });
+    let data = over.to_data().expect("data");
+    w.append(over.kind(), &data, &mallory, 3).expect("append");
+    let started = Payload::StepStarted(greenlight::session::payload::StepRef {
+        step: "tests".into(),
+    });
+    let data = started.to_data().expect("data");
+    w.append(started.kind(), &data, &mallory, 4)
+        .expect("append");
+    let st = sb.json(&["status", "--json"]);
+    let tests = &st["state"]["steps"][1];
+    assert_eq!(tests["status"], "in_progress", "{tests}");
+    // The report still prints (it exits 1: the trail holds a breach).
+    let out = sb.run(&["report"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("covering for Dana"), "{report}");
+    assert!(!out.status.success());
+}
