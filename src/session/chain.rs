@@ -8,6 +8,8 @@
 //! `status`, the app and every writing command (which then refuse to act
 //! on it), not only by someone who thinks of running verify.
 
+use std::sync::Arc;
+
 use super::event::{Event, GENESIS, Hash32};
 use super::names::file_belongs_to;
 
@@ -22,6 +24,10 @@ pub struct Chain {
     lines: usize,
     /// Whether the first line read through this chain was an event.
     first_read: Option<bool>,
+    /// The last actor found to own the file: every line of a file names
+    /// the same (shared) actor, so its file name is worked out once, not
+    /// once per line.
+    owner: Option<Arc<str>>,
 }
 
 /// What the next line must link to.
@@ -63,6 +69,7 @@ impl Chain {
             last,
             lines,
             first_read: None,
+            owner: None,
         }
     }
 
@@ -92,13 +99,19 @@ impl Chain {
         {
             why.push(format!("belongs to session {}, not {session}", ev.session));
         }
-        if let Some(name) = expect.file_name
-            && !file_belongs_to(name, &ev.actor)
-        {
-            why.push(format!(
-                "written by actor {}, which does not own this file",
-                ev.actor
-            ));
+        if let Some(name) = expect.file_name {
+            let known = self
+                .owner
+                .as_ref()
+                .is_some_and(|o| Arc::ptr_eq(o, &ev.actor) || **o == *ev.actor);
+            if !known && file_belongs_to(name, &ev.actor) {
+                self.owner = Some(ev.actor.clone());
+            } else if !known {
+                why.push(format!(
+                    "written by actor {}, which does not own this file",
+                    ev.actor
+                ));
+            }
         }
         match (self.lines, self.last) {
             (0, _) => {
