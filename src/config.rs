@@ -210,6 +210,11 @@ pub struct AuditConfig {
     /// events take about 420 MiB across all files of a session).
     #[serde(default = "default_max_file_mib")]
     pub max_file_mib: u64,
+    /// Which events must be signed with the person's SSH key: `"none"`
+    /// (the default), `"signoffs"` (sign-offs, acknowledgements and
+    /// overrides) or `"all"`. Frozen into each session when it starts.
+    #[serde(default)]
+    pub require_signatures: crate::session::signatures::Require,
 }
 
 fn default_remote() -> String {
@@ -227,6 +232,7 @@ impl Default for AuditConfig {
             auto_sync: false,
             tag_on_complete: None,
             max_file_mib: default_max_file_mib(),
+            require_signatures: Default::default(),
         }
     }
 }
@@ -259,6 +265,21 @@ pub struct UserConfig {
     pub identity: Option<IdentityConfig>,
     #[serde(default)]
     pub keys: Option<toml::Table>,
+    #[serde(default)]
+    pub signing: Option<SigningConfig>,
+}
+
+/// `[signing]`: the SSH key events are signed with. Unset, git's
+/// `user.signingkey` is used when `gpg.format = ssh`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SigningConfig {
+    /// A key file (private, or public with the private key in ssh-agent),
+    /// or `key::<public key>` as git takes it.
+    pub key: Option<String>,
+    /// The program that signs for keys not signed in process
+    /// (`ssh-keygen`, or git's `gpg.ssh.program`).
+    pub program: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

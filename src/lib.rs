@@ -17,6 +17,7 @@ pub mod playbook;
 pub mod release;
 pub mod repo;
 pub mod session;
+pub mod signing;
 pub mod text;
 pub mod tui;
 pub mod workspace;

@@ -187,12 +187,21 @@ impl Workspace {
         )?)
     }
 
+    /// Open `s` for writing as this process's actor, signing with the
+    /// person's key when one is configured.
+    pub fn attach(&self, s: &mut Session) -> Result<()> {
+        let signer = self.signer()?;
+        s.attach(&self.actor())?;
+        s.set_signer(signer);
+        Ok(())
+    }
+
     /// Open a session for writing as this process's actor: the one named,
     /// or the last open one.
     pub fn session_for_writing(&self, prefix: Option<&str>) -> Result<Session> {
         let id = self.store.resolve(&self.repo.key, prefix)?;
         let mut s = Session::open(&id, self.store.session_dir(&self.repo.key, &id))?;
-        s.attach(&self.actor())?;
+        self.attach(&mut s)?;
         let notes = crate::exec::registry::reap(self, &mut s);
         s.add_notices(notes);
         Ok(s)
@@ -300,10 +309,73 @@ impl Workspace {
                 override_roles: self.config.policy.override_roles.clone(),
             },
             canary: self.frozen_canary(playbook),
+            signatures: self.frozen_signatures(),
         };
-        Ok(self
-            .store
-            .create_session(&self.repo.key, started, &self.actor(), who)?)
+        Ok(self.store.create_session_signed(
+            &self.repo.key,
+            started,
+            &self.actor(),
+            who,
+            self.signer()?,
+        )?)
+    }
+
+    /// The signature rules a session starting now freezes:
+    /// `require_signatures`, and the allowed signers of the commit it
+    /// starts on (`.greenlight/allowed_signers` at HEAD, so a key added in
+    /// the working tree and not committed signs nothing), else git's
+    /// `gpg.ssh.allowedSignersFile`.
+    pub fn frozen_signatures(&self) -> crate::session::signatures::FrozenSignatures {
+        let (allowed_signers, origin) = match self.allowed_signers_text() {
+            Some((text, origin)) => (Some(text), origin),
+            None => (None, String::new()),
+        };
+        crate::session::signatures::FrozenSignatures {
+            require: self.config.audit.require_signatures,
+            allowed_signers,
+            origin,
+        }
+    }
+
+    /// The allowed-signers file's text and where it was read.
+    pub fn allowed_signers_text(&self) -> Option<(String, String)> {
+        const PATH: &str = ".greenlight/allowed_signers";
+        let git = self.repo.open().ok()?;
+        let at_head = git
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_tree().ok())
+            .and_then(|t| t.get_path(Path::new(PATH)).ok())
+            .and_then(|e| e.to_object(&git).ok())
+            .and_then(|o| o.peel_to_blob().ok())
+            .map(|b| String::from_utf8_lossy(b.content()).into_owned());
+        if let Some(text) = at_head {
+            return Some((text, format!("HEAD:{PATH}")));
+        }
+        let file = git
+            .config()
+            .ok()?
+            .get_path("gpg.ssh.allowedSignersFile")
+            .ok()?;
+        let text = std::fs::read_to_string(&file).ok()?;
+        Some((text, file.display().to_string()))
+    }
+
+    /// The person's signing key, when one is configured (`[signing] key`,
+    /// else git's `user.signingkey` with `gpg.format = ssh`).
+    pub fn signer(&self) -> Result<Option<std::sync::Arc<crate::signing::Signer>>> {
+        let signing = self.user.signing.as_ref();
+        let git_config = self.repo.open().ok().and_then(|g| g.config().ok());
+        let Some(setting) = crate::signing::key::KeySetting::find(
+            signing.and_then(|s| s.key.as_deref()),
+            signing.and_then(|s| s.program.as_deref()),
+            git_config.as_ref(),
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(std::sync::Arc::new(crate::signing::Signer::load(
+            &setting,
+        )?)))
     }
 
     /// The canary plan a session of `playbook` runs to: its canary step's
@@ -411,7 +483,7 @@ impl Workspace {
                 .unwrap_or_default();
             report.breaches.push(format!(
                 "{} ({}) {what} at {}, breaking rule {} without an override: {}",
-                h.by.who.name,
+                h.by.person(),
                 h.by.actor,
                 h.by.at,
                 h.broke
@@ -442,7 +514,7 @@ impl Workspace {
             return Ok(done);
         }
         let mut session = Session::open(id, dir)?;
-        session.attach(&self.actor())?;
+        self.attach(&mut session)?;
         let ack = crate::session::Payload::JournalRecovered(done.acknowledgement(reason));
         session.execute(&self.who, &Command::Record(ack))?;
         Ok(done)

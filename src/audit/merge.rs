@@ -9,7 +9,7 @@
 //!   line we hold: a new file or an extension is checked line by line
 //!   (hash, link, seq, clock order, session and actor) before one byte of
 //!   it is written; one that does not verify is refused and kept aside as
-//!   `<file>.rejected-<blob>`.
+//!   `<file>.rejected-<blob>`. A signed line's signature must hold too.
 //! - **A file that differs** in a way no append explains is a fork: both
 //!   copies are kept. The one that was in the trail first (our last synced
 //!   copy decides) keeps the name; the other is kept as
@@ -316,6 +316,10 @@ fn check_appended(f: &Incoming<'_>, ours: &[u8], extra: &[u8]) -> Result<(), Str
         if let Some(why) = chain.next(&ev, expect).into_iter().next() {
             return Err(format!("line {line_no}: {why}"));
         }
+        // A signature that does not hold is refused like a broken link:
+        // the fold trusts the key an event names only because every
+        // event that enters this clone had its signature checked.
+        crate::signing::sig::check_event(&ev).map_err(|why| format!("line {line_no}: {why}"))?;
     }
     Ok(())
 }

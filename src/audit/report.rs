@@ -71,7 +71,7 @@ fn settled(s: &StepState) -> (Option<&Stamp>, String) {
             ));
         }
         for (by, role) in &s.acks {
-            add(format!("acknowledged by {} as {role}", by.who.name));
+            add(format!("acknowledged by {} as {role}", by.person()));
         }
         return (Some(by), note);
     }
@@ -176,13 +176,13 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
     }
     let _ = writeln!(out, "- Status: {status}");
     if let Some(by) = &st.started {
-        let _ = writeln!(out, "- Started: {} by {}", when(&by.at), by.who.name);
+        let _ = writeln!(out, "- Started: {} by {}", when(&by.at), by.person());
     }
     if let (Some(start), Some(end)) = (&st.started, &st.ended) {
         let span = took(&start.at, &end.at)
             .map(|t| format!(" (after {t})"))
             .unwrap_or_default();
-        let _ = writeln!(out, "- Ended: {} by {}{span}", when(&end.at), end.who.name);
+        let _ = writeln!(out, "- Ended: {} by {}{span}", when(&end.at), end.person());
     }
     if let Some(prev) = &st.previous_version {
         let _ = writeln!(out, "- Previous version: {prev}");
@@ -193,7 +193,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
             "- Tagged: `{}` on commit `{}` by {} at {}",
             t.tag,
             t.commit.get(..10).unwrap_or(&t.commit),
-            by.who.name,
+            by.person(),
             when(&by.at)
         );
     }
@@ -244,7 +244,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
             "- Manifest approved: {} at {} by {}",
             m.label(),
             when(&by.at),
-            by.who.name
+            by.person()
         );
     }
     let exceptions = exceptions(st);
@@ -262,7 +262,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 out,
                 "| {} | {} | {} |",
                 when(&by.at),
-                cell(&by.who.name),
+                cell(&by.person()),
                 cell(what)
             );
         }
@@ -283,7 +283,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
             cell(&p.title),
             p.owner,
             s.status.label(),
-            by.map(|b| b.who.name.as_str()).unwrap_or(""),
+            cell(&by.map(|b| b.person().into_owned()).unwrap_or_default()),
             by.map(|b| clock_time(&b.at)).unwrap_or(""),
             cell(&note)
         );
@@ -304,7 +304,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 "| {step} | {} | {} | {} | {} | {} |",
                 d.role,
                 if d.approve { "approved" } else { "rejected" },
-                d.by.who.name,
+                d.by.person(),
                 when(&d.by.at),
                 cell(&match (&d.comment, &d.manifest) {
                     (Some(c), Some(m)) => format!(
@@ -335,7 +335,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 "- {}: weight {}% by {}{why}",
                 clock_time(&by.at),
                 w.weight,
-                by.who.name
+                by.person()
             );
         }
         if let Some((by, last)) = c.judgements.last() {
@@ -389,7 +389,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 "| {step}{kind} | `{}` | {} | {took} | {} | {} | {} |",
                 cell(&r.command).replace('`', "'"),
                 run_result(r),
-                r.started.who.name,
+                r.started.person(),
                 clock_time(&r.started.at),
                 cell(r.confirmed_by.as_deref().unwrap_or(""))
             );
@@ -408,7 +408,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 out,
                 "- {} {}{about}: {}",
                 clock_time(&n.by.at),
-                n.by.who.name,
+                n.by.person(),
                 cell(&n.text)
             );
         }
@@ -418,7 +418,7 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
         let _ = writeln!(
             out,
             "\n## Release notes\n\n_Set by {} at {}._\n",
-            by.who.name,
+            by.person(),
             when(&by.at)
         );
         // Their headings move one level down, under this section.

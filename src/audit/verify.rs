@@ -6,6 +6,12 @@
 //! Files are split at line boundaries and checked on all cores: each line
 //! can be checked on its own, and the links across a split are checked
 //! after.
+//!
+//! Signatures: an event that names a signing key must carry a signature by
+//! that key over its hash, in the `greenlight` namespace; the key must be
+//! allowed to sign as the event's `who` by the allowed signers the session
+//! froze; where the session requires signatures, an unsigned event is a
+//! finding. Each file's report says which keys signed and as whom.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -14,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::session::event::{GENESIS_HEX, check_line_hash};
 use crate::session::names::file_belongs_to;
+use crate::session::signatures::SignatureRules;
 use sha2::{Digest, Sha256};
 
 /// A record that does not hold, and why.
@@ -55,6 +62,20 @@ pub struct FileReport {
     /// Bytes after the last newline.
     pub torn_tail_bytes: u64,
     pub tail: Tail,
+    /// Which keys signed its events, as whom (the event's `who`).
+    pub signed_by: Vec<SignedBy>,
+    /// Events with no signature.
+    pub unsigned: usize,
+}
+
+/// A key that signed events of a file, with a good signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedBy {
+    /// `SHA256:…`
+    pub key: String,
+    /// The email the events were signed as.
+    pub principal: String,
+    pub events: usize,
 }
 
 impl FileReport {
@@ -72,6 +93,10 @@ pub struct SetAside {
     pub sha256: String,
     /// Who acknowledged it, and why.
     pub acknowledged: Option<String>,
+    /// For a fork (`<journal>.fork-<blob>`): the journal that kept the
+    /// name, and the first line where the two copies differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fork_of: Option<(PathBuf, usize)>,
 }
 
 /// The whole session.
@@ -127,6 +152,14 @@ impl Report {
             }
         }
         for s in self.set_aside.iter().filter(|s| s.acknowledged.is_none()) {
+            if let Some((canonical, line)) = &s.fork_of {
+                out.push(format!(
+                    "{}: a fork of {} (two copies of one journal; the one first in the trail keeps the name): they differ from line {line}. Look at both, then `greenlight audit recover --reason …`",
+                    s.path.display(),
+                    canonical.display()
+                ));
+                continue;
+            }
             out.push(format!(
                 "{}: set aside ({} bytes) and not acknowledged: look at it, then `greenlight audit recover --reason …`",
                 s.path.display(),
@@ -169,6 +202,20 @@ struct Head<'a> {
     prev: Cow<'a, str>,
     #[serde(borrow)]
     hash: Cow<'a, str>,
+    #[serde(borrow)]
+    at: Cow<'a, str>,
+    #[serde(borrow)]
+    who: HeadWho<'a>,
+    #[serde(default, borrow)]
+    key: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    sig: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct HeadWho<'a> {
+    #[serde(borrow)]
+    email: Cow<'a, str>,
 }
 
 pub use crate::session::names::is_set_aside;
@@ -211,6 +258,7 @@ pub fn verify_session_with(
     }
     files.sort();
     sides.sort();
+    let rules = frozen_rules(&files);
     let mut reports = Vec::new();
     let mut acks: Vec<Ack> = Vec::new();
     let mut synced_findings = Vec::new();
@@ -219,7 +267,7 @@ pub fn verify_session_with(
             path: f.clone(),
             source,
         })?;
-        let (mut report, file_acks) = verify_file_acks(f, &bytes, session_id);
+        let (mut report, file_acks) = verify_file_acks(f, &bytes, session_id, &rules);
         acks.extend(file_acks);
         if report.torn_tail_bytes > 0 {
             report.tail = classify_tail(dir, f, &bytes);
@@ -261,11 +309,17 @@ pub fn verify_session_with(
             .iter()
             .find(|a| a.file == name && a.sha256 == sha256)
             .map(|a| a.by.clone());
+        let fork_of = name.split_once(".fork-").map(|(journal, _)| {
+            let canonical = dir.join(journal);
+            let theirs = std::fs::read(&canonical).unwrap_or_default();
+            (canonical, first_difference(&bytes, &theirs))
+        });
         set_aside.push(SetAside {
             path: p,
             bytes: bytes.len() as u64,
             sha256,
             acknowledged,
+            fork_of,
         });
     }
     Ok(Report {
@@ -276,6 +330,20 @@ pub fn verify_session_with(
         compared_with_synced: synced.is_some(),
         breaches: Vec::new(),
     })
+}
+
+/// The first line (1-based) where two files differ; one line past the
+/// shorter when one is a prefix of the other.
+fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    let mut la = a.split(|&c| c == b'\n');
+    let mut lb = b.split(|&c| c == b'\n');
+    let mut n = 1;
+    loop {
+        match (la.next(), lb.next()) {
+            (Some(x), Some(y)) if x == y => n += 1,
+            _ => return n,
+        }
+    }
 }
 
 /// An acknowledgement found in a journal: a set-aside file (by name and
@@ -359,12 +427,42 @@ struct Ends {
 
 /// Verify one actor file's bytes.
 pub fn verify_file(path: &Path, bytes: &[u8], session_id: &str) -> FileReport {
-    verify_file_acks(path, bytes, session_id).0
+    verify_file_acks(path, bytes, session_id, &SignatureRules::default()).0
+}
+
+/// The signature rules the session froze in its `session_started` (the
+/// first line of the file of whoever started it); none found, none apply.
+fn frozen_rules(files: &[PathBuf]) -> SignatureRules {
+    use std::io::BufRead;
+    for f in files {
+        let Ok(file) = std::fs::File::open(f) else {
+            continue;
+        };
+        let mut first = Vec::new();
+        if std::io::BufReader::new(file)
+            .read_until(b'\n', &mut first)
+            .is_err()
+        {
+            continue;
+        }
+        let line = first.strip_suffix(b"\n").unwrap_or(&first);
+        if let Ok(ev) = crate::session::journal::parse_line(line)
+            && let Some(crate::session::Payload::SessionStarted(s)) = ev.payload()
+        {
+            return SignatureRules::from_frozen(&s.signatures);
+        }
+    }
+    SignatureRules::default()
 }
 
 /// [`verify_file`], and the acknowledgements of set-aside files its valid
 /// lines record.
-fn verify_file_acks(path: &Path, bytes: &[u8], session_id: &str) -> (FileReport, Vec<Ack>) {
+fn verify_file_acks(
+    path: &Path,
+    bytes: &[u8],
+    session_id: &str,
+    rules: &SignatureRules,
+) -> (FileReport, Vec<Ack>) {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let body = &bytes[..complete];
     let expected_name = path
@@ -379,7 +477,9 @@ fn verify_file_acks(path: &Path, bytes: &[u8], session_id: &str) -> (FileReport,
         let handles: Vec<_> = chunks
             .iter()
             .map(|&(start_line, chunk)| {
-                s.spawn(move || verify_chunk(path, chunk, start_line, session_id, expected_name))
+                s.spawn(move || {
+                    verify_chunk(path, chunk, start_line, session_id, expected_name, rules)
+                })
             })
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -387,6 +487,8 @@ fn verify_file_acks(path: &Path, bytes: &[u8], session_id: &str) -> (FileReport,
     let mut findings = Vec::new();
     let mut events = 0;
     let mut acks = Vec::new();
+    let mut signed: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    let mut unsigned = 0;
     let mut prev_end: Option<(usize, Ends)> = None;
     for ((start_line, _), r) in chunks.iter().zip(results) {
         let ChunkResult {
@@ -394,7 +496,13 @@ fn verify_file_acks(path: &Path, bytes: &[u8], session_id: &str) -> (FileReport,
             events: n,
             ends,
             acks: chunk_acks,
+            signed: chunk_signed,
+            unsigned: chunk_unsigned,
         } = r;
+        for (k, n) in chunk_signed {
+            *signed.entry(k).or_default() += n;
+        }
+        unsigned += chunk_unsigned;
         if let Some((_, prev)) = &prev_end
             && n > 0
         {
@@ -422,6 +530,15 @@ fn verify_file_acks(path: &Path, bytes: &[u8], session_id: &str) -> (FileReport,
             } else {
                 Tail::Torn
             },
+            signed_by: signed
+                .into_iter()
+                .map(|((key, principal), events)| SignedBy {
+                    key,
+                    principal,
+                    events,
+                })
+                .collect(),
+            unsigned,
         },
         acks,
     )
@@ -503,6 +620,9 @@ struct ChunkResult {
     events: usize,
     ends: Ends,
     acks: Vec<Ack>,
+    /// Good signatures by (key, principal).
+    signed: std::collections::BTreeMap<(String, String), usize>,
+    unsigned: usize,
 }
 
 fn verify_chunk(
@@ -511,9 +631,12 @@ fn verify_chunk(
     start_line: usize,
     session_id: &str,
     file_name: &str,
+    rules: &SignatureRules,
 ) -> ChunkResult {
     let mut findings = Vec::new();
     let mut acks = Vec::new();
+    let mut signed: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    let mut unsigned = 0;
     let mut ends = Ends {
         first_prev: None,
         first_seq: 0,
@@ -531,6 +654,8 @@ fn verify_chunk(
             events: 0,
             ends,
             acks,
+            signed,
+            unsigned,
         };
     }
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
@@ -560,6 +685,20 @@ fn verify_chunk(
         };
         if hash_ok && head.kind == "journal_recovered" {
             acks.extend(acknowledgements(line));
+        }
+        if hash_ok {
+            match check_signature(&head, line, rules) {
+                Signature::Good { key } => {
+                    *signed.entry((key, head.who.email.to_string())).or_default() += 1;
+                }
+                Signature::Unsigned => unsigned += 1,
+                Signature::Bad(why) => {
+                    if head.key.is_none() {
+                        unsigned += 1;
+                    }
+                    bad(why);
+                }
+            }
         }
         if head.v != 1 {
             bad(format!("unknown event format version {}", head.v));
@@ -625,6 +764,65 @@ fn verify_chunk(
         events: count,
         ends,
         acks,
+        signed,
+        unsigned,
+    }
+}
+
+/// What one line's signature says.
+enum Signature {
+    Good { key: String },
+    Unsigned,
+    Bad(String),
+}
+
+/// Check a hash-valid line's signature against the rules: the signature
+/// present exactly when a key is named, made by that key over the hash,
+/// by a key allowed to sign as the event's person; unsigned only where
+/// the session allows it.
+fn check_signature(head: &Head<'_>, line: &[u8], rules: &SignatureRules) -> Signature {
+    let (_, sig_on_line) = crate::session::event::split_signature(line);
+    let key = head.key.as_deref();
+    // The serde reading and the line's layout must agree on the signature.
+    let sig = match (sig_on_line, head.sig.as_deref()) {
+        (Some(a), Some(b)) if a == b => Some(a),
+        (None, None) => None,
+        _ => return Signature::Bad("the signature is not where greenlight writes it".into()),
+    };
+    let kind = crate::text::escape(&head.kind);
+    match (key, sig) {
+        (None, None) => match rules.problem(&head.kind, &head.who.email, None, None) {
+            Some(p) => Signature::Bad(p.to_string()),
+            None => Signature::Unsigned,
+        },
+        (None, Some(_)) => Signature::Bad(format!(
+            "{kind} carries a signature its hashed fields do not name: it was added after the event was written"
+        )),
+        (Some(k), None) => Signature::Bad(format!(
+            "{kind} names signing key {} but has no signature: it was removed",
+            crate::text::escape(k)
+        )),
+        (Some(k), Some(sig)) => {
+            let signature = match crate::signing::sig::verify(sig, head.hash.as_bytes()) {
+                Ok(s) => s,
+                Err(e) => return Signature::Bad(format!("{kind}: {e}")),
+            };
+            let by = crate::signing::sig::fingerprint(&signature);
+            if by != k {
+                return Signature::Bad(format!(
+                    "{kind} names signing key {} but was signed by {by}",
+                    crate::text::escape(k)
+                ));
+            }
+            let at = head.at.parse::<jiff::Timestamp>().ok();
+            match rules.problem(&head.kind, &head.who.email, Some(&by), at) {
+                Some(p) => Signature::Bad(format!(
+                    "{kind} as {}: {p}",
+                    crate::text::escape(&head.who.email)
+                )),
+                None => Signature::Good { key: by },
+            }
+        }
     }
 }
 

@@ -315,6 +315,7 @@ mod tests {
             actor: "dana/dev".into(),
             at: at.to_string().into(),
             lamport,
+            on_device_of: None,
         }
     }
 

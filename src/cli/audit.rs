@@ -142,6 +142,31 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                         );
                     }
                 }
+                for f in &report.files {
+                    let name = f
+                        .file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    for s in &f.signed_by {
+                        sayln!(
+                            "{}: {} event{} signed by {} as {}",
+                            crate::text::escape(&name),
+                            s.events,
+                            if s.events == 1 { "" } else { "s" },
+                            s.key,
+                            crate::text::escape(&s.principal)
+                        );
+                    }
+                    if !f.signed_by.is_empty() && f.unsigned > 0 {
+                        sayln!(
+                            "{}: {} event{} not signed",
+                            crate::text::escape(&name),
+                            f.unsigned,
+                            if f.unsigned == 1 { "" } else { "s" }
+                        );
+                    }
+                }
                 if report.ok() {
                     sayln!(
                         "audit ok: session {id}, {} events in {} actor files, every hash and link verified{}",

@@ -133,6 +133,15 @@ pub struct Event {
     pub prev: Hash32,
     /// The sha256 of the line.
     pub hash: Hash32,
+    /// The fingerprint (`SHA256:…`) of the SSH key the event says signed
+    /// it. Hashed with the rest, so a signature cannot be taken off a line
+    /// without the line's own hash breaking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<Arc<str>>,
+    /// The SSH signature over `hash`, base64 (see `crate::signing::sig`):
+    /// after the hash on the line, outside what it covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sig: Option<Box<str>>,
 }
 
 /// An event as parsed from a line, borrowing from it where it can.
@@ -153,6 +162,10 @@ struct Wire<'a> {
     kind: Cow<'a, str>,
     data: Box<RawValue>,
     prev: Hash32,
+    #[serde(default, borrow)]
+    key: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    sig: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -216,7 +229,15 @@ impl Interner {
     /// order, extra fields, malformed JSON) goes through serde_json, so
     /// errors read the same as they always have.
     pub fn parse(&mut self, line: &[u8], hash: Hash32) -> Result<Event, serde_json::Error> {
-        match self.parse_canonical(line, hash) {
+        // A line that does not close its object is serde_json's to refuse.
+        let fast = match line.last() {
+            Some(b'}') => {
+                let (head, sig) = split_signature(line);
+                self.parse_canonical(head, sig, hash)
+            }
+            _ => None,
+        };
+        match fast {
             Some(ev) => Ok(ev),
             None => self.parse_serde(line, hash),
         }
@@ -237,13 +258,42 @@ impl Interner {
             data: w.data,
             prev: w.prev,
             hash,
+            key: w.key.map(|k| Arc::from(&*k)),
+            sig: w.sig.map(|s| Box::from(&*s)),
         })
     }
 }
 
-/// `,"prev":"` + 64 hex + `","hash":"` + 64 hex + `"}`: how every canonical
-/// line ends after its `data`.
-const CANONICAL_TAIL: usize = 9 + 64 + 1 + HASH_PREFIX.len() + 64 + 2;
+/// `,"prev":"` + 64 hex + `","hash":"` + 64 hex + `"`: how every canonical
+/// line ends after its `data` (before its signature, if signed, and `}`).
+const CANONICAL_TAIL: usize = 9 + 64 + 1 + HASH_PREFIX.len() + 64 + 1;
+
+/// What follows the hash on a signed line: `,"sig":"<base64>"`.
+const SIG_PREFIX: &[u8] = b",\"sig\":\"";
+
+/// A line up to the closing quote of its hash (`head`), and its signature
+/// when the hash is followed by one: `…,"hash":"<hex>","sig":"<b64>"}`.
+/// Whatever else the line ends with stays in `head`, for the parsers and
+/// the hash check to refuse.
+pub fn split_signature(line: &[u8]) -> (&[u8], Option<&str>) {
+    let Some(body) = line.strip_suffix(b"\"}") else {
+        return (line.strip_suffix(b"}").unwrap_or(line), None);
+    };
+    let unsigned = (&line[..line.len() - 1], None);
+    let Some(q) = memchr::memrchr(b'"', body) else {
+        return unsigned;
+    };
+    let (before, value) = (&body[..q], &body[q + 1..]);
+    match before.strip_suffix(&SIG_PREFIX[..SIG_PREFIX.len() - 1]) {
+        Some(head)
+            if !value.is_empty() && value.iter().all(|&b| crate::signing::sig::is_base64(b)) =>
+        {
+            // All base64 bytes are ASCII.
+            (head, std::str::from_utf8(value).ok())
+        }
+        _ => unsigned,
+    }
+}
 
 impl Interner {
     /// Parse a line laid out exactly as `Canonical` serializes it, or `None`
@@ -257,9 +307,9 @@ impl Interner {
     /// sign, fraction, exponent or leading zero, valid UTF-8, and `data`
     /// checked by serde_json itself to be exactly one JSON value. `prev` and
     /// `hash` must be 64 lowercase hex digits, which fixes where `data` ends.
-    fn parse_canonical(&mut self, line: &[u8], hash: Hash32) -> Option<Event> {
-        let body_len = line.len().checked_sub(CANONICAL_TAIL)?;
-        let (body, tail) = line.split_at(body_len);
+    fn parse_canonical(&mut self, head: &[u8], sig: Option<&str>, hash: Hash32) -> Option<Event> {
+        let body_len = head.len().checked_sub(CANONICAL_TAIL)?;
+        let (body, tail) = head.split_at(body_len);
         let tail = tail.strip_prefix(b",\"prev\":\"")?;
         let (prev_hex, tail) = tail.split_at_checked(64)?;
         let tail = tail.strip_prefix(b"\"")?.strip_prefix(HASH_PREFIX)?;
@@ -269,7 +319,7 @@ impl Interner {
             h.iter()
                 .fold(true, |ok, b| ok & matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         };
-        if tail != b"\"}" || !is_hex(prev_hex) || !is_hex(hash_hex) {
+        if tail != b"\"" || !is_hex(prev_hex) || !is_hex(hash_hex) {
             return None;
         }
         let mut p = CanonicalReader {
@@ -293,6 +343,10 @@ impl Interner {
         let email = p.string()?;
         p.lit("},\"kind\":\"")?;
         let kind = p.string()?;
+        let key = match p.lit(",\"key\":\"") {
+            Some(()) => Some(p.string()?),
+            None => None,
+        };
         p.lit(",\"data\":")?;
         // Validates that the rest is one JSON value (as the derived
         // deserializer does for `data`) and trims surrounding whitespace
@@ -311,6 +365,8 @@ impl Interner {
             data,
             prev: Hash32(prev),
             hash,
+            key: key.map(Arc::from),
+            sig: sig.map(Box::from),
         })
     }
 }
@@ -372,6 +428,8 @@ struct Canonical<'a> {
     at: &'a str,
     who: &'a Who,
     kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
     data: &'a RawValue,
     prev: &'a Hash32,
 }
@@ -387,6 +445,8 @@ pub struct Draft<'a> {
     pub kind: &'a str,
     pub data: &'a RawValue,
     pub prev: &'a Hash32,
+    /// The fingerprint of the key that will sign the event, if one will.
+    pub key: Option<&'a str>,
 }
 
 const HASH_PREFIX: &[u8] = b",\"hash\":\"";
@@ -403,6 +463,7 @@ impl Event {
             at: &d.at,
             who: d.who,
             kind: d.kind,
+            key: d.key,
             data: d.data,
             prev: d.prev,
         })?;
@@ -424,8 +485,21 @@ impl Event {
             data: d.data.to_owned(),
             prev: *d.prev,
             hash,
+            key: d.key.map(Arc::from),
+            sig: None,
         };
         Ok((event, line))
+    }
+
+    /// Add a signature (stored form) to a sealed event and its line.
+    pub fn attach_signature(&mut self, line: &mut String, sig: String) {
+        if line.ends_with('}') {
+            line.pop();
+        }
+        line.push_str(",\"sig\":\"");
+        line.push_str(&sig);
+        line.push_str("\"}");
+        self.sig = Some(sig.into_boxed_str());
     }
 
     /// Parse a typed payload out of `data`; `None` for kinds this build does
@@ -447,19 +521,20 @@ pub enum LineHashError {
 /// Check a line's hash from its bytes: the stated hash must be the sha256 of
 /// the line with the hash field removed. Returns the hash.
 pub fn check_line_hash(line: &[u8]) -> Result<Hash32, LineHashError> {
-    // `,"hash":"` + 64 hex + `"}`
-    let tail = HASH_PREFIX.len() + 64 + 2;
-    if line.len() < tail + 2 || !line.ends_with(b"\"}") {
+    let (head, _) = split_signature(line);
+    // `,"hash":"` + 64 hex + `"`
+    let tail = HASH_PREFIX.len() + 64 + 1;
+    if head.len() < tail + 1 || !line.ends_with(b"}") || !head.ends_with(b"\"") {
         return Err(LineHashError::NoHashField);
     }
-    let start = line.len() - tail;
-    if &line[start..start + HASH_PREFIX.len()] != HASH_PREFIX {
+    let start = head.len() - tail;
+    if &head[start..start + HASH_PREFIX.len()] != HASH_PREFIX {
         return Err(LineHashError::NoHashField);
     }
-    let stated = std::str::from_utf8(&line[start + HASH_PREFIX.len()..line.len() - 2])
+    let stated = std::str::from_utf8(&head[start + HASH_PREFIX.len()..head.len() - 1])
         .map_err(|_| LineHashError::NoHashField)?;
     let mut hasher = Sha256::new();
-    hasher.update(&line[..start]);
+    hasher.update(&head[..start]);
     hasher.update(b"}");
     let actual: [u8; 32] = hasher.finalize().into();
     let mut actual_hex = [0u8; 64];
@@ -523,6 +598,7 @@ mod tests {
             kind: "step_started",
             data: &data,
             prev: &GENESIS,
+            key: None,
         })
         .unwrap();
         assert_eq!(check_line_hash(line.as_bytes()).unwrap(), ev.hash);
@@ -546,6 +622,7 @@ mod tests {
             kind: "note_added",
             data: &data,
             prev: &GENESIS,
+            key: None,
         })
         .unwrap();
         let hash_start = line.len() - (HASH_PREFIX.len() + 64 + 2);
@@ -599,6 +676,7 @@ mod canonical_tests {
             kind,
             data: &data,
             prev: &Hash32([0xab; 32]),
+            key: None,
         })
         .unwrap()
         .1
@@ -649,6 +727,7 @@ mod canonical_tests {
                 json!({"prev": "x", "hash": "y", "data": {"v": 2}}),
                 6,
             ),
+            signed(2, "U1NIU0lHAAAAAQ=="),
         ]
     }
 
@@ -657,11 +736,68 @@ mod canonical_tests {
         for line in lines() {
             let data_at = line.find(",\"data\":").unwrap();
             let has_escape = line[..data_at].contains('\\');
-            let fast = Interner::default().parse_canonical(line.as_bytes(), Hash32::ZERO);
+            let (head, sig) = split_signature(line.as_bytes());
+            let fast = Interner::default().parse_canonical(head, sig, Hash32::ZERO);
             // Strings with escapes are left to serde_json on purpose (in
             // `data` they are serde_json's to check anyway).
             assert_eq!(fast.is_some(), !has_escape, "{line}");
             assert_same(line.as_bytes());
+        }
+    }
+
+    /// A line as a signing writer makes it: the key named in the hashed
+    /// part, the signature after the hash.
+    fn signed(seq: u64, sig: &str) -> String {
+        let data = serde_json::value::to_raw_value(&serde_json::json!({"text": "hi"})).unwrap();
+        let who = Who {
+            name: "Pat".into(),
+            email: "pat@example.com".into(),
+        };
+        let (mut ev, mut line) = Event::seal(Draft {
+            session: "01JSYNTHETIC00000000000000",
+            actor: "pat@example.com/dev1",
+            seq,
+            lamport: seq,
+            at: "2026-11-26T14:00:00.000Z".into(),
+            who: &who,
+            kind: "note_added",
+            data: &data,
+            prev: &Hash32([0xab; 32]),
+            key: Some("SHA256:abc+/def"),
+        })
+        .unwrap();
+        ev.attach_signature(&mut line, sig.to_string());
+        line
+    }
+
+    #[test]
+    fn signed_lines_keep_their_hash_and_both_parsers_read_key_and_signature() {
+        let line = signed(1, "U1NIU0lHAAAAAQ==");
+        let hash = check_line_hash(line.as_bytes()).expect("the signature is outside the hash");
+        let (head, sig) = split_signature(line.as_bytes());
+        assert_eq!(sig, Some("U1NIU0lHAAAAAQ=="));
+        let ev = Interner::default()
+            .parse_canonical(head, sig, hash)
+            .expect("fast path");
+        assert_eq!(ev.key.as_deref(), Some("SHA256:abc+/def"));
+        assert_eq!(ev.sig.as_deref(), Some("U1NIU0lHAAAAAQ=="));
+        assert_same(line.as_bytes());
+        // The signature taken off: the hash still holds (the key it names
+        // is what tells verify a signature is missing).
+        let unsigned = format!("{}}}", &line[..line.find(",\"sig\"").unwrap()]);
+        assert_eq!(check_line_hash(unsigned.as_bytes()), Ok(hash));
+        assert_same(unsigned.as_bytes());
+        // The named key changed: the hash breaks.
+        let other = line.replace("SHA256:abc", "SHA256:xyz");
+        assert!(check_line_hash(other.as_bytes()).is_err());
+        // Odd trailers are read the same by both parsers.
+        for odd in [
+            line.replace("U1NIU0lHAAAAAQ==", ""),
+            line.replace("U1NIU0lHAAAAAQ==", "a\\u0041"),
+            line.replace(",\"sig\":", ",\"sig\" :"),
+            format!("{}}}", &line[..line.len() - 1]),
+        ] {
+            assert_same(odd.as_bytes());
         }
     }
 

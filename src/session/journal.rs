@@ -13,12 +13,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;
 
+use std::sync::Arc;
+
 use super::chain::{Chain, Expect, Link};
 use super::event::{Draft, Event, GENESIS, Hash32, Interner, Who, check_line_hash};
 use super::files;
 use super::lock::{ActorLock, LockError};
 pub use super::names::actor_file_name;
 use super::names::{legacy_actor_file_name, lock_file_name};
+use crate::signing::Signer;
 
 /// A problem found while reading a journal: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -54,6 +57,8 @@ pub enum JournalError {
         path.display()
     )]
     ClockExhausted { path: PathBuf },
+    #[error("{0}; nothing was written")]
+    Sign(#[from] crate::signing::SignError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -473,6 +478,9 @@ pub struct JournalWriter {
     last_lamport: u64,
     /// Where the torn tail found on open was put, if there was one.
     pub set_aside: Option<PathBuf>,
+    /// The person's key: when set, every event is signed before it is
+    /// written (under the lock, so the signature covers the final hash).
+    signer: Option<Arc<Signer>>,
 }
 
 impl JournalWriter {
@@ -525,7 +533,17 @@ impl JournalWriter {
             last_hash: last.map_or(GENESIS, |l| l.hash),
             last_lamport: last.map_or(0, |l| l.lamport),
             set_aside,
+            signer: None,
         })
+    }
+
+    /// Sign every event written from now on with `signer`.
+    pub fn set_signer(&mut self, signer: Option<Arc<Signer>>) {
+        self.signer = signer;
+    }
+
+    pub fn signer(&self) -> Option<&Signer> {
+        self.signer.as_deref()
     }
 
     pub fn path(&self) -> &Path {
@@ -588,7 +606,8 @@ impl JournalWriter {
                     path: self.path.clone(),
                 });
             }
-            let (event, line) = Event::seal(Draft {
+            let key = self.signer.as_ref().map(|s| s.fingerprint());
+            let (mut event, mut line) = Event::seal(Draft {
                 session: &self.session,
                 actor: &self.actor,
                 seq: seq + 1,
@@ -598,7 +617,12 @@ impl JournalWriter {
                 kind,
                 data,
                 prev: &prev,
+                key,
             })?;
+            if let Some(signer) = &self.signer {
+                let sig = signer.sign(event.hash.to_hex().as_bytes())?;
+                event.attach_signature(&mut line, sig);
+            }
             text.push_str(&line);
             text.push('\n');
             seq = event.seq;
@@ -817,6 +841,7 @@ mod tests {
             kind: "note_added",
             data: &data(),
             prev: &last.hash,
+            key: None,
         })
         .unwrap();
         let mut f = std::fs::OpenOptions::new()

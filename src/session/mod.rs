@@ -10,6 +10,7 @@ pub mod names;
 pub mod payload;
 pub mod plan;
 pub mod rules;
+pub mod signatures;
 pub mod state;
 pub mod store;
 pub mod synth;

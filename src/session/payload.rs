@@ -33,6 +33,13 @@ pub struct SessionStarted {
     /// started, so the fold can tell when the canary step may complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<FrozenCanary>,
+    /// Which events must be signed, and who may sign, when the session
+    /// started (the allowed signers of the commit it started on).
+    #[serde(
+        default,
+        skip_serializing_if = "super::signatures::FrozenSignatures::is_default"
+    )]
+    pub signatures: super::signatures::FrozenSignatures,
 }
 
 /// One person of the team as a session froze it.
@@ -200,6 +207,14 @@ pub struct RuleOverridden {
     /// The kind of the event it lets through.
     pub action: String,
     pub reason: String,
+}
+
+/// The keyboard of a device passed from one person to another (pairing
+/// over screen share): what follows on this device is the new person's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandOver {
+    pub from: crate::session::Who,
+    pub to: crate::session::Who,
 }
 
 /// A person of a role acknowledged a step (the DM walking the checklist).
@@ -383,6 +398,7 @@ pub enum Payload {
     JournalRecovered(JournalRecovered),
     RuleOverridden(RuleOverridden),
     StepAcknowledged(StepAcknowledged),
+    KeyboardHandedOver(HandOver),
 }
 
 impl Payload {
@@ -405,7 +421,8 @@ impl Payload {
             | Payload::SessionAborted(_)
             | Payload::ReleaseTagged(_)
             | Payload::ReleaseNotesSet(_)
-            | Payload::JournalRecovered(_) => None,
+            | Payload::JournalRecovered(_)
+            | Payload::KeyboardHandedOver(_) => None,
         }
     }
 }
@@ -461,4 +478,5 @@ kinds! {
     JournalRecovered => "journal_recovered",
     RuleOverridden => "rule_overridden",
     StepAcknowledged => "step_acknowledged",
+    KeyboardHandedOver => "keyboard_handed_over",
 }

@@ -575,6 +575,7 @@ mod tests {
                 kind: p.kind(),
                 data: &data,
                 prev: &GENESIS,
+                key: None,
             })
             .unwrap();
             self.events.push(ev);

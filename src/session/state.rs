@@ -23,6 +23,10 @@ pub struct Stamp {
     pub actor: Arc<str>,
     pub at: Arc<str>,
     pub lamport: u64,
+    /// Whose device it was done on, when not the person's own (the
+    /// keyboard was handed over): the device owner's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_device_of: Option<Arc<str>>,
 }
 
 impl Stamp {
@@ -32,6 +36,16 @@ impl Stamp {
             actor: ev.actor.clone(),
             at: ev.at.clone(),
             lamport: ev.lamport,
+            on_device_of: None,
+        }
+    }
+
+    /// The person as the record shows them: "Pat Product", or "Pat
+    /// Product on Dana Developer's device" after a hand-over.
+    pub fn person(&self) -> std::borrow::Cow<'_, str> {
+        match &self.on_device_of {
+            Some(owner) => format!("{} on {owner}'s device", self.who.name).into(),
+            None => self.who.name.as_str().into(),
         }
     }
 }
@@ -242,8 +256,12 @@ pub struct SessionState {
     /// The team frozen at the start (empty: roles are not enforced).
     pub people: Vec<payload::RosterEntry>,
     pub policy: payload::Policy,
+    /// Which events must be signed and who may sign, frozen at the start.
+    pub signatures: super::signatures::SignatureRules,
     /// The canary plan frozen at the start.
     pub canary_plan: Option<payload::FrozenCanary>,
+    /// Every hand-over of a device's keyboard, in order.
+    pub handovers: Vec<(Stamp, payload::HandOver)>,
     /// Every rule broken on purpose, with who and why, in order.
     pub overrides: Vec<(Stamp, payload::RuleOverridden)>,
     /// The manifest as the last manifest step approved it.
@@ -258,6 +276,8 @@ pub struct SessionState {
 /// Why an action is refused. Each names what to do instead where it can.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
+    #[error("the keyboard is handed over by a person; none is named")]
+    NoPerson,
     #[error("unknown step `{step}`; valid steps: {}", valid.join(", "))]
     UnknownStep { step: String, valid: Vec<String> },
     #[error("step `{step}` cannot start: it requires {} (not done or skipped yet)", pending.join(", "))]
@@ -441,6 +461,10 @@ pub enum Command {
         text: String,
         step: Option<String>,
     },
+    /// The keyboard passes to `to` (the app's `@`).
+    HandOver {
+        to: Who,
+    },
     Abort {
         reason: String,
     },
@@ -475,6 +499,8 @@ impl SessionState {
             recoveries: Vec::new(),
             people: Vec::new(),
             policy: payload::Policy::default(),
+            signatures: Default::default(),
+            handovers: Vec::new(),
             canary_plan: None,
             overrides: Vec::new(),
             manifest: None,
@@ -763,6 +789,13 @@ impl SessionState {
                     Payload::SignoffRejected(data)
                 }
             }
+            Command::HandOver { to } => {
+                let from = who.cloned().ok_or(RuleError::NoPerson)?;
+                Payload::KeyboardHandedOver(payload::HandOver {
+                    from,
+                    to: to.clone(),
+                })
+            }
             Command::Note { text, step } => {
                 if text.trim().is_empty() {
                     return Err(RuleError::EmptyNote);
@@ -838,7 +871,9 @@ impl SessionState {
             _ => self.require_open()?,
         }
         match payload {
-            Payload::SessionStarted(_) | Payload::JournalRecovered(_) => Ok(()),
+            Payload::SessionStarted(_)
+            | Payload::JournalRecovered(_)
+            | Payload::KeyboardHandedOver(_) => Ok(()),
             Payload::StepStarted(s) => self.plan_step(&s.step).map(|_| ()),
             Payload::StepCompleted(s) => {
                 let p = self.plan_step(&s.step)?;
@@ -1024,7 +1059,7 @@ impl SessionState {
 
     /// Apply one event. Unknown kinds are kept in the history only.
     pub fn apply_event(&mut self, index: usize, ev: &Event) {
-        let by = Stamp::of(ev);
+        let by = self.stamp(ev);
         // Every event's clock is one more than the largest it has seen, so
         // in fold order the event at `index` has a clock of at most
         // `index + 1` (each smaller value is held by an event before it).
@@ -1064,6 +1099,24 @@ impl SessionState {
             });
             return;
         };
+        let at = ev
+            .key
+            .as_ref()
+            .and_then(|_| ev.at.parse::<jiff::Timestamp>().ok());
+        if let Some(problem) =
+            self.signatures
+                .problem(&ev.kind, &ev.who.email, ev.key.as_deref(), at)
+        {
+            self.history.push(HistoryEntry {
+                by,
+                seq: ev.seq,
+                kind: ev.kind.clone(),
+                index,
+                not_applied: Some(problem.to_string()),
+                broke: None,
+            });
+            return;
+        }
         let (not_applied, broke) = match self.refusal(&payload, Some(&ev.who)) {
             Err(e) => (Some(e.to_string()), None),
             Ok(()) => {
@@ -1114,6 +1167,7 @@ impl SessionState {
                 self.source = s.source;
                 self.people = s.people;
                 self.policy = s.policy;
+                self.signatures = super::signatures::SignatureRules::from_frozen(&s.signatures);
                 self.canary_plan = s.canary;
                 self.started = Some(by.clone());
                 self.status = SessionStatus::Open;
@@ -1173,6 +1227,9 @@ impl SessionState {
             }
             Payload::SignoffGiven(s) => self.decide(s, true, by),
             Payload::SignoffRejected(s) => self.decide(s, false, by),
+            Payload::KeyboardHandedOver(h) => {
+                self.handovers.push((by.clone(), h));
+            }
             Payload::NoteAdded(n) => {
                 self.notes.push(NoteEntry {
                     text: n.text,
@@ -1408,6 +1465,9 @@ pub fn summarize(p: &Payload) -> String {
             o.action.replace('_', " "),
             o.reason
         ),
+        Payload::KeyboardHandedOver(h) => {
+            format!("handed the keyboard to {} <{}>", h.to.name, h.to.email)
+        }
         Payload::StepAcknowledged(a) => match &a.note {
             Some(n) => format!("acknowledged {} as {}: {n}", a.step, a.role),
             None => format!("acknowledged {} as {}", a.step, a.role),
@@ -1485,6 +1545,32 @@ pub fn merge_runs(mut runs: Vec<Vec<Event>>) -> Vec<Event> {
         out.extend(run);
     }
     out
+}
+
+impl SessionState {
+    /// The stamp of an event: who, when, and on whose device when it is
+    /// not their own (the actor file is the device owner's).
+    fn stamp(&self, ev: &Event) -> Stamp {
+        let mut s = Stamp::of(ev);
+        let owner = ev.actor.split_once('/').map_or(&*ev.actor, |(e, _)| e);
+        if !owner.eq_ignore_ascii_case(&ev.who.email) {
+            let name = self
+                .people
+                .iter()
+                .find(|p| p.email.eq_ignore_ascii_case(owner))
+                .map(|p| p.name.as_str())
+                .or_else(|| {
+                    self.handovers
+                        .iter()
+                        .rev()
+                        .find(|(_, h)| h.from.email.eq_ignore_ascii_case(owner))
+                        .map(|(_, h)| h.from.name.as_str())
+                })
+                .unwrap_or(owner);
+            s.on_device_of = Some(Arc::from(name));
+        }
+        s
+    }
 }
 
 /// Fold sorted events into a state. Pure and deterministic.
@@ -1581,6 +1667,7 @@ mod tests {
                 kind: p.kind(),
                 data: &data,
                 prev: &GENESIS,
+                key: None,
             })
             .unwrap();
             self.events.push(ev);
@@ -1987,6 +2074,7 @@ mod merge_tests {
             kind: "note_added",
             data: &data,
             prev: &GENESIS,
+            key: None,
         })
         .unwrap()
         .0

@@ -48,6 +48,8 @@ pub enum StoreError {
         breaches.iter().skip(1).map(|b| format!("; and {b}")).collect::<String>()
     )]
     Breaks { breaches: Vec<RuleError> },
+    #[error("{0}; nothing was written")]
+    Signature(#[from] super::signatures::SignatureProblem),
     #[error("this session handle is read-only: no actor file is open for writing")]
     ReadOnly,
     #[error("cannot encode event: {0}")]
@@ -366,6 +368,18 @@ impl Store {
         actor: &str,
         who: &Who,
     ) -> Result<Session, StoreError> {
+        self.create_session_signed(repo_key, started, actor, who, None)
+    }
+
+    /// [`Store::create_session`], signing with `signer` from the first event.
+    pub fn create_session_signed(
+        &self,
+        repo_key: &str,
+        started: SessionStarted,
+        actor: &str,
+        who: &Who,
+        signer: Option<std::sync::Arc<crate::signing::Signer>>,
+    ) -> Result<Session, StoreError> {
         let id = ulid::Ulid::new().to_string();
         let dir = self.session_dir(repo_key, &id);
         self.ensure_root()?;
@@ -378,6 +392,7 @@ impl Store {
             .map_err(io_err(&marker))?;
         let mut session = Session::open(&id, dir)?;
         session.attach(actor)?;
+        session.set_signer(signer);
         session.record(who, &Payload::SessionStarted(started))?;
         Ok(session)
     }
@@ -585,6 +600,13 @@ impl Session {
         Ok(true)
     }
 
+    /// Sign every event this session writes with `signer`.
+    pub fn set_signer(&mut self, signer: Option<std::sync::Arc<crate::signing::Signer>>) {
+        if let Some(w) = self.writer.as_mut() {
+            w.set_signer(signer);
+        }
+    }
+
     /// Open this session for writing as `actor`.
     pub fn attach(&mut self, actor: &str) -> Result<(), StoreError> {
         let w = JournalWriter::open(&self.dir, &self.id, actor)?;
@@ -628,6 +650,19 @@ impl Session {
             .map(|(p, d)| (p.kind(), d.as_ref()))
             .collect();
         let writer = self.writer.as_mut().ok_or(StoreError::ReadOnly)?;
+        // What the fold would refuse of these events as signed (or not),
+        // refused before they are written.
+        let key = writer.signer().map(|s| s.fingerprint().to_string());
+        let now = jiff::Timestamp::now();
+        for p in payloads {
+            if let Some(problem) =
+                self.state
+                    .signatures
+                    .problem(p.kind(), &who.email, key.as_deref(), Some(now))
+            {
+                return Err(StoreError::Signature(problem));
+            }
+        }
         let events = writer.append_all(&items, who, lamport)?;
         self.refresh()?;
         Ok(events)

@@ -51,6 +51,18 @@ pub fn write_synthetic(
     events: usize,
     actors: usize,
 ) -> std::io::Result<()> {
+    write_synthetic_signed(dir, session, events, actors, &[])
+}
+
+/// [`write_synthetic`] with every event of actor `i` signed by
+/// `signers[i % signers.len()]` (none: unsigned).
+pub fn write_synthetic_signed(
+    dir: &Path,
+    session: &str,
+    events: usize,
+    actors: usize,
+    signers: &[crate::signing::Signer],
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let actors = actors.max(1);
     let ids: Vec<String> = (0..actors)
@@ -96,7 +108,8 @@ pub fn write_synthetic(
         };
         let data = p.to_data().map_err(std::io::Error::other)?;
         seq[a] += 1;
-        let (ev, line): (Event, String) = Event::seal(Draft {
+        let signer = (!signers.is_empty()).then(|| &signers[a % signers.len()]);
+        let (mut ev, mut line): (Event, String) = Event::seal(Draft {
             session,
             actor: &ids[a],
             seq: seq[a],
@@ -106,8 +119,15 @@ pub fn write_synthetic(
             kind: p.kind(),
             data: &data,
             prev: &prev[a],
+            key: signer.map(|s| s.fingerprint()),
         })
         .map_err(std::io::Error::other)?;
+        if let Some(signer) = signer {
+            let sig = signer
+                .sign(ev.hash.to_hex().as_bytes())
+                .map_err(std::io::Error::other)?;
+            ev.attach_signature(&mut line, sig);
+        }
         files[a].write_all(line.as_bytes())?;
         files[a].write_all(b"\n")?;
         prev[a] = ev.hash;

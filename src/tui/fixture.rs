@@ -118,6 +118,7 @@ impl Sample {
             kind: payload.kind(),
             data: &data,
             prev: &prev,
+            key: None,
         });
         if let Ok((ev, _)) = sealed {
             self.prev.insert(actor, ev.hash);

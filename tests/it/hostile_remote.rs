@@ -83,6 +83,7 @@ fn seal(
         kind,
         data: &data,
         prev,
+        key: None,
     })
     .expect("seal");
     (line, ev.hash)

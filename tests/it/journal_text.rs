@@ -64,6 +64,7 @@ impl Writer {
             kind: payload.kind(),
             data: &data,
             prev: &self.prev,
+            key: None,
         })
         .expect("seal");
         self.prev = ev.hash;

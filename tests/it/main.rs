@@ -31,6 +31,7 @@ mod not_utf8;
 mod playbook;
 mod release;
 mod signals;
+mod signing;
 mod tui_app;
 mod tui_pty;
 mod tui_snapshots;

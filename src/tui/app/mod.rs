@@ -580,6 +580,23 @@ impl App {
             Ask::HandOver(i) => {
                 if let Some(m) = self.people.get(i) {
                     let label = m.label();
+                    let from = self.person().map(Member::who);
+                    // Recorded, so the history says whose hands the
+                    // device's next events were made by.
+                    let writable = self.session.as_ref().is_some_and(|v| {
+                        v.read_only.is_none()
+                            && v.state.status == crate::session::SessionStatus::Open
+                    });
+                    if let Some(from) = from
+                        && i != self.at_keyboard
+                        && writable
+                    {
+                        out.effect(Effect::Perform {
+                            cmd: Command::HandOver { to: m.who() },
+                            who: from,
+                            override_reason: None,
+                        });
+                    }
                     self.at_keyboard = i;
                     out.say(Tone::Info, format!("at the keyboard: {label}"));
                 }

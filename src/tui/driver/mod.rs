@@ -245,7 +245,7 @@ impl Driver {
                                     .get(h.index)
                                     .map(describe)
                                     .unwrap_or_default();
-                                format!("{}: {what}", h.by.who.name)
+                                format!("{}: {what}", h.by.person())
                             });
                         let mut out = self.loaded();
                         out.extend(news.map(Action::Info));
@@ -503,7 +503,7 @@ impl Driver {
         let mut read_only = None;
         let mut warnings = Vec::new();
         if s.state().status == crate::session::SessionStatus::Open {
-            if let Err(e) = s.attach(&self.ws.actor()) {
+            if let Err(e) = self.ws.attach(&mut s) {
                 read_only = Some(e.to_string());
             }
             warnings = registry::reap(&self.ws, &mut s);

@@ -185,7 +185,7 @@ impl NotesOverlay {
                 .state()
                 .and_then(|s| s.release_notes.as_ref())
                 .map(|(by, _)| {
-                    format!("{} at {}", by.who.name, crate::session::clock_time(&by.at))
+                    format!("{} at {}", by.person(), crate::session::clock_time(&by.at))
                 });
             out.say(
                 Tone::Warn,
@@ -350,7 +350,7 @@ impl NotesOverlay {
                 Line::styled(
                     format!(
                         "Set by {} at {} · {} lines · kept in the session's audit trail",
-                        by.who.name,
+                        by.person(),
                         ui::short_time(&by.at),
                         text.lines().count()
                     ),

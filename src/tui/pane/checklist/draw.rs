@@ -326,7 +326,7 @@ fn draw_details(
         && !p.is_signoff()
     {
         lines.push(Line::styled(
-            format!("started by {} at {}", b.who.name, short_time(&b.at)),
+            format!("started by {} at {}", b.person(), short_time(&b.at)),
             theme.dim,
         ));
     }
@@ -339,26 +339,26 @@ fn draw_details(
             .map(|n| format!(": {n}"))
             .unwrap_or_default();
         lines.push(Line::styled(
-            format!("done by {} at {}{note}", c.who.name, short_time(&c.at)),
+            format!("done by {} at {}{note}", c.person(), short_time(&c.at)),
             theme.ok,
         ));
     }
     if let Some((b, why)) = &s.skipped {
         lines.push(Line::styled(
-            format!("skipped by {} at {}: {why}", b.who.name, short_time(&b.at)),
+            format!("skipped by {} at {}: {why}", b.person(), short_time(&b.at)),
             theme.dim,
         ));
     }
     if let Some((b, why)) = &s.failed {
         lines.push(Line::styled(
-            format!("failed by {} at {}: {why}", b.who.name, short_time(&b.at)),
+            format!("failed by {} at {}: {why}", b.person(), short_time(&b.at)),
             theme.bad,
         ));
     }
     for n in st.notes.iter().filter(|n| n.step.as_deref() == Some(&p.id)) {
         lines.push(Line::from(vec![
             Span::styled(
-                format!("✎ {} {}: ", short_time(&n.by.at), n.by.who.name),
+                format!("✎ {} {}: ", short_time(&n.by.at), n.by.person()),
                 theme.dim,
             ),
             Span::raw(n.text.clone()),
@@ -422,7 +422,7 @@ fn canary_details(ctx: &Ctx, st: &SessionState, p: &PlanStep) -> Vec<Line<'stati
                 "recorded {} at {} by {}",
                 j.verdict,
                 short_time(&by.at),
-                by.who.name
+                by.person()
             )
         },
     );

@@ -122,7 +122,7 @@ fn draw_pane(
                         "⛔ rejected"
                     },
                     if d.approve { Tone::Ok } else { Tone::Bad },
-                    d.by.who.name.clone(),
+                    d.by.person().into_owned(),
                     short_time(&d.by.at).to_string(),
                     d.comment.clone().unwrap_or_default(),
                 ),
@@ -218,14 +218,14 @@ fn release_lines(ctx: &Ctx) -> Vec<Line<'static>> {
                 .iter()
                 .filter_map(|r| r.decision)
                 .filter(|d| d.approve && d.by.lamport < by.lamport)
-                .map(|d| d.by.who.name.clone())
+                .map(|d| d.by.person().into_owned())
                 .collect();
             let mut spans = vec![Span::styled("Notes: ", theme.dim)];
             if stale.is_empty() {
                 spans.push(Span::styled("✔ ", theme.ok));
                 spans.push(Span::raw(format!(
                     "set by {} {} · {} lines",
-                    by.who.name,
+                    by.person(),
                     short_time(&by.at),
                     text.lines().count()
                 )));
@@ -237,7 +237,7 @@ fn release_lines(ctx: &Ctx) -> Vec<Line<'static>> {
                 ));
                 spans.push(Span::raw(format!(
                     " · by {} {}",
-                    by.who.name,
+                    by.person(),
                     short_time(&by.at)
                 )));
             }
