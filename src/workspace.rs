@@ -247,14 +247,17 @@ impl Workspace {
         let Ok(cat) = self.playbooks() else {
             return Vec::new();
         };
-        cat.get(scenario)
+        let mut out: Vec<String> = cat
+            .get(scenario)
             .map(|p| {
                 crate::playbook::preflight::check(p, &self.repo.root, &self.config)
                     .iter()
                     .map(ToString::to_string)
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        out.extend(self.team_config().1);
+        out
     }
 
     /// Start a session of a playbook as this process's person.
@@ -289,14 +292,14 @@ impl Workspace {
             .ok()
             .and_then(|nv| nv.previous)
             .map(|v| v.to_string());
+        let (team, _) = self.team_config();
         let started = SessionStarted {
             plan: Plan::from(playbook),
             version: version.map(|v| v.to_string()),
             previous_version: previous,
             repo: self.repo.name.clone(),
             source: crate::playbook::source_of(playbook, &self.repo.root),
-            people: self
-                .config
+            people: team
                 .people
                 .iter()
                 .map(|p| crate::session::payload::RosterEntry {
@@ -306,10 +309,10 @@ impl Workspace {
                 })
                 .collect(),
             policy: crate::session::payload::Policy {
-                override_roles: self.config.policy.override_roles.clone(),
+                override_roles: team.policy.override_roles.clone(),
             },
             canary: self.frozen_canary(playbook),
-            signatures: self.frozen_signatures(),
+            signatures: self.frozen_signatures(team.audit.require_signatures),
         };
         Ok(self.store.create_session_signed(
             &self.repo.key,
@@ -325,13 +328,16 @@ impl Workspace {
     /// starts on (`.greenlight/allowed_signers` at HEAD, so a key added in
     /// the working tree and not committed signs nothing), else git's
     /// `gpg.ssh.allowedSignersFile`.
-    pub fn frozen_signatures(&self) -> crate::session::signatures::FrozenSignatures {
+    pub fn frozen_signatures(
+        &self,
+        require: crate::session::signatures::Require,
+    ) -> crate::session::signatures::FrozenSignatures {
         let (allowed_signers, origin) = match self.allowed_signers_text() {
             Some((text, origin)) => (Some(text), origin),
             None => (None, String::new()),
         };
         crate::session::signatures::FrozenSignatures {
-            require: self.config.audit.require_signatures,
+            require,
             allowed_signers,
             origin,
         }
@@ -340,18 +346,10 @@ impl Workspace {
     /// The allowed-signers file's text and where it was read.
     pub fn allowed_signers_text(&self) -> Option<(String, String)> {
         const PATH: &str = ".greenlight/allowed_signers";
-        let git = self.repo.open().ok()?;
-        let at_head = git
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_tree().ok())
-            .and_then(|t| t.get_path(Path::new(PATH)).ok())
-            .and_then(|e| e.to_object(&git).ok())
-            .and_then(|o| o.peel_to_blob().ok())
-            .map(|b| String::from_utf8_lossy(b.content()).into_owned());
-        if let Some(text) = at_head {
+        if let Some(text) = self.at_head(PATH) {
             return Some((text, format!("HEAD:{PATH}")));
         }
+        let git = self.repo.open().ok()?;
         let file = git
             .config()
             .ok()?
@@ -359,6 +357,50 @@ impl Workspace {
             .ok()?;
         let text = std::fs::read_to_string(&file).ok()?;
         Some((text, file.display().to_string()))
+    }
+
+    /// A file's text as the commit at HEAD holds it (None: not committed).
+    fn at_head(&self, path: &str) -> Option<String> {
+        let git = self.repo.open().ok()?;
+        let tree = git.head().ok()?.peel_to_tree().ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        let blob = entry.to_object(&git).ok()?.peel_to_blob().ok()?;
+        Some(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// The team, the policy and the signature rule a session starting now
+    /// freezes: from `.greenlight.toml` as HEAD holds it, so a role given
+    /// in an uncommitted edit grants nothing; from the working tree only
+    /// when the file was never committed (then nothing about it was
+    /// reviewed either way). The second value says what was left out.
+    pub fn team_config(&self) -> (RepoConfig, Option<String>) {
+        let Some(text) = self.at_head(RepoConfig::FILE) else {
+            return (self.config.clone(), None);
+        };
+        match crate::config::parse_toml::<RepoConfig>(
+            &text,
+            Path::new(&format!("HEAD:{}", RepoConfig::FILE)),
+        ) {
+            Ok(committed) => {
+                let differs = committed.people != self.config.people
+                    || committed.policy != self.config.policy
+                    || committed.audit.require_signatures != self.config.audit.require_signatures;
+                let note = differs.then(|| {
+                    format!(
+                        "{}: the team ([[people]]), [policy] or require_signatures differ from the last commit; a session takes them from the commit (commit the change to use it)",
+                        RepoConfig::FILE
+                    )
+                });
+                (committed, note)
+            }
+            Err(e) => (
+                self.config.clone(),
+                Some(format!(
+                    "the committed {} does not read ({e}); the working tree's is used",
+                    RepoConfig::FILE
+                )),
+            ),
+        }
     }
 
     /// The person's signing key, when one is configured (`[signing] key`,
@@ -471,7 +513,13 @@ impl Workspace {
                 .wrap_err("cannot read the synced copy of the audit trail")?,
             Err(_) => None,
         };
-        let mut report = crate::audit::verify::verify_session_with(&dir, id, synced.as_ref())?;
+        let trusted = self.allowed_signers_text();
+        let mut report = crate::audit::verify::verify_session_trusting(
+            &dir,
+            id,
+            synced.as_ref(),
+            trusted.as_ref().map(|(t, o)| (t.as_str(), o.as_str())),
+        )?;
         // The rules: every event the fold kept but did not apply because
         // it broke one without an override.
         let session = Session::open(id, dir)?;

@@ -237,6 +237,19 @@ pub fn verify_session_with(
     session_id: &str,
     synced: Option<&Synced>,
 ) -> Result<Report, VerifyError> {
+    verify_session_trusting(dir, session_id, synced, None)
+}
+
+/// [`verify_session_with`], checking who may sign against `trusted`
+/// (the allowed-signers text of the verifier's own checkout, and where it
+/// was read) rather than what the session froze: a session written
+/// elsewhere could have frozen any list; the verifier trusts its own.
+pub fn verify_session_trusting(
+    dir: &Path,
+    session_id: &str,
+    synced: Option<&Synced>,
+    trusted: Option<(&str, &str)>,
+) -> Result<Report, VerifyError> {
     let io = |source| VerifyError::Io {
         path: dir.to_path_buf(),
         source,
@@ -258,7 +271,11 @@ pub fn verify_session_with(
     }
     files.sort();
     sides.sort();
-    let rules = frozen_rules(&files);
+    let mut rules = frozen_rules(&files);
+    if let Some((text, origin)) = trusted {
+        rules.allowed = Some(crate::signing::AllowedSigners::parse(text, origin));
+        rules.frozen.origin = origin.to_string();
+    }
     let mut reports = Vec::new();
     let mut acks: Vec<Ack> = Vec::new();
     let mut synced_findings = Vec::new();

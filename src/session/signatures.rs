@@ -103,6 +103,14 @@ pub enum SignatureProblem {
     UnknownKey { fingerprint: String, origin: String },
     #[error("{0}")]
     NotAllowed(String),
+    #[error(
+        "{person} cannot {what} on another person's device: this session requires it signed with their own key. From your own terminal: `{how}`"
+    )]
+    HandedOver {
+        person: String,
+        what: String,
+        how: String,
+    },
 }
 
 impl SignatureRules {
@@ -114,6 +122,50 @@ impl SignatureRules {
                 .as_deref()
                 .map(|text| AllowedSigners::parse(text, &f.origin)),
         }
+    }
+
+    /// Is this a sign-off (or acknowledgement, or override) by a person on
+    /// a device that is not theirs (the keyboard handed over), where the
+    /// session requires such events signed? Their key is not on this
+    /// device; they approve from their own terminal.
+    pub fn handed_over(
+        &self,
+        payload: &super::payload::Payload,
+        email: &str,
+        device_owner: &str,
+    ) -> Option<SignatureProblem> {
+        use super::payload::Payload;
+        let required = matches!(self.frozen.require, Require::Signoffs | Require::All)
+            && SIGNOFF_KINDS.contains(&payload.kind());
+        if !required || email.eq_ignore_ascii_case(device_owner) {
+            return None;
+        }
+        let (what, how) = match payload {
+            Payload::SignoffGiven(s) => (
+                format!("approve as {}", s.role),
+                format!("greenlight signoff --role {} --approve", s.role),
+            ),
+            Payload::SignoffRejected(s) => (
+                format!("reject as {}", s.role),
+                format!(
+                    "greenlight signoff --role {} --reject --comment WHY",
+                    s.role
+                ),
+            ),
+            Payload::StepAcknowledged(a) => (
+                format!("acknowledge {} as {}", a.step, a.role),
+                format!("greenlight step ack {}", a.step),
+            ),
+            _ => (
+                "override a rule".to_string(),
+                "greenlight … --override REASON".to_string(),
+            ),
+        };
+        Some(SignatureProblem::HandedOver {
+            person: crate::text::escape(email).into_owned(),
+            what: crate::text::escape(&what).into_owned(),
+            how: crate::text::escape(&how).into_owned(),
+        })
     }
 
     /// May an event of `kind` by `email`, naming signing key `key` (None:

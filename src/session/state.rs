@@ -1117,6 +1117,18 @@ impl SessionState {
             });
             return;
         }
+        let owner = ev.actor.split_once('/').map_or(&*ev.actor, |(e, _)| e);
+        if let Some(problem) = self.signatures.handed_over(&payload, &ev.who.email, owner) {
+            self.history.push(HistoryEntry {
+                by,
+                seq: ev.seq,
+                kind: ev.kind.clone(),
+                index,
+                not_applied: Some(problem.to_string()),
+                broke: None,
+            });
+            return;
+        }
         let (not_applied, broke) = match self.refusal(&payload, Some(&ev.who)) {
             Err(e) => (Some(e.to_string()), None),
             Ok(()) => {

@@ -654,7 +654,14 @@ impl Session {
         // refused before they are written.
         let key = writer.signer().map(|s| s.fingerprint().to_string());
         let now = jiff::Timestamp::now();
+        let owner = writer
+            .actor()
+            .split_once('/')
+            .map_or(writer.actor(), |(e, _)| e);
         for p in payloads {
+            if let Some(problem) = self.state.signatures.handed_over(p, &who.email, owner) {
+                return Err(StoreError::Signature(problem));
+            }
             if let Some(problem) =
                 self.state
                     .signatures

@@ -28,6 +28,9 @@ pub struct SessionView {
     /// The journal does not verify (a line unreadable, a link broken):
     /// the first problem. Writes are refused until it is recovered.
     pub broken: Option<String>,
+    /// The email of the person whose device this is (whose actor file
+    /// the app writes), when known.
+    pub device_owner: Option<String>,
 }
 
 /// A person who can be at the keyboard.
@@ -135,6 +138,11 @@ impl<'a> Ctx<'a> {
             Ok(p) => p,
             Err(e) => return Some((e.to_string(), false)),
         };
+        if let (Some(who), Some(owner)) = (&who, self.session.and_then(|v| v.device_owner.as_ref()))
+            && let Some(p) = st.signatures.handed_over(&payload, &who.email, owner)
+        {
+            return Some((p.to_string(), false));
+        }
         let breaches: Vec<String> = st
             .breaches(&payload, who.as_ref())
             .into_iter()

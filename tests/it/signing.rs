@@ -580,3 +580,61 @@ fn the_app_and_a_cli_loop_of_one_person_write_at_once() {
         assert_eq!(ev["seq"].as_u64(), Some(i as u64 + 1));
     }
 }
+
+/// A role given in an uncommitted edit of `.greenlight.toml` grants
+/// nothing: the session takes the team from the commit it starts on, and
+/// `new` says the edit was left out.
+#[test]
+fn a_role_granted_in_an_uncommitted_config_grants_nothing() {
+    let t = Team::new("none");
+    let root = t.sb.repo.path();
+    let cfg = std::fs::read_to_string(root.join(".greenlight.toml")).expect("config");
+    std::fs::write(
+        root.join(".greenlight.toml"),
+        cfg.replace("roles = [\"developer\"]", "roles = [\"developer\", \"pm\"]"),
+    )
+    .expect("edit");
+    let out = run(
+        t.dana(),
+        &["new", "--scenario", "signed", "--version", "1.0.0"],
+    );
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("differ from the last commit"), "{said}");
+    let out = run(t.dana(), &["step", "done", "impact"]);
+    assert!(!out.status.success(), "the uncommitted pm role was used");
+    let err = stderr(&out);
+    assert!(err.contains("Dana Developer holds developer"), "{err}");
+}
+
+/// A session written elsewhere can freeze any allowed-signers list; this
+/// clone's `audit verify` checks signatures against its own committed one.
+#[test]
+fn verify_trusts_this_clones_allowed_signers_not_the_sessions() {
+    let t = Team::new("none");
+    check_ok(
+        run(
+            t.dana(),
+            &["new", "--scenario", "signed", "--version", "1.0.0"],
+        ),
+        &["new"],
+    );
+    check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
+    check_ok(run(t.dana(), &["audit", "verify"]), &["audit", "verify"]);
+    // The team drops Pat's key from the committed list: her events no
+    // longer verify here, whatever the session froze.
+    let root = t.sb.repo.path();
+    std::fs::write(
+        root.join(".greenlight/allowed_signers"),
+        format!("dana@example.com {}\n", t.dana.1),
+    )
+    .expect("allowed signers");
+    commit_all(root, "chore: Pat's key revoked");
+    let out = run(t.dana(), &["audit", "verify"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "a revoked key still verified");
+    assert!(
+        err.contains("is not in the allowed signers (HEAD:.greenlight/allowed_signers)"),
+        "{err}"
+    );
+}

@@ -684,6 +684,65 @@ fn fail_note_reject_and_the_remaining_keys() {
     assert!(d.app.quit);
 }
 
+/// `@` is recorded: what Pat does on Dana's device reads as "Pat Product
+/// on Dana Developer's device" in the app, `status` and the report; where
+/// sign-offs must be signed, Pat cannot approve on Dana's device, and the
+/// app says at the key press how to approve from her own terminal.
+#[test]
+fn a_hand_over_is_recorded_and_shown_and_a_signed_sign_off_waits_for_its_owner() {
+    let sb = sandbox();
+    let root = sb.repo.path();
+    let cfg = std::fs::read_to_string(root.join(".greenlight.toml")).expect("config");
+    std::fs::write(
+        root.join(".greenlight.toml"),
+        format!("{cfg}\n[audit]\nrequire_signatures = \"signoffs\"\n"),
+    )
+    .expect("config");
+    sb.ok(&["new", "--scenario", "mini"]);
+    let mut d = driver(&sb);
+    press(&mut d, "enter enter enter");
+    press(&mut d, "g j enter y");
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
+    press(&mut d, "@ j enter");
+    let st = d.app.state().unwrap();
+    let (by, h) = st.handovers.last().expect("the hand-over is recorded");
+    assert_eq!(
+        (by.who.name.as_str(), h.to.name.as_str()),
+        ("Dana Developer", "Pat Product")
+    );
+    // Pat adds a note on Dana's device: the record says where.
+    press(&mut d, "c checked space the space dashboards enter");
+    let st = d.app.state().unwrap();
+    let note = st.notes.last().expect("note");
+    assert_eq!(note.by.person(), "Pat Product on Dana Developer's device");
+    // Pat cannot approve here: refused at the key, with the way out.
+    press(&mut d, "tab a");
+    assert!(
+        d.app.overlay().is_none(),
+        "a prompt opened for a refused approval"
+    );
+    let said = status(&d);
+    assert!(
+        said.contains("greenlight signoff --role pm --approve"),
+        "{said}"
+    );
+    assert_eq!(
+        d.app.state().unwrap().steps[2].status,
+        StepStatus::Pending,
+        "{said}"
+    );
+    drop(d);
+    let out = sb.ok(&["report"]);
+    assert!(
+        out.contains("Pat Product on Dana Developer's device"),
+        "{out}"
+    );
+    let out = sb.ok(&["status"]);
+    assert!(out.contains("handed the keyboard to Pat Product"), "{out}");
+}
+
 #[test]
 fn a_broken_theme_or_unknown_theme_is_a_warning_in_the_status_line() {
     let sb = sandbox();
@@ -1810,7 +1869,7 @@ fn the_built_in_feature_release_through_the_app() {
     for want in [
         "Roles: enforced",
         "`enable-all` rolled back",
-        "acknowledged by Dee Delivery as dm",
+        "acknowledged by Dee Delivery on Dana Developer's device as dm",
         "https://sec.example.com/77",
         "canary clean",
         "PROMOTE",

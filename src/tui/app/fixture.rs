@@ -20,6 +20,7 @@ pub fn app(state: SessionState, theme: Theme) -> App {
         read_only: None,
         warnings: Vec::new(),
         broken: None,
+        device_owner: None,
     })));
     app
 }

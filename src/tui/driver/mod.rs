@@ -158,6 +158,7 @@ impl Driver {
             read_only: self.read_only.clone(),
             warnings,
             broken: s.problems().first().map(ToString::to_string),
+            device_owner: Some(self.me.email.clone()),
         }))
     }
 

@@ -429,6 +429,7 @@ mod tests {
                     read_only: None,
                     warnings: Vec::new(),
                     broken: None,
+                    device_owner: None,
                 },
                 keymap: Keymap::default(),
                 theme: Theme::no_color("default"),
