@@ -500,6 +500,9 @@ impl Workspace {
             sessions_dir: self.sessions_dir(),
             device: self.device.clone(),
             max_file_bytes: self.config.audit.max_file_mib.saturating_mul(1 << 20),
+            // A key that does not load is reported by every write; the
+            // trail's commits are then left unsigned rather than unsynced.
+            signer: self.signer().ok().flatten(),
         }
     }
 
@@ -644,7 +647,17 @@ impl Workspace {
             session.id(),
             session.state().plan.playbook
         );
-        let oid = crate::release::tag::tag_head(&repo, &name, &message)?;
+        let oid = match self.signer()? {
+            Some(signer) => {
+                let head = repo.head()?.peel_to_commit()?;
+                let tagger = repo
+                    .signature()
+                    .or_else(|_| git2::Signature::now(&self.who.name, &self.who.email))?;
+                crate::signing::git::signed_tag(&repo, &signer, &name, &head, &tagger, &message)
+                    .wrap_err_with(|| format!("cannot make the signed tag {name}"))?
+            }
+            None => crate::release::tag::tag_head(&repo, &name, &message)?,
+        };
         let commit = repo.find_tag(oid)?.target_id().to_string();
         let payload =
             crate::session::Payload::ReleaseTagged(crate::session::payload::ReleaseTagged {

@@ -33,6 +33,8 @@ pub enum SyncError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot sign the audit commit: {0}")]
+    Signing(String),
     #[error("no remote named `{0}` (see `git remote -v`, or pass --remote)")]
     NoRemote(String),
     #[error("push to `{remote}` was rejected: {message}")]
@@ -56,6 +58,8 @@ pub struct Trail {
     pub sessions_dir: PathBuf,
     pub device: String,
     pub max_file_bytes: u64,
+    /// The person's key: the audit ref's commits are signed with it.
+    pub signer: Option<std::sync::Arc<crate::signing::Signer>>,
 }
 
 impl Trail {
@@ -65,6 +69,7 @@ impl Trail {
             sessions_dir: sessions_dir.into(),
             device: device.into(),
             max_file_bytes: 512 << 20,
+            signer: None,
         }
     }
 }
@@ -243,7 +248,13 @@ pub fn commit_local(
     let files_n: usize = by_session.values().map(BTreeMap::len).sum();
     let message = format!("greenlight audit: {sessions_n} session(s), {files_n} file(s)");
     let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    let commit = repo.commit(None, &sig, &sig, &message, &tree, &parent_refs)?;
+    let commit = match &trail.signer {
+        Some(signer) => {
+            crate::signing::git::signed_commit(repo, signer, &sig, &message, &tree, &parent_refs)
+                .map_err(|e| SyncError::Signing(e.to_string()))?
+        }
+        None => repo.commit(None, &sig, &sig, &message, &tree, &parent_refs)?,
+    };
     repo.reference(AUDIT_REF, commit, true, "greenlight audit commit")?;
     Ok(Some(commit))
 }

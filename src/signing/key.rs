@@ -87,6 +87,15 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// Two signers are the same when they sign with the same key.
+impl PartialEq for Signer {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprint == other.fingerprint
+    }
+}
+
+impl Eq for Signer {}
+
 impl Drop for Signer {
     fn drop(&mut self) {
         if let How::Program {
@@ -249,9 +258,16 @@ impl Signer {
 
     /// Sign `message` in the `greenlight` namespace; the stored form.
     pub fn sign(&self, message: &[u8]) -> Result<String, SignError> {
+        self.sign_in(NAMESPACE, message)
+    }
+
+    /// Sign `message` in `namespace` (`git` for commits and tags, as
+    /// `git verify-commit` expects); the stored form (`sig::armor` gives
+    /// the text git and ssh-keygen read).
+    pub fn sign_in(&self, namespace: &str, message: &[u8]) -> Result<String, SignError> {
         match &self.how {
             How::InProcess(key) => {
-                let sig = key.sign(NAMESPACE, HashAlg::Sha512, message).map_err(|e| {
+                let sig = key.sign(namespace, HashAlg::Sha512, message).map_err(|e| {
                     SignError::InProcess {
                         fingerprint: self.fingerprint.clone(),
                         why: e.to_string(),
@@ -264,10 +280,12 @@ impl Signer {
             }
             How::Program {
                 program, key_file, ..
-            } => sign_with_program(program, key_file, message).map_err(|why| SignError::Program {
-                fingerprint: self.fingerprint.clone(),
-                program: program.clone(),
-                why,
+            } => sign_with_program(program, key_file, namespace, message).map_err(|why| {
+                SignError::Program {
+                    fingerprint: self.fingerprint.clone(),
+                    program: program.clone(),
+                    why,
+                }
             }),
         }
     }
@@ -276,10 +294,15 @@ impl Signer {
 /// `ssh-keygen -Y sign` over standard input. It runs in its own session
 /// with no terminal, so a key that wants a passphrase fails at once
 /// instead of stopping on (or drawing over) the app's terminal.
-fn sign_with_program(program: &str, key_file: &Path, message: &[u8]) -> Result<String, String> {
+fn sign_with_program(
+    program: &str,
+    key_file: &Path,
+    namespace: &str,
+    message: &[u8],
+) -> Result<String, String> {
     use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(program);
-    cmd.args(["-Y", "sign", "-n", NAMESPACE, "-f"])
+    cmd.args(["-Y", "sign", "-n", namespace, "-f"])
         .arg(key_file)
         .env("SSH_ASKPASS_REQUIRE", "never")
         .stdin(Stdio::piped())

@@ -8,6 +8,7 @@
 //! - `allowed`: the allowed-signers file (git's format).
 
 pub mod allowed;
+pub mod git;
 pub mod key;
 pub mod sig;
 

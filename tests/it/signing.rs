@@ -638,3 +638,78 @@ fn verify_trusts_this_clones_allowed_signers_not_the_sessions() {
         "{err}"
     );
 }
+
+fn git(root: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .current_dir(root)
+        .args(args)
+        .output()
+        .expect("git")
+}
+
+/// With a signing key, the release tag and the audit ref's commits are
+/// signed the way git signs: `git verify-tag` and `git verify-commit`
+/// accept them with the repository's allowed signers.
+#[test]
+fn the_release_tag_and_the_audit_commits_are_signed_for_git() {
+    let t = Team::new("none");
+    let root = t.sb.repo.path();
+    let cfg = std::fs::read_to_string(root.join(".greenlight.toml")).expect("config");
+    std::fs::write(
+        root.join(".greenlight.toml"),
+        cfg.replace("[audit]\n", "[audit]\ntag_on_complete = true\n"),
+    )
+    .expect("config");
+    commit_all(root, "chore: tag on complete");
+    let bare = tempfile::tempdir().expect("bare");
+    assert!(git(bare.path(), &["init", "--bare", "-q"]).status.success());
+    let url = bare.path().display().to_string();
+    assert!(
+        git(root, &["remote", "add", "origin", &url])
+            .status
+            .success()
+    );
+    check_ok(
+        run(
+            t.dana(),
+            &["new", "--scenario", "signed", "--version", "1.0.0"],
+        ),
+        &["new"],
+    );
+    check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
+    check_ok(
+        run(t.pat(), &["signoff", "--role", "pm", "--approve"]),
+        &["signoff"],
+    );
+    let out = run(t.dana(), &["step", "done", "verify"]);
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("tagged the release v1.0.0"), "{said}");
+    check_ok(run(t.dana(), &["audit", "sync"]), &["audit", "sync"]);
+
+    let signers = t.allowed_signers().display().to_string();
+    let cfg = format!("gpg.ssh.allowedSignersFile={signers}");
+    let tag = git(root, &["-c", &cfg, "verify-tag", "v1.0.0"]);
+    let said = String::from_utf8_lossy(&tag.stderr);
+    assert!(tag.status.success(), "git verify-tag: {said}");
+    assert!(
+        said.contains("Good \"git\" signature for dana@example.com"),
+        "{said}"
+    );
+    let commit = git(
+        root,
+        &["-c", &cfg, "verify-commit", "refs/greenlight/audit"],
+    );
+    let said = String::from_utf8_lossy(&commit.stderr);
+    assert!(commit.status.success(), "git verify-commit: {said}");
+    assert!(said.contains("dana@example.com"), "{said}");
+    // The tag is an ordinary annotated tag at HEAD naming the session.
+    let show = git(root, &["cat-file", "-p", "v1.0.0"]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(text.contains("greenlight session"), "{text}");
+    let head = git(root, &["rev-parse", "HEAD"]);
+    assert!(
+        text.contains(String::from_utf8_lossy(&head.stdout).trim()),
+        "{text}"
+    );
+}
