@@ -713,3 +713,65 @@ fn the_release_tag_and_the_audit_commits_are_signed_for_git() {
         "{text}"
     );
 }
+
+/// A script rewrites another person's journal on the remote and gives
+/// every changed line a correct hash (`who` becomes "Eve Evil"). With no
+/// signatures the hashes hold, so the sync keeps the copy that was in the
+/// trail first under the journal's name, sets the rewrite aside as a fork,
+/// and `audit verify` fails while the fork is there, naming both files
+/// and the first line where they differ.
+#[test]
+fn a_rehashed_rewrite_is_a_fork_the_first_copy_keeps_the_name_and_verify_names_both() {
+    use crate::common::clones::{Machine, put, remote_files, rewrite_remote, setup};
+    let root = tempfile::tempdir().expect("root");
+    let (bare, clones) = setup(root.path(), &[], 2);
+    let dana = Machine::new(&clones[0], "Dana Developer", "dana@example.com");
+    let pat = Machine::new(&clones[1], "Pat Product", "pat@example.com");
+    dana.ok(&["new", "--scenario", "mvp-launch", "--version", "1.0.0"]);
+    dana.ok(&["note", "first"]);
+    dana.ok(&["audit", "sync"]);
+    pat.ok(&["audit", "sync"]);
+    let (path, bytes) = remote_files(&bare)
+        .into_iter()
+        .find(|(p, _)| p.contains("dana@example.com") && p.ends_with(".jsonl"))
+        .expect("Dana's journal on the remote");
+    let text = String::from_utf8(bytes).expect("utf8");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let last = lines
+        .pop()
+        .expect("line")
+        .replace("Dana Developer", "Eve Evil");
+    let last = match greenlight::session::event::check_line_hash(last.as_bytes()) {
+        Err(greenlight::session::event::LineHashError::Mismatch { stated, actual }) => {
+            last.replace(&stated, &actual)
+        }
+        _ => panic!("the edit should change the hash"),
+    };
+    lines.push(last);
+    let forged = lines.join("\n") + "\n";
+    rewrite_remote(&bare, |repo, tree| {
+        let blob = repo.blob(forged.as_bytes()).expect("blob");
+        put(repo, tree.as_ref(), &path, blob, 0o100644)
+    });
+    let _ = pat.cmd(&["audit", "sync"]);
+    let id = path.split('/').nth(1).expect("session id").to_string();
+    let dir = pat.session_dir(&id);
+    let name = path.rsplit('/').next().expect("file name");
+    let kept = std::fs::read_to_string(dir.join(name)).expect("journal");
+    assert!(!kept.contains("Eve Evil"), "the rewrite took the name");
+    let fork = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.contains(".fork-"))
+        .expect("the rewrite is kept as a fork");
+    let out = pat.cmd(&["audit", "verify", &id]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "verify passed with a fork");
+    assert!(err.contains(&fork), "{err}");
+    assert!(
+        err.contains(&format!("a fork of {}", dir.join(name).display())),
+        "{err}"
+    );
+    assert!(err.contains("they differ from line 2"), "{err}");
+}
