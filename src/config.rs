@@ -215,6 +215,26 @@ pub struct AuditConfig {
     /// overrides) or `"all"`. Frozen into each session when it starts.
     #[serde(default)]
     pub require_signatures: crate::session::signatures::Require,
+    /// The open app follows the remote: it pulls the audit ref every
+    /// `pull_interval` and pushes its own events as they are written.
+    /// Unset: on when the remote exists.
+    #[serde(default)]
+    pub live: Option<bool>,
+    /// How often the open app pulls (`"5s"`, `"1m"`; default 5 s).
+    #[serde(default)]
+    pub pull_interval: Option<String>,
+}
+
+impl AuditConfig {
+    /// `pull_interval` as seconds (at least 1), or why it does not read.
+    pub fn pull_every(&self) -> Result<u64, String> {
+        match &self.pull_interval {
+            None => Ok(5),
+            Some(text) => humantime::parse_duration(text.trim())
+                .map(|d| d.as_secs().max(1))
+                .map_err(|e| format!("[audit] pull_interval `{text}`: {e} (e.g. \"5s\")")),
+        }
+    }
 }
 
 fn default_remote() -> String {
@@ -233,6 +253,8 @@ impl Default for AuditConfig {
             tag_on_complete: None,
             max_file_mib: default_max_file_mib(),
             require_signatures: Default::default(),
+            live: None,
+            pull_interval: None,
         }
     }
 }

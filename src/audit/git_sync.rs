@@ -682,6 +682,12 @@ impl SyncTarget {
         sync(&repo, &self.trail, &self.remote)
     }
 
+    /// Fetch and merge, as [`pull`].
+    pub fn pull(&self) -> Result<SyncReport, SyncError> {
+        let repo = Repository::open(&self.git_dir)?;
+        pull(&repo, &self.trail, &self.remote)
+    }
+
     /// What is not pushed yet, as [`status`].
     pub fn status(&self) -> Result<SyncStatus, SyncError> {
         let repo = Repository::open(&self.git_dir)?;

@@ -654,6 +654,8 @@ fn verify_chunk(
     let mut acks = Vec::new();
     let mut signed: std::collections::BTreeMap<(String, String), usize> = Default::default();
     let mut unsigned = 0;
+    // ed25519 signatures read and ready, checked together at the end.
+    let mut pending: Vec<PendingCheck> = Vec::new();
     let mut ends = Ends {
         first_prev: None,
         first_seq: 0,
@@ -707,6 +709,15 @@ fn verify_chunk(
             match check_signature(&head, line, rules) {
                 Signature::Good { key } => {
                     *signed.entry((key, head.who.email.to_string())).or_default() += 1;
+                }
+                Signature::Pending { key, check } => {
+                    pending.push((
+                        line_no,
+                        key,
+                        head.who.email.to_string(),
+                        head.kind.to_string(),
+                        check,
+                    ));
                 }
                 Signature::Unsigned => unsigned += 1,
                 Signature::Bad(why) => {
@@ -771,6 +782,23 @@ fn verify_chunk(
         }
         last = Some((head.hash.to_string(), head.seq, head.lamport));
     }
+    let checks: Vec<_> = pending.iter().map(|p| &*p.4).collect();
+    let held = crate::signing::sig::holds_all_ref(&checks);
+    for ((line_no, key, email, kind, _), holds) in pending.into_iter().zip(held) {
+        if holds {
+            *signed.entry((key, email)).or_default() += 1;
+        } else {
+            findings.push(Finding {
+                file: path.to_path_buf(),
+                line: line_no,
+                reason: format!(
+                    "{}: {}",
+                    crate::text::escape(&kind),
+                    crate::signing::sig::BadSignature::Mismatch(key)
+                ),
+            });
+        }
+    }
     if let Some((h, seq, lamport)) = last {
         ends.last_hash = Some(h);
         ends.last_seq = seq;
@@ -786,9 +814,26 @@ fn verify_chunk(
     }
 }
 
+/// A line's ed25519 signature waiting for its check: line, key, email,
+/// kind, and the check.
+type PendingCheck = (
+    usize,
+    String,
+    String,
+    String,
+    Box<crate::signing::sig::Ed25519Check>,
+);
+
 /// What one line's signature says.
 enum Signature {
-    Good { key: String },
+    Good {
+        key: String,
+    },
+    /// Read, allowed, and waiting for its ed25519 equation.
+    Pending {
+        key: String,
+        check: Box<crate::signing::sig::Ed25519Check>,
+    },
     Unsigned,
     Bad(String),
 }
@@ -820,7 +865,7 @@ fn check_signature(head: &Head<'_>, line: &[u8], rules: &SignatureRules) -> Sign
             crate::text::escape(k)
         )),
         (Some(k), Some(sig)) => {
-            let signature = match crate::signing::sig::verify(sig, head.hash.as_bytes()) {
+            let (signature, check) = match crate::signing::sig::prepare(sig, head.hash.as_bytes()) {
                 Ok(s) => s,
                 Err(e) => return Signature::Bad(format!("{kind}: {e}")),
             };
@@ -837,7 +882,16 @@ fn check_signature(head: &Head<'_>, line: &[u8], rules: &SignatureRules) -> Sign
                     "{kind} as {}: {p}",
                     crate::text::escape(&head.who.email)
                 )),
-                None => Signature::Good { key: by },
+                None => match check {
+                    crate::signing::sig::Check::Ed25519(check) => {
+                        Signature::Pending { key: by, check }
+                    }
+                    crate::signing::sig::Check::Done(true) => Signature::Good { key: by },
+                    crate::signing::sig::Check::Done(false) => Signature::Bad(format!(
+                        "{kind}: {}",
+                        crate::signing::sig::BadSignature::Mismatch(by)
+                    )),
+                },
             }
         }
     }

@@ -245,7 +245,7 @@ pub fn history_line(session: &Session, h: &HistoryEntry) -> String {
         .get(h.index)
         .map(describe)
         .unwrap_or_default();
-    let mut s = format!("{} {:<14} {what}", clock_time(&h.by.at), h.by.who.name);
+    let mut s = format!("{} {:<14} {what}", clock_time(&h.by.at), h.by.person());
     if let Some(why) = &h.not_applied {
         let _ = write!(s, " (not applied: {why})");
     }

@@ -43,6 +43,11 @@ pub struct StatusArgs {
     /// How many history lines to show (human output).
     #[arg(long, default_value_t = 10)]
     pub history: usize,
+    /// Then keep printing events as they arrive, from this machine and
+    /// (with a remote) pulled from other clones every `[audit]
+    /// pull_interval`, until the session ends or Ctrl-C.
+    #[arg(long, conflicts_with = "json")]
+    pub follow: bool,
 }
 
 /// Breaking a rule of the session on purpose.
@@ -317,7 +322,70 @@ pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
     } else {
         say!("{}", render::status(&session, a.history));
     }
+    if a.follow {
+        follow(&ws, session)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `status --follow`: print each new history entry as it arrives; pull
+/// the remote's audit trail on the way when there is one (and `[audit]
+/// live` is not off). Ends when the session does.
+fn follow(ws: &crate::workspace::Workspace, mut session: crate::session::Session) -> Result<()> {
+    use std::collections::HashSet;
+    use std::time::{Duration, Instant};
+    let key = |h: &crate::session::state::HistoryEntry| (h.by.actor.clone(), h.seq);
+    let mut printed: HashSet<_> = session.state().history.iter().map(key).collect();
+    let every = Duration::from_secs(
+        ws.config
+            .audit
+            .pull_every()
+            .map_err(|e| color_eyre::eyre::eyre!("{e}"))?,
+    );
+    let target = ws
+        .sync_target(None)
+        .ok()
+        .filter(|_| ws.config.audit.live != Some(false))
+        .filter(|t| t.status().is_ok_and(|s| s.remote_exists));
+    let mut next_pull = Instant::now();
+    let mut pull_failed = false;
+    sayln!(
+        "following session {}{} (Ctrl-C stops)",
+        session.id(),
+        match &target {
+            Some(t) => format!(", pulling from {} every {}s", t.remote, every.as_secs()),
+            None => String::new(),
+        }
+    );
+    loop {
+        if let Some(t) = &target
+            && Instant::now() >= next_pull
+        {
+            match t.pull() {
+                Ok(_) => pull_failed = false,
+                Err(e) if !pull_failed => {
+                    esayln!(
+                        "warning: pulling the audit trail failed (still following what is here): {e}"
+                    );
+                    pull_failed = true;
+                }
+                Err(_) => {}
+            }
+            next_pull = Instant::now() + every;
+        }
+        session.refresh()?;
+        for h in &session.state().history {
+            if printed.insert(key(h)) {
+                sayln!("{}", render::history_line(&session, h));
+            }
+        }
+        let status = session.state().status;
+        if status != crate::session::SessionStatus::Open {
+            sayln!("session {}", status.word());
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
 
 fn act(g: &Global, target: &Target, cmd: Command) -> Result<ExitCode> {

@@ -37,6 +37,18 @@ pub struct SyncView {
     pub seen_lamport: Option<(String, u64)>,
     /// The key that syncs by hand (what the badge says retries).
     pub key: String,
+    /// Follow the remote: pull every `pull_every` seconds while a session
+    /// is open, and push new events (`[audit] live`; None: when the
+    /// remote exists).
+    pub live: Option<bool>,
+    pub pull_every: i64,
+    /// When the last live pull started (by the app's clock).
+    pub last_pull: Option<jiff::Timestamp>,
+    /// Live pulls failed in a row: each doubles the wait (up to 2 min).
+    pub live_failures: u32,
+    /// The sync running is a live pull in the background: the badge does
+    /// not flash "syncing" every few seconds for it.
+    pub background: bool,
 }
 
 /// What a finished sync reports to the app.
@@ -67,8 +79,25 @@ impl SyncView {
             remote: config.audit.remote.clone(),
             auto: config.audit.auto_sync,
             key: "Y".into(),
+            live: config.audit.live,
+            pull_every: config
+                .audit
+                .pull_every()
+                .map_or(5, |s| i64::try_from(s).unwrap_or(5)),
             ..Default::default()
         }
+    }
+
+    /// Is the app following the remote now?
+    pub fn is_live(&self) -> bool {
+        let remote = matches!(&self.status, Some(Ok(st)) if st.remote_exists);
+        remote && self.live != Some(false)
+    }
+
+    /// Seconds until the next live pull is due after the last one.
+    fn live_wait(&self) -> i64 {
+        let backoff = 1i64 << self.live_failures.min(5);
+        self.pull_every.saturating_mul(backoff).min(120)
     }
 
     /// When this clone last synced the audit trail: by this app, or by
@@ -91,11 +120,23 @@ impl SyncView {
     /// The header's badge at a width: the text and how it should look.
     pub fn badge(&self, now: Option<jiff::Timestamp>, width: BadgeWidth) -> Option<(String, Tone)> {
         let tiny = width == BadgeWidth::Tiny;
-        if self.syncing {
+        if self.syncing && !self.background {
             return Some((
                 if tiny { "⇅…" } else { "audit: syncing…" }.into(),
                 Tone::Info,
             ));
+        }
+        if self.failed.is_some() && self.is_live() {
+            let text = match width {
+                BadgeWidth::Long => format!(
+                    "audit: offline, retrying every {}s ({} now)",
+                    self.live_wait(),
+                    self.key
+                ),
+                BadgeWidth::Short => "audit: offline".into(),
+                BadgeWidth::Tiny => "⇅✘".into(),
+            };
+            return Some((text, Tone::Bad));
         }
         if self.failed.is_some() {
             let text = match width {
@@ -128,7 +169,11 @@ impl SyncView {
             (Some(_), _) => "synced".to_string(),
             (None, _) => "never synced".to_string(),
         };
-        let pending = if self.auto { Tone::Info } else { Tone::Warn };
+        let pending = if self.auto || self.is_live() {
+            Tone::Info
+        } else {
+            Tone::Warn
+        };
         Some(match (st.unpushed_events, width) {
             (0, BadgeWidth::Tiny) => ("⇅✔".into(), Tone::Ok),
             (0, _) if last.is_some() => (format!("audit: {when}"), Tone::Ok),
@@ -163,6 +208,7 @@ impl SyncView {
             return;
         }
         self.syncing = true;
+        self.background = false;
         out.say(
             Tone::Info,
             format!("syncing the audit trail with {}…", self.remote),
@@ -183,12 +229,14 @@ impl SyncView {
             .is_none_or(|(id, _)| *id != mark.0);
         self.seen_lamport = Some(mark);
         self.want_status(out);
-        // Opening a session is not a new event: sync only on news.
-        if self.auto && !first {
+        // Opening a session is not a new event: sync only on news (live:
+        // our own events go out as they are written).
+        if (self.auto || self.is_live()) && !first {
             if self.syncing {
                 self.sync_wanted = true;
             } else {
                 self.syncing = true;
+                self.background = self.is_live();
                 out.effect(Effect::Sync { manual: false });
             }
         }
@@ -215,6 +263,17 @@ impl SyncView {
             .is_some_and(|t| now.as_second().saturating_sub(t.as_second()) >= STATUS_EVERY_SECS);
         if stale && session_open && !self.status_running {
             self.want_status(out);
+        }
+        // Live: pull what other clones pushed (the merge lands in the
+        // session folder, which the app watches and folds in).
+        let due = self
+            .last_pull
+            .is_none_or(|t| now.as_second().saturating_sub(t.as_second()) >= self.live_wait());
+        if self.is_live() && session_open && !self.syncing && due {
+            self.last_pull = Some(now);
+            self.syncing = true;
+            self.background = true;
+            out.effect(Effect::Sync { manual: false });
         }
     }
 
@@ -255,7 +314,10 @@ impl SyncView {
             Ok(o) => {
                 self.failed = None;
                 self.failed_at = None;
+                self.live_failures = 0;
                 self.last_sync = now.or_else(|| Some(jiff::Timestamp::now()));
+                // What the merge brought is in the session folder now.
+                out.effect(Effect::Refresh);
                 if let Some(st) = o.status {
                     self.status = Some(Ok(st));
                 }
@@ -270,19 +332,29 @@ impl SyncView {
                 }
             }
             Err(why) => {
-                out.say(
-                    Tone::Warn,
-                    format!(
-                        "audit sync failed (the session goes on; {} retries): {why}",
-                        self.key
-                    ),
-                );
+                // A live pull that keeps failing (the remote is away) says
+                // so once; the badge keeps saying it.
+                let repeated = self.background && self.failed.is_some();
+                if self.background {
+                    self.live_failures = self.live_failures.saturating_add(1);
+                }
+                if !repeated {
+                    out.say(
+                        Tone::Warn,
+                        format!(
+                            "audit sync failed (the session goes on; {} retries): {why}",
+                            self.key
+                        ),
+                    );
+                }
                 self.failed = Some(why);
                 self.failed_at = now.or_else(|| Some(jiff::Timestamp::now()));
             }
         }
+        self.background = false;
         if std::mem::take(&mut self.sync_wanted) {
             self.syncing = true;
+            self.background = self.is_live();
             out.effect(Effect::Sync { manual: false });
         }
     }
@@ -302,11 +374,84 @@ mod tests {
         }
     }
 
+    /// Live: a pull every `pull_every` seconds of the app's clock while a
+    /// session is open, quietly (no "syncing" flash); a failing remote
+    /// doubles the wait, says so once, and the badge says offline.
+    #[test]
+    fn the_live_app_pulls_on_its_interval_and_backs_off_when_the_remote_is_away() {
+        let t = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mut v = SyncView {
+            remote: "origin".into(),
+            key: "Y".into(),
+            pull_every: 5,
+            status: Some(Ok(status(0, None))),
+            ..Default::default()
+        };
+        assert!(v.is_live());
+        let (e, _) = effects(|o| v.tick(t(0), true, o));
+        assert_eq!(e, vec![Effect::Sync { manual: false }]);
+        assert!(v.background);
+        assert_eq!(
+            v.badge(Some(t(0)), BadgeWidth::Long).map(|b| b.0),
+            Some("audit: nothing to push".into())
+        );
+        // Without a session nothing is pulled; while one runs, no second.
+        assert!(effects(|o| v.tick(t(1), true, o)).0.is_empty());
+        let (_, said) =
+            effects(|o| v.synced(false, Err("remote unreachable".into()), Some(t(1)), o));
+        assert!(said.is_some(), "the first failure is said");
+        assert_eq!(
+            v.badge(Some(t(1)), BadgeWidth::Long).map(|b| b.0),
+            Some("audit: offline, retrying every 10s (Y now)".into())
+        );
+        // The wait doubled: not due at 5 s, due at 10 s.
+        assert!(effects(|o| v.tick(t(5), true, o)).0.is_empty());
+        assert_eq!(
+            effects(|o| v.tick(t(10), true, o)).0,
+            vec![Effect::Sync { manual: false }]
+        );
+        let (_, said) =
+            effects(|o| v.synced(false, Err("remote unreachable".into()), Some(t(10)), o));
+        assert!(
+            said.is_none(),
+            "a repeated failure is not said again: {said:?}"
+        );
+        assert_eq!(v.live_failures, 2);
+        // The remote is back: the wait is the interval again.
+        assert_eq!(
+            effects(|o| v.tick(t(30), true, o)).0,
+            vec![Effect::Sync { manual: false }]
+        );
+        let ok = SyncOutcome {
+            summary: "synced".into(),
+            warnings: Vec::new(),
+            status: Some(status(0, None)),
+        };
+        let (e, _) = effects(|o| v.synced(false, Ok(ok), Some(t(30)), o));
+        assert_eq!(e, vec![Effect::Refresh]);
+        assert_eq!(v.live_failures, 0);
+        assert!(v.failed.is_none());
+        assert!(effects(|o| v.tick(t(34), true, o)).0.is_empty());
+        assert!(
+            effects(|o| v.tick(t(40), false, o)).0.is_empty(),
+            "no session, no pull"
+        );
+        assert_eq!(
+            effects(|o| v.tick(t(40), true, o)).0,
+            vec![Effect::Sync { manual: false }]
+        );
+        // `live = false` turns it off.
+        v.syncing = false;
+        v.live = Some(false);
+        assert!(effects(|o| v.tick(t(100), true, o)).0.is_empty());
+    }
+
     #[test]
     fn the_badge_says_what_is_unpushed_and_when_it_last_synced() {
         let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
         let mut v = SyncView {
             remote: "origin".into(),
+            live: Some(false),
             ..Default::default()
         };
         assert_eq!(
@@ -404,7 +549,8 @@ mod tests {
                 o,
             )
         });
-        assert_eq!(again, vec![Effect::Sync { manual: false }]);
+        // What the sync merged is read in, and the wanted sync runs.
+        assert_eq!(again, vec![Effect::Refresh, Effect::Sync { manual: false }]);
         assert!(v.syncing);
         // A failure is shown and kept until a sync succeeds, here or
         // elsewhere (the CLI): a status with a later sync clears it.

@@ -401,3 +401,52 @@ fn dir_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     v.sort();
     v
 }
+
+/// `status --follow` prints each event as it arrives (here from another
+/// terminal of the same machine) and ends when the session does.
+#[test]
+fn status_follow_prints_events_as_they_arrive_and_ends_with_the_session() {
+    use std::io::BufRead;
+    let sb = crate::common::Sandbox::new();
+    sb.ok(&["new", "--scenario", "mvp-launch", "--version", "1.0.0"]);
+    let mut child = sb
+        .cmd()
+        .args(["status", "--follow", "--history", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("status --follow");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |want: &str| {
+        let deadline = std::time::Instant::now() + crate::common::PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(want) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("`{want}` never printed by status --follow"),
+            }
+        }
+    };
+    wait_for("following session");
+    sb.cmd_as("Pat Product", "pat@example.com")
+        .args(["note", "looked at the dashboards"])
+        .output()
+        .expect("note");
+    let line = wait_for("looked at the dashboards");
+    assert!(line.contains("Pat Product"), "{line}");
+    sb.ok(&["abort", "--reason", "not today"]);
+    wait_for("session aborted");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status}");
+}

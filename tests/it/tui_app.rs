@@ -1883,3 +1883,85 @@ fn the_built_in_feature_release_through_the_app() {
         crate::common::stderr(&verify)
     );
 }
+
+/// Two clones, two data dirs, one bare remote: Dana's app follows the
+/// remote. Pat approves on her clone and syncs; at Dana's app's next live
+/// pull (`[audit] pull_interval`, here 2 s of the app's clock) the
+/// approval is in Dana's cockpit, with nobody pressing `Y`.
+#[test]
+fn the_open_app_follows_a_sign_off_given_on_another_clone() {
+    use crate::common::clones::{Machine, setup};
+    let root = tempfile::tempdir().expect("root");
+    let config = format!("{TEAM}\n[audit]\npull_interval = \"2s\"\n");
+    let (_bare, clones) = setup(
+        root.path(),
+        &[
+            (".greenlight.toml", config.as_str()),
+            (".greenlight/playbooks/mini.toml", MINI),
+        ],
+        2,
+    );
+    let dana = Machine::new(&clones[0], "Dana Developer", "dana@example.com");
+    let pat = Machine::new(&clones[1], "Pat Product", "pat@example.com");
+    for (name, body) in [
+        ("deploy.sh", "echo deploying\n"),
+        ("undo.sh", "echo undoing\n"),
+    ] {
+        script(&clones[0], name, body);
+    }
+    dana.ok(&["new", "--scenario", "mini"]);
+    dana.ok(&["step", "done", "prep"]);
+    dana.ok(&["step", "run", "ship", "--yes"]);
+    dana.ok(&["audit", "sync"]);
+    let ws = Workspace::open_in(
+        &clones[0],
+        &Overrides {
+            name: Some("Dana Developer".into()),
+            email: Some("dana@example.com".into()),
+        },
+        Store::at(dana.home.path().to_path_buf()),
+    )
+    .expect("workspace");
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Driver::new(ws, choice, Keymap::default());
+    d.dispatch(Action::Resize {
+        width: 100,
+        height: 30,
+    });
+    d.boot(None).expect("boot");
+    let t0 = jiff::Timestamp::now();
+    d.dispatch(Action::Tick(t0));
+    assert!(
+        d.app.sync.is_live(),
+        "the app follows the remote: {:?}",
+        d.app.sync.status
+    );
+
+    // Pat, on her own clone, pulls the session and approves it.
+    pat.ok(&["audit", "sync"]);
+    let id = dana.session_dirs()[0]
+        .file_name()
+        .expect("id")
+        .to_string_lossy()
+        .into_owned();
+    pat.ok(&["signoff", "--session", &id, "--role", "pm", "--approve"]);
+    pat.ok(&["audit", "sync"]);
+    // Not yet due: nothing comes in.
+    d.dispatch(Action::Tick(t0 + jiff::SignedDuration::from_secs(1)));
+    assert_eq!(
+        d.app.state().unwrap().steps[2].status,
+        StepStatus::Pending,
+        "{}",
+        status(&d)
+    );
+    // Due: the live pull brings the approval in.
+    d.dispatch(Action::Tick(t0 + jiff::SignedDuration::from_secs(2)));
+    let st = d.app.state().unwrap();
+    assert_eq!(st.status, SessionStatus::Completed, "{}", status(&d));
+    let dec = &st.steps[2].decisions[0];
+    assert_eq!(dec.by.who.name, "Pat Product");
+    assert!(d.app.sync.failed.is_none(), "{:?}", d.app.sync.failed);
+}

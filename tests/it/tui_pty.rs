@@ -36,17 +36,23 @@ pub(crate) fn open_pty() -> portable_pty::PtyPair {
 
 /// The app's command line in the sandbox, as a person's terminal runs it.
 pub(crate) fn app_command(sb: &Sandbox, extra_env: &[(&str, &str)]) -> CommandBuilder {
+    app_command_at(sb.repo.path(), sb.home.path(), extra_env)
+}
+
+/// The app's command line in `repo` with its data in `home`.
+pub(crate) fn app_command_at(
+    repo: &std::path::Path,
+    home: &std::path::Path,
+    extra_env: &[(&str, &str)],
+) -> CommandBuilder {
     // GREENLIGHT_TEST_BIN runs another build (a release one, to
     // measure) under the same script.
     let bin = std::env::var("GREENLIGHT_TEST_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_greenlight").to_string());
     let mut cmd = CommandBuilder::new(bin);
-    cmd.cwd(sb.repo.path());
-    cmd.env("GREENLIGHT_HOME", sb.home.path());
-    cmd.env(
-        "GREENLIGHT_CONFIG",
-        sb.home.path().join("no-user-config.toml"),
-    );
+    cmd.cwd(repo);
+    cmd.env("GREENLIGHT_HOME", home);
+    cmd.env("GREENLIGHT_CONFIG", home.join("no-user-config.toml"));
     cmd.env("TERM", "xterm-256color");
     for var in [
         "GREENLIGHT_USER_NAME",
@@ -74,11 +80,12 @@ pub(crate) fn screen_parser() -> vt100::Parser {
 
 impl Pty {
     pub(crate) fn spawn(sb: &Sandbox, extra_env: &[(&str, &str)]) -> Pty {
+        Pty::spawn_command(app_command(sb, extra_env))
+    }
+
+    pub(crate) fn spawn_command(command: CommandBuilder) -> Pty {
         let pair = open_pty();
-        let child = pair
-            .slave
-            .spawn_command(app_command(sb, extra_env))
-            .expect("spawn greenlight");
+        let child = pair.slave.spawn_command(command).expect("spawn greenlight");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let input = pair.master.take_writer().expect("writer");
@@ -438,4 +445,58 @@ fn a_refused_key_offers_the_override_in_a_real_terminal() {
     let report = sb.ok(&["report"]);
     let ex = &report[report.find("## Exceptions").expect("Exceptions")..];
     assert!(ex.contains("Pat is on a plane, agreed by phone"), "{ex}");
+}
+
+/// Two clones, two data dirs and a bare remote; Dana's app open in a real
+/// terminal, following the remote (`pull_interval = "1s"`). Pat, on her
+/// clone, adds a note and syncs, twenty times: the time from her command
+/// to the note on Dana's screen is measured and printed; the median must
+/// stay within 10 s.
+#[test]
+fn events_from_another_clone_reach_the_open_app_within_seconds() {
+    use crate::common::clones::{Machine, setup};
+    let root = tempfile::tempdir().expect("root");
+    let config = "[[people]]\nname = \"Dana Developer\"\nemail = \"dana@example.com\"\nroles = [\"developer\"]\n\n\
+                  [[people]]\nname = \"Pat Product\"\nemail = \"pat@example.com\"\nroles = [\"pm\"]\n\n\
+                  [audit]\npull_interval = \"1s\"\n";
+    let (_bare, clones) = setup(root.path(), &[(".greenlight.toml", config)], 2);
+    let dana = Machine::new(&clones[0], "Dana Developer", "dana@example.com");
+    let pat = Machine::new(&clones[1], "Pat Product", "pat@example.com");
+    dana.ok(&["new", "--scenario", "mvp-launch", "--version", "1.0.0"]);
+    dana.ok(&["audit", "sync"]);
+    pat.ok(&["audit", "sync"]);
+    let id = dana.session_dirs()[0]
+        .file_name()
+        .expect("id")
+        .to_string_lossy()
+        .into_owned();
+    let mut pty = Pty::spawn_command(app_command_at(
+        &clones[0],
+        dana.home.path(),
+        &[
+            ("GREENLIGHT_USER_NAME", "Dana Developer"),
+            ("GREENLIGHT_USER_EMAIL", "dana@example.com"),
+        ],
+    ));
+    pty.wait_text("mvp-launch");
+    let mut times = Vec::new();
+    for i in 0..20 {
+        let text = format!("trial {i} from Pat");
+        let start = Instant::now();
+        pat.ok(&["note", "--session", &id, &text]);
+        pat.ok(&["audit", "sync"]);
+        pty.wait_for(&text, 60, |s| s.contains(&text));
+        times.push(start.elapsed());
+    }
+    pty.send("q");
+    let _ = pty.finish();
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "another clone's event to the open app: median {:.2} s, fastest {:.2} s, slowest {:.2} s (20 trials, pull_interval 1 s)",
+        median.as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64()
+    );
+    assert!(median <= Duration::from_secs(10), "median {median:?}");
 }

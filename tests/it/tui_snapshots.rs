@@ -715,7 +715,16 @@ fn header_shows_the_audit_sync_state() {
     let narrow = text(&app, 80, 24);
     let first = narrow.lines().next().unwrap_or_default().to_string();
     assert!(first.contains("⇅3"), "{first}");
+    // Following the remote (live, the default with a remote), a failed
+    // pull says the remote is away; with `live = false`, the sync failed.
     app.sync.failed = Some("no remote named `origin`".into());
+    let first = text(&app, 100, 30)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("audit: offline"), "{first}");
+    app.sync.live = Some(false);
     let first = text(&app, 100, 30)
         .lines()
         .next()
