@@ -133,6 +133,16 @@ pub struct Event {
     pub prev: Hash32,
     /// The sha256 of the line.
     pub hash: Hash32,
+    /// Its signing, when it names a key or carries a signature (one
+    /// pointer: most events of most sessions are unsigned, and a large
+    /// session's events are many).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Box<Signing>>,
+}
+
+/// What a signed line adds to an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Signing {
     /// The fingerprint (`SHA256:…`) of the SSH key the event says signed
     /// it. Hashed with the rest, so a signature cannot be taken off a line
     /// without the line's own hash breaking.
@@ -142,6 +152,13 @@ pub struct Event {
     /// after the hash on the line, outside what it covers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sig: Option<Box<str>>,
+}
+
+impl Signing {
+    /// None when there is nothing of either.
+    fn of(key: Option<Arc<str>>, sig: Option<Box<str>>) -> Option<Box<Signing>> {
+        (key.is_some() || sig.is_some()).then(|| Box::new(Signing { key, sig }))
+    }
 }
 
 /// An event as parsed from a line, borrowing from it where it can.
@@ -258,8 +275,7 @@ impl Interner {
             data: w.data,
             prev: w.prev,
             hash,
-            key: w.key.map(|k| Arc::from(&*k)),
-            sig: w.sig.map(|s| Box::from(&*s)),
+            signing: Signing::of(w.key.map(|k| Arc::from(&*k)), w.sig.map(|s| Box::from(&*s))),
         })
     }
 }
@@ -365,8 +381,7 @@ impl Interner {
             data,
             prev: Hash32(prev),
             hash,
-            key: key.map(Arc::from),
-            sig: sig.map(Box::from),
+            signing: Signing::of(key.map(Arc::from), sig.map(Box::from)),
         })
     }
 }
@@ -485,10 +500,19 @@ impl Event {
             data: d.data.to_owned(),
             prev: *d.prev,
             hash,
-            key: d.key.map(Arc::from),
-            sig: None,
+            signing: Signing::of(d.key.map(Arc::from), None),
         };
         Ok((event, line))
+    }
+
+    /// The fingerprint of the key the event names as its signer.
+    pub fn key(&self) -> Option<&str> {
+        self.signing.as_ref().and_then(|s| s.key.as_deref())
+    }
+
+    /// The signature the line carries (stored form).
+    pub fn sig(&self) -> Option<&str> {
+        self.signing.as_ref().and_then(|s| s.sig.as_deref())
     }
 
     /// Add a signature (stored form) to a sealed event and its line.
@@ -499,7 +523,7 @@ impl Event {
         line.push_str(",\"sig\":\"");
         line.push_str(&sig);
         line.push_str("\"}");
-        self.sig = Some(sig.into_boxed_str());
+        self.signing.get_or_insert_default().sig = Some(sig.into_boxed_str());
     }
 
     /// Parse a typed payload out of `data`; `None` for kinds this build does
@@ -779,8 +803,8 @@ mod canonical_tests {
         let ev = Interner::default()
             .parse_canonical(head, sig, hash)
             .expect("fast path");
-        assert_eq!(ev.key.as_deref(), Some("SHA256:abc+/def"));
-        assert_eq!(ev.sig.as_deref(), Some("U1NIU0lHAAAAAQ=="));
+        assert_eq!(ev.key(), Some("SHA256:abc+/def"));
+        assert_eq!(ev.sig(), Some("U1NIU0lHAAAAAQ=="));
         assert_same(line.as_bytes());
         // The signature taken off: the hash still holds (the key it names
         // is what tells verify a signature is missing).

@@ -1099,13 +1099,10 @@ impl SessionState {
             });
             return;
         };
-        let at = ev
-            .key
-            .as_ref()
-            .and_then(|_| ev.at.parse::<jiff::Timestamp>().ok());
-        if let Some(problem) =
-            self.signatures
-                .problem(&ev.kind, &ev.who.email, ev.key.as_deref(), at)
+        let at = ev.key().and_then(|_| ev.at.parse::<jiff::Timestamp>().ok());
+        if let Some(problem) = self
+            .signatures
+            .problem(&ev.kind, &ev.who.email, ev.key(), at)
         {
             self.history.push(HistoryEntry {
                 by,

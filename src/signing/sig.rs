@@ -212,7 +212,7 @@ fn ed25519_check(sig: &SshSig, key: [u8; 32], message: &[u8]) -> Option<Ed25519C
 /// session's rules' question.
 pub fn check_event(ev: &crate::session::Event) -> Result<Option<String>, String> {
     let kind = crate::text::escape(&ev.kind);
-    match (ev.key.as_deref(), ev.sig.as_deref()) {
+    match (ev.key(), ev.sig()) {
         (None, None) => Ok(None),
         (None, Some(_)) => Err(format!(
             "{kind} carries a signature its hashed fields do not name: it was added after the event was written"
