@@ -775,3 +775,32 @@ fn a_rehashed_rewrite_is_a_fork_the_first_copy_keeps_the_name_and_verify_names_b
     );
     assert!(err.contains("they differ from line 2"), "{err}");
 }
+
+/// Someone who signs commits needs no new setup: with git's
+/// `gpg.format = ssh` and `user.signingkey` (here the key file itself; a
+/// public key signs through the agent, as `a_key_held_by_ssh_agent_signs`
+/// shows) and no `[signing]`, events are signed with it.
+#[test]
+fn gits_own_signing_key_signs_events_without_greenlight_config() {
+    let t = Team::new("signoffs");
+    let root = t.sb.repo.path();
+    let pub_key = t.dana.0.with_extension("pub");
+    let repo = git2::Repository::open(root).expect("open");
+    let mut cfg = repo.config().expect("config");
+    cfg.set_str("gpg.format", "ssh").expect("format");
+    cfg.set_str("user.signingkey", &t.dana.0.display().to_string())
+        .expect("signingkey");
+    // `sb.cmd()` reads no greenlight config: only git's says which key.
+    check_ok(
+        run(
+            t.sb.cmd(),
+            &["new", "--scenario", "signed", "--version", "1.0.0"],
+        ),
+        &["new"],
+    );
+    let ev = last_line(&t.journal_of("dana@example.com"));
+    assert_eq!(ev["key"], fingerprint(&pub_key).as_str());
+    assert!(ev["sig"].is_string());
+    let out = check_ok(run(t.sb.cmd(), &["audit", "verify"]), &["audit", "verify"]);
+    assert!(out.contains("signed by"), "{out}");
+}
