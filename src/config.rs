@@ -152,6 +152,9 @@ pub struct RepoConfig {
     pub project: Project,
     #[serde(default)]
     pub people: Vec<Person>,
+    /// `[[notify]]`: who is told what, where.
+    #[serde(default)]
+    pub notify: Vec<crate::notify::Target>,
     #[serde(default)]
     pub environments: Environments,
     #[serde(default)]

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod exec;
 pub mod identity;
 pub mod logs;
+pub mod notify;
 pub mod playbook;
 pub mod release;
 pub mod repo;

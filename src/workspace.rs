@@ -257,6 +257,18 @@ impl Workspace {
             })
             .unwrap_or_default();
         out.extend(self.team_config().1);
+        for (i, t) in self.config.notify.iter().enumerate() {
+            if let Some(p) = t.problem(i) {
+                out.push(p);
+            } else if let Some(var) = &t.url_env
+                && std::env::var(var).map_or(true, |v| v.trim().is_empty())
+            {
+                out.push(format!(
+                    "[[notify]] {}: the environment variable {var} (its URL) is not set here; its notifications will fail until it is",
+                    t.name_at(i)
+                ));
+            }
+        }
         out
     }
 
@@ -313,6 +325,15 @@ impl Workspace {
             },
             canary: self.frozen_canary(playbook),
             signatures: self.frozen_signatures(team.audit.require_signatures),
+            notify: team
+                .notify
+                .iter()
+                .enumerate()
+                .map(|(i, t)| crate::notify::FrozenTarget {
+                    name: t.name_at(i),
+                    on: t.on.clone(),
+                })
+                .collect(),
         };
         Ok(self.store.create_session_signed(
             &self.repo.key,
@@ -581,6 +602,7 @@ impl Workspace {
     /// undo the action; they come back as messages to show.
     pub fn after_action(&self, session: &mut Session) -> Vec<String> {
         let mut messages: Vec<String> = self.tag_if_completed(session).into_iter().collect();
+        messages.extend(self.deliver_notifications(session));
         if self.config.audit.auto_sync {
             match self.sync(None) {
                 Ok(r) => messages.extend(sync_warnings(&r)),
@@ -590,6 +612,119 @@ impl Workspace {
             }
         }
         messages
+    }
+
+    /// Send the notifications this device owes (see [`crate::notify`]),
+    /// recording each attempt. A failure never fails the release: it is
+    /// retried later and comes back as a message to show.
+    pub fn deliver_notifications(&self, session: &mut Session) -> Vec<String> {
+        let sent: Vec<_> = self
+            .outgoing_notifications(session)
+            .iter()
+            .map(crate::notify::outbox::Outgoing::send)
+            .collect();
+        self.record_notifications(session, sent)
+    }
+
+    /// The deliveries this device owes now, ready to send on any thread
+    /// (the app sends them off its UI thread).
+    pub fn outgoing_notifications(
+        &self,
+        session: &Session,
+    ) -> Vec<crate::notify::outbox::Outgoing> {
+        let st = session.state();
+        if st.notify_targets.is_empty() {
+            return Vec::new();
+        }
+        let due =
+            crate::notify::outbox::due(st, session.events(), &self.actor(), jiff::Timestamp::now());
+        let release = crate::notify::message::Release {
+            repo: &st.repo,
+            session: &st.id,
+            scenario: &st.plan.playbook,
+            version: st.version.as_deref(),
+        };
+        due.into_iter()
+            .map(|d| {
+                let body = crate::notify::message::Body::of(&d.notice, &release);
+                let (json, slack) = (body.json(), body.slack());
+                let target = self
+                    .config
+                    .notify
+                    .iter()
+                    .enumerate()
+                    .find(|(i, t)| t.name_at(*i) == d.target)
+                    .map(|(_, t)| t.clone());
+                crate::notify::outbox::Outgoing {
+                    due: d,
+                    target,
+                    json,
+                    slack,
+                    repo_root: self.repo.root.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Record delivery attempts; the failures, as messages to show.
+    pub fn record_notifications(
+        &self,
+        session: &mut Session,
+        sent: Vec<crate::session::payload::NotificationSent>,
+    ) -> Vec<String> {
+        let mut messages = Vec::new();
+        for n in sent {
+            if !n.ok {
+                messages.push(format!(
+                    "warning: notifying {} of {} failed (attempt {} of {}; the release goes on): {}",
+                    n.target,
+                    n.moment.replace('_', " "),
+                    n.attempt,
+                    crate::notify::outbox::MAX_ATTEMPTS,
+                    n.result
+                ));
+            }
+            if let Err(e) = session.record(&self.who, &crate::session::Payload::NotificationSent(n))
+            {
+                messages.push(format!("warning: could not record a notification: {e}"));
+                break;
+            }
+        }
+        messages
+    }
+
+    /// `greenlight notify test`: a test message to every `[[notify]]`
+    /// target; each one's name and answer.
+    pub fn notify_test(&self) -> Vec<(String, Result<String, String>)> {
+        let notice = crate::notify::moments::Notice {
+            moment: crate::notify::Moment::Test,
+            cause: String::new(),
+            actor: self.actor(),
+            who: self.who.name.clone(),
+            step: None,
+            text: format!("{} is testing greenlight's notifications", self.who.name),
+            ask: Some("nothing: this is a test".into()),
+            at: jiff::Timestamp::now().to_string(),
+        };
+        let release = crate::notify::message::Release {
+            repo: &self.repo.name,
+            session: "-",
+            scenario: "-",
+            version: None,
+        };
+        let body = crate::notify::message::Body::of(&notice, &release);
+        self.config
+            .notify
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let result = match t.problem(i) {
+                    Some(p) => Err(p),
+                    None => crate::notify::deliver::send(t, &body, &self.repo.root),
+                };
+                (t.name_at(i), result)
+            })
+            .collect()
     }
 
     /// With `[audit] tag_on_complete`, tag the release of a session that

@@ -5,6 +5,7 @@
 mod audit;
 mod canary;
 mod logs;
+mod notify;
 pub mod out;
 mod playbook;
 mod release;
@@ -89,6 +90,9 @@ pub enum Cmd {
     Playbook(playbook::PlaybookCmd),
     /// Read, filter and follow logs (files, commands, or the repository's [[logs]]).
     Logs(logs::LogsArgs),
+    /// Notifications: test the [[notify]] targets, send what is owed.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
     /// The next version, from tags and conventional commits.
     #[command(subcommand)]
     Version(release::VersionCmd),
@@ -176,6 +180,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Manifest(c)) => release::manifest(g, c),
         Some(Cmd::Canary(c)) => canary::run(g, c),
         Some(Cmd::Logs(a)) => logs::run(g, a),
+        Some(Cmd::Notify(c)) => notify::run(g, c),
     }
 }
 

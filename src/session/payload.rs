@@ -40,6 +40,9 @@ pub struct SessionStarted {
         skip_serializing_if = "super::signatures::FrozenSignatures::is_default"
     )]
     pub signatures: super::signatures::FrozenSignatures,
+    /// `[[notify]]` when the session started: names and moments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<crate::notify::FrozenTarget>,
 }
 
 /// One person of the team as a session froze it.
@@ -207,6 +210,21 @@ pub struct RuleOverridden {
     /// The kind of the event it lets through.
     pub action: String,
     pub reason: String,
+}
+
+/// One attempt to deliver a notification: to which target, for which
+/// moment and causing event (the key that makes it at most once), and
+/// what came back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationSent {
+    pub target: String,
+    pub moment: String,
+    /// The hash of the event that caused the moment.
+    pub cause: String,
+    pub ok: bool,
+    /// `HTTP 200`, `exit 0`, or why it failed.
+    pub result: String,
+    pub attempt: u32,
 }
 
 /// The keyboard of a device passed from one person to another (pairing
@@ -399,6 +417,7 @@ pub enum Payload {
     RuleOverridden(RuleOverridden),
     StepAcknowledged(StepAcknowledged),
     KeyboardHandedOver(HandOver),
+    NotificationSent(NotificationSent),
 }
 
 impl Payload {
@@ -422,7 +441,8 @@ impl Payload {
             | Payload::ReleaseTagged(_)
             | Payload::ReleaseNotesSet(_)
             | Payload::JournalRecovered(_)
-            | Payload::KeyboardHandedOver(_) => None,
+            | Payload::KeyboardHandedOver(_)
+            | Payload::NotificationSent(_) => None,
         }
     }
 }
@@ -479,4 +499,5 @@ kinds! {
     RuleOverridden => "rule_overridden",
     StepAcknowledged => "step_acknowledged",
     KeyboardHandedOver => "keyboard_handed_over",
+    NotificationSent => "notification_sent",
 }

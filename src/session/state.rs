@@ -262,6 +262,10 @@ pub struct SessionState {
     pub canary_plan: Option<payload::FrozenCanary>,
     /// Every hand-over of a device's keyboard, in order.
     pub handovers: Vec<(Stamp, payload::HandOver)>,
+    /// The notification targets frozen at the start.
+    pub notify_targets: Vec<crate::notify::FrozenTarget>,
+    /// Every delivery attempt, in order.
+    pub notifications: Vec<(Stamp, payload::NotificationSent)>,
     /// Every rule broken on purpose, with who and why, in order.
     pub overrides: Vec<(Stamp, payload::RuleOverridden)>,
     /// The manifest as the last manifest step approved it.
@@ -501,6 +505,8 @@ impl SessionState {
             policy: payload::Policy::default(),
             signatures: Default::default(),
             handovers: Vec::new(),
+            notify_targets: Vec::new(),
+            notifications: Vec::new(),
             canary_plan: None,
             overrides: Vec::new(),
             manifest: None,
@@ -855,6 +861,8 @@ impl SessionState {
             }
             // A release is tagged when its session completes.
             Payload::ReleaseTagged(_) if self.status == SessionStatus::Completed => return Ok(()),
+            // A notification (of a completion, say) goes out after the end.
+            Payload::NotificationSent(_) => return Ok(()),
             // A journal can be recovered whatever became of its session.
             Payload::JournalRecovered(r) => {
                 if r.reason.trim().is_empty() {
@@ -873,7 +881,8 @@ impl SessionState {
         match payload {
             Payload::SessionStarted(_)
             | Payload::JournalRecovered(_)
-            | Payload::KeyboardHandedOver(_) => Ok(()),
+            | Payload::KeyboardHandedOver(_)
+            | Payload::NotificationSent(_) => Ok(()),
             Payload::StepStarted(s) => self.plan_step(&s.step).map(|_| ()),
             Payload::StepCompleted(s) => {
                 let p = self.plan_step(&s.step)?;
@@ -1178,6 +1187,7 @@ impl SessionState {
                 self.policy = s.policy;
                 self.signatures = super::signatures::SignatureRules::from_frozen(&s.signatures);
                 self.canary_plan = s.canary;
+                self.notify_targets = s.notify;
                 self.started = Some(by.clone());
                 self.status = SessionStatus::Open;
             }
@@ -1238,6 +1248,9 @@ impl SessionState {
             Payload::SignoffRejected(s) => self.decide(s, false, by),
             Payload::KeyboardHandedOver(h) => {
                 self.handovers.push((by.clone(), h));
+            }
+            Payload::NotificationSent(n) => {
+                self.notifications.push((by.clone(), n));
             }
             Payload::NoteAdded(n) => {
                 self.notes.push(NoteEntry {
@@ -1477,6 +1490,12 @@ pub fn summarize(p: &Payload) -> String {
         Payload::KeyboardHandedOver(h) => {
             format!("handed the keyboard to {} <{}>", h.to.name, h.to.email)
         }
+        Payload::NotificationSent(n) => format!(
+            "notified {} of {}: {}",
+            n.target,
+            n.moment.replace('_', " "),
+            n.result
+        ),
         Payload::StepAcknowledged(a) => match &a.note {
             Some(n) => format!("acknowledged {} as {}: {n}", a.step, a.role),
             None => format!("acknowledged {} as {}", a.step, a.role),

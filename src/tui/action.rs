@@ -48,6 +48,8 @@ pub enum Action {
     Info(String),
     /// The core refused or failed: why.
     Failed(String),
+    /// Notifications were sent off the UI thread: each attempt, to record.
+    Notified(Vec<crate::session::payload::NotificationSent>),
     /// The session's rules refused a command; an override with a reason
     /// would get it past them.
     Refused {
@@ -145,6 +147,8 @@ pub enum Effect {
     /// Record a canary judgement (`canary_judged`) as this process's own
     /// identity; quietly: the Canary pane shows it already.
     RecordJudgement(Payload),
+    /// Record notification attempts made in the background.
+    RecordNotifications(Vec<crate::session::payload::NotificationSent>),
     /// Set the simulated source's regression switch and judge again now.
     SetRegression(bool),
     /// Set the canary weight or roll the canary back: its command (if

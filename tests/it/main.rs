@@ -28,6 +28,7 @@ mod logs_cli;
 mod logs_cut;
 mod logs_sources;
 mod not_utf8;
+mod notify;
 mod playbook;
 mod release;
 mod signals;

@@ -1965,3 +1965,39 @@ fn the_open_app_follows_a_sign_off_given_on_another_clone() {
     assert_eq!(dec.by.who.name, "Pat Product");
     assert!(d.app.sync.failed.is_none(), "{:?}", d.app.sync.failed);
 }
+
+/// The app tells `[[notify]]` targets too: completing the step before a
+/// sign-off sends `signoff_requested` (off the UI thread in a terminal;
+/// here, scripted, at once), and the delivery is recorded.
+#[test]
+fn the_app_notifies_when_a_sign_off_becomes_ready() {
+    let sb = sandbox();
+    let root = sb.repo.path();
+    let cfg = std::fs::read_to_string(root.join(".greenlight.toml")).expect("config");
+    std::fs::write(
+        root.join(".greenlight.toml"),
+        format!(
+            "{cfg}\n[[notify]]\nname = \"log\"\nkind = \"command\"\ncommand = \"cat >> notified.log; echo >> notified.log\"\non = [\"signoff_requested\"]\n"
+        ),
+    )
+    .expect("config");
+    sb.ok(&["new", "--scenario", "mini"]);
+    let mut d = driver(&sb);
+    press(&mut d, "enter enter enter");
+    press(&mut d, "g j enter y");
+    wait(&mut d, "ship done", |a| {
+        a.state().unwrap().steps[1].status == StepStatus::Done
+    });
+    let log = std::fs::read_to_string(root.join("notified.log")).unwrap_or_default();
+    let bodies: Vec<&str> = log.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(bodies.len(), 1, "{log}");
+    assert!(
+        bodies[0].contains("\"moment\":\"signoff_requested\""),
+        "{}",
+        bodies[0]
+    );
+    assert!(bodies[0].contains("--role pm --approve"), "{}", bodies[0]);
+    let st = d.app.state().unwrap();
+    assert_eq!(st.notifications.len(), 1);
+    assert!(st.notifications[0].1.ok, "{:?}", st.notifications[0].1);
+}

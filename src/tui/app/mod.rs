@@ -236,6 +236,7 @@ impl App {
                 Intent::TagRelease { version },
             ))),
             Action::Info(text) => out.say(Tone::Info, text),
+            Action::Notified(sent) => out.effect(Effect::RecordNotifications(sent)),
             Action::Failed(why) => {
                 let hint = if why.contains("does not hold")
                     || why.contains("is not listed in [[people]]")

@@ -48,6 +48,9 @@ pub struct Driver {
     live: live::Live,
     /// The session a release tag was offered for (once per session).
     tag_offered: Option<String>,
+    /// Notifications being sent in the background (target, moment,
+    /// cause): not handed out twice before their attempt is recorded.
+    notifying: std::collections::HashSet<(String, String, String)>,
 }
 
 impl Driver {
@@ -63,6 +66,7 @@ impl Driver {
             manifest_stamp: None,
             live: live::Live::new(),
             tag_offered: None,
+            notifying: Default::default(),
         }
     }
 
@@ -324,10 +328,18 @@ impl Driver {
                 let job = self.start_job();
                 self.in_background(move || Action::StartLoaded(job.read()))
             }
+            Effect::RecordNotifications(sent) => {
+                let failed = self.record_notifications(sent);
+                let mut out = self.loaded();
+                out.extend(failed);
+                out
+            }
             Effect::RecordJudgement(payload) => {
                 let judge = crate::canary::ops::judge_on_device_of(&self.me);
                 match self.record(payload, &judge) {
                     Ok(_) => {
+                        // A verdict that changed may be someone's news.
+                        self.send_notifications();
                         let mut out = self.loaded();
                         out.push(Action::CanaryRecorded);
                         out
@@ -480,6 +492,7 @@ impl Driver {
     /// tag_on_complete`, tag a release whose session just completed.
     /// Unset, the release tag is offered instead (once per session).
     fn after_write(&mut self) -> Option<Action> {
+        self.send_notifications();
         let session = self.session.as_mut()?;
         if let Some(message) = self.ws.tag_if_completed(session) {
             return Some(if message.starts_with("warning") {
@@ -494,6 +507,61 @@ impl Driver {
         }
         self.tag_offered = Some(session.id().to_string());
         Some(Action::OfferTag { version, tag })
+    }
+
+    /// Send what this device owes `[[notify]]` targets, off the UI thread;
+    /// the attempts come back as `Action::Notified` to be recorded.
+    fn send_notifications(&mut self) {
+        let Some(session) = self.session.as_ref() else {
+            return;
+        };
+        if self.read_only.is_some() {
+            return;
+        }
+        let outgoing: Vec<_> = self
+            .ws
+            .outgoing_notifications(session)
+            .into_iter()
+            .filter(|o| {
+                self.notifying.insert((
+                    o.due.target.clone(),
+                    o.due.notice.moment.as_str().to_string(),
+                    o.due.notice.cause.clone(),
+                ))
+            })
+            .collect();
+        if outgoing.is_empty() {
+            return;
+        }
+        match &self.outbox {
+            Some(outbox) => {
+                let outbox = outbox.clone();
+                std::thread::spawn(move || {
+                    outbox(Action::Notified(
+                        outgoing.iter().map(|o| o.send()).collect(),
+                    ))
+                });
+            }
+            // Scripted tests: sent and recorded here and now.
+            None => {
+                let sent = outgoing.iter().map(|o| o.send()).collect();
+                self.record_notifications(sent);
+            }
+        }
+    }
+
+    /// Record notification attempts; a failure is the status line's.
+    fn record_notifications(
+        &mut self,
+        sent: Vec<crate::session::payload::NotificationSent>,
+    ) -> Option<Action> {
+        for n in &sent {
+            self.notifying
+                .remove(&(n.target.clone(), n.moment.clone(), n.cause.clone()));
+        }
+        let session = self.session.as_mut()?;
+        let messages = self.ws.record_notifications(session, sent);
+        messages.into_iter().next().map(Action::Failed)
     }
 
     /// Open a session: for writing when it is open and our actor file is

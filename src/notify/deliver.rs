@@ -1,0 +1,134 @@
+//! Sending one message to one target. Bounded: a webhook gets 10 s, a
+//! command 30 s (then its process group is killed); the answer (HTTP
+//! status, exit code) is what the delivery records.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::message::Body;
+use super::{Format, Kind, Target};
+
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Send `body` to `target`: `Ok(result)` when it was taken (`HTTP 200`,
+/// `exit 0`), else why not.
+pub fn send(target: &Target, body: &Body<'_>, repo_root: &Path) -> Result<String, String> {
+    send_rendered(target, &body.json(), &body.slack(), repo_root)
+}
+
+/// [`send`] with the bodies already rendered (`json` for JSON webhooks
+/// and commands, `slack` for Slack-style webhooks), so it can run on
+/// another thread with owned data.
+pub fn send_rendered(
+    target: &Target,
+    json: &str,
+    slack: &str,
+    repo_root: &Path,
+) -> Result<String, String> {
+    match target.kind {
+        Kind::Webhook => {
+            let var = target
+                .url_env
+                .as_deref()
+                .ok_or("no url_env is configured")?;
+            let url = std::env::var(var)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .ok_or_else(|| format!("the environment variable {var} (url_env) is not set"))?;
+            let payload = match target.format {
+                Format::Json => json,
+                Format::Slack => slack,
+            };
+            post(&url, payload)
+        }
+        Kind::Command => {
+            let command = target
+                .command
+                .as_deref()
+                .ok_or("no command is configured")?;
+            run(command, json, repo_root)
+        }
+    }
+}
+
+fn post(url: &str, payload: &str) -> Result<String, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(WEBHOOK_TIMEOUT))
+        .http_status_as_error(false)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .provider(ureq::tls::TlsProvider::NativeTls)
+                .build(),
+        )
+        .user_agent(concat!("greenlight/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let response = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(payload)
+        .map_err(|e| e.to_string())?;
+    let code = response.status().as_u16();
+    if (200..300).contains(&code) {
+        Ok(format!("HTTP {code}"))
+    } else {
+        Err(format!("HTTP {code}"))
+    }
+}
+
+fn run(command: &str, stdin: &str, repo_root: &Path) -> Result<String, String> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(repo_root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        // Its own group, killed whole when it runs over its time.
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run `{command}`: {e}"))?;
+    if let Some(mut input) = child.stdin.take() {
+        // A command that does not read its input is its own business.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                return match status.code() {
+                    Some(0) => Ok("exit 0".into()),
+                    Some(c) => Err(format!(
+                        "exit {c}{}",
+                        last_line(&err)
+                            .map(|l| format!(": {l}"))
+                            .unwrap_or_default()
+                    )),
+                    None => Err("ended by a signal".into()),
+                };
+            }
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = crate::exec::group::signal_group(child.id(), crate::exec::group::SIGKILL);
+                let _ = child.wait();
+                return Err(format!("timed out after {}s", COMMAND_TIMEOUT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+fn last_line(text: &str) -> Option<String> {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| crate::text::escape(l.trim()).into_owned())
+}
