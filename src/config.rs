@@ -155,6 +155,10 @@ pub struct RepoConfig {
     /// `[[notify]]`: who is told what, where.
     #[serde(default)]
     pub notify: Vec<crate::notify::Target>,
+    /// `[audiences]`: named lists of addresses e-mail targets write to
+    /// (`stakeholders = ["…"]`, `customers`, `support`).
+    #[serde(default)]
+    pub audiences: std::collections::BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub environments: Environments,
     #[serde(default)]

@@ -648,6 +648,7 @@ impl Workspace {
             .map(|d| {
                 let body = crate::notify::message::Body::of(&d.notice, &release);
                 let (json, slack) = (body.json(), body.slack());
+                let (subject, text) = (body.subject(), body.chat_text());
                 let target = self
                     .config
                     .notify
@@ -655,15 +656,46 @@ impl Workspace {
                     .enumerate()
                     .find(|(i, t)| t.name_at(*i) == d.target)
                     .map(|(_, t)| t.clone());
+                let recipients = target
+                    .as_ref()
+                    .map(|t| self.recipients(t, &st.people))
+                    .unwrap_or_default();
                 crate::notify::outbox::Outgoing {
                     due: d,
                     target,
                     json,
                     slack,
+                    subject,
+                    text,
                     repo_root: self.repo.root.clone(),
+                    recipients,
                 }
             })
             .collect()
+    }
+
+    /// An e-mail target's addresses: the people of its roles (from the
+    /// team `people`), then its audiences' lists, each address once.
+    fn recipients(
+        &self,
+        target: &crate::notify::Target,
+        people: &[crate::session::payload::RosterEntry],
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let by_role = people
+            .iter()
+            .filter(|p| p.roles.iter().any(|r| target.roles.contains(r)))
+            .map(|p| p.email.clone());
+        let listed = target
+            .audiences
+            .iter()
+            .flat_map(|a| self.config.audiences.get(a).cloned().unwrap_or_default());
+        for address in by_role.chain(listed) {
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&address)) {
+                out.push(address);
+            }
+        }
+        out
     }
 
     /// Record delivery attempts; the failures, as messages to show.
@@ -718,9 +750,24 @@ impl Workspace {
             .iter()
             .enumerate()
             .map(|(i, t)| {
+                let people: Vec<crate::session::payload::RosterEntry> = self
+                    .config
+                    .people
+                    .iter()
+                    .map(|p| crate::session::payload::RosterEntry {
+                        name: p.name.clone(),
+                        email: p.email.clone(),
+                        roles: p.roles.clone(),
+                    })
+                    .collect();
                 let result = match t.problem(i) {
                     Some(p) => Err(p),
-                    None => crate::notify::deliver::send(t, &body, &self.repo.root),
+                    None => crate::notify::deliver::send(
+                        t,
+                        &body,
+                        &self.repo.root,
+                        &self.recipients(t, &people),
+                    ),
                 };
                 (t.name_at(i), result)
             })

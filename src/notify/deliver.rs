@@ -14,8 +14,28 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Send `body` to `target`: `Ok(result)` when it was taken (`HTTP 200`,
 /// `exit 0`), else why not.
-pub fn send(target: &Target, body: &Body<'_>, repo_root: &Path) -> Result<String, String> {
-    send_rendered(target, &body.json(), &body.slack(), repo_root)
+pub fn send(
+    target: &Target,
+    body: &Body<'_>,
+    repo_root: &Path,
+    recipients: &[String],
+) -> Result<String, String> {
+    let subject = body.subject();
+    let rendered = Rendered {
+        json: &body.json(),
+        slack: &body.slack(),
+        subject: &subject,
+        text: &body.chat_text(),
+    };
+    send_rendered(target, &rendered, repo_root, recipients)
+}
+
+/// A notification in every form a target takes.
+pub struct Rendered<'a> {
+    pub json: &'a str,
+    pub slack: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
 }
 
 /// [`send`] with the bodies already rendered (`json` for JSON webhooks
@@ -23,10 +43,11 @@ pub fn send(target: &Target, body: &Body<'_>, repo_root: &Path) -> Result<String
 /// another thread with owned data.
 pub fn send_rendered(
     target: &Target,
-    json: &str,
-    slack: &str,
+    r: &Rendered<'_>,
     repo_root: &Path,
+    recipients: &[String],
 ) -> Result<String, String> {
+    let (json, slack) = (r.json, r.slack);
     match target.kind {
         Kind::Webhook => {
             let var = target
@@ -50,7 +71,48 @@ pub fn send_rendered(
                 .ok_or("no command is configured")?;
             run(command, json, repo_root)
         }
+        Kind::Email => {
+            let var = target
+                .smtp_url_env
+                .as_deref()
+                .ok_or("no smtp_url_env is configured")?;
+            let url = std::env::var(var)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .ok_or_else(|| {
+                    format!("the environment variable {var} (smtp_url_env) is not set")
+                })?;
+            let from = target.from.as_deref().ok_or("no from is configured")?;
+            mail(&url, from, recipients, r.subject, r.text)
+        }
     }
+}
+
+/// One message to every recipient, over the SMTP URL (TLS, STARTTLS or
+/// plain as the URL says; credentials in it).
+fn mail(url: &str, from: &str, to: &[String], subject: &str, text: &str) -> Result<String, String> {
+    use lettre::Transport as _;
+    if to.is_empty() {
+        return Err(
+            "nobody to write to: no one holds the roles, and the audiences are empty".into(),
+        );
+    }
+    let mut builder = lettre::Message::builder()
+        .from(from.parse().map_err(|e| format!("from `{from}`: {e}"))?)
+        .subject(subject)
+        .header(lettre::message::header::ContentType::TEXT_PLAIN);
+    for address in to {
+        builder = builder.to(address
+            .parse()
+            .map_err(|e| format!("recipient `{address}`: {e}"))?);
+    }
+    let message = builder.body(text.to_string()).map_err(|e| e.to_string())?;
+    let mailer = lettre::SmtpTransport::from_url(url)
+        .map_err(|e| format!("the SMTP URL does not read: {e}"))?
+        .timeout(Some(WEBHOOK_TIMEOUT))
+        .build();
+    let response = mailer.send(&message).map_err(|e| e.to_string())?;
+    Ok(format!("SMTP {} to {}", response.code(), to.join(", ")))
 }
 
 fn post(url: &str, payload: &str) -> Result<String, String> {

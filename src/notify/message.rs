@@ -69,6 +69,15 @@ impl<'a> Body<'a> {
         text
     }
 
+    /// An e-mail subject: the release and what happened.
+    pub fn subject(&self) -> String {
+        let release = match self.version {
+            Some(v) => format!("{} {v}", self.repo),
+            None => self.repo.to_string(),
+        };
+        format!("[{release}] {}", self.text)
+    }
+
     pub fn json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

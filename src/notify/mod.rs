@@ -71,6 +71,8 @@ pub enum Kind {
     Webhook,
     /// A command (`sh -c`, in the repository) with the JSON body on stdin.
     Command,
+    /// Mail over SMTP to the people of `roles` and the `audiences`.
+    Email,
 }
 
 /// `[[notify]]` in `.greenlight.toml`.
@@ -91,6 +93,20 @@ pub struct Target {
     /// Command: what runs, with the notification as JSON on stdin.
     #[serde(default)]
     pub command: Option<String>,
+    /// Email: the environment variable holding the SMTP URL, credentials
+    /// included (`smtps://user:pass@host` for TLS,
+    /// `smtp://user:pass@host:587?tls=required` for STARTTLS).
+    #[serde(default)]
+    pub smtp_url_env: Option<String>,
+    /// Email: the sender (`Release bot <release@example.com>`).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Email: the people of these roles (from the session's team).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Email: these lists of `[audiences]`.
+    #[serde(default)]
+    pub audiences: Vec<String>,
 }
 
 impl Target {
@@ -102,6 +118,7 @@ impl Target {
                 match self.kind {
                     Kind::Webhook => "webhook",
                     Kind::Command => "command",
+                    Kind::Email => "email",
                 },
                 index + 1
             )
@@ -118,6 +135,15 @@ impl Target {
             Kind::Command if self.command.as_deref().is_none_or(|c| c.trim().is_empty()) => {
                 Some(format!("[[notify]] {name}: a command target needs command"))
             }
+            Kind::Email if self.smtp_url_env.as_deref().is_none_or(str::is_empty) => Some(format!(
+                "[[notify]] {name}: an email target needs smtp_url_env, the environment variable holding the SMTP URL"
+            )),
+            Kind::Email if self.from.as_deref().is_none_or(|f| f.trim().is_empty()) => Some(
+                format!("[[notify]] {name}: an email target needs from, the sender's address"),
+            ),
+            Kind::Email if self.roles.is_empty() && self.audiences.is_empty() => Some(format!(
+                "[[notify]] {name}: an email target needs roles or audiences to write to"
+            )),
             _ if self.on.is_empty() => Some(format!(
                 "[[notify]] {name}: `on` lists no moment, so it is never told anything"
             )),

@@ -28,14 +28,28 @@ pub struct Outgoing {
     pub target: Option<super::Target>,
     pub json: String,
     pub slack: String,
+    pub subject: String,
+    pub text: String,
     pub repo_root: std::path::PathBuf,
+    /// E-mail: the addresses of its roles and audiences.
+    pub recipients: Vec<String>,
 }
 
 impl Outgoing {
     /// Send it; the attempt as it is recorded.
     pub fn send(&self) -> crate::session::payload::NotificationSent {
         let result = match &self.target {
-            Some(t) => super::deliver::send_rendered(t, &self.json, &self.slack, &self.repo_root),
+            Some(t) => super::deliver::send_rendered(
+                t,
+                &super::deliver::Rendered {
+                    json: &self.json,
+                    slack: &self.slack,
+                    subject: &self.subject,
+                    text: &self.text,
+                },
+                &self.repo_root,
+                &self.recipients,
+            ),
             None => Err(format!(
                 "no [[notify]] target named {} in .greenlight.toml any more",
                 self.due.target

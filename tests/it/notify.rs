@@ -276,3 +276,125 @@ on = ["signoff_requested"]
         serde_json::from_str(log.lines().next().expect("line")).expect("json body on stdin");
     assert_eq!(body["moment"], "signoff_requested");
 }
+
+/// A python with aiosmtpd (a real SMTP server), installed by `.ci/run`.
+fn aiosmtpd_python() -> Option<String> {
+    ["python3", "/usr/bin/python3"].into_iter().find_map(|p| {
+        std::process::Command::new(p)
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|_| p.to_string())
+    })
+}
+
+/// An aiosmtpd server stopped when the test ends.
+struct Smtp(std::process::Child);
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// E-mail to the people of a role and an audience, through a real SMTP
+/// server on 127.0.0.1 (aiosmtpd, storing what it gets in a Maildir).
+#[test]
+fn email_goes_to_the_roles_and_audiences_through_a_real_smtp_server() {
+    let Some(python) = aiosmtpd_python() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "aiosmtpd is missing on CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: no python3 with aiosmtpd (pip install aiosmtpd)");
+        return;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let maildir = tempfile::tempdir().expect("maildir");
+    let _server = Smtp(
+        std::process::Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd"),
+    );
+    crate::common::wait_until("the SMTP server", crate::common::PATIENCE, || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let sb = sandbox(
+        r#"
+[[notify]]
+name = "mail"
+kind = "email"
+smtp_url_env = "GL_TEST_SMTP_URL"
+from = "Release bot <release@example.com>"
+roles = ["pm"]
+audiences = ["stakeholders"]
+on = ["signoff_requested"]
+
+[audiences]
+stakeholders = ["board@example.com", "PAT@example.com"]
+"#,
+    );
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .env("GL_TEST_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    check_ok(
+        run(&["new", "--scenario", "mini", "--version", "1.0.0"]),
+        &["new"],
+    );
+    let out = run(&["step", "done", "prep"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).is_empty() || !stderr(&out).contains("failed"),
+        "{}",
+        stderr(&out)
+    );
+    let new = maildir.path().join("mail/new");
+    crate::common::wait_until("the mail", crate::common::PATIENCE, || {
+        std::fs::read_dir(&new).is_ok_and(|d| d.count() > 0)
+    });
+    let mails: Vec<String> = std::fs::read_dir(&new)
+        .expect("maildir")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("mail"))
+        .collect();
+    assert_eq!(mails.len(), 1, "one message to every recipient: {mails:?}");
+    let mail = &mails[0];
+    assert!(
+        mail.contains("X-RcptTo: pat@example.com, board@example.com"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("From: \"Release bot\" <release@example.com>")
+            || mail.contains("From: Release bot <release@example.com>"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("Subject: [") && mail.contains("1.0.0] sign-off `go` is ready for pm"),
+        "{mail}"
+    );
+    assert!(
+        mail.contains("greenlight signoff --step go --role pm --approve"),
+        "{mail}"
+    );
+    let status = sb.ok(&["status", "--history", "20"]);
+    assert!(
+        status.contains(
+            "notified mail of signoff requested: SMTP 250 to pat@example.com, board@example.com"
+        ),
+        "{status}"
+    );
+}
