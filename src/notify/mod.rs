@@ -31,6 +31,8 @@ pub enum Moment {
     StepFailed,
     Override,
     Completed,
+    /// The session's release notes (a `notify = "release_notes"` step).
+    ReleaseNotes,
     /// A notification sent on purpose (`greenlight notify test`).
     Test,
 }
@@ -46,6 +48,7 @@ impl Moment {
             Moment::StepFailed => "step_failed",
             Moment::Override => "override",
             Moment::Completed => "completed",
+            Moment::ReleaseNotes => "release_notes",
             Moment::Test => "test",
         }
     }

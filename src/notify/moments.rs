@@ -66,7 +66,39 @@ pub fn notices(id: &str, events: &[Event]) -> Vec<Notice> {
             Payload::RuleOverridden(o) => {
                 out.push(notice(Moment::Override, o.step.as_deref(), None))
             }
-            Payload::SessionCompleted(_) => out.push(notice(Moment::Completed, None, None)),
+            // A playbook with a step that announces the end announces it
+            // there (once), not again when the last step settles.
+            Payload::SessionCompleted(_)
+                if !state
+                    .plan
+                    .steps
+                    .iter()
+                    .any(|p| p.notify.as_deref() == Some("completed")) =>
+            {
+                out.push(notice(Moment::Completed, None, None))
+            }
+            Payload::StepCompleted(s) => {
+                match state.plan.step(&s.step).and_then(|p| p.notify.as_deref()) {
+                    Some("completed") => out.push(Notice {
+                        text: format!("the release is done: {who} completed `{}`", s.step),
+                        ..notice(Moment::Completed, Some(&s.step), None)
+                    }),
+                    Some("release_notes") => {
+                        let notes = state
+                            .release_notes
+                            .as_ref()
+                            .map(|(_, md)| md.clone())
+                            .unwrap_or_else(|| {
+                                "(no release notes were saved in the session)".into()
+                            });
+                        out.push(Notice {
+                            text: format!("Release notes\n\n{notes}"),
+                            ..notice(Moment::ReleaseNotes, Some(&s.step), None)
+                        });
+                    }
+                    _ => {}
+                }
+            }
             Payload::RollbackFinished(f) if f.exit_code == Some(0) => {
                 out.push(notice(Moment::RolledBack, Some(&f.step), None))
             }

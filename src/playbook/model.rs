@@ -243,6 +243,42 @@ pub struct Step {
     /// delivery manager walking the checklist with the developer).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ack: Vec<Role>,
+    /// Completing the step sends this notification to the `[[notify]]`
+    /// targets listening for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<StepNotify>,
+}
+
+/// What completing a step announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepNotify {
+    /// The release is done (the `completed` moment).
+    Completed,
+    /// The session's release notes, to their audiences (`release_notes`).
+    ReleaseNotes,
+}
+
+impl StepNotify {
+    pub const ALL: [StepNotify; 2] = [StepNotify::Completed, StepNotify::ReleaseNotes];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepNotify::Completed => "completed",
+            StepNotify::ReleaseNotes => "release_notes",
+        }
+    }
+}
+
+impl FromStr for StepNotify {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StepNotify::ALL
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| format!("unknown notify `{s}`; valid: completed, release_notes"))
+    }
 }
 
 /// SARIF result levels, lowest to highest.

@@ -41,6 +41,7 @@ pub(super) const STEP_KEYS: &[&str] = &[
     "fail_on",
     "manifest",
     "ack",
+    "notify",
 ];
 
 /// A value together with where its key and the value itself were written.
@@ -101,6 +102,7 @@ pub(super) struct DraftStep {
     pub fail_on: Option<Keyed<super::model::SarifLevel>>,
     pub manifest: Option<Keyed<bool>>,
     pub ack: Option<Keyed<Vec<Role>>>,
+    pub notify: Option<Keyed<super::model::StepNotify>>,
 }
 
 impl DraftStep {
@@ -239,6 +241,7 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
             "fail_on" => step.fail_on = keyed(key, value, sarif_level(p, value)),
             "manifest" => step.manifest = keyed(key, value, boolean(p, name, value)),
             "ack" => step.ack = keyed(key, value, Some(roles(p, name, value))),
+            "notify" => step.notify = keyed(key, value, step_notify(p, value)),
             "min_observation" => {
                 let d = duration_named(p, name, value).filter(|d| {
                     // The session keeps whole seconds: "500ms" would be 0.
@@ -398,6 +401,12 @@ fn sarif_level(p: &mut Problems<'_>, value: &Value<'_>) -> Option<super::model::
         SarifLevel::as_str,
         &text,
     )
+}
+
+fn step_notify(p: &mut Problems<'_>, value: &Value<'_>) -> Option<super::model::StepNotify> {
+    use super::model::StepNotify;
+    let text = Spanned::new(value.span(), string(p, "notify", value)?);
+    named(p, "notify", &StepNotify::ALL, StepNotify::as_str, &text)
 }
 
 fn kind(p: &mut Problems<'_>, value: &Value<'_>) -> Option<StepKind> {

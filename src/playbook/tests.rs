@@ -105,6 +105,7 @@ covers = ["enable-for-all"]
             fail_on: None,
             manifest: false,
             ack: vec![],
+            notify: None,
         }
     );
 }
@@ -200,7 +201,7 @@ fn an_unknown_step_key_is_named_with_the_step_and_the_allowed_keys() {
         msg,
         "unknown key `needs` in step `a`; allowed keys: id, title, description, owner, \
          with, kind, requires, roles, run, rollback, confirm, timeout, evidence, covers, \
-         weights, min_observation, evidence_required, sarif, fail_on, manifest, ack"
+         weights, min_observation, evidence_required, sarif, fail_on, manifest, ack, notify"
     );
 }
 

@@ -318,6 +318,7 @@ fn build(draft: Draft, origin: Origin) -> Option<Playbook> {
                 fail_on: s.fail_on.map(|x| x.value),
                 manifest: s.manifest.is_some_and(|m| m.value),
                 ack: s.ack.map(|a| a.value).unwrap_or_default(),
+                notify: s.notify.map(|n| n.value),
             })
         })
         .collect::<Option<Vec<Step>>>()?;

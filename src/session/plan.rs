@@ -54,6 +54,9 @@ pub struct PlanStep {
     /// Roles that must acknowledge it before it completes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ack: Vec<String>,
+    /// Completing it sends this notification (`completed`, `release_notes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<String>,
 }
 
 impl PlanStep {
@@ -116,6 +119,7 @@ impl From<&Step> for PlanStep {
             fail_on: s.fail_on,
             manifest: s.manifest,
             ack: s.ack.iter().map(|r| r.to_string()).collect(),
+            notify: s.notify.map(|n| n.as_str().to_string()),
         }
     }
 }

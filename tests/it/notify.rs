@@ -398,3 +398,91 @@ stakeholders = ["board@example.com", "PAT@example.com"]
         "{status}"
     );
 }
+
+/// A step that announces: `notify = "completed"` tells the targets the
+/// release is done when it completes (and the session's own end does not
+/// say it twice); `notify = "release_notes"` sends the notes saved in the
+/// session.
+#[test]
+fn steps_announce_the_release_and_send_its_notes() {
+    let sb = Sandbox::new();
+    let root = sb.repo.path();
+    std::fs::create_dir_all(root.join(".greenlight/playbooks")).expect("dir");
+    std::fs::write(
+        root.join(".greenlight/playbooks/announce.toml"),
+        r#"
+id = "announce"
+
+[[steps]]
+id = "tell"
+owner = "developer"
+notify = "completed"
+
+[[steps]]
+id = "notes"
+owner = "developer"
+notify = "release_notes"
+requires = ["tell"]
+"#,
+    )
+    .expect("playbook");
+    std::fs::write(
+        root.join(".greenlight.toml"),
+        r#"
+[[notify]]
+name = "log"
+kind = "command"
+command = "cat >> notified.log; echo >> notified.log"
+on = ["completed", "release_notes"]
+"#,
+    )
+    .expect("config");
+    sb.ok(&["new", "--scenario", "announce", "--version", "2.0.0"]);
+    std::fs::write(root.join("draft.md"), "## 2.0.0\n\n- faster checkout\n").expect("draft");
+    sb.ok(&["notes", "--save", "--text", "draft.md"]);
+    sb.ok(&["step", "done", "tell"]);
+    sb.ok(&["step", "done", "notes"]);
+    let log = std::fs::read_to_string(root.join("notified.log")).expect("log");
+    let bodies: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let moments: Vec<&str> = bodies.iter().filter_map(|b| b["moment"].as_str()).collect();
+    assert_eq!(moments, ["completed", "release_notes"], "{log}");
+    assert!(
+        bodies[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("the release is done"))
+    );
+    assert!(
+        bodies[1]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("- faster checkout")),
+        "{}",
+        bodies[1]
+    );
+    assert_eq!(bodies[1]["version"], "2.0.0");
+}
+
+/// The built-in playbooks announce where the seed asks them to.
+#[test]
+fn the_built_in_playbooks_announce_completion_and_send_release_notes() {
+    let sb = Sandbox::new();
+    let out = sb.ok(&["playbook", "show", "feature-release", "--json"]);
+    let pb: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let notify = |id: &str| {
+        pb["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|x| x["id"] == id))
+            .map(|s| s["notify"].clone())
+    };
+    assert_eq!(
+        notify("notify-complete"),
+        Some(serde_json::json!("completed"))
+    );
+    assert_eq!(
+        notify("release-note"),
+        Some(serde_json::json!("release_notes"))
+    );
+}
