@@ -1,6 +1,7 @@
-//! Sending one message to one target. Bounded: a webhook gets 10 s, a
-//! command 30 s (then its process group is killed); the answer (HTTP
-//! status, exit code) is what the delivery records.
+//! Sending one message to one target. Bounded by the target's `timeout`
+//! (10 s for webhooks and mail, 30 s for commands, whose process group is
+//! then killed); the answer (HTTP status, SMTP reply, exit code) is what
+//! the delivery records.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,9 +9,6 @@ use std::time::{Duration, Instant};
 
 use super::message::Body;
 use super::{Format, Kind, Target};
-
-const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Send `body` to `target`: `Ok(result)` when it was taken (`HTTP 200`,
 /// `exit 0`), else why not.
@@ -62,14 +60,14 @@ pub fn send_rendered(
                 Format::Json => json,
                 Format::Slack => slack,
             };
-            post(&url, payload)
+            post(&url, payload, target.time_limit())
         }
         Kind::Command => {
             let command = target
                 .command
                 .as_deref()
                 .ok_or("no command is configured")?;
-            run(command, json, repo_root)
+            run(command, json, repo_root, target.time_limit())
         }
         Kind::Email => {
             let var = target
@@ -83,14 +81,28 @@ pub fn send_rendered(
                     format!("the environment variable {var} (smtp_url_env) is not set")
                 })?;
             let from = target.from.as_deref().ok_or("no from is configured")?;
-            mail(&url, from, recipients, r.subject, r.text)
+            mail(
+                &url,
+                from,
+                recipients,
+                r.subject,
+                r.text,
+                target.time_limit(),
+            )
         }
     }
 }
 
 /// One message to every recipient, over the SMTP URL (TLS, STARTTLS or
 /// plain as the URL says; credentials in it).
-fn mail(url: &str, from: &str, to: &[String], subject: &str, text: &str) -> Result<String, String> {
+fn mail(
+    url: &str,
+    from: &str,
+    to: &[String],
+    subject: &str,
+    text: &str,
+    limit: Duration,
+) -> Result<String, String> {
     use lettre::Transport as _;
     if to.is_empty() {
         return Err(
@@ -109,15 +121,15 @@ fn mail(url: &str, from: &str, to: &[String], subject: &str, text: &str) -> Resu
     let message = builder.body(text.to_string()).map_err(|e| e.to_string())?;
     let mailer = lettre::SmtpTransport::from_url(url)
         .map_err(|e| format!("the SMTP URL does not read: {e}"))?
-        .timeout(Some(WEBHOOK_TIMEOUT))
+        .timeout(Some(limit))
         .build();
     let response = mailer.send(&message).map_err(|e| e.to_string())?;
     Ok(format!("SMTP {} to {}", response.code(), to.join(", ")))
 }
 
-fn post(url: &str, payload: &str) -> Result<String, String> {
+fn post(url: &str, payload: &str, limit: Duration) -> Result<String, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(WEBHOOK_TIMEOUT))
+        .timeout_global(Some(limit))
         .http_status_as_error(false)
         .tls_config(
             ureq::tls::TlsConfig::builder()
@@ -140,7 +152,7 @@ fn post(url: &str, payload: &str) -> Result<String, String> {
     }
 }
 
-fn run(command: &str, stdin: &str, repo_root: &Path) -> Result<String, String> {
+fn run(command: &str, stdin: &str, repo_root: &Path, limit: Duration) -> Result<String, String> {
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
@@ -158,7 +170,7 @@ fn run(command: &str, stdin: &str, repo_root: &Path) -> Result<String, String> {
         // A command that does not read its input is its own business.
         let _ = input.write_all(stdin.as_bytes());
     }
-    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let deadline = Instant::now() + limit;
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
@@ -180,7 +192,10 @@ fn run(command: &str, stdin: &str, repo_root: &Path) -> Result<String, String> {
             Ok(None) if Instant::now() >= deadline => {
                 let _ = crate::exec::group::signal_group(child.id(), crate::exec::group::SIGKILL);
                 let _ = child.wait();
-                return Err(format!("timed out after {}s", COMMAND_TIMEOUT.as_secs()));
+                return Err(format!(
+                    "timed out after {}",
+                    humantime::format_duration(limit)
+                ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(e.to_string()),

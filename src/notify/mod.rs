@@ -110,6 +110,10 @@ pub struct Target {
     /// Email: these lists of `[audiences]`.
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// How long one attempt may take (`"10s"` for webhooks and mail,
+    /// `"30s"` for commands unless set).
+    #[serde(default)]
+    pub timeout: Option<String>,
 }
 
 impl Target {
@@ -128,9 +132,29 @@ impl Target {
         })
     }
 
+    /// One attempt's time limit.
+    pub fn time_limit(&self) -> std::time::Duration {
+        let default = match self.kind {
+            Kind::Command => std::time::Duration::from_secs(30),
+            Kind::Webhook | Kind::Email => std::time::Duration::from_secs(10),
+        };
+        self.timeout
+            .as_deref()
+            .and_then(|t| humantime::parse_duration(t.trim()).ok())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(default)
+    }
+
     /// What is wrong with it, for `playbook check`-style messages.
     pub fn problem(&self, index: usize) -> Option<String> {
         let name = self.name_at(index);
+        if let Some(t) = &self.timeout
+            && humantime::parse_duration(t.trim()).map_or(true, |d| d.is_zero())
+        {
+            return Some(format!(
+                "[[notify]] {name}: timeout `{t}` is not a duration (e.g. \"10s\")"
+            ));
+        }
         match self.kind {
             Kind::Webhook if self.url_env.as_deref().is_none_or(str::is_empty) => Some(format!(
                 "[[notify]] {name}: a webhook needs url_env, the environment variable holding its URL"

@@ -1490,10 +1490,17 @@ pub fn summarize(p: &Payload) -> String {
         Payload::KeyboardHandedOver(h) => {
             format!("handed the keyboard to {} <{}>", h.to.name, h.to.email)
         }
-        Payload::NotificationSent(n) => format!(
+        Payload::NotificationSent(n) if n.ok => format!(
             "notified {} of {}: {}",
             n.target,
             n.moment.replace('_', " "),
+            n.result
+        ),
+        Payload::NotificationSent(n) => format!(
+            "could not notify {} of {} (attempt {}): {}",
+            n.target,
+            n.moment.replace('_', " "),
+            n.attempt,
             n.result
         ),
         Payload::StepAcknowledged(a) => match &a.note {

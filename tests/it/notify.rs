@@ -217,7 +217,7 @@ on = ["signoff_requested", "completed"]
         "{status}"
     );
     assert!(
-        status.contains("notified feed of signoff requested: HTTP 500"),
+        status.contains("could not notify feed of signoff requested (attempt 1): HTTP 500"),
         "{status}"
     );
     // `notify test` reaches every target and says how each answered.
@@ -463,6 +463,17 @@ on = ["completed", "release_notes"]
         bodies[1]
     );
     assert_eq!(bodies[1]["version"], "2.0.0");
+    // The release record lists every delivery.
+    let report = sb.ok(&["report"]);
+    assert!(report.contains("## Notifications"), "{report}");
+    assert!(
+        report.contains("| log | completed | 1 | ✔ exit 0 |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| log | release notes | 1 | ✔ exit 0 |"),
+        "{report}"
+    );
 }
 
 /// The built-in playbooks announce where the seed asks them to.
@@ -484,5 +495,74 @@ fn the_built_in_playbooks_announce_completion_and_send_release_notes() {
     assert_eq!(
         notify("release-note"),
         Some(serde_json::json!("release_notes"))
+    );
+}
+
+/// A target that is down (nothing listens) and one that is slow (takes
+/// the connection and never answers, past its `timeout`): both attempts
+/// fail, are reported and recorded, and the release goes on.
+#[test]
+fn a_down_or_slow_target_is_reported_and_the_release_goes_on() {
+    let down = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let down_url = format!("http://{}/hook", down.local_addr().expect("addr"));
+    drop(down);
+    let slow = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let slow_url = format!("http://{}/hook", slow.local_addr().expect("addr"));
+    // Accepts and holds connections without a word.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in slow.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let sb = sandbox(
+        r#"
+[[notify]]
+name = "down"
+kind = "webhook"
+url_env = "GL_TEST_DOWN_URL"
+on = ["signoff_requested"]
+
+[[notify]]
+name = "slow"
+kind = "webhook"
+url_env = "GL_TEST_SLOW_URL"
+timeout = "1s"
+on = ["signoff_requested"]
+"#,
+    );
+    sb.ok(&["new", "--scenario", "mini", "--version", "1.0.0"]);
+    let started = std::time::Instant::now();
+    let out = sb
+        .cmd()
+        .env("GL_TEST_DOWN_URL", &down_url)
+        .env("GL_TEST_SLOW_URL", &slow_url)
+        .args(["step", "done", "prep"])
+        .output()
+        .expect("run");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("notifying down of signoff requested failed (attempt 1 of 8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("notifying slow of signoff requested failed (attempt 1 of 8"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the slow target held the command for {:?}",
+        started.elapsed()
+    );
+    let status = sb.ok(&["status", "--history", "20"]);
+    assert!(status.contains("completed prep"), "{status}");
+    assert!(
+        status.contains("could not notify down of signoff requested (attempt 1)"),
+        "{status}"
+    );
+    assert!(
+        status.contains("could not notify slow of signoff requested (attempt 1)"),
+        "{status}"
     );
 }
