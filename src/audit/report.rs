@@ -270,13 +270,14 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
     if !st.notifications.is_empty() {
         // Who was told what, and how it went: every delivery attempt.
         let _ = writeln!(out, "\n## Notifications\n");
-        let _ = writeln!(out, "| When | Target | Moment | Attempt | Result |");
-        let _ = writeln!(out, "|---|---|---|---|---|");
+        let _ = writeln!(out, "| When | Step | Target | Moment | Attempt | Result |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
         for (by, n) in &st.notifications {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {}{} |",
+                "| {} | {} | {} | {} | {} | {}{} |",
                 when(&by.at),
+                cell(n.step.as_deref().unwrap_or("")),
                 cell(&n.target),
                 n.moment.replace('_', " "),
                 n.attempt,

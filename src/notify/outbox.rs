@@ -64,6 +64,7 @@ impl Outgoing {
                 Ok(r) | Err(r) => r,
             },
             attempt: self.due.attempt,
+            step: self.due.notice.step.clone(),
         }
     }
 }

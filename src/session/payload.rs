@@ -225,6 +225,9 @@ pub struct NotificationSent {
     /// `HTTP 200`, `exit 0`, or why it failed.
     pub result: String,
     pub attempt: u32,
+    /// The step the moment is about, when one (its record lists it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 /// The keyboard of a device passed from one person to another (pairing

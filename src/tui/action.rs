@@ -147,6 +147,8 @@ pub enum Effect {
     /// Record a canary judgement (`canary_judged`) as this process's own
     /// identity; quietly: the Canary pane shows it already.
     RecordJudgement(Payload),
+    /// Send the notifications due now (retries), off the UI thread.
+    SendNotifications,
     /// Record notification attempts made in the background.
     RecordNotifications(Vec<crate::session::payload::NotificationSent>),
     /// Set the simulated source's regression switch and judge again now.

@@ -62,6 +62,17 @@ pub struct SyncOutcome {
     pub status: Option<SyncStatus>,
 }
 
+/// The gist of why a sync failed, short enough for the header: its last
+/// clause (git's errors end with the cause), at most 28 characters.
+fn short_reason(why: &str) -> String {
+    let last = why.rsplit(": ").next().unwrap_or(why).trim();
+    let mut out: String = last.chars().take(28).collect();
+    if last.chars().count() > 28 {
+        out.push('…');
+    }
+    out
+}
+
 /// "3m ago" between `then` and `now`.
 fn ago(then: jiff::Timestamp, now: jiff::Timestamp) -> String {
     let s = now.as_second().saturating_sub(then.as_second()).max(0);
@@ -129,9 +140,9 @@ impl SyncView {
         if self.failed.is_some() && self.is_live() {
             let text = match width {
                 BadgeWidth::Long => format!(
-                    "audit: offline, retrying every {}s ({} now)",
-                    self.live_wait(),
-                    self.key
+                    "audit: offline ({}), retrying every {}s",
+                    self.failed.as_deref().map(short_reason).unwrap_or_default(),
+                    self.live_wait()
                 ),
                 BadgeWidth::Short => "audit: offline".into(),
                 BadgeWidth::Tiny => "⇅✘".into(),
@@ -402,7 +413,7 @@ mod tests {
         assert!(said.is_some(), "the first failure is said");
         assert_eq!(
             v.badge(Some(t(1)), BadgeWidth::Long).map(|b| b.0),
-            Some("audit: offline, retrying every 10s (Y now)".into())
+            Some("audit: offline (remote unreachable), retrying every 10s".into())
         );
         // The wait doubled: not due at 5 s, due at 10 s.
         assert!(effects(|o| v.tick(t(5), true, o)).0.is_empty());

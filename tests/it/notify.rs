@@ -467,11 +467,11 @@ on = ["completed", "release_notes"]
     let report = sb.ok(&["report"]);
     assert!(report.contains("## Notifications"), "{report}");
     assert!(
-        report.contains("| log | completed | 1 | ✔ exit 0 |"),
+        report.contains("| tell | log | completed | 1 | ✔ exit 0 |"),
         "{report}"
     );
     assert!(
-        report.contains("| log | release notes | 1 | ✔ exit 0 |"),
+        report.contains("| notes | log | release notes | 1 | ✔ exit 0 |"),
         "{report}"
     );
 }

@@ -1968,16 +1968,18 @@ fn the_open_app_follows_a_sign_off_given_on_another_clone() {
 
 /// The app tells `[[notify]]` targets too: completing the step before a
 /// sign-off sends `signoff_requested` (off the UI thread in a terminal;
-/// here, scripted, at once), and the delivery is recorded.
+/// here, scripted, at once). The target fails the first time; the app
+/// tries again on its own a little later, and the sign-off step's details
+/// list both attempts.
 #[test]
-fn the_app_notifies_when_a_sign_off_becomes_ready() {
+fn the_app_notifies_when_a_sign_off_becomes_ready_and_retries_on_its_own() {
     let sb = sandbox();
     let root = sb.repo.path();
     let cfg = std::fs::read_to_string(root.join(".greenlight.toml")).expect("config");
     std::fs::write(
         root.join(".greenlight.toml"),
         format!(
-            "{cfg}\n[[notify]]\nname = \"log\"\nkind = \"command\"\ncommand = \"cat >> notified.log; echo >> notified.log\"\non = [\"signoff_requested\"]\n"
+            "{cfg}\n[[notify]]\nname = \"log\"\nkind = \"command\"\ncommand = \"if [ ! -f seen ]; then touch seen; echo busy >&2; exit 1; fi; cat >> notified.log; echo >> notified.log\"\non = [\"signoff_requested\"]\n"
         ),
     )
     .expect("config");
@@ -1988,6 +1990,17 @@ fn the_app_notifies_when_a_sign_off_becomes_ready() {
     wait(&mut d, "ship done", |a| {
         a.state().unwrap().steps[1].status == StepStatus::Done
     });
+    let st = d.app.state().unwrap();
+    assert_eq!(st.notifications.len(), 1);
+    assert!(!st.notifications[0].1.ok, "{:?}", st.notifications[0].1);
+    // The wait after a first failure is 2 s; the app looks again on its tick.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let t0 = jiff::Timestamp::now();
+    d.dispatch(Action::Tick(t0));
+    d.dispatch(Action::Tick(t0 + jiff::SignedDuration::from_secs(20)));
+    let st = d.app.state().unwrap();
+    assert_eq!(st.notifications.len(), 2, "{:?}", st.notifications);
+    assert!(st.notifications[1].1.ok, "{:?}", st.notifications[1].1);
     let log = std::fs::read_to_string(root.join("notified.log")).unwrap_or_default();
     let bodies: Vec<&str> = log.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(bodies.len(), 1, "{log}");
@@ -1997,7 +2010,15 @@ fn the_app_notifies_when_a_sign_off_becomes_ready() {
         bodies[0]
     );
     assert!(bodies[0].contains("--role pm --approve"), "{}", bodies[0]);
-    let st = d.app.state().unwrap();
-    assert_eq!(st.notifications.len(), 1);
-    assert!(st.notifications[0].1.ok, "{:?}", st.notifications[0].1);
+    // The sign-off step's record names its deliveries.
+    select(&mut d, "go");
+    let screen = screen(&d);
+    assert!(
+        screen.contains("✉✘ hh:mm:ss log told of signoff requested: exit"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✉ hh:mm:ss log told of signoff requested: exit 0"),
+        "{screen}"
+    );
 }

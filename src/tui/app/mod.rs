@@ -91,6 +91,9 @@ pub struct App {
     pub quit: bool,
     /// The audit trail's sync state (the header's badge).
     pub sync: SyncView,
+    /// When the app last looked for notifications due again (a failed
+    /// delivery waits, then is retried without anyone acting).
+    pub notify_checked: Option<jiff::Timestamp>,
     /// The repository's manifest of components.
     pub manifest: ManifestState,
     /// What the last frame drew.
@@ -98,6 +101,10 @@ pub struct App {
     /// What `o` would carry out, breaking the rules that refused it.
     pub offer: Option<Offer>,
 }
+
+/// How often the app looks for notifications due again (retries of
+/// failed deliveries; new moments go out as they are written).
+const NOTIFY_EVERY_SECS: i64 = 15;
 
 impl App {
     pub fn new(repo_name: &str, people: Vec<Member>, at_keyboard: usize, theme: Theme) -> App {
@@ -126,6 +133,7 @@ impl App {
             manifest: ManifestState::default(),
             layout: None,
             offer: None,
+            notify_checked: None,
         }
     }
 
@@ -190,6 +198,13 @@ impl App {
             Action::Tick(now) => {
                 self.now = Some(now);
                 self.sync.tick(now, self.session.is_some(), out);
+                let due = self
+                    .notify_checked
+                    .is_none_or(|t| now.as_second().saturating_sub(t.as_second()) >= NOTIFY_EVERY_SECS);
+                if self.session.is_some() && due {
+                    self.notify_checked = Some(now);
+                    out.effect(Effect::SendNotifications);
+                }
             }
             // A redraw follows; the frame reports the new layout.
             Action::Resize { .. } => {}

@@ -328,6 +328,13 @@ impl Driver {
                 let job = self.start_job();
                 self.in_background(move || Action::StartLoaded(job.read()))
             }
+            Effect::SendNotifications => {
+                if self.send_notifications() {
+                    self.loaded()
+                } else {
+                    Vec::new()
+                }
+            }
             Effect::RecordNotifications(sent) => {
                 let failed = self.record_notifications(sent);
                 let mut out = self.loaded();
@@ -511,12 +518,14 @@ impl Driver {
 
     /// Send what this device owes `[[notify]]` targets, off the UI thread;
     /// the attempts come back as `Action::Notified` to be recorded.
-    fn send_notifications(&mut self) {
+    /// True when attempts were recorded here and now (no background
+    /// thread: scripted tests), so the state changed.
+    fn send_notifications(&mut self) -> bool {
         let Some(session) = self.session.as_ref() else {
-            return;
+            return false;
         };
         if self.read_only.is_some() {
-            return;
+            return false;
         }
         let outgoing: Vec<_> = self
             .ws
@@ -531,7 +540,7 @@ impl Driver {
             })
             .collect();
         if outgoing.is_empty() {
-            return;
+            return false;
         }
         match &self.outbox {
             Some(outbox) => {
@@ -541,11 +550,13 @@ impl Driver {
                         outgoing.iter().map(|o| o.send()).collect(),
                     ))
                 });
+                false
             }
             // Scripted tests: sent and recorded here and now.
             None => {
                 let sent = outgoing.iter().map(|o| o.send()).collect();
                 self.record_notifications(sent);
+                true
             }
         }
     }

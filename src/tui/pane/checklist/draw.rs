@@ -355,6 +355,29 @@ fn draw_details(
             theme.bad,
         ));
     }
+    // The deliveries this step caused (a sign-off asked for, a release
+    // announced), each attempt with its answer.
+    for (by, n) in st
+        .notifications
+        .iter()
+        .filter(|(_, n)| n.step.as_deref() == Some(&p.id))
+    {
+        let (mark, style) = if n.ok {
+            ("✉", theme.dim)
+        } else {
+            ("✉✘", theme.warn)
+        };
+        lines.push(Line::styled(
+            format!(
+                "{mark} {} {} told of {}: {}",
+                short_time(&by.at),
+                n.target,
+                n.moment.replace('_', " "),
+                n.result
+            ),
+            style,
+        ));
+    }
     for n in st.notes.iter().filter(|n| n.step.as_deref() == Some(&p.id)) {
         lines.push(Line::from(vec![
             Span::styled(
