@@ -126,6 +126,9 @@ pub struct Workspace {
     /// The actor this process writes as, fixed when the workspace opens:
     /// handing the keyboard to someone else changes `who`, not the file.
     actor: String,
+    /// The signing key, loaded once when first needed (every write and
+    /// every audit commit sign with it; the app asks on each sync).
+    signer: std::sync::OnceLock<Result<Option<std::sync::Arc<crate::signing::Signer>>, String>>,
 }
 
 impl Workspace {
@@ -165,6 +168,7 @@ impl Workspace {
             device,
             who,
             actor,
+            signer: std::sync::OnceLock::new(),
         })
     }
 
@@ -311,15 +315,7 @@ impl Workspace {
             previous_version: previous,
             repo: self.repo.name.clone(),
             source: crate::playbook::source_of(playbook, &self.repo.root),
-            people: team
-                .people
-                .iter()
-                .map(|p| crate::session::payload::RosterEntry {
-                    name: p.name.clone(),
-                    email: p.email.clone(),
-                    roles: p.roles.clone(),
-                })
-                .collect(),
+            people: team.people.iter().map(Into::into).collect(),
             policy: crate::session::payload::Policy {
                 override_roles: team.policy.override_roles.clone(),
             },
@@ -427,6 +423,13 @@ impl Workspace {
     /// The person's signing key, when one is configured (`[signing] key`,
     /// else git's `user.signingkey` with `gpg.format = ssh`).
     pub fn signer(&self) -> Result<Option<std::sync::Arc<crate::signing::Signer>>> {
+        self.signer
+            .get_or_init(|| self.load_signer().map_err(|e| format!("{e:#}")))
+            .clone()
+            .map_err(|e| eyre!("{e}"))
+    }
+
+    fn load_signer(&self) -> Result<Option<std::sync::Arc<crate::signing::Signer>>> {
         let signing = self.user.signing.as_ref();
         let git_config = self.repo.open().ok().and_then(|g| g.config().ok());
         let Some(setting) = crate::signing::key::KeySetting::find(
@@ -745,21 +748,13 @@ impl Workspace {
             version: None,
         };
         let body = crate::notify::message::Body::of(&notice, &release);
+        let people: Vec<crate::session::payload::RosterEntry> =
+            self.config.people.iter().map(Into::into).collect();
         self.config
             .notify
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let people: Vec<crate::session::payload::RosterEntry> = self
-                    .config
-                    .people
-                    .iter()
-                    .map(|p| crate::session::payload::RosterEntry {
-                        name: p.name.clone(),
-                        email: p.email.clone(),
-                        roles: p.roles.clone(),
-                    })
-                    .collect();
                 let result = match t.problem(i) {
                     Some(p) => Err(p),
                     None => crate::notify::deliver::send(

@@ -852,30 +852,13 @@ fn check_signature(head: &Head<'_>, line: &[u8], rules: &SignatureRules) -> Sign
         _ => return Signature::Bad("the signature is not where greenlight writes it".into()),
     };
     let kind = crate::text::escape(&head.kind);
-    match (key, sig) {
-        (None, None) => match rules.problem(&head.kind, &head.who.email, None, None) {
+    match crate::signing::sig::read_signing(&head.kind, key, sig, head.hash.as_bytes()) {
+        Err(why) => Signature::Bad(why),
+        Ok(None) => match rules.problem(&head.kind, &head.who.email, None, None) {
             Some(p) => Signature::Bad(p.to_string()),
             None => Signature::Unsigned,
         },
-        (None, Some(_)) => Signature::Bad(format!(
-            "{kind} carries a signature its hashed fields do not name: it was added after the event was written"
-        )),
-        (Some(k), None) => Signature::Bad(format!(
-            "{kind} names signing key {} but has no signature: it was removed",
-            crate::text::escape(k)
-        )),
-        (Some(k), Some(sig)) => {
-            let (signature, check) = match crate::signing::sig::prepare(sig, head.hash.as_bytes()) {
-                Ok(s) => s,
-                Err(e) => return Signature::Bad(format!("{kind}: {e}")),
-            };
-            let by = crate::signing::sig::fingerprint(&signature);
-            if by != k {
-                return Signature::Bad(format!(
-                    "{kind} names signing key {} but was signed by {by}",
-                    crate::text::escape(k)
-                ));
-            }
+        Ok(Some((by, check))) => {
             let at = head.at.parse::<jiff::Timestamp>().ok();
             match rules.problem(&head.kind, &head.who.email, Some(&by), at) {
                 Some(p) => Signature::Bad(format!(

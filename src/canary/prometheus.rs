@@ -198,16 +198,7 @@ pub struct PrometheusSource {
 impl PrometheusSource {
     /// A source for `url` (the base, e.g. `http://127.0.0.1:9090`).
     pub fn new(url: &str, timeout: Duration) -> PrometheusSource {
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::NativeTls)
-            .build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .tls_config(tls)
-            .user_agent(concat!("greenlight/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = crate::http::agent(timeout);
         PrometheusSource {
             url: url.trim().trim_end_matches('/').to_owned(),
             agent,

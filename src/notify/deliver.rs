@@ -128,17 +128,7 @@ fn mail(
 }
 
 fn post(url: &str, payload: &str, limit: Duration) -> Result<String, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(limit))
-        .http_status_as_error(false)
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .provider(ureq::tls::TlsProvider::NativeTls)
-                .build(),
-        )
-        .user_agent(concat!("greenlight/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = crate::http::agent(limit);
     let response = agent
         .post(url)
         .header("Content-Type", "application/json")

@@ -54,6 +54,16 @@ pub struct RosterEntry {
     pub roles: Vec<String>,
 }
 
+impl From<&crate::config::Person> for RosterEntry {
+    fn from(p: &crate::config::Person) -> Self {
+        RosterEntry {
+            name: p.name.clone(),
+            email: p.email.clone(),
+            roles: p.roles.clone(),
+        }
+    }
+}
+
 /// The rules about exceptions a session froze at its start.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {

@@ -211,8 +211,41 @@ fn ed25519_check(sig: &SshSig, key: [u8; 32], message: &[u8]) -> Option<Ed25519C
 /// over this hash). Whether the key may sign as the event's person is the
 /// session's rules' question.
 pub fn check_event(ev: &crate::session::Event) -> Result<Option<String>, String> {
-    let kind = crate::text::escape(&ev.kind);
-    match (ev.key(), ev.sig()) {
+    let hash = ev.hash.to_hex();
+    match read_signing(&ev.kind, ev.key(), ev.sig(), hash.as_bytes())? {
+        None => Ok(None),
+        Some((by, check)) => {
+            let holds = match check {
+                Check::Ed25519(c) => c.holds(),
+                Check::Done(holds) => holds,
+            };
+            if holds {
+                Ok(Some(by))
+            } else {
+                Err(format!(
+                    "{}: {}",
+                    crate::text::escape(&ev.kind),
+                    BadSignature::Mismatch(by)
+                ))
+            }
+        }
+    }
+}
+
+/// A line's signing as it stands, up to the equation: the key it names
+/// and the signature it carries are both there (or both absent:
+/// `Ok(None)`), the signature reads, is in our namespace and is by the
+/// named key. The key's fingerprint and what is left to check, else why
+/// not. Shared by sync (`check_event`) and `audit verify`, which checks
+/// the equations in batches.
+pub fn read_signing(
+    kind: &str,
+    key: Option<&str>,
+    stored: Option<&str>,
+    hash_hex: &[u8],
+) -> Result<Option<(String, Check)>, String> {
+    let kind = crate::text::escape(kind);
+    match (key, stored) {
         (None, None) => Ok(None),
         (None, Some(_)) => Err(format!(
             "{kind} carries a signature its hashed fields do not name: it was added after the event was written"
@@ -222,8 +255,7 @@ pub fn check_event(ev: &crate::session::Event) -> Result<Option<String>, String>
             crate::text::escape(k)
         )),
         (Some(k), Some(stored)) => {
-            let sig =
-                verify(stored, ev.hash.to_hex().as_bytes()).map_err(|e| format!("{kind}: {e}"))?;
+            let (sig, check) = prepare(stored, hash_hex).map_err(|e| format!("{kind}: {e}"))?;
             let by = fingerprint(&sig);
             if by != k {
                 return Err(format!(
@@ -231,7 +263,7 @@ pub fn check_event(ev: &crate::session::Event) -> Result<Option<String>, String>
                     crate::text::escape(k)
                 ));
             }
-            Ok(Some(by))
+            Ok(Some((by, check)))
         }
     }
 }

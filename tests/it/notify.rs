@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
+use crate::common::TEAM;
 use crate::common::{Sandbox, check_ok, stderr};
 
 const PLAYBOOK: &str = r#"
@@ -23,18 +24,6 @@ owner = "pm"
 kind = "signoff"
 roles = ["pm"]
 requires = ["prep"]
-"#;
-
-const TEAM: &str = r#"
-[[people]]
-name = "Dana Developer"
-email = "dana@example.com"
-roles = ["developer"]
-
-[[people]]
-name = "Pat Product"
-email = "pat@example.com"
-roles = ["pm"]
 "#;
 
 /// What a test HTTP server received: (path, body), in order.

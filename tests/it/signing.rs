@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::common::TEAM;
 use crate::common::{Sandbox, check_ok, stderr};
 
 const PLAYBOOK: &str = r#"
@@ -29,18 +30,6 @@ id = "verify"
 owner = "developer"
 kind = "check"
 requires = ["signoff"]
-"#;
-
-const TEAM: &str = r#"
-[[people]]
-name = "Dana Developer"
-email = "dana@example.com"
-roles = ["developer"]
-
-[[people]]
-name = "Pat Product"
-email = "pat@example.com"
-roles = ["pm"]
 "#;
 
 /// An ed25519 key made by `ssh-keygen`: the private key's path and the
@@ -117,6 +106,17 @@ impl Team {
             dana,
             pat,
         }
+    }
+
+    /// Dana starts a session of the `signed` playbook for 1.0.0.
+    fn start(&self) {
+        check_ok(
+            run(
+                self.dana(),
+                &["new", "--scenario", "signed", "--version", "1.0.0"],
+            ),
+            &["new"],
+        );
     }
 
     /// greenlight as Dana with her key configured.
@@ -206,13 +206,7 @@ fn last_line(path: &Path) -> serde_json::Value {
 #[test]
 fn events_are_signed_verified_and_readable_by_ssh_keygen() {
     let t = Team::new("signoffs");
-    check_ok(
-        run(
-            t.dana(),
-            &["new", "--scenario", "signed", "--version", "1.0.0"],
-        ),
-        &["new"],
-    );
+    t.start();
     check_ok(run(t.dana(), &["note", "hello from Dana"]), &["note"]);
     check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
     check_ok(
@@ -320,13 +314,7 @@ fn a_key_held_by_ssh_agent_signs() {
         format!("[signing]\nkey = \"{}\"\n", pat_pub.display()),
     )
     .expect("config");
-    check_ok(
-        run(
-            t.dana(),
-            &["new", "--scenario", "signed", "--version", "1.0.0"],
-        ),
-        &["new"],
-    );
+    t.start();
     let mut pat = t.pat();
     pat.env("SSH_AUTH_SOCK", &sock);
     check_ok(run(pat, &["step", "done", "impact"]), &["step done"]);
@@ -353,13 +341,7 @@ fn a_key_held_by_ssh_agent_signs() {
 #[test]
 fn impersonation_and_unsigned_signoffs_are_refused_when_written() {
     let t = Team::new("signoffs");
-    check_ok(
-        run(
-            t.dana(),
-            &["new", "--scenario", "signed", "--version", "1.0.0"],
-        ),
-        &["new"],
-    );
+    t.start();
     check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
     // Dana, with her own key, claims to be Pat.
     let out = run(
@@ -431,13 +413,7 @@ fn verify_fails_with(t: &Team, why: &str) {
 #[test]
 fn removed_altered_and_rehashed_signatures_fail_verify() {
     let t = Team::new("none");
-    check_ok(
-        run(
-            t.dana(),
-            &["new", "--scenario", "signed", "--version", "1.0.0"],
-        ),
-        &["new"],
-    );
+    t.start();
     check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
     let pat_file = t.journal_of("pat@example.com");
     let original = std::fs::read(&pat_file).expect("read");
@@ -612,13 +588,7 @@ fn a_role_granted_in_an_uncommitted_config_grants_nothing() {
 #[test]
 fn verify_trusts_this_clones_allowed_signers_not_the_sessions() {
     let t = Team::new("none");
-    check_ok(
-        run(
-            t.dana(),
-            &["new", "--scenario", "signed", "--version", "1.0.0"],
-        ),
-        &["new"],
-    );
+    t.start();
     check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
     check_ok(run(t.dana(), &["audit", "verify"]), &["audit", "verify"]);
     // The team drops Pat's key from the committed list: her events no
@@ -669,13 +639,7 @@ fn the_release_tag_and_the_audit_commits_are_signed_for_git() {
             .status
             .success()
     );
-    check_ok(
-        run(
-            t.dana(),
-            &["new", "--scenario", "signed", "--version", "1.0.0"],
-        ),
-        &["new"],
-    );
+    t.start();
     check_ok(run(t.pat(), &["step", "done", "impact"]), &["step done"]);
     check_ok(
         run(t.pat(), &["signoff", "--role", "pm", "--approve"]),

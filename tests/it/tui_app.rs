@@ -3,6 +3,7 @@
 //! own GREENLIGHT_HOME), and the screen is drawn into a `TestBackend`.
 
 use crate::common::Sandbox;
+use crate::common::TEAM;
 use greenlight::identity::Overrides;
 use greenlight::session::{SessionStatus, StepStatus, Store};
 use greenlight::tui::action::Action;
@@ -15,18 +16,6 @@ use greenlight::workspace::Workspace;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-
-const TEAM: &str = r#"
-[[people]]
-name = "Dana Developer"
-email = "dana@example.com"
-roles = ["developer"]
-
-[[people]]
-name = "Pat Product"
-email = "pat@example.com"
-roles = ["pm"]
-"#;
 
 /// A short scenario: a check, a risky command, a PM sign-off.
 const MINI: &str = r#"

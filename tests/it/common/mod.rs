@@ -48,6 +48,20 @@ pub fn wait_for_pid(path: &Path) -> u32 {
     pid.unwrap_or_default()
 }
 
+/// The team most tests release with: a developer (Dana, the repository's
+/// git identity) and a PM (Pat), as `[[people]]` of `.greenlight.toml`.
+pub const TEAM: &str = r#"
+[[people]]
+name = "Dana Developer"
+email = "dana@example.com"
+roles = ["developer"]
+
+[[people]]
+name = "Pat Product"
+email = "pat@example.com"
+roles = ["pm"]
+"#;
+
 /// A temp git repository with one commit, plus an isolated data dir.
 pub struct Sandbox {
     pub repo: tempfile::TempDir,
