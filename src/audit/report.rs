@@ -43,6 +43,12 @@ fn took(from: &str, to: &str) -> Option<String> {
 
 /// Who settled a step and when, and the note or reason that goes with it.
 fn settled(s: &StepState) -> (Option<&Stamp>, String) {
+    if let (Some((by, _)), Some((decision, chosen))) = (&s.skipped, &s.skipped_by_decision) {
+        return (
+            Some(by),
+            format!("skipped by decision: `{decision}` chose `{chosen}`"),
+        );
+    }
     if let Some((by, why)) = &s.skipped {
         return (Some(by), format!("skipped: {why}"));
     }
@@ -72,6 +78,9 @@ fn settled(s: &StepState) -> (Option<&Stamp>, String) {
         }
         for (by, role) in &s.acks {
             add(format!("acknowledged by {} as {role}", by.person()));
+        }
+        if let Some(choice) = &s.choice {
+            add(format!("decided: {choice}"));
         }
         return (Some(by), note);
     }
@@ -112,7 +121,8 @@ pub fn exceptions(st: &SessionState) -> Vec<(&Stamp, String)> {
         ));
     }
     for s in &st.steps {
-        if let Some((by, why)) = &s.skipped {
+        // A step a decision ruled out is the plan working, not an exception.
+        if let Some((by, why)) = s.skipped.as_ref().filter(|_| s.skipped_by_decision.is_none()) {
             out.push((by, format!("skipped `{}`: {why}", s.id)));
         }
         if let Some((by, why)) = &s.failed {

@@ -17,7 +17,9 @@ use crate::session::payload::{Payload, ReleaseNotesSet};
 pub enum VersionCmd {
     /// Propose the next semantic version from tags and conventional commits.
     Next {
-        /// A component of a monorepo, tagged `{component}-v{version}`.
+        /// A component of a monorepo, tagged `{component}-v{version}`;
+        /// when release-manifest.toml gives it a `path`, only commits
+        /// touching that folder count.
         #[arg(long)]
         component: Option<String>,
         /// Make it a pre-release with this identifier (e.g. rc → -rc.1).
@@ -94,11 +96,7 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut opts = ws.version_options();
     if let Some(c) = component {
-        let base = release::VersionOptions::for_component(&c);
-        opts.component = base.component;
-        if opts.tag_pattern == release::VersionOptions::default().tag_pattern {
-            opts.tag_pattern = base.tag_pattern;
-        }
+        opts = component_options(&ws, opts, &c)?;
     }
     opts.prerelease = pre;
     opts.graduate = graduate;
@@ -111,6 +109,34 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
         say!("{}", release::render_next_version(&nv));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Version options for one component: its tag pattern, and its folder
+/// when the repository's manifest names one (a monorepo's component counts
+/// only the commits touching it).
+fn component_options(
+    ws: &crate::workspace::Workspace,
+    mut opts: release::VersionOptions,
+    component: &str,
+) -> Result<release::VersionOptions> {
+    let path = ws.repo.root.join(MANIFEST_FILE);
+    let entry = if path.exists() {
+        Manifest::load(&path)?.component(component).cloned()
+    } else {
+        None
+    };
+    opts.component = Some(component.to_owned());
+    match &entry {
+        Some(e) => {
+            opts.tag_pattern = e.tag_pattern().to_owned();
+            opts.path = e.subpath().map(str::to_owned);
+        }
+        None if opts.tag_pattern == release::VersionOptions::default().tag_pattern => {
+            opts.tag_pattern = release::VersionOptions::for_component(component).tag_pattern;
+        }
+        None => {}
+    }
+    Ok(opts)
 }
 
 pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {

@@ -47,12 +47,17 @@ fn step_line(state: &SessionState, p: &PlanStep, st: &StepState, width: usize) -
             if let Some(c) = st.completed.last() {
                 let _ = write!(detail, "by {} at {}", c.who.name, clock_time(&c.at));
             }
+            if let Some(choice) = &st.choice {
+                let _ = write!(detail, ", chose {choice}");
+            }
             if let Some(n) = &st.completion_note {
                 let _ = write!(detail, ": {n}");
             }
         }
         StepStatus::Skipped => {
-            if let Some((by, reason)) = &st.skipped {
+            if let Some((decision, chosen)) = &st.skipped_by_decision {
+                let _ = write!(detail, "by decision: {decision} chose {chosen}");
+            } else if let Some((by, reason)) = &st.skipped {
                 let _ = write!(detail, "by {}: {reason}", by.who.name);
             }
         }

@@ -91,6 +91,25 @@ pub enum StepCmd {
         /// (never its content). Repeat for several.
         #[arg(long, value_name = "FILE|URL")]
         evidence: Vec<String>,
+        /// A decision step: the option chosen (see `step decide`).
+        #[arg(long, value_name = "OPTION")]
+        choice: Option<String>,
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        exception: Exception,
+    },
+    /// Make a decision: complete a decision step with one of its options.
+    /// Steps whose `when` asks for another option are skipped, with the
+    /// decision as the reason.
+    Decide {
+        /// The decision step's id.
+        step: String,
+        /// The option chosen (one of the step's `options`).
+        option: String,
+        /// Why this option.
+        #[arg(long)]
+        note: Option<String>,
         #[command(flatten)]
         target: Target,
         #[command(flatten)]
@@ -438,6 +457,7 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
             step,
             note,
             evidence,
+            choice,
             target,
             exception,
         } => {
@@ -445,7 +465,28 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
             act_with(
                 g,
                 &target,
-                |ws, session| completion(ws, session, &step, note, &evidence, over.is_some()),
+                |ws, session| {
+                    completion(ws, session, &step, note, &evidence, over.is_some())
+                        .map(|c| with_choice(c, choice))
+                },
+                exception.override_reason.as_deref(),
+            )
+        }
+        StepCmd::Decide {
+            step,
+            option,
+            note,
+            target,
+            exception,
+        } => {
+            let over = exception.override_reason.clone();
+            act_with(
+                g,
+                &target,
+                |ws, session| {
+                    completion(ws, session, &step, note, &[], over.is_some())
+                        .map(|c| with_choice(c, Some(option)))
+                },
                 exception.override_reason.as_deref(),
             )
         }
@@ -501,6 +542,18 @@ pub fn step(g: &Global, c: StepCmd) -> Result<ExitCode> {
 /// `step done`: the completion with its note, evidence, SARIF counts and
 /// manifest snapshot. A gate's report that cannot be read is left out
 /// when the person overrides (the override covers the gate).
+/// A completion that names the option a decision chose.
+fn with_choice(cmd: Command, choice: Option<String>) -> Command {
+    let Some(choice) = choice else { return cmd };
+    let mut c = match cmd {
+        Command::CompleteWith(c) => c,
+        Command::Complete { step, note } => crate::session::payload::StepWithNote::new(step, note),
+        other => return other,
+    };
+    c.choice = Some(choice);
+    Command::CompleteWith(c)
+}
+
 fn completion(
     ws: &crate::workspace::Workspace,
     session: &crate::session::Session,

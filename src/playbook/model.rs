@@ -5,7 +5,7 @@
 //! holding a `Playbook` can rely on its invariants (unique ids, known
 //! `requires`, no cycles).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -114,16 +114,20 @@ pub enum StepKind {
     Signoff,
     /// A condition that must hold before later steps may start.
     Gate,
+    /// A choice among named `options`; later steps may run only `when`
+    /// it chose one of them.
+    Decision,
 }
 
 impl StepKind {
     /// Every kind, in the order they are listed to people.
-    pub const ALL: [StepKind; 5] = [
+    pub const ALL: [StepKind; 6] = [
         StepKind::Check,
         StepKind::Command,
         StepKind::Canary,
         StepKind::Signoff,
         StepKind::Gate,
+        StepKind::Decision,
     ];
 
     /// The name used in TOML and JSON.
@@ -134,6 +138,7 @@ impl StepKind {
             StepKind::Canary => "canary",
             StepKind::Signoff => "signoff",
             StepKind::Gate => "gate",
+            StepKind::Decision => "decision",
         }
     }
 
@@ -247,6 +252,14 @@ pub struct Step {
     /// targets listening for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<StepNotify>,
+    /// Decision steps: the options one of which is chosen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// The step runs only when each named decision chose the given option
+    /// (`when = { independence-decision = "train" }`); otherwise it is
+    /// skipped, with the decision as the reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub when: BTreeMap<String, String>,
 }
 
 /// What completing a step announces.
@@ -379,13 +392,15 @@ impl Playbook {
             .collect()
     }
 
-    /// `requires` as step indices; unknown ids are left out.
+    /// `requires` (and the decisions of `when`) as step indices; unknown
+    /// ids are left out.
     fn edges(&self) -> Vec<Vec<usize>> {
         self.steps
             .iter()
             .map(|s| {
                 s.requires
                     .iter()
+                    .chain(s.when.keys())
                     .filter_map(|r| self.steps.iter().position(|t| &t.id == r))
                     .collect()
             })

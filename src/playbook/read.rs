@@ -42,6 +42,8 @@ pub(super) const STEP_KEYS: &[&str] = &[
     "manifest",
     "ack",
     "notify",
+    "options",
+    "when",
 ];
 
 /// A value together with where its key and the value itself were written.
@@ -103,6 +105,9 @@ pub(super) struct DraftStep {
     pub manifest: Option<Keyed<bool>>,
     pub ack: Option<Keyed<Vec<Role>>>,
     pub notify: Option<Keyed<super::model::StepNotify>>,
+    pub options: Option<Keyed<Vec<Spanned<String>>>>,
+    /// `when`: (decision step, its span) → (option, its span).
+    pub when: Option<Keyed<Vec<(Spanned<String>, Spanned<String>)>>>,
 }
 
 impl DraftStep {
@@ -242,6 +247,8 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
             "manifest" => step.manifest = keyed(key, value, boolean(p, name, value)),
             "ack" => step.ack = keyed(key, value, Some(roles(p, name, value))),
             "notify" => step.notify = keyed(key, value, step_notify(p, value)),
+            "options" => step.options = keyed(key, value, Some(strings(p, name, value))),
+            "when" => step.when = keyed(key, value, conditions(p, value)),
             "min_observation" => {
                 let d = duration_named(p, name, value).filter(|d| {
                     // The session keeps whole seconds: "500ms" would be 0.
@@ -266,6 +273,39 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
         }
     }
     step
+}
+
+/// `when = { decision = "option", … }`: each condition with the spans of
+/// the step it names and of the option.
+fn conditions(
+    p: &mut Problems<'_>,
+    value: &Value<'_>,
+) -> Option<Vec<(Spanned<String>, Spanned<String>)>> {
+    let Some(table) = value.get_ref().as_table() else {
+        wrong_type(
+            p,
+            "when",
+            "a table of decision = \"option\" (e.g. when = { go = \"yes\" })",
+            value,
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    for (k, v) in table.iter() {
+        match v.get_ref().as_str() {
+            Some(option) => out.push((
+                Spanned::new(k.span(), k.get_ref().to_string()),
+                Spanned::new(v.span(), option.to_owned()),
+            )),
+            None => wrong_type(
+                p,
+                &format!("when.{}", k.get_ref()),
+                "the name of one of its options",
+                v,
+            ),
+        }
+    }
+    Some(out)
 }
 
 fn keyed<T>(key: &Spanned<impl Sized>, value: &Value<'_>, read: Option<T>) -> Option<Keyed<T>> {

@@ -106,6 +106,8 @@ covers = ["enable-for-all"]
             manifest: false,
             ack: vec![],
             notify: None,
+            options: vec![],
+            when: Default::default(),
         }
     );
 }
@@ -201,7 +203,7 @@ fn an_unknown_step_key_is_named_with_the_step_and_the_allowed_keys() {
         msg,
         "unknown key `needs` in step `a`; allowed keys: id, title, description, owner, \
          with, kind, requires, roles, run, rollback, confirm, timeout, evidence, covers, \
-         weights, min_observation, evidence_required, sarif, fail_on, manifest, ack, notify"
+         weights, min_observation, evidence_required, sarif, fail_on, manifest, ack, notify, options, when"
     );
 }
 
@@ -246,7 +248,7 @@ fn an_unknown_kind_lists_the_valid_kinds() {
         (
             5,
             8,
-            "unknown kind `manual`; valid kinds: check, command, canary, signoff, gate".into()
+            "unknown kind `manual`; valid kinds: check, command, canary, signoff, gate, decision".into()
         )
     );
 }
@@ -807,5 +809,118 @@ fn bad_weights_are_reported_where_they_are() {
             1,
             "`weights` is only allowed on canary steps, and step `a` is kind = \"check\"".into()
         )
+    );
+}
+
+/// Decision steps: options, `when` naming a decision and one of its
+/// options, each mistake at its line and column.
+#[test]
+fn decisions_and_conditions_are_validated_where_written() {
+    let good = r#"
+id = "d"
+[[steps]]
+id = "go"
+owner = "pm"
+kind = "decision"
+options = ["alone", "train"]
+[[steps]]
+id = "ride"
+owner = "dm"
+when = { go = "train" }
+"#;
+    let p = parse_file(good).unwrap();
+    let ride = p.step("ride").unwrap();
+    assert_eq!(ride.when.get("go").map(String::as_str), Some("train"));
+    assert_eq!(p.step("go").unwrap().options, vec!["alone", "train"]);
+    // `when` orders the steps like `requires`.
+    let order: Vec<&str> = p.topological_order().iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(order, vec!["go", "ride"]);
+
+    let bad = |text: &str| -> Vec<String> {
+        problems(text)
+            .into_iter()
+            .map(|(l, c, m)| format!("{l}:{c}: {m}"))
+            .collect()
+    };
+    let unknown_step = bad(r#"id = "d"
+[[steps]]
+id = "go"
+owner = "pm"
+kind = "decision"
+options = ["alone", "train"]
+[[steps]]
+id = "ride"
+owner = "dm"
+when = { og = "train" }
+"#);
+    assert_eq!(
+        unknown_step,
+        vec![
+            "10:10: step `ride` runs `when` `og` decided, which is not a step of this playbook (did you mean `go`?)"
+        ]
+    );
+    let unknown_option = bad(r#"id = "d"
+[[steps]]
+id = "go"
+owner = "pm"
+kind = "decision"
+options = ["alone", "train"]
+[[steps]]
+id = "ride"
+owner = "dm"
+when = { go = "trian" }
+"#);
+    assert_eq!(
+        unknown_option,
+        vec![
+            "10:15: `trian` is not an option of decision `go` (did you mean `train`?); its options: alone, train"
+        ]
+    );
+    let not_a_decision = bad(r#"id = "d"
+[[steps]]
+id = "go"
+owner = "pm"
+[[steps]]
+id = "ride"
+owner = "dm"
+when = { go = "yes" }
+"#);
+    assert_eq!(not_a_decision.len(), 1, "{not_a_decision:?}");
+    assert!(not_a_decision[0].starts_with("8:10: step `ride` depends on `go` in `when`, which is not a decision step"), "{not_a_decision:?}");
+    let cycle = bad(r#"id = "d"
+[[steps]]
+id = "go"
+owner = "pm"
+kind = "decision"
+options = ["alone", "train"]
+requires = ["ride"]
+[[steps]]
+id = "ride"
+owner = "dm"
+when = { go = "train" }
+"#);
+    assert_eq!(
+        cycle,
+        vec![
+            "7:13: `requires` and `when` make a cycle: go -> ride -> go (each step waits on the next)"
+        ]
+    );
+    let no_options = bad(r#"id = "d"
+[[steps]]
+id = "go"
+owner = "pm"
+kind = "decision"
+options = ["only"]
+[[steps]]
+id = "x"
+owner = "pm"
+options = ["a", "b"]
+"#);
+    assert_eq!(
+        no_options,
+        vec![
+            "6:11: decision step `go` needs at least two `options` to choose from",
+            "10:1: `options` is only allowed on decision steps, and step `x` is kind = \"check\"",
+        ]
     );
 }

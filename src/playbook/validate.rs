@@ -141,6 +141,43 @@ fn check_kind_needs(step: &DraftStep, kind: StepKind, name: &str, p: &mut Proble
             ),
         );
     }
+    match (&step.options, kind) {
+        (None, StepKind::Decision) => p.at(
+            kind_span.clone(),
+            format!(
+                "decision {name} has no `options`: name the choices, e.g. options = [\"independent\", \"train\"]"
+            ),
+        ),
+        (Some(o), StepKind::Decision) => {
+            if o.value.len() < 2 {
+                p.at(
+                    o.span.clone(),
+                    format!("decision {name} needs at least two `options` to choose from"),
+                );
+            }
+            for (i, opt) in o.value.iter().enumerate() {
+                if !is_valid_id(opt.get_ref()) {
+                    p.at(
+                        opt.span(),
+                        format!(
+                            "option `{}` may only contain lowercase letters, digits and '-'",
+                            opt.get_ref()
+                        ),
+                    );
+                } else if o.value[..i].iter().any(|x| x.get_ref() == opt.get_ref()) {
+                    p.at(
+                        opt.span(),
+                        format!("option `{}` is listed twice", opt.get_ref()),
+                    );
+                }
+            }
+        }
+        (Some(o), _) => p.at(
+            o.key.clone(),
+            format!("`options` is only allowed on decision steps, and {name} is kind = \"{kind}\""),
+        ),
+        (None, _) => {}
+    }
     if let Some(ack) = &step.ack
         && kind == StepKind::Signoff
     {
@@ -265,21 +302,92 @@ fn check_graph(steps: &[DraftStep], p: &mut Problems<'_>) {
         }
     }
 
+    for (i, step) in steps.iter().enumerate() {
+        let Some(when) = &step.when else { continue };
+        let who = step
+            .id
+            .as_ref()
+            .map_or_else(|| "a step".to_owned(), |id| format!("step `{}`", id.value));
+        for (decision, option) in &when.value {
+            let Some(&j) = first.get(decision.get_ref().as_str()) else {
+                let hint = suggest::closest(decision.get_ref(), first.keys().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                p.at(
+                    decision.span(),
+                    format!(
+                        "{who} runs `when` `{}` decided, which is not a step of this playbook{hint}",
+                        decision.get_ref()
+                    ),
+                );
+                continue;
+            };
+            edges[i].push(j);
+            let target = &steps[j];
+            if target.kind != Some(StepKind::Decision) {
+                p.at(
+                    decision.span(),
+                    format!(
+                        "{who} depends on `{}` in `when`, which is not a decision step (kind = \"decision\" with `options`)",
+                        decision.get_ref()
+                    ),
+                );
+                continue;
+            }
+            let options: Vec<&str> = target
+                .options
+                .as_ref()
+                .map(|o| o.value.iter().map(|x| x.get_ref().as_str()).collect())
+                .unwrap_or_default();
+            if !options.is_empty() && !options.contains(&option.get_ref().as_str()) {
+                let hint = suggest::closest(option.get_ref(), options.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                p.at(
+                    option.span(),
+                    format!(
+                        "`{}` is not an option of decision `{}`{hint}; its options: {}",
+                        option.get_ref(),
+                        decision.get_ref(),
+                        options.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
     for cycle in graph::cycles(&edges) {
         let id_of = |i: usize| steps[i].id.as_ref().map_or("?", |f| f.value.as_str());
         let mut names: Vec<&str> = cycle.iter().map(|&i| id_of(i)).collect();
         names.push(id_of(cycle[0]));
-        // Point at the entry of the first step's `requires` that starts the cycle.
+        // Point at the entry of the first step's `requires` (or `when`)
+        // that starts the cycle.
         let next = names[1];
-        let span = steps[cycle[0]]
+        let first_step = &steps[cycle[0]];
+        let through_when = first_step
+            .when
+            .as_ref()
+            .and_then(|w| w.value.iter().find(|(d, _)| d.get_ref() == next))
+            .map(|(d, _)| d.span());
+        let span = first_step
             .requires
             .iter()
             .find(|r| r.get_ref() == next)
-            .map_or(steps[cycle[0]].header.clone(), |r| r.span());
+            .map(|r| r.span())
+            .or(through_when)
+            .unwrap_or(first_step.header.clone());
+        let any_when = cycle
+            .iter()
+            .any(|&i| steps[i].when.as_ref().is_some_and(|w| !w.value.is_empty()));
+        let (what, each) = if any_when {
+            ("`requires` and `when` make", "waits on")
+        } else {
+            ("`requires` makes", "requires")
+        };
         p.at(
             span,
             format!(
-                "`requires` makes a cycle: {} (each step requires the next)",
+                "{what} a cycle: {} (each step {each} the next)",
                 names.join(" -> ")
             ),
         );
@@ -319,6 +427,19 @@ fn build(draft: Draft, origin: Origin) -> Option<Playbook> {
                 manifest: s.manifest.is_some_and(|m| m.value),
                 ack: s.ack.map(|a| a.value).unwrap_or_default(),
                 notify: s.notify.map(|n| n.value),
+                options: s
+                    .options
+                    .map(|o| o.value.into_iter().map(|x| x.into_inner()).collect())
+                    .unwrap_or_default(),
+                when: s
+                    .when
+                    .map(|w| {
+                        w.value
+                            .into_iter()
+                            .map(|(d, o)| (d.into_inner(), o.into_inner()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
         })
         .collect::<Option<Vec<Step>>>()?;

@@ -116,6 +116,49 @@ pub fn range_ids(
     walk.map(|oid| oid.map_err(ReleaseError::Git)).collect()
 }
 
+/// Keep the commits that change something under `path` (a folder or a
+/// file, relative to the repository's root), as `git log -- path` does:
+/// a commit counts when the path's tree entry differs from its parent's
+/// (a root commit: when it has the path); a merge counts only when it
+/// differs from every parent, so a branch's changes count once, through
+/// its own commits. Comparing one tree entry id per parent is cheap: no
+/// diff is computed.
+pub fn touching_path(
+    repo: &Repository,
+    ids: Vec<Oid>,
+    path: &str,
+) -> Result<Vec<Oid>, ReleaseError> {
+    let path = Path::new(path);
+    let entry_at = |commit: &git2::Commit<'_>| -> Result<Option<Oid>, ReleaseError> {
+        match commit.tree()?.get_path(path) {
+            Ok(e) => Ok(Some(e.id())),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(ReleaseError::Git(e)),
+        }
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for oid in ids {
+        let commit = repo.find_commit(oid)?;
+        let mine = entry_at(&commit)?;
+        let touches = if commit.parent_count() == 0 {
+            mine.is_some()
+        } else {
+            let mut differs_from_all = true;
+            for parent in commit.parents() {
+                if entry_at(&parent)? == mine {
+                    differs_from_all = false;
+                    break;
+                }
+            }
+            differs_from_all
+        };
+        if touches {
+            out.push(oid);
+        }
+    }
+    Ok(out)
+}
+
 /// Read and parse the given commits, in the given order.
 pub fn read_commits(
     repo: &Repository,

@@ -86,6 +86,40 @@ pub struct Component {
     pub version: Version,
     #[serde(default)]
     pub requires: BTreeMap<String, VersionReq>,
+    /// Where the component's own repository is checked out, relative to
+    /// the manifest's repository (`repo = "../billing"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// Its repository's URL, fetched into a cache under the data dir when
+    /// there is no local checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// In a monorepo, the folder the component lives in: only commits
+    /// touching it count for its next version and its notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Its release tags (`{version}` once, `{component}` optionally);
+    /// default `{component}-v{version}` with a `path`, else `v{version}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<String>,
+}
+
+impl Component {
+    /// The tag pattern of this component's releases.
+    pub fn tag_pattern(&self) -> &str {
+        match (&self.tags, &self.path) {
+            (Some(t), _) => t,
+            (None, Some(_)) => super::tags::DEFAULT_COMPONENT_TAG_PATTERN,
+            (None, None) => super::tags::DEFAULT_TAG_PATTERN,
+        }
+    }
+
+    /// Its monorepo folder, without leading `./` or trailing `/`; `None`
+    /// for the whole repository.
+    pub fn subpath(&self) -> Option<&str> {
+        let p = self.path.as_deref()?.trim_start_matches("./").trim_matches('/');
+        (!p.is_empty() && p != ".").then_some(p)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -135,6 +135,10 @@ pub fn notes(
             (name, oid, range.commits)
         }
     };
+    let ids = match opts.path.as_deref() {
+        Some(path) => super::history::touching_path(repo, ids, path)?,
+        None => ids,
+    };
     let commits = read_commits(repo, &ids)?;
     let web = origin_web(repo)?;
     Ok(Notes {

@@ -36,6 +36,8 @@ pub struct VersionOptions {
     pub tag_pattern: String,
     /// The component, for per-component tags (`api-v1.2.0`).
     pub component: Option<String>,
+    /// A monorepo component's folder: only commits touching it count.
+    pub path: Option<String>,
     /// The version proposed when no release tag exists yet.
     pub initial: Version,
     /// Below 1.0.0, a breaking change bumps the minor instead of the major.
@@ -55,6 +57,7 @@ impl Default for VersionOptions {
         Self {
             tag_pattern: DEFAULT_TAG_PATTERN.to_owned(),
             component: None,
+            path: None,
             initial: Version::new(0, 1, 0),
             breaking_bumps_minor_pre_1: true,
             feat_bumps_patch_pre_1: true,
@@ -419,7 +422,11 @@ pub fn next_version_at(
     let pattern = opts.pattern()?;
     let tip = resolve_commit(repo, rev)?;
     let range = release_range(repo, &pattern, tip)?;
-    let commits = read_commits(repo, &range.commits)?;
+    let ids = match opts.path.as_deref() {
+        Some(path) => super::history::touching_path(repo, range.commits, path)?,
+        None => range.commits,
+    };
+    let commits = read_commits(repo, &ids)?;
     let previous = range.tag.map(|t| (t.name, t.version));
     Ok(plan(previous, commits, opts, |v| pattern.format(v)))
 }

@@ -107,6 +107,9 @@ pub struct StepWithNote {
     /// The manifest as it was when a manifest step was completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifest: Option<ManifestSnapshot>,
+    /// A decision step: the option chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
 }
 
 impl StepWithNote {
@@ -117,6 +120,7 @@ impl StepWithNote {
             evidence: Vec::new(),
             sarif: None,
             manifest: None,
+            choice: None,
         }
     }
 }

@@ -57,6 +57,15 @@ pub struct PlanStep {
     /// Completing it sends this notification (`completed`, `release_notes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<String>,
+    /// Decision steps: the options, one of which completing it chooses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Runs only when each named decision chose the given option.
+    #[serde(
+        default,
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
+    pub when: std::collections::BTreeMap<String, String>,
 }
 
 impl PlanStep {
@@ -70,6 +79,17 @@ impl PlanStep {
 
     pub fn is_gate(&self) -> bool {
         self.kind == "gate"
+    }
+
+    pub fn is_decision(&self) -> bool {
+        self.kind == "decision"
+    }
+
+    /// What it waits on: its `requires`, then the decisions of its `when`.
+    pub fn waits_on(&self) -> impl Iterator<Item = &String> {
+        self.requires
+            .iter()
+            .chain(self.when.keys().filter(|k| !self.requires.contains(k)))
     }
 
     /// The level that fails its SARIF report (error by default).
@@ -120,6 +140,8 @@ impl From<&Step> for PlanStep {
             manifest: s.manifest,
             ack: s.ack.iter().map(|r| r.to_string()).collect(),
             notify: s.notify.map(|n| n.as_str().to_string()),
+            options: s.options.clone(),
+            when: s.when.clone(),
         }
     }
 }

@@ -144,6 +144,13 @@ pub struct StepState {
     pub sarif: Option<payload::SarifSummary>,
     /// Acknowledgements: who, as which role.
     pub acks: Vec<(Stamp, String)>,
+    /// A decision step: the option it chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
+    /// Skipped because a decision chose another option: the decision's id
+    /// and the option it chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_by_decision: Option<(String, String)>,
 }
 
 /// One run of a step's command or of its rollback.
@@ -191,6 +198,8 @@ impl StepState {
             evidence: Vec::new(),
             sarif: None,
             acks: Vec::new(),
+            choice: None,
+            skipped_by_decision: None,
         }
     }
 
@@ -298,6 +307,20 @@ pub enum RuleError {
     SignoffStep { step: String, roles: Vec<String> },
     #[error("a reason is required to {what}")]
     ReasonRequired { what: &'static str },
+    #[error(
+        "step `{step}` is a decision: complete it with one of its options ({}), e.g. greenlight step decide {step} {}",
+        options.join(", "),
+        options.first().map_or("OPTION", String::as_str)
+    )]
+    ChoiceNeeded { step: String, options: Vec<String> },
+    #[error("`{choice}` is not an option of decision `{step}`; its options: {}", options.join(", "))]
+    UnknownChoice {
+        step: String,
+        choice: String,
+        options: Vec<String>,
+    },
+    #[error("step `{step}` is not a decision: it takes no option (got `{choice}`)")]
+    NotADecision { step: String, choice: String },
     #[error("role `{role}` does not sign off step `{step}`; it needs: {}", roles.join(", "))]
     RoleNotRequired {
         step: String,
@@ -535,8 +558,7 @@ impl SessionState {
     /// Required steps of `id` that are not settled yet.
     pub fn pending_requires(&self, plan_step: &PlanStep) -> Vec<String> {
         plan_step
-            .requires
-            .iter()
+            .waits_on()
             .filter(|r| !self.step(r).is_some_and(|s| s.status.is_settled()))
             .cloned()
             .collect()
@@ -704,6 +726,7 @@ impl SessionState {
                 }
                 let mut c = c.clone();
                 c.note = non_empty(&c.note);
+                c.choice = c.choice.map(|x| x.trim().to_owned()).filter(|x| !x.is_empty());
                 Payload::StepCompleted(c)
             }
             Command::Acknowledge { step, role, note } => {
@@ -892,6 +915,7 @@ impl SessionState {
                         roles: p.roles.clone(),
                     });
                 }
+                check_choice(p, s.choice.as_deref())?;
                 if self
                     .step(&s.step)
                     .is_some_and(|st| st.status == StepStatus::Skipped)
@@ -1204,6 +1228,7 @@ impl SessionState {
                 if let Some(m) = s.manifest {
                     self.manifest = Some((by.clone(), m));
                 }
+                let chose = s.choice.clone();
                 if let Some(st) = self.step_mut(&s.step) {
                     st.status = StepStatus::Done;
                     st.completed.push(by.clone());
@@ -1214,7 +1239,12 @@ impl SessionState {
                     if s.sarif.is_some() {
                         st.sarif = s.sarif;
                     }
+                    // Two people deciding at once: the first choice stands.
+                    if st.choice.is_none() {
+                        st.choice = chose;
+                    }
                 }
+                self.skip_by_decisions(by);
             }
             Payload::StepAcknowledged(a) => {
                 if let Some(st) = self.step_mut(&a.step) {
@@ -1285,6 +1315,37 @@ impl SessionState {
             Payload::ReleaseTagged(t) => self.tags.push((by.clone(), t)),
             Payload::ReleaseNotesSet(n) => self.release_notes = Some((by.clone(), n.markdown)),
             Payload::JournalRecovered(r) => self.recoveries.push((by.clone(), r)),
+        }
+    }
+
+    /// Skip every step whose `when` a made decision contradicts, with the
+    /// decision as the reason: the fold derives it, so every clone agrees
+    /// and no event is written for it. A step already done stays done.
+    fn skip_by_decisions(&mut self, by: &Stamp) {
+        let mut skips: Vec<(String, String, String)> = Vec::new();
+        for p in &self.plan.steps {
+            for (decision, wanted) in &p.when {
+                let Some(chosen) = self.step(decision).and_then(|d| d.choice.clone()) else {
+                    continue;
+                };
+                if &chosen != wanted {
+                    skips.push((p.id.clone(), decision.clone(), chosen));
+                    break;
+                }
+            }
+        }
+        for (id, decision, chosen) in skips {
+            if let Some(st) = self.step_mut(&id)
+                && st.status != StepStatus::Done
+                && st.status != StepStatus::Skipped
+            {
+                st.status = StepStatus::Skipped;
+                st.skipped = Some((
+                    by.clone(),
+                    format!("decision `{decision}` chose `{chosen}`"),
+                ));
+                st.skipped_by_decision = Some((decision, chosen));
+            }
         }
     }
 
@@ -1365,6 +1426,26 @@ impl SessionState {
         if st.status == StepStatus::Done {
             st.completed.push(by.clone());
         }
+    }
+}
+
+/// A decision completes with one of its options; any other step with none.
+fn check_choice(p: &PlanStep, choice: Option<&str>) -> Result<(), RuleError> {
+    match (p.is_decision(), choice) {
+        (true, None) => Err(RuleError::ChoiceNeeded {
+            step: p.id.clone(),
+            options: p.options.clone(),
+        }),
+        (true, Some(c)) if !p.options.iter().any(|o| o == c) => Err(RuleError::UnknownChoice {
+            step: p.id.clone(),
+            choice: c.to_owned(),
+            options: p.options.clone(),
+        }),
+        (false, Some(c)) => Err(RuleError::NotADecision {
+            step: p.id.clone(),
+            choice: c.to_owned(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -1735,6 +1816,94 @@ mod tests {
             approve,
             comment: comment.map(Into::into),
         }
+    }
+
+    /// A log over a plan with a decision: `go` chooses `alone` or
+    /// `train`; `ride` runs only for `train`, `solo` only for `alone`.
+    fn decision_log() -> Log {
+        let mut l = Log {
+            events: vec![],
+            lamport: 0,
+        };
+        let mut go = step("go", "decision", &[], &[]);
+        go.options = vec!["alone".into(), "train".into()];
+        let mut ride = step("ride", "check", &[], &[]);
+        ride.when.insert("go".into(), "train".into());
+        let mut solo = step("solo", "check", &[], &[]);
+        solo.when.insert("go".into(), "alone".into());
+        l.push(
+            "a",
+            Payload::SessionStarted(SessionStarted {
+                plan: Plan {
+                    playbook: "d".into(),
+                    title: "D".into(),
+                    steps: vec![go, ride, solo],
+                },
+                repo: "r".into(),
+                ..Default::default()
+            }),
+        );
+        l
+    }
+
+    fn decide(step: &str, choice: Option<&str>) -> Command {
+        let mut c = payload::StepWithNote::new(step, None);
+        c.choice = choice.map(Into::into);
+        Command::CompleteWith(c)
+    }
+
+    #[test]
+    fn a_decision_skips_the_steps_it_rules_out() {
+        let mut l = decision_log();
+        // A conditional step waits on its decision.
+        assert_eq!(
+            l.cmd("a", start("ride")).unwrap_err(),
+            RuleError::RequiresPending {
+                step: "ride".into(),
+                pending: vec!["go".into()]
+            }
+        );
+        // A decision needs one of its options; others are refused.
+        assert!(matches!(
+            l.cmd("a", decide("go", None)).unwrap_err(),
+            RuleError::ChoiceNeeded { .. }
+        ));
+        assert!(matches!(
+            l.cmd("a", decide("go", Some("bus"))).unwrap_err(),
+            RuleError::UnknownChoice { .. }
+        ));
+        l.cmd("a", decide("go", Some("train"))).unwrap();
+        let st = l.state();
+        assert_eq!(st.step("go").unwrap().choice.as_deref(), Some("train"));
+        let solo = st.step("solo").unwrap();
+        assert_eq!(solo.status, StepStatus::Skipped);
+        assert_eq!(
+            solo.skipped_by_decision,
+            Some(("go".into(), "train".into()))
+        );
+        assert_eq!(
+            solo.skipped.as_ref().map(|(_, r)| r.as_str()),
+            Some("decision `go` chose `train`")
+        );
+        assert_eq!(st.step("ride").unwrap().status, StepStatus::Pending);
+        // A step that is not a decision takes no option.
+        assert!(matches!(
+            l.cmd("a", decide("ride", Some("train"))).unwrap_err(),
+            RuleError::NotADecision { .. }
+        ));
+        l.cmd("a", done("ride")).unwrap();
+        assert!(l.state().all_settled());
+    }
+
+    #[test]
+    fn a_choice_from_another_clone_is_checked_by_the_fold() {
+        let mut l = decision_log();
+        let mut bogus = payload::StepWithNote::new("go", None);
+        bogus.choice = Some("bus".into());
+        l.push("b", Payload::StepCompleted(bogus));
+        let st = l.state();
+        assert_eq!(st.step("go").unwrap().status, StepStatus::Pending);
+        assert_eq!(st.step("solo").unwrap().status, StepStatus::Pending);
     }
 
     #[test]
