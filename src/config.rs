@@ -174,6 +174,10 @@ pub struct RepoConfig {
     /// `[policy]`: who may override a rule of the session.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// `[train]`: the release train's cadence, DM and teams (in the
+    /// system repository).
+    #[serde(default)]
+    pub train: Option<crate::train::TrainConfig>,
 }
 
 /// `[policy]`.

@@ -206,7 +206,7 @@ pub fn manifest_snapshot(repo_root: &Path, step: &str) -> Result<ManifestSnapsho
             .map(|(name, c)| ComponentVersion {
                 name: name.clone(),
                 version: c.version.to_string(),
-                commit: None,
+                commit: crate::train::component::release_commit(name, c, repo_root),
             })
             .collect(),
         problems: manifest.check().iter().map(ToString::to_string).collect(),

@@ -21,5 +21,6 @@ pub mod repo;
 pub mod session;
 pub mod signing;
 pub mod text;
+pub mod train;
 pub mod tui;
 pub mod workspace;

@@ -115,6 +115,25 @@ pub fn sync_warnings(r: &SyncReport) -> Vec<String> {
     out
 }
 
+/// The built-in playbook a release train runs.
+pub const TRAIN_SCENARIO: &str = "release-train";
+
+/// What only some sessions are started with.
+#[derive(Debug, Clone, Default)]
+pub struct StartExtras {
+    /// The monorepo component the session releases.
+    pub component: Option<String>,
+    /// Why a train leaves off its schedule (required when it does).
+    pub off_schedule: Option<String>,
+}
+
+/// A train session started outside its window, without a reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}; give the reason to run it anyway (greenlight new --off-schedule REASON)")]
+pub struct TrainOffSchedule {
+    pub why: String,
+}
+
 pub struct Workspace {
     pub repo: RepoContext,
     pub config: RepoConfig,
@@ -230,6 +249,47 @@ impl Workspace {
         )?)
     }
 
+    /// The next version of the repository, or of one of its monorepo
+    /// components (its tags and the commits touching its `path`).
+    pub fn propose_version_for(
+        &self,
+        component: Option<&str>,
+    ) -> Result<crate::release::NextVersion> {
+        let Some(name) = component else {
+            return self.propose_version();
+        };
+        let opts = self.version_options_for(name)?;
+        let repo = self.repo.open()?;
+        Ok(crate::release::next_version(&repo, &opts)?)
+    }
+
+    /// Version options for one component of this repository: its tag
+    /// pattern (the manifest's, else `{component}-v{version}` unless
+    /// `[project] tag_pattern` says otherwise), and its folder when the
+    /// manifest names one, so only the commits touching it count.
+    pub fn version_options_for(&self, name: &str) -> Result<crate::release::VersionOptions> {
+        let mut opts = self.version_options();
+        opts.component = Some(name.to_owned());
+        let path = self.repo.root.join(crate::release::MANIFEST_FILE);
+        let entry = if path.exists() {
+            crate::release::Manifest::load(&path)?.component(name).cloned()
+        } else {
+            None
+        };
+        match entry {
+            Some(e) => {
+                opts.tag_pattern = e.tag_pattern().to_owned();
+                opts.path = e.subpath().map(str::to_owned);
+            }
+            None if opts.tag_pattern == crate::release::VersionOptions::default().tag_pattern => {
+                opts.tag_pattern =
+                    crate::release::VersionOptions::for_component(name).tag_pattern;
+            }
+            None => {}
+        }
+        Ok(opts)
+    }
+
     /// A session of `version` already here, open or completed (the latest
     /// one): a second release of a version is started only on purpose
     /// (`new --again`, or a yes in the app).
@@ -293,6 +353,110 @@ impl Workspace {
         scenario: &str,
         version: Option<semver::Version>,
     ) -> Result<Session> {
+        self.start_session_with(who, scenario, version, &StartExtras::default())
+    }
+
+    /// Is `scenario` this repository's release train (the built-in
+    /// `release-train`, with `[train]` configured)?
+    pub fn is_train(&self, scenario: &str) -> bool {
+        scenario == TRAIN_SCENARIO && self.config.train.is_some()
+    }
+
+    /// The train a session of `scenario` starting today would run, or why
+    /// it needs a reason (it is off schedule). `None`: not a train.
+    pub fn train_for(&self, scenario: &str) -> Result<Option<(crate::train::Departure, Option<String>)>> {
+        let Some(cfg) = self.config.train.as_ref().filter(|_| self.is_train(scenario)) else {
+            return Ok(None);
+        };
+        let today = crate::train::schedule::today();
+        let days = cfg.cadence_days()?;
+        let first = cfg.first_date()?;
+        let Some(d) = crate::train::next_departure(first, days, today) else {
+            return Ok(None);
+        };
+        if !d.in_window(today) {
+            return Ok(Some((
+                d,
+                Some(format!(
+                    "train {}'s window opens on {}: today is before the schedule",
+                    d.number, d.window_opens
+                )),
+            )));
+        }
+        for id in self.store.session_ids(&self.repo.key)? {
+            let Ok(s) = Session::open(&id, self.store.session_dir(&self.repo.key, &id)) else {
+                continue;
+            };
+            let st = s.state();
+            if st.train.as_ref().is_some_and(|t| t.number == d.number)
+                && matches!(
+                    st.status,
+                    crate::session::SessionStatus::Open | crate::session::SessionStatus::Completed
+                )
+            {
+                return Ok(Some((
+                    d,
+                    Some(format!(
+                        "train {} already has session {id} ({}): another one is an extra train",
+                        d.number,
+                        st.status.word()
+                    )),
+                )));
+            }
+        }
+        Ok(Some((d, None)))
+    }
+
+    /// The train as the manifest and the components' repositories tell it.
+    /// `fetch`: fetch components' remotes again.
+    pub fn train_status(&self, fetch: bool) -> Result<crate::train::TrainStatus> {
+        let path = self.repo.root.join(crate::release::MANIFEST_FILE);
+        let manifest = crate::release::Manifest::load(&path).wrap_err(
+            "the release train reads release-manifest.toml at the repository's root; create it (see the README's release train section)",
+        )?;
+        let release_as = self
+            .propose_version()
+            .ok()
+            .filter(|nv| nv.bump == crate::release::Bump::ReleaseAs)
+            .map(|nv| nv.next);
+        let cache = self.store.root().join("train-cache");
+        Ok(crate::train::status::read(&crate::train::TrainInputs {
+            system_root: &self.repo.root,
+            manifest: &manifest,
+            config: self.config.train.as_ref(),
+            store: &self.store,
+            cache: &cache,
+            fetch,
+            today: crate::train::schedule::today(),
+            release_as,
+        }))
+    }
+
+    /// [`Workspace::start_session_as`] with what only some sessions have:
+    /// the monorepo component, the reason a train leaves off schedule.
+    pub fn start_session_with(
+        &self,
+        who: &Who,
+        scenario: &str,
+        version: Option<semver::Version>,
+        extras: &StartExtras,
+    ) -> Result<Session> {
+        let train = match self.train_for(scenario)? {
+            None => None,
+            Some((d, None)) => Some((d, None)),
+            Some((d, Some(why))) => match extras.off_schedule.as_deref().map(str::trim) {
+                Some(reason) if !reason.is_empty() => Some((d, Some(reason.to_owned()))),
+                _ => {
+                    return Err(TrainOffSchedule { why }.into());
+                }
+            },
+        };
+        let train = train.map(|(d, off)| crate::session::payload::FrozenTrain {
+            number: d.number,
+            departs: d.date.to_string(),
+            dm: self.config.train.as_ref().and_then(|t| t.dm.clone()),
+            off_schedule: off,
+        });
         let catalog = self.playbooks()?;
         let playbook = catalog.get(scenario).ok_or_else(|| {
             let ids: Vec<&str> = catalog.list().map(|p| p.id.as_str()).collect();
@@ -330,6 +494,8 @@ impl Workspace {
                     on: t.on.clone(),
                 })
                 .collect(),
+            component: extras.component.clone(),
+            train,
         };
         Ok(self.store.create_session_signed(
             &self.repo.key,

@@ -12,6 +12,7 @@ mod release;
 pub mod render;
 mod session;
 mod step_run;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,6 +102,9 @@ pub enum Cmd {
     /// The manifest of compatible system components (release-manifest.toml).
     #[command(subcommand)]
     Manifest(release::ManifestCmd),
+    /// The release train across services: components, system version, blockers.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
     /// Judge the canary, set its weight, see its plan, roll it back.
     #[command(subcommand)]
     Canary(canary::CanaryCmd),
@@ -179,6 +183,7 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Notes(a)) => release::notes(g, a),
         Some(Cmd::Manifest(c)) => release::manifest(g, c),
         Some(Cmd::Canary(c)) => canary::run(g, c),
+        Some(Cmd::Train(c)) => train::run(g, c),
         Some(Cmd::Logs(a)) => logs::run(g, a),
         Some(Cmd::Notify(c)) => notify::run(g, c),
     }

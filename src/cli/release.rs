@@ -96,7 +96,7 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let mut opts = ws.version_options();
     if let Some(c) = component {
-        opts = component_options(&ws, opts, &c)?;
+        opts = ws.version_options_for(&c)?;
     }
     opts.prerelease = pre;
     opts.graduate = graduate;
@@ -109,34 +109,6 @@ pub fn version(g: &Global, c: VersionCmd) -> Result<ExitCode> {
         say!("{}", release::render_next_version(&nv));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Version options for one component: its tag pattern, and its folder
-/// when the repository's manifest names one (a monorepo's component counts
-/// only the commits touching it).
-fn component_options(
-    ws: &crate::workspace::Workspace,
-    mut opts: release::VersionOptions,
-    component: &str,
-) -> Result<release::VersionOptions> {
-    let path = ws.repo.root.join(MANIFEST_FILE);
-    let entry = if path.exists() {
-        Manifest::load(&path)?.component(component).cloned()
-    } else {
-        None
-    };
-    opts.component = Some(component.to_owned());
-    match &entry {
-        Some(e) => {
-            opts.tag_pattern = e.tag_pattern().to_owned();
-            opts.path = e.subpath().map(str::to_owned);
-        }
-        None if opts.tag_pattern == release::VersionOptions::default().tag_pattern => {
-            opts.tag_pattern = release::VersionOptions::for_component(component).tag_pattern;
-        }
-        None => {}
-    }
-    Ok(opts)
 }
 
 pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
@@ -178,7 +150,19 @@ pub fn notes(g: &Global, a: NotesArgs) -> Result<ExitCode> {
         sayln!("saved {} in session {}", file.display(), session.id());
         return Ok(ExitCode::SUCCESS);
     }
-    let markdown = ws.release_notes_markdown(a.from.as_deref(), a.to.as_deref())?;
+    // A release train's session: the system version's notes, grouped by
+    // component, each from its own repository.
+    let train = a.from.is_none()
+        && a.to.is_none()
+        && ws
+            .session(None)
+            .is_ok_and(|s| s.state().train.is_some() && s.state().status.word() == "open");
+    let markdown = if train {
+        let t = ws.train_status(false)?;
+        crate::train::notes::render(&t, &crate::train::notes::collect(&t)?)
+    } else {
+        ws.release_notes_markdown(a.from.as_deref(), a.to.as_deref())?
+    };
     if a.json {
         let repo = ws.repo.open()?;
         let opts = ws.version_options();

@@ -24,6 +24,15 @@ pub struct NewArgs {
     /// session here.
     #[arg(long)]
     pub again: bool,
+    /// The monorepo component this release is for: its version comes from
+    /// the commits touching its `path` in release-manifest.toml, and
+    /// `train status` shows the session as that component's.
+    #[arg(long, value_name = "NAME")]
+    pub component: Option<String>,
+    /// A release train started outside its window (or a second one for
+    /// the same departure): why.
+    #[arg(long, value_name = "REASON")]
+    pub off_schedule: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -229,9 +238,16 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
         .wrap_err("--version must be a semantic version such as 1.4.0")?;
     let open = ws.store.resolve(&ws.repo.key, None).ok();
     let mut proposed = None;
+    let train = ws.train_for(&a.scenario)?;
     let version = match version {
         Some(v) => Some(v),
-        None => match ws.propose_version() {
+        // A train releases the system version its components add up to.
+        None if train.is_some() => {
+            let t = ws.train_status(false)?;
+            proposed = Some(format!("the system version: {}", t.system_reason));
+            semver::Version::parse(&t.next_system_version).ok()
+        }
+        None => match ws.propose_version_for(a.component.as_deref()) {
             Ok(nv) if nv.is_release_needed() => {
                 proposed = Some(nv.reason.clone());
                 Some(nv.next)
@@ -247,7 +263,11 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
             "{same}; give --again to start another release of {v}, or --version for a new one"
         );
     }
-    let session = ws.start_session(&a.scenario, version)?;
+    let extras = crate::workspace::StartExtras {
+        component: a.component.clone(),
+        off_schedule: a.off_schedule.clone(),
+    };
+    let session = ws.start_session_with(&ws.who, &a.scenario, version, &extras)?;
     for w in ws.preflight(&a.scenario) {
         esayln!("warning: {w}");
     }
@@ -263,6 +283,16 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
         if let (Some(v), Some(reason)) = (&session.state().version, proposed) {
             sayln!(
                 "Version {v}, proposed from history: {reason} (give --version to choose another)"
+            );
+        }
+        if let Some(t) = &session.state().train {
+            sayln!(
+                "Train {} · departs {}{}",
+                t.number,
+                t.departs,
+                t.dm.as_deref()
+                    .map(|d| format!(" · DM {}", crate::text::one_line(d)))
+                    .unwrap_or_default()
             );
         }
         if let Some(other) = open {

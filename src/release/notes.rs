@@ -197,13 +197,21 @@ fn entry(c: &ConventionalCommitInfo, web: Option<&WebRepo>) -> NoteEntry {
 /// Markdown: `## {title}`, then a `### ` heading per group and one bullet
 /// per commit with its short hash (linked when possible) and author.
 pub fn render_markdown(notes: &Notes, title: &str) -> String {
-    let mut out = format!("## {title}\n");
+    render_markdown_at(notes, title, 2)
+}
+
+/// [`render_markdown`] with the title at heading `level` (2: `##`) and the
+/// sections one below: a train's notes nest each component's under the
+/// system version.
+pub fn render_markdown_at(notes: &Notes, title: &str, level: usize) -> String {
+    let (head, sub) = ("#".repeat(level.max(1)), "#".repeat(level.max(1) + 1));
+    let mut out = format!("{head} {title}\n");
     if notes.is_empty() {
         out.push_str("\nNo changes.\n");
         return out;
     }
     for section in &notes.sections {
-        out.push_str(&format!("\n### {}\n\n", section.title));
+        out.push_str(&format!("\n{sub} {}\n\n", section.title));
         for e in &section.entries {
             let scope = e
                 .scope

@@ -43,6 +43,27 @@ pub struct SessionStarted {
     /// `[[notify]]` when the session started: names and moments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<crate::notify::FrozenTarget>,
+    /// The monorepo component this session releases (`new --component`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// A release train's session: which train, when it leaves, its DM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train: Option<FrozenTrain>,
+}
+
+/// The train a release-train session runs, as `[train]` said at its start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrozenTrain {
+    pub number: u32,
+    /// The departure date, `YYYY-MM-DD`.
+    pub departs: String,
+    /// The dedicated delivery manager's e-mail: the only person whose DM
+    /// sign-off counts in this session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dm: Option<String>,
+    /// Why it was started outside its window, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off_schedule: Option<String>,
 }
 
 /// One person of the team as a session froze it.

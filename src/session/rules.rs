@@ -46,10 +46,13 @@ pub enum Rule {
     /// The canary step completes only at its last weight, after a Promote
     /// judged there once the observation time passed.
     CanaryPlan,
+    /// In a release train, only the train's dedicated delivery manager
+    /// gives the DM sign-off.
+    TrainDm,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 12] = [
+    pub const ALL: [Rule; 13] = [
         Rule::Requires,
         Rule::Owner,
         Rule::SignoffRole,
@@ -62,6 +65,7 @@ impl Rule {
         Rule::CanaryStep,
         Rule::CanaryPromote,
         Rule::CanaryPlan,
+        Rule::TrainDm,
     ];
 
     /// The name recorded in `rule_overridden` and shown to people.
@@ -79,6 +83,7 @@ impl Rule {
             Rule::CanaryStep => "canary-step",
             Rule::CanaryPromote => "canary-promote",
             Rule::CanaryPlan => "canary-plan",
+            Rule::TrainDm => "train-dm",
         }
     }
 
@@ -110,6 +115,7 @@ impl RuleError {
             RuleError::CanaryStepNotActive { .. } => Rule::CanaryStep,
             RuleError::CanaryNotPromoted { .. } => Rule::CanaryPromote,
             RuleError::CanaryIncomplete { .. } => Rule::CanaryPlan,
+            RuleError::NotTrainDm { .. } => Rule::TrainDm,
             _ => return None,
         })
     }
@@ -145,6 +151,7 @@ impl SessionState {
             Payload::SignoffGiven(s) | Payload::SignoffRejected(s) => {
                 self.requires_breach(&s.step, &mut push);
                 self.role_breach(&s.role, who, "sign", &mut push);
+                self.train_dm_breach(&s.role, who, &mut push);
             }
             Payload::StepAcknowledged(a) => {
                 self.role_breach(&a.role, who, "acknowledge", &mut push)
@@ -186,6 +193,21 @@ impl SessionState {
                 person: who.name.clone(),
                 needs,
                 holds,
+            });
+        }
+    }
+
+    /// A train names its DM: the DM sign-off is theirs alone (whether or
+    /// not `[[people]]` enforces roles).
+    fn train_dm_breach(&self, role: &str, who: Option<&Who>, push: &mut impl FnMut(RuleError)) {
+        let (Some(who), Some(dm)) = (who, self.train.as_ref().and_then(|t| t.dm.as_deref())) else {
+            return;
+        };
+        if role == "dm" && !dm.trim().eq_ignore_ascii_case(who.email.trim()) {
+            push(RuleError::NotTrainDm {
+                person: who.name.clone(),
+                dm: dm.to_owned(),
+                train: self.train.as_ref().map_or(0, |t| t.number),
             });
         }
     }

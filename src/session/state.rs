@@ -250,6 +250,10 @@ pub struct SessionState {
     pub version: Option<String>,
     pub previous_version: Option<String>,
     pub repo: String,
+    /// The component of a monorepo this session releases, if one.
+    pub component: Option<String>,
+    /// A release train's session: its number, departure and DM.
+    pub train: Option<payload::FrozenTrain>,
     /// Where the playbook came from, when the session recorded it.
     pub source: Option<crate::playbook::PlaybookSource>,
     pub started: Option<Stamp>,
@@ -318,6 +322,12 @@ pub enum RuleError {
         step: String,
         choice: String,
         options: Vec<String>,
+    },
+    #[error("train {train}'s DM sign-off is given by its dedicated delivery manager, {dm}, not {person}")]
+    NotTrainDm {
+        person: String,
+        dm: String,
+        train: u32,
     },
     #[error("step `{step}` is not a decision: it takes no option (got `{choice}`)")]
     NotADecision { step: String, choice: String },
@@ -514,6 +524,8 @@ impl SessionState {
             version: None,
             previous_version: None,
             repo: String::new(),
+            component: None,
+            train: None,
             source: None,
             started: None,
             ended: None,
@@ -1206,6 +1218,8 @@ impl SessionState {
                 self.version = s.version;
                 self.previous_version = s.previous_version;
                 self.repo = s.repo;
+                self.component = s.component;
+                self.train = s.train;
                 self.source = s.source;
                 self.people = s.people;
                 self.policy = s.policy;

@@ -35,4 +35,5 @@ mod signals;
 mod signing;
 mod tui_app;
 mod tui_pty;
+mod train;
 mod tui_snapshots;
