@@ -46,6 +46,43 @@ impl NotesJob {
     }
 }
 
+/// Reading the release train, owned (see [`Workspace::train_job`]).
+#[derive(Debug, Clone)]
+pub struct TrainJob {
+    root: std::path::PathBuf,
+    config: Option<crate::train::TrainConfig>,
+    store: Store,
+    notes: NotesJob,
+}
+
+impl TrainJob {
+    /// Every component from its repository, the system version, the
+    /// blockers. `fetch`: fetch components' remotes again.
+    pub fn read(&self, fetch: bool) -> Result<crate::train::TrainStatus> {
+        let path = self.root.join(crate::release::MANIFEST_FILE);
+        let manifest = crate::release::Manifest::load(&path).wrap_err(
+            "the release train reads release-manifest.toml at the repository's root; create it (see the README's release train section)",
+        )?;
+        let release_as = self
+            .notes
+            .next_version()
+            .ok()
+            .filter(|nv| nv.bump == crate::release::Bump::ReleaseAs)
+            .map(|nv| nv.next);
+        let cache = self.store.root().join("train-cache");
+        Ok(crate::train::status::read(&crate::train::TrainInputs {
+            system_root: &self.root,
+            manifest: &manifest,
+            config: self.config.as_ref(),
+            store: &self.store,
+            cache: &cache,
+            fetch,
+            today: crate::train::schedule::today(),
+            release_as,
+        }))
+    }
+}
+
 /// Completed, and no release tag recorded yet.
 fn completed_untagged(st: &crate::session::SessionState) -> bool {
     st.status == crate::session::SessionStatus::Completed && st.tags.is_empty()
@@ -410,26 +447,18 @@ impl Workspace {
     /// The train as the manifest and the components' repositories tell it.
     /// `fetch`: fetch components' remotes again.
     pub fn train_status(&self, fetch: bool) -> Result<crate::train::TrainStatus> {
-        let path = self.repo.root.join(crate::release::MANIFEST_FILE);
-        let manifest = crate::release::Manifest::load(&path).wrap_err(
-            "the release train reads release-manifest.toml at the repository's root; create it (see the README's release train section)",
-        )?;
-        let release_as = self
-            .propose_version()
-            .ok()
-            .filter(|nv| nv.bump == crate::release::Bump::ReleaseAs)
-            .map(|nv| nv.next);
-        let cache = self.store.root().join("train-cache");
-        Ok(crate::train::status::read(&crate::train::TrainInputs {
-            system_root: &self.repo.root,
-            manifest: &manifest,
-            config: self.config.train.as_ref(),
-            store: &self.store,
-            cache: &cache,
-            fetch,
-            today: crate::train::schedule::today(),
-            release_as,
-        }))
+        self.train_job().read(fetch)
+    }
+
+    /// What reading the train needs, owned, so the app reads it off its
+    /// UI thread (every component's repository is opened).
+    pub fn train_job(&self) -> TrainJob {
+        TrainJob {
+            root: self.repo.root.clone(),
+            config: self.config.train.clone(),
+            store: self.store.clone(),
+            notes: self.notes_job(),
+        }
     }
 
     /// [`Workspace::start_session_as`] with what only some sessions have:

@@ -81,6 +81,8 @@ pub enum Action {
     CanaryCommandDone(Box<CanaryCommandDone>),
     /// Log lines (or a finished command) wait in the feed.
     LogsReady,
+    /// The release train as its components' repositories tell it.
+    TrainRead(Box<Result<crate::train::TrainStatus, String>>),
     /// A step command started; its output streams into Logs.
     RunStarted {
         step: String,
@@ -179,6 +181,8 @@ pub enum Effect {
     DraftNotes,
     /// Read `release-manifest.toml`.
     LoadManifest,
+    /// Read the release train's components again (in the background).
+    ReadTrain,
     /// Change a component's version in the manifest (and note it in the
     /// session as `who`).
     SetManifest {

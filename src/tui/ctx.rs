@@ -121,6 +121,20 @@ pub struct Ctx<'a> {
     /// The repository's manifest of components.
     pub manifest: &'a ManifestState,
     pub canary: CanaryGlance,
+    /// A release train's components, as last read.
+    pub train: &'a TrainView,
+}
+
+/// The release train as the app last read it (release-train sessions).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrainView {
+    pub status: Option<crate::train::TrainStatus>,
+    /// Why the last read failed, when it did.
+    pub error: Option<String>,
+    /// When it was last asked for (one read at a time, about a second
+    /// apart).
+    pub asked: Option<jiff::Timestamp>,
+    pub reading: bool,
 }
 
 impl<'a> Ctx<'a> {

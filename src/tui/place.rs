@@ -10,10 +10,18 @@ pub enum Pane {
     Signoff,
     Canary,
     Logs,
+    /// A release train's components (release-train sessions only).
+    Train,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 4] = [Pane::Checklist, Pane::Signoff, Pane::Canary, Pane::Logs];
+    pub const ORDER: [Pane; 5] = [
+        Pane::Checklist,
+        Pane::Signoff,
+        Pane::Train,
+        Pane::Canary,
+        Pane::Logs,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -21,14 +29,25 @@ impl Pane {
             Pane::Signoff => "Sign-off",
             Pane::Canary => "Canary",
             Pane::Logs => "Logs",
+            Pane::Train => "Train",
         }
     }
 
-    /// The pane `by` steps along the focus order (wrapping).
-    pub fn step(self, by: isize) -> Pane {
-        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0) as isize;
-        let n = Pane::ORDER.len() as isize;
-        Pane::ORDER[((i + by).rem_euclid(n)) as usize]
+    /// The panes shown: the Train pane only in a release train's session.
+    pub fn shown(train: bool) -> Vec<Pane> {
+        Pane::ORDER
+            .into_iter()
+            .filter(|p| train || *p != Pane::Train)
+            .collect()
+    }
+
+    /// The pane `by` steps along the focus order (wrapping), among the
+    /// panes shown.
+    pub fn step(self, by: isize, train: bool) -> Pane {
+        let order = Pane::shown(train);
+        let i = order.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        let n = order.len() as isize;
+        order[((i + by).rem_euclid(n)) as usize]
     }
 }
 

@@ -473,3 +473,107 @@ fn only_the_trains_dm_gives_its_dm_signoff() {
         "{err}"
     );
 }
+
+/// The app on a release-train session: the Train pane shows every
+/// component, and a component's session completing in its own repository
+/// shows at the next read, one second of the app's clock later (the reads
+/// are driven by the app's ticks; the wall time it took is printed).
+#[test]
+fn the_train_pane_follows_a_component_completing_elsewhere() {
+    use greenlight::identity::Overrides;
+    use greenlight::session::Store;
+    use greenlight::train::Readiness;
+    use greenlight::tui::action::Action;
+    use greenlight::tui::app::{self, Runtime};
+    use greenlight::tui::keymap::Keymap;
+    use greenlight::tui::place::Pane;
+    use greenlight::tui::theme::{Choice, Theme};
+    use greenlight::workspace::Workspace;
+
+    let t = Train::new();
+    std::fs::create_dir_all(t.dir("ledger").join(".greenlight/playbooks")).unwrap();
+    std::fs::write(
+        t.dir("ledger").join(".greenlight/playbooks/quick.toml"),
+        "id = \"quick\"\n[[steps]]\nid = \"ship\"\nowner = \"developer\"\n",
+    )
+    .unwrap();
+    t.ok("ledger", &["new", "--scenario", "quick"]);
+    t.ok("ledger", &["step", "start", "ship"]);
+    t.ok("system", &["new", "--scenario", "release-train"]);
+
+    let mut ws = Workspace::open_in(
+        &t.dir("system"),
+        &Overrides::default(),
+        Store::at(t.home.path().to_path_buf()),
+    )
+    .expect("workspace");
+    ws.user = Default::default();
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Runtime::new(ws, choice, Keymap::default());
+    d.dispatch(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    d.boot(None).expect("boot");
+    assert!(d.app.is_train());
+    let clock: jiff::Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
+    let readiness = |app: &greenlight::tui::app::App, name: &str| {
+        app.train
+            .status
+            .as_ref()
+            .and_then(|s| s.component(name))
+            .map(|c| c.readiness)
+    };
+    d.dispatch(Action::Tick(clock));
+    assert!(
+        d.pump_until(crate::common::PATIENCE, |a| readiness(a, "ledger").is_some()),
+        "the first read of the train"
+    );
+    assert_eq!(readiness(&d.app, "ledger"), Some(Readiness::Releasing));
+    // Half a second later: no second read yet.
+    d.dispatch(Action::Tick(clock.checked_add(jiff::SignedDuration::from_millis(500)).unwrap()));
+    assert_eq!(d.app.train.asked, Some(clock));
+
+    // Elsewhere: ledger's release completes.
+    t.ok("ledger", &["step", "done", "ship"]);
+    let completed = std::time::Instant::now();
+    let next = clock.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
+    d.dispatch(Action::Tick(next));
+    assert_eq!(d.app.train.asked, Some(next), "a read is asked a second after the last");
+    assert!(
+        d.pump_until(crate::common::PATIENCE, |a| {
+            readiness(a, "ledger") == Some(Readiness::Released)
+        }),
+        "the pane follows ledger's completion"
+    );
+    eprintln!(
+        "the Train pane showed ledger released {:?} after its session completed",
+        completed.elapsed()
+    );
+
+    // On screen: the pane, its rows, the header's system version and train.
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let mut layout = None;
+    term.draw(|f| layout = Some(app::draw(f, &d.app))).unwrap();
+    d.app.drawn(layout.unwrap());
+    let screen = term.backend().to_string();
+    assert!(screen.contains("system 4.1.0 · train "), "{screen}");
+    assert!(screen.contains(" Train "), "{screen}");
+    assert!(screen.contains("✔ released"), "{screen}");
+    assert!(screen.contains("ledger"), "{screen}");
+    // Focus reaches the Train pane; enter shows a component's details.
+    d.app.focus = Pane::Train;
+    d.dispatch(Action::Key(greenlight::tui::keymap::KeyAction::Down));
+    d.dispatch(Action::Key(greenlight::tui::keymap::KeyAction::Down));
+    d.dispatch(Action::Key(greenlight::tui::keymap::KeyAction::Act));
+    term.draw(|f| {
+        app::draw(f, &d.app);
+    })
+    .unwrap();
+    let screen = term.backend().to_string();
+    assert!(screen.contains("fix: rounding of cents"), "ledger's commits: {screen}");
+    d.shutdown();
+}

@@ -126,6 +126,7 @@ fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
             Pane::Signoff => p.signoff.draw(frame, area, &ctx, focused(pane)),
             Pane::Canary => p.canary.draw(frame, area, &ctx, focused(pane)),
             Pane::Logs => p.logs.draw(frame, area, &ctx, focused(pane)),
+            Pane::Train => p.train.draw(frame, area, &ctx, focused(pane)),
         }
     };
     if app.zoom {
@@ -136,15 +137,24 @@ fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
     let signoff_h = p.signoff.wanted_height(&ctx, body.height);
     let [checklist, signoff] =
         Split::vertical([Constraint::Fill(1), Constraint::Length(signoff_h)]).areas(left);
-    let [canary, logs] =
-        Split::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
-    [
-        (Pane::Checklist, checklist),
-        (Pane::Signoff, signoff),
-        (Pane::Canary, canary),
-        (Pane::Logs, logs),
-    ]
-    .into_iter()
-    .map(|(pane, area)| (pane, one(frame, pane, area)))
-    .collect()
+    let mut shown = vec![(Pane::Checklist, checklist), (Pane::Signoff, signoff)];
+    if app.is_train() {
+        // A train's components beside the checklist, above the canary
+        // and the logs.
+        let [train, canary, logs] = Split::vertical([
+            Constraint::Percentage(40),
+            Constraint::Percentage(30),
+            Constraint::Percentage(30),
+        ])
+        .areas(right);
+        shown.extend([(Pane::Train, train), (Pane::Canary, canary), (Pane::Logs, logs)]);
+    } else {
+        let [canary, logs] =
+            Split::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        shown.extend([(Pane::Canary, canary), (Pane::Logs, logs)]);
+    }
+    shown
+        .into_iter()
+        .map(|(pane, area)| (pane, one(frame, pane, area)))
+        .collect()
 }

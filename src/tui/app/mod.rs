@@ -57,6 +57,7 @@ macro_rules! ctx {
             zoom: $app.zoom,
             manifest: &$app.manifest,
             canary: $app.panes.canary.glance(),
+            train: &$app.train,
         }
     };
 }
@@ -96,11 +97,17 @@ pub struct App {
     pub notify_checked: Option<jiff::Timestamp>,
     /// The repository's manifest of components.
     pub manifest: ManifestState,
+    /// A release train's components (release-train sessions).
+    pub train: super::ctx::TrainView,
     /// What the last frame drew.
     pub layout: Option<Layout>,
     /// What `o` would carry out, breaking the rules that refused it.
     pub offer: Option<Offer>,
 }
+
+/// How often a release train's components are read again (their
+/// sessions change in their own repositories).
+const TRAIN_EVERY_MS: i64 = 1000;
 
 /// How often the app looks for notifications due again (retries of
 /// failed deliveries; new moments go out as they are written).
@@ -131,6 +138,7 @@ impl App {
                 ..SyncView::default()
             },
             manifest: ManifestState::default(),
+            train: Default::default(),
             layout: None,
             offer: None,
             notify_checked: None,
@@ -169,6 +177,11 @@ impl App {
         super::input::translate(self.place(), &self.keymap, ev)
     }
 
+    /// Is the open session a release train's (so the Train pane shows)?
+    pub fn is_train(&self) -> bool {
+        self.state().is_some_and(|s| s.train.is_some())
+    }
+
     /// Does the screen show a running clock (so a tick needs a redraw)?
     pub fn clock_visible(&self) -> bool {
         self.screen == Screen::Main
@@ -204,6 +217,19 @@ impl App {
                 if self.session.is_some() && due {
                     self.notify_checked = Some(now);
                     out.effect(Effect::SendNotifications);
+                }
+                // A train follows its components' sessions: read again
+                // about once a second, one read at a time.
+                if self.is_train()
+                    && !self.train.reading
+                    && self
+                        .train
+                        .asked
+                        .is_none_or(|t| now.as_millisecond() - t.as_millisecond() >= TRAIN_EVERY_MS)
+                {
+                    self.train.asked = Some(now);
+                    self.train.reading = true;
+                    out.effect(Effect::ReadTrain);
                 }
             }
             // A redraw follows; the frame reports the new layout.
@@ -295,6 +321,16 @@ impl App {
                 out.effect(Effect::FinishCanary(done));
             }
             Action::LogsReady => out.effect(Effect::DrainLogs),
+            Action::TrainRead(read) => {
+                self.train.reading = false;
+                match *read {
+                    Ok(t) => {
+                        self.train.error = None;
+                        self.train.status = Some(t);
+                    }
+                    Err(e) => self.train.error = Some(e),
+                }
+            }
             Action::NotesDrafted(r) => {
                 let current = self
                     .state()
@@ -467,8 +503,8 @@ impl App {
         }
         let pane_key = |k: KeyAction| self.keymap.label(k);
         match k {
-            KeyAction::FocusNext => self.focus = self.focus.step(1),
-            KeyAction::FocusPrev => self.focus = self.focus.step(-1),
+            KeyAction::FocusNext => self.focus = self.focus.step(1, self.is_train()),
+            KeyAction::FocusPrev => self.focus = self.focus.step(-1, self.is_train()),
             KeyAction::Zoom => self.zoom = !self.zoom,
             KeyAction::Cancel => {
                 self.zoom = false;
@@ -816,7 +852,7 @@ impl App {
             entries,
         };
         // The focused pane first, then the others in focus order.
-        let mut panes = Pane::ORDER.to_vec();
+        let mut panes = Pane::shown(self.is_train());
         panes.sort_by_key(|p| *p != self.focus);
         let panes = panes
             .into_iter()

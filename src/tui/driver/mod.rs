@@ -276,6 +276,17 @@ impl Driver {
                 who,
                 again,
             } => {
+                // A release train releases the system version its
+                // components add up to, not this repository's next tag.
+                let version = match self.ws.is_train(&scenario) {
+                    true => self
+                        .ws
+                        .train_status(false)
+                        .ok()
+                        .and_then(|t| semver::Version::parse(&t.next_system_version).ok())
+                        .or(version),
+                    false => version,
+                };
                 if let Some(v) = version.as_ref().filter(|_| !again) {
                     match self.ws.same_version(v) {
                         Ok(None) => {}
@@ -388,6 +399,12 @@ impl Driver {
                 let job = self.ws.notes_job();
                 self.in_background(move || {
                     Action::NotesDrafted(job.markdown(None, None).map_err(|e| format!("{e:#}")))
+                })
+            }
+            Effect::ReadTrain => {
+                let job = self.ws.train_job();
+                self.in_background(move || {
+                    Action::TrainRead(Box::new(job.read(false).map_err(|e| format!("{e:#}"))))
                 })
             }
             Effect::LoadManifest => {

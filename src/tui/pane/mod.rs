@@ -11,12 +11,14 @@
 //! - `signoff`: each role a sign-off step asks for, and what approvers
 //!   sign (the notes, the manifest);
 //! - `canary`: the live judgement, the plan, weight changes and rollback;
-//! - `logs`: every source's lines, filtered, searched, followed.
+//! - `logs`: every source's lines, filtered, searched, followed;
+//! - `train`: a release train's components, live from their repositories.
 
 pub mod canary;
 pub mod checklist;
 pub mod logs;
 pub mod signoff;
+pub mod train;
 
 use ratatui::layout::Rect;
 
@@ -24,6 +26,7 @@ pub use canary::Canary;
 pub use checklist::Checklist;
 pub use logs::Logs;
 pub use signoff::Signoff;
+pub use train::Train;
 
 use super::ctx::Ctx;
 use super::keymap::Hint;
@@ -77,6 +80,7 @@ pub struct Panes {
     pub signoff: Signoff,
     pub canary: Canary,
     pub logs: Logs,
+    pub train: Train,
 }
 
 impl Panes {
@@ -86,6 +90,7 @@ impl Panes {
             Pane::Signoff => &self.signoff,
             Pane::Canary => &self.canary,
             Pane::Logs => &self.logs,
+            Pane::Train => &self.train,
         }
     }
 
@@ -95,6 +100,7 @@ impl Panes {
             Pane::Signoff => &mut self.signoff,
             Pane::Canary => &mut self.canary,
             Pane::Logs => &mut self.logs,
+            Pane::Train => &mut self.train,
         }
     }
 }

@@ -75,6 +75,29 @@ pub fn elapsed(st: &SessionState, now: Option<jiff::Timestamp>) -> Option<String
     ))
 }
 
+/// "train 3 departs Mon 2026-11-30 (3 days)", from the session's frozen
+/// train and the app's clock.
+pub fn train_label(t: &crate::session::payload::FrozenTrain, now: Option<jiff::Timestamp>) -> String {
+    let Ok(date) = t.departs.parse::<jiff::civil::Date>() else {
+        return format!("train {}", t.number);
+    };
+    let left = now
+        .map(|n| jiff::tz::Offset::UTC.to_datetime(n).date())
+        .map(|today| i64::from((date - today).get_days()))
+        .map(|d| match d {
+            0 => " (today)".to_owned(),
+            1 => " (1 day)".to_owned(),
+            d if d > 1 => format!(" ({d} days)"),
+            d => format!(" (left {} days ago)", -d),
+        })
+        .unwrap_or_default();
+    format!(
+        "train {} departs {}{left}",
+        t.number,
+        date.strftime("%a %Y-%m-%d")
+    )
+}
+
 impl Header<'_> {
     /// The header's text for `width` columns (the long form when it fits).
     pub fn text(&self, width: u16) -> String {
@@ -84,11 +107,16 @@ impl Header<'_> {
         };
         let st = &view.state;
         let (done, total) = st.progress();
-        let version = st
-            .version
-            .as_deref()
-            .map(|v| format!(" v{v}"))
-            .unwrap_or_default();
+        let version = match (&st.train, st.version.as_deref()) {
+            // A train: the system version, and when it leaves.
+            (Some(t), v) => format!(
+                "{} · {}",
+                v.map(|v| format!(" system {v}")).unwrap_or_default(),
+                train_label(t, self.now)
+            ),
+            (None, Some(v)) => format!(" v{v}"),
+            (None, None) => String::new(),
+        };
         let repo = if st.repo.is_empty() {
             self.repo_name
         } else {
