@@ -309,7 +309,9 @@ impl Workspace {
         opts.component = Some(name.to_owned());
         let path = self.repo.root.join(crate::release::MANIFEST_FILE);
         let entry = if path.exists() {
-            crate::release::Manifest::load(&path)?.component(name).cloned()
+            crate::release::Manifest::load(&path)?
+                .component(name)
+                .cloned()
         } else {
             None
         };
@@ -319,8 +321,7 @@ impl Workspace {
                 opts.path = e.subpath().map(str::to_owned);
             }
             None if opts.tag_pattern == crate::release::VersionOptions::default().tag_pattern => {
-                opts.tag_pattern =
-                    crate::release::VersionOptions::for_component(name).tag_pattern;
+                opts.tag_pattern = crate::release::VersionOptions::for_component(name).tag_pattern;
             }
             None => {}
         }
@@ -401,8 +402,16 @@ impl Workspace {
 
     /// The train a session of `scenario` starting today would run, or why
     /// it needs a reason (it is off schedule). `None`: not a train.
-    pub fn train_for(&self, scenario: &str) -> Result<Option<(crate::train::Departure, Option<String>)>> {
-        let Some(cfg) = self.config.train.as_ref().filter(|_| self.is_train(scenario)) else {
+    pub fn train_for(
+        &self,
+        scenario: &str,
+    ) -> Result<Option<(crate::train::Departure, Option<String>)>> {
+        let Some(cfg) = self
+            .config
+            .train
+            .as_ref()
+            .filter(|_| self.is_train(scenario))
+        else {
             return Ok(None);
         };
         let today = crate::train::schedule::today();
@@ -480,11 +489,13 @@ impl Workspace {
                 }
             },
         };
-        let train = train.map(|(d, off)| crate::session::payload::FrozenTrain {
-            number: d.number,
-            departs: d.date.to_string(),
-            dm: self.config.train.as_ref().and_then(|t| t.dm.clone()),
-            off_schedule: off,
+        let train = train.map(|(d, off)| {
+            Box::new(crate::session::payload::FrozenTrain {
+                number: d.number,
+                departs: d.date.to_string(),
+                dm: self.config.train.as_ref().and_then(|t| t.dm.clone()),
+                off_schedule: off,
+            })
         });
         let catalog = self.playbooks()?;
         let playbook = catalog.get(scenario).ok_or_else(|| {

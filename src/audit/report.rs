@@ -122,7 +122,11 @@ pub fn exceptions(st: &SessionState) -> Vec<(&Stamp, String)> {
     }
     for s in &st.steps {
         // A step a decision ruled out is the plan working, not an exception.
-        if let Some((by, why)) = s.skipped.as_ref().filter(|_| s.skipped_by_decision.is_none()) {
+        if let Some((by, why)) = s
+            .skipped
+            .as_ref()
+            .filter(|_| s.skipped_by_decision.is_none())
+        {
             out.push((by, format!("skipped `{}`: {why}", s.id)));
         }
         if let Some((by, why)) = &s.failed {

@@ -69,6 +69,10 @@ pub(super) struct Draft {
     pub steps: Vec<DraftStep>,
 }
 
+/// One `when` condition: the decision step named (with its span) and
+/// the option it must have chosen (with its span).
+pub(super) type Condition = (Spanned<String>, Spanned<String>);
+
 /// One step as written. A field whose value was wrong is left at its
 /// default; the problem is already recorded.
 #[derive(Debug, Default)]
@@ -106,8 +110,7 @@ pub(super) struct DraftStep {
     pub ack: Option<Keyed<Vec<Role>>>,
     pub notify: Option<Keyed<super::model::StepNotify>>,
     pub options: Option<Keyed<Vec<Spanned<String>>>>,
-    /// `when`: (decision step, its span) → (option, its span).
-    pub when: Option<Keyed<Vec<(Spanned<String>, Spanned<String>)>>>,
+    pub when: Option<Keyed<Vec<Condition>>>,
 }
 
 impl DraftStep {
@@ -277,10 +280,7 @@ fn read_step(header: Span, table: &DeTable<'_>, p: &mut Problems<'_>) -> DraftSt
 
 /// `when = { decision = "option", … }`: each condition with the spans of
 /// the step it names and of the option.
-fn conditions(
-    p: &mut Problems<'_>,
-    value: &Value<'_>,
-) -> Option<Vec<(Spanned<String>, Spanned<String>)>> {
+fn conditions(p: &mut Problems<'_>, value: &Value<'_>) -> Option<Vec<Condition>> {
     let Some(table) = value.get_ref().as_table() else {
         wrong_type(
             p,

@@ -248,7 +248,8 @@ fn an_unknown_kind_lists_the_valid_kinds() {
         (
             5,
             8,
-            "unknown kind `manual`; valid kinds: check, command, canary, signoff, gate, decision".into()
+            "unknown kind `manual`; valid kinds: check, command, canary, signoff, gate, decision"
+                .into()
         )
     );
 }
@@ -833,7 +834,11 @@ when = { go = "train" }
     assert_eq!(ride.when.get("go").map(String::as_str), Some("train"));
     assert_eq!(p.step("go").unwrap().options, vec!["alone", "train"]);
     // `when` orders the steps like `requires`.
-    let order: Vec<&str> = p.topological_order().iter().map(|s| s.id.as_str()).collect();
+    let order: Vec<&str> = p
+        .topological_order()
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
     assert_eq!(order, vec!["go", "ride"]);
 
     let bad = |text: &str| -> Vec<String> {
@@ -886,7 +891,12 @@ owner = "dm"
 when = { go = "yes" }
 "#);
     assert_eq!(not_a_decision.len(), 1, "{not_a_decision:?}");
-    assert!(not_a_decision[0].starts_with("8:10: step `ride` depends on `go` in `when`, which is not a decision step"), "{not_a_decision:?}");
+    assert!(
+        not_a_decision[0].starts_with(
+            "8:10: step `ride` depends on `go` in `when`, which is not a decision step"
+        ),
+        "{not_a_decision:?}"
+    );
     let cycle = bad(r#"id = "d"
 [[steps]]
 id = "go"

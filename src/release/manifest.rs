@@ -117,7 +117,11 @@ impl Component {
     /// Its monorepo folder, without leading `./` or trailing `/`; `None`
     /// for the whole repository.
     pub fn subpath(&self) -> Option<&str> {
-        let p = self.path.as_deref()?.trim_start_matches("./").trim_matches('/');
+        let p = self
+            .path
+            .as_deref()?
+            .trim_start_matches("./")
+            .trim_matches('/');
         (!p.is_empty() && p != ".").then_some(p)
     }
 }

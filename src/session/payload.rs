@@ -48,7 +48,7 @@ pub struct SessionStarted {
     pub component: Option<String>,
     /// A release train's session: which train, when it leaves, its DM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub train: Option<FrozenTrain>,
+    pub train: Option<Box<FrozenTrain>>,
 }
 
 /// The train a release-train session runs, as `[train]` said at its start.

@@ -253,7 +253,7 @@ pub struct SessionState {
     /// The component of a monorepo this session releases, if one.
     pub component: Option<String>,
     /// A release train's session: its number, departure and DM.
-    pub train: Option<payload::FrozenTrain>,
+    pub train: Option<Box<payload::FrozenTrain>>,
     /// Where the playbook came from, when the session recorded it.
     pub source: Option<crate::playbook::PlaybookSource>,
     pub started: Option<Stamp>,
@@ -323,7 +323,9 @@ pub enum RuleError {
         choice: String,
         options: Vec<String>,
     },
-    #[error("train {train}'s DM sign-off is given by its dedicated delivery manager, {dm}, not {person}")]
+    #[error(
+        "train {train}'s DM sign-off is given by its dedicated delivery manager, {dm}, not {person}"
+    )]
     NotTrainDm {
         person: String,
         dm: String,
@@ -738,7 +740,10 @@ impl SessionState {
                 }
                 let mut c = c.clone();
                 c.note = non_empty(&c.note);
-                c.choice = c.choice.map(|x| x.trim().to_owned()).filter(|x| !x.is_empty());
+                c.choice = c
+                    .choice
+                    .map(|x| x.trim().to_owned())
+                    .filter(|x| !x.is_empty());
                 Payload::StepCompleted(c)
             }
             Command::Acknowledge { step, role, note } => {

@@ -42,16 +42,15 @@ pub fn ensure(dir: &Path, url: &str, refresh: bool) -> Result<(), String> {
     };
     // The clone brings branches and tags; the audit trail needs its own
     // refspec (and a remote without one is fine).
-    let mut remote = repo
-        .remote_anonymous(url)
-        .map_err(|e| fail("reach", e))?;
+    let mut remote = repo.remote_anonymous(url).map_err(|e| fail("reach", e))?;
     let mut opts = git2::FetchOptions::new();
     opts.download_tags(git2::AutotagOption::All);
     remote
         .fetch(&REFSPECS, Some(&mut opts), None)
         .or_else(|e| {
             // A remote with no audit trail yet: fetch the rest.
-            remote.fetch(&REFSPECS[..2], Some(&mut git2::FetchOptions::new()), None)
+            remote
+                .fetch(&REFSPECS[..2], Some(&mut git2::FetchOptions::new()), None)
                 .map_err(|_| e)
         })
         .map_err(|e| fail("fetch", e))?;

@@ -93,7 +93,11 @@ pub struct ComponentReading {
 
 /// A reading with nothing in it (the manifest's entry only).
 pub fn read_nothing(c: &Component) -> ComponentReading {
-    ComponentReading::failed(Location::Unknown, c.subpath().map(str::to_owned), String::new())
+    ComponentReading::failed(
+        Location::Unknown,
+        c.subpath().map(str::to_owned),
+        String::new(),
+    )
 }
 
 impl ComponentReading {
@@ -221,15 +225,24 @@ fn locate(
         let shown = dir.display().to_string();
         if !dir.exists() {
             return Err((
-                Location::Checkout { path: shown.clone() },
+                Location::Checkout {
+                    path: shown.clone(),
+                },
                 match &c.remote {
-                    Some(_) => format!("no checkout at {shown} (its remote is used only when `repo` is not given)"),
-                    None => format!("no checkout at {shown}; clone it there or fix `repo` in the manifest"),
+                    Some(_) => format!(
+                        "no checkout at {shown} (its remote is used only when `repo` is not given)"
+                    ),
+                    None => format!(
+                        "no checkout at {shown}; clone it there or fix `repo` in the manifest"
+                    ),
                 },
             ));
         }
-        let root = RepoContext::discover(&dir)
-            .map(|r| r.root)
+        // The top of its working tree (`repo` may name a folder in it);
+        // cheaper than the store's key, which walks to the first commit.
+        let root = git2::Repository::discover(&dir)
+            .ok()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
             .unwrap_or(dir.clone());
         return Ok((
             Location::Checkout {
@@ -310,26 +323,28 @@ fn synced_session(
     component: &str,
     monorepo: bool,
 ) -> Option<ComponentSession> {
-    let tree = repo
-        .find_reference(AUDIT_REF)
-        .ok()?
-        .peel_to_tree()
-        .ok()?;
+    let tree = repo.find_reference(AUDIT_REF).ok()?.peel_to_tree().ok()?;
     let mut states = Vec::new();
     for entry in tree.iter() {
         let Ok(id) = entry.name() else { continue };
         if crate::session::store::session_id_problem(id).is_some() {
             continue;
         }
-        let Ok(obj) = entry.to_object(repo) else { continue };
-        let Some(session_tree) = obj.as_tree() else { continue };
+        let Ok(obj) = entry.to_object(repo) else {
+            continue;
+        };
+        let Some(session_tree) = obj.as_tree() else {
+            continue;
+        };
         let mut runs = Vec::new();
         for file in session_tree.iter() {
             let Ok(fname) = file.name() else { continue };
             if !crate::audit::git_sync::is_journal_material(fname) {
                 continue;
             }
-            let Ok(blob) = repo.find_blob(file.id()) else { continue };
+            let Ok(blob) = repo.find_blob(file.id()) else {
+                continue;
+            };
             let path = Path::new(id).join(fname);
             let batch = crate::session::journal::parse_lines(&path, blob.content(), 0);
             runs.push(

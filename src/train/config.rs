@@ -50,7 +50,9 @@ pub enum TrainDate {
 /// Why `[train]` cannot be used, in words naming the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrainConfigError {
-    #[error("[train] cadence `{0}` is not a duration of whole days; write e.g. \"2w\" or \"14days\"")]
+    #[error(
+        "[train] cadence `{0}` is not a duration of whole days; write e.g. \"2w\" or \"14days\""
+    )]
     Cadence(String),
     #[error("[train] first `{0}` is not a date; write e.g. first = 2026-11-02")]
     First(String),
@@ -105,7 +107,8 @@ mod tests {
         assert_eq!(c.cadence_days(), Ok(14));
         assert_eq!(c.first_date().unwrap().to_string(), "2026-11-02");
         assert!(c.is_dm("M@x"));
-        let c: TrainConfig = toml::from_str("cadence = \"10days\"\nfirst = \"2026-11-02\"").unwrap();
+        let c: TrainConfig =
+            toml::from_str("cadence = \"10days\"\nfirst = \"2026-11-02\"").unwrap();
         assert_eq!(c.cadence_days(), Ok(10));
         let c: TrainConfig = toml::from_str("cadence = \"36h\"\nfirst = \"someday\"").unwrap();
         assert!(c.cadence_days().is_err());

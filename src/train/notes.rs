@@ -2,7 +2,6 @@
 //! since its own last release, from its own repository and folder), under
 //! the system version.
 
-
 use color_eyre::eyre::Result;
 use serde::Serialize;
 
@@ -45,9 +44,7 @@ pub fn collect(t: &TrainStatus) -> Result<Vec<ComponentNotes>> {
         };
         let read = git2::Repository::open(&dir)
             .map_err(|e| e.message().to_owned())
-            .and_then(|repo| {
-                release::notes(&repo, None, None, &opts).map_err(|e| e.to_string())
-            });
+            .and_then(|repo| release::notes(&repo, None, None, &opts).map_err(|e| e.to_string()));
         let (notes, error) = match read {
             Ok(n) => (Some(n), None),
             Err(e) => (None, Some(e)),

@@ -5,8 +5,8 @@
 //! the cadence before its departure (so a train session started in that
 //! window belongs to it).
 
-use jiff::civil::Date;
 use jiff::ToSpan as _;
+use jiff::civil::Date;
 use serde::Serialize;
 
 /// One train's departure.
@@ -54,7 +54,9 @@ impl Departure {
 /// Today's date (UTC: every clone of the system repository agrees on
 /// which train is next whatever the machine's time zone).
 pub fn today() -> Date {
-    jiff::tz::Offset::UTC.to_datetime(jiff::Timestamp::now()).date()
+    jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
 }
 
 /// Train `number`'s departure, seen from `today`.

@@ -109,7 +109,8 @@ pub struct TrainInputs<'a> {
 /// Read every component (in parallel: each is its own repository) and put
 /// the train together.
 pub fn read(i: &TrainInputs<'_>) -> TrainStatus {
-    let entries: Vec<(&String, &crate::release::Component)> = i.manifest.components().iter().collect();
+    let entries: Vec<(&String, &crate::release::Component)> =
+        i.manifest.components().iter().collect();
     let readings: Vec<ComponentReading> = std::thread::scope(|scope| {
         let handles: Vec<_> = entries
             .iter()
@@ -139,8 +140,14 @@ pub fn assemble(i: &TrainInputs<'_>, readings: Vec<ComponentReading>) -> TrainSt
     let problems = i.manifest.check();
     let mut warnings = Vec::new();
     let departure = i.config.and_then(|cfg| {
-        let days = cfg.cadence_days().map_err(|e| warnings.push(e.to_string())).ok()?;
-        let first = cfg.first_date().map_err(|e| warnings.push(e.to_string())).ok()?;
+        let days = cfg
+            .cadence_days()
+            .map_err(|e| warnings.push(e.to_string()))
+            .ok()?;
+        let first = cfg
+            .first_date()
+            .map_err(|e| warnings.push(e.to_string()))
+            .ok()?;
         schedule::next_departure(first, days, i.today)
     });
     let mut components = Vec::new();
@@ -156,10 +163,7 @@ pub fn assemble(i: &TrainInputs<'_>, readings: Vec<ComponentReading>) -> TrainSt
             })
             .map(ToString::to_string)
             .collect();
-        let releasable = reading
-            .bump
-            .as_deref()
-            .is_some_and(|b| b != "none");
+        let releasable = reading.bump.as_deref().is_some_and(|b| b != "none");
         let next = reading
             .next_version
             .as_deref()
@@ -231,7 +235,10 @@ pub fn assemble(i: &TrainInputs<'_>, readings: Vec<ComponentReading>) -> TrainSt
         }
         components.push(ComponentStatus {
             name: name.clone(),
-            team: i.config.and_then(|cfg| cfg.team_of(name)).map(str::to_owned),
+            team: i
+                .config
+                .and_then(|cfg| cfg.team_of(name))
+                .map(str::to_owned),
             manifest_version: c.version.to_string(),
             requires: c
                 .requires
@@ -372,13 +379,24 @@ pub fn render(t: &TrainStatus) -> String {
                 c.reading.next_version.clone().unwrap_or_else(|| "-".into()),
                 c.reading.commits.len().to_string(),
                 session,
-                if c.requirements_hold { "ok".into() } else { "BROKEN".into() },
+                if c.requirements_hold {
+                    "ok".into()
+                } else {
+                    "BROKEN".into()
+                },
                 c.readiness.word().into(),
             ]
         })
         .collect();
     let head = [
-        "COMPONENT", "TEAM", "MANIFEST", "NEXT", "COMMITS", "SESSION", "REQUIRES", "STATE",
+        "COMPONENT",
+        "TEAM",
+        "MANIFEST",
+        "NEXT",
+        "COMMITS",
+        "SESSION",
+        "REQUIRES",
+        "STATE",
     ];
     let mut widths = head.map(|h| h.chars().count());
     for r in &rows {

@@ -72,6 +72,18 @@ pub struct Sample {
 impl Sample {
     /// A session of `plan` started by Dana at [`START`].
     pub fn new(plan: Plan, version: Option<&str>) -> Sample {
+        Sample::started(crate::session::payload::SessionStarted {
+            plan,
+            version: version.map(str::to_string),
+            previous_version: None,
+            repo: "web-api".into(),
+            source: None,
+            ..Default::default()
+        })
+    }
+
+    /// A session started by Dana at [`START`] with this start event.
+    pub fn started(started: crate::session::payload::SessionStarted) -> Sample {
         let mut s = Sample {
             id: "01JSAMPLE0000000000000000".into(),
             events: Vec::new(),
@@ -79,16 +91,7 @@ impl Sample {
             prev: HashMap::new(),
             seq: HashMap::new(),
         };
-        let started =
-            crate::session::Payload::SessionStarted(crate::session::payload::SessionStarted {
-                plan,
-                version: version.map(str::to_string),
-                previous_version: None,
-                repo: "web-api".into(),
-                source: None,
-                ..Default::default()
-            });
-        s.push(&dana(), &started);
+        s.push(&dana(), &crate::session::Payload::SessionStarted(started));
         s
     }
 
@@ -399,5 +402,197 @@ pub fn canary_failed(
     match previous {
         Some(p) => snap.carry_forward(p),
         None => snap,
+    }
+}
+
+/// A release train's session: train 3 leaving Mon 2026-11-30 with Morgan
+/// as its DM, the independence decided (`train`), the train steps under
+/// way.
+pub fn train_session() -> Result<SessionState, RuleError> {
+    let mut s = Sample::started(crate::session::payload::SessionStarted {
+        plan: plan("release-train"),
+        version: Some("4.1.0".into()),
+        previous_version: Some("4.0.0".into()),
+        repo: "system".into(),
+        train: Some(Box::new(crate::session::payload::FrozenTrain {
+            number: 3,
+            departs: "2026-11-30".into(),
+            dm: Some("morgan@example.com".into()),
+            off_schedule: None,
+        })),
+        ..Default::default()
+    });
+    for step in [
+        "impact",
+        "backward-compatibility",
+        "api-versions",
+        "feature-flags",
+    ] {
+        s.wait(120).cmd(&dana(), start(step))?;
+        s.wait(60).cmd(&dana(), done(step, Some("checked")))?;
+    }
+    s.wait(60).cmd(&dana(), start("independence-decision"))?;
+    let mut decided = crate::session::payload::StepWithNote::new(
+        "independence-decision",
+        Some("billing and ledger share the invoice schema".into()),
+    );
+    decided.choice = Some("train".into());
+    s.wait(60).cmd(&dana(), Command::CompleteWith(decided))?;
+    s.wait(60).cmd(&dana(), start("train-dm"))?;
+    Ok(s.state())
+}
+
+/// The train its session shows: four components read by hand (no
+/// repositories), one releasing, one waiting, one blocked, one released.
+pub fn train_status() -> crate::train::TrainStatus {
+    use crate::train::component::{
+        CommitLine, ComponentReading, ComponentSession, Location, SignoffLine,
+    };
+    const MANIFEST: &str = r#"[system]
+version = "4.0.0"
+[components.billing]
+version = "2.4.0"
+repo = "../billing"
+requires = { ledger = "^1.2" }
+[components.ledger]
+version = "1.2.0"
+repo = "../ledger"
+[components.auth]
+version = "1.3.0"
+repo = "../platform"
+path = "services/auth"
+[components.search]
+version = "0.9.0"
+repo = "../platform"
+path = "services/search"
+requires = { auth = ">=1.4" }
+"#;
+    let reading = |path: Option<&str>,
+                   last: &str,
+                   next: &str,
+                   bump: &str,
+                   commits: &[(&str, &str)],
+                   session: Option<ComponentSession>| ComponentReading {
+        location: Location::Checkout {
+            path: format!("/src/{}", path.map_or("repo", |_| "platform")),
+        },
+        path: path.map(str::to_owned),
+        tag_pattern: Some("v{version}".into()),
+        last_tag: Some(last.into()),
+        next_version: Some(next.into()),
+        next_tag: Some(format!("v{next}")),
+        bump: Some(bump.into()),
+        reason: Some(format!(
+            "{} is a change → {bump}",
+            commits.first().map_or("", |c| c.1)
+        )),
+        commits: commits
+            .iter()
+            .map(|(id, header)| CommitLine {
+                id: (*id).into(),
+                header: (*header).into(),
+            })
+            .collect(),
+        head: None,
+        session,
+        error: None,
+    };
+    let session =
+        |scenario: &str, version: &str, status: &str, done: usize, total: usize| ComponentSession {
+            id: "01JSAMPLE0000000000000001".into(),
+            scenario: scenario.into(),
+            version: Some(version.into()),
+            status: status.into(),
+            steps_done: done,
+            steps_total: total,
+            canary_weight: None,
+            canary_verdict: None,
+            signoffs: Vec::new(),
+            troubles: Vec::new(),
+            source: "this machine's sessions".into(),
+        };
+    let mut billing_session = session("feature-release", "2.5.0", "open", 9, 13);
+    billing_session.canary_weight = Some(25);
+    billing_session.canary_verdict = Some("PROMOTE".into());
+    billing_session.signoffs.push(SignoffLine {
+        role: "pm".into(),
+        approved: true,
+        by: "Pat Product".into(),
+    });
+    let readings = vec![
+        reading(
+            Some("services/auth"),
+            "auth-v1.3.0",
+            "1.3.1",
+            "patch",
+            &[("5e1f2a3", "fix(auth): tokens expire on time")],
+            Some(session("hotfix", "1.3.1", "complete", 14, 14)),
+        ),
+        reading(
+            None,
+            "v2.4.0",
+            "2.5.0",
+            "minor",
+            &[
+                ("a1b2c3d", "feat: invoices by e-mail"),
+                ("d4e5f6a", "docs: how invoices go out"),
+            ],
+            Some(billing_session),
+        ),
+        reading(
+            None,
+            "v1.2.0",
+            "1.2.1",
+            "patch",
+            &[("0badf00", "fix: rounding of cents")],
+            None,
+        ),
+        reading(
+            Some("services/search"),
+            "search-v0.9.0",
+            "0.9.1",
+            "patch",
+            &[("c0ffee1", "feat(search): facets")],
+            None,
+        ),
+    ];
+    let config: Option<crate::train::TrainConfig> = toml::from_str(
+        "cadence = \"2w\"\nfirst = 2026-11-02\ndm = \"morgan@example.com\"\nteams = [{ name = \"payments\", components = [\"billing\", \"ledger\"] }, { name = \"platform\", components = [\"auth\", \"search\"] }]",
+    )
+    .ok();
+    let manifest = match crate::release::Manifest::parse(MANIFEST) {
+        Ok(m) => m,
+        Err(_) => return empty_train(),
+    };
+    let store = crate::session::Store::at(std::path::PathBuf::from("/nonexistent"));
+    let today = "2026-11-27"
+        .parse()
+        .unwrap_or(jiff::civil::Date::constant(2026, 11, 27));
+    crate::train::status::assemble(
+        &crate::train::TrainInputs {
+            system_root: std::path::Path::new("/src/system"),
+            manifest: &manifest,
+            config: config.as_ref(),
+            store: &store,
+            cache: std::path::Path::new("/nonexistent"),
+            fetch: false,
+            today,
+            release_as: None,
+        },
+        readings,
+    )
+}
+
+fn empty_train() -> crate::train::TrainStatus {
+    crate::train::TrainStatus {
+        system_version: String::new(),
+        next_system_version: String::new(),
+        system_bump: "none".into(),
+        system_reason: String::new(),
+        departure: None,
+        dm: None,
+        components: Vec::new(),
+        blockers: Vec::new(),
+        warnings: Vec::new(),
     }
 }

@@ -33,7 +33,7 @@ mod playbook;
 mod release;
 mod signals;
 mod signing;
+mod train;
 mod tui_app;
 mod tui_pty;
-mod train;
 mod tui_snapshots;

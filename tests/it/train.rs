@@ -120,14 +120,30 @@ impl Train {
         init(&billing);
         commit(&billing, &[("src/lib.rs", "// billing\n")], "feat: billing");
         git(&billing, &["tag", "v2.4.0"]);
-        commit(&billing, &[("src/email.rs", "// e-mail\n")], "feat: invoices by e-mail");
-        commit(&billing, &[("README.md", "billing\n")], "docs: how invoices go out");
+        commit(
+            &billing,
+            &[("src/email.rs", "// e-mail\n")],
+            "feat: invoices by e-mail",
+        );
+        commit(
+            &billing,
+            &[("README.md", "billing\n")],
+            "docs: how invoices go out",
+        );
 
         let ledger = t.dir("ledger");
         init(&ledger);
-        commit(&ledger, &[("src/lib.rs", "// ledger\n")], "fix: first ledger");
+        commit(
+            &ledger,
+            &[("src/lib.rs", "// ledger\n")],
+            "fix: first ledger",
+        );
         git(&ledger, &["tag", "v1.2.0"]);
-        commit(&ledger, &[("src/round.rs", "// round\n")], "fix: rounding of cents");
+        commit(
+            &ledger,
+            &[("src/round.rs", "// round\n")],
+            "fix: rounding of cents",
+        );
 
         let platform = t.dir("platform");
         init(&platform);
@@ -202,20 +218,35 @@ fn component<'a>(t: &'a Value, name: &str) -> &'a Value {
 fn train_status_reads_every_component_from_its_own_repository() {
     let t = Train::new();
     // A monorepo component counts only the commits touching its folder.
-    let auth = t.json("platform", &["version", "next", "--component", "auth", "--json"]);
+    let auth = t.json(
+        "platform",
+        &["version", "next", "--component", "auth", "--json"],
+    );
     assert_eq!(auth["next"], "1.3.1", "{auth:#}");
     assert_eq!(auth["previous_tag"], "auth-v1.3.0");
     assert_eq!(auth["commits"].as_array().unwrap().len(), 1, "{auth:#}");
-    let search = t.json("platform", &["version", "next", "--component", "search", "--json"]);
-    assert_eq!(search["next"], "0.9.1", "below 1.0 a feature is a patch: {search:#}");
+    let search = t.json(
+        "platform",
+        &["version", "next", "--component", "search", "--json"],
+    );
+    assert_eq!(
+        search["next"], "0.9.1",
+        "below 1.0 a feature is a patch: {search:#}"
+    );
     assert_eq!(search["commits"].as_array().unwrap().len(), 1);
 
     // Sessions at different stages: billing's feature release has one step
     // done; auth's hotfix (of the monorepo) has just started.
     t.ok("billing", &["new", "--scenario", "feature-release"]);
     t.ok("billing", &["step", "start", "impact"]);
-    t.ok("billing", &["step", "done", "impact", "--note", "invoices only"]);
-    let out = t.ok("platform", &["new", "--scenario", "hotfix", "--component", "auth"]);
+    t.ok(
+        "billing",
+        &["step", "done", "impact", "--note", "invoices only"],
+    );
+    let out = t.ok(
+        "platform",
+        &["new", "--scenario", "hotfix", "--component", "auth"],
+    );
     assert!(out.contains("Version 1.3.1"), "{out}");
 
     let s = t.json("system", &["train", "status", "--json"]);
@@ -223,7 +254,10 @@ fn train_status_reads_every_component_from_its_own_repository() {
     assert_eq!(s["next_system_version"], "4.1.0", "{s:#}");
     assert_eq!(s["system_bump"], "minor");
     assert!(
-        s["system_reason"].as_str().unwrap().starts_with("billing 2.4.0 → 2.5.0"),
+        s["system_reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("billing 2.4.0 → 2.5.0"),
         "{s:#}"
     );
     assert_eq!(s["dm"], "morgan@example.com");
@@ -260,7 +294,10 @@ fn train_status_reads_every_component_from_its_own_repository() {
     assert_eq!(auth["path"], "services/auth");
     assert_eq!(auth["next_version"], "1.3.1");
     assert_eq!(auth["commits"].as_array().unwrap().len(), 1, "{auth:#}");
-    assert_eq!(auth["commits"][0]["header"], "fix(auth): tokens expire on time");
+    assert_eq!(
+        auth["commits"][0]["header"],
+        "fix(auth): tokens expire on time"
+    );
     assert_eq!(auth["session"]["scenario"], "hotfix");
     assert_eq!(auth["session"]["steps_done"], 0);
     assert_eq!(auth["readiness"], "releasing");
@@ -305,7 +342,10 @@ fn train_status_reads_every_component_from_its_own_repository() {
 
     // The human table says the same.
     let text = t.ok("system", &["train", "status"]);
-    assert!(text.contains("System 4.0.0 → 4.1.0 (minor: billing 2.4.0 → 2.5.0"), "{text}");
+    assert!(
+        text.contains("System 4.0.0 → 4.1.0 (minor: billing 2.4.0 → 2.5.0"),
+        "{text}"
+    );
     assert!(text.contains("4 things block the train:"), "{text}");
     let row = text.lines().find(|l| l.starts_with("search")).unwrap();
     assert!(row.contains("BROKEN") && row.ends_with("blocked"), "{row}");
@@ -315,8 +355,15 @@ fn train_status_reads_every_component_from_its_own_repository() {
     assert!(notes.starts_with("## System 4.1.0\n"), "{notes}");
     assert!(notes.contains("### billing 2.4.0 → 2.5.0"), "{notes}");
     assert!(notes.contains("### auth 1.3.0 → 1.3.1"), "{notes}");
-    let auth_part = &notes[notes.find("### auth").unwrap()..notes.find("### billing").unwrap_or(notes.len()).max(notes.find("### auth").unwrap())];
-    assert!(!auth_part.contains("facets"), "search's commit is not auth's: {notes}");
+    let auth_part = &notes[notes.find("### auth").unwrap()
+        ..notes
+            .find("### billing")
+            .unwrap_or(notes.len())
+            .max(notes.find("### auth").unwrap())];
+    assert!(
+        !auth_part.contains("facets"),
+        "search's commit is not auth's: {notes}"
+    );
 }
 
 #[test]
@@ -352,7 +399,10 @@ fn a_component_known_only_by_its_remote_is_read_from_a_cached_clone() {
     let t = Train::new();
     // ledger is published to a bare remote and known only by its URL.
     let bare = t.dir("ledger.git");
-    git(t.root.path(), &["clone", "-q", "--bare", "ledger", "ledger.git"]);
+    git(
+        t.root.path(),
+        &["clone", "-q", "--bare", "ledger", "ledger.git"],
+    );
     let manifest = SYSTEM_MANIFEST.replace(
         "repo = \"../ledger\"",
         &format!("remote = \"{}\"", bare.display()),
@@ -371,12 +421,19 @@ fn a_component_known_only_by_its_remote_is_read_from_a_cached_clone() {
         "repo = \"../ledger\"",
         &format!("remote = \"{}\"", t.dir("nowhere.git").display()),
     );
-    commit(&t.dir("system"), &[("release-manifest.toml", &gone)], "chore: gone");
+    commit(
+        &t.dir("system"),
+        &[("release-manifest.toml", &gone)],
+        "chore: gone",
+    );
     let s = t.json("system", &["train", "status", "--json"]);
     let ledger = component(&s, "ledger");
     assert_eq!(ledger["readiness"], "unreadable");
     assert!(
-        ledger["error"].as_str().unwrap().starts_with("cannot clone "),
+        ledger["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot clone "),
         "{ledger:#}"
     );
     assert_eq!(component(&s, "billing")["next_version"], "2.5.0");
@@ -387,21 +444,46 @@ fn a_train_session_releases_the_system_version_and_its_dm_signs_for_it() {
     let t = Train::new();
     let out = t.ok("system", &["new", "--scenario", "release-train"]);
     assert!(out.contains("Version 4.1.0"), "{out}");
-    assert!(out.contains("Train ") && out.contains("DM morgan@example.com"), "{out}");
+    assert!(
+        out.contains("Train ") && out.contains("DM morgan@example.com"),
+        "{out}"
+    );
     let st = t.json("system", &["status", "--json"]);
-    assert_eq!(st["state"]["version"], "4.1.0", "{:#}", st["state"]["train"]);
+    assert_eq!(
+        st["state"]["version"], "4.1.0",
+        "{:#}",
+        st["state"]["train"]
+    );
     assert_eq!(st["state"]["train"]["dm"], "morgan@example.com");
     // A second train for the same departure needs a reason.
     let again = t.run("system", &["new", "--scenario", "release-train", "--again"]);
     assert!(!again.status.success());
     let err = String::from_utf8_lossy(&again.stderr);
-    assert!(err.contains("already has session") && err.contains("--off-schedule REASON"), "{err}");
+    assert!(
+        err.contains("already has session") && err.contains("--off-schedule REASON"),
+        "{err}"
+    );
     // The independence decision: independent skips every train step.
-    for s in ["impact", "backward-compatibility", "api-versions", "feature-flags"] {
+    for s in [
+        "impact",
+        "backward-compatibility",
+        "api-versions",
+        "feature-flags",
+    ] {
         t.ok("system", &["step", "start", s]);
         t.ok("system", &["step", "done", s, "--note", "ok"]);
     }
-    let bad = t.run("system", &["step", "decide", "independence-decision", "bus", "--note", "x"]);
+    let bad = t.run(
+        "system",
+        &[
+            "step",
+            "decide",
+            "independence-decision",
+            "bus",
+            "--note",
+            "x",
+        ],
+    );
     assert!(!bad.status.success());
     assert!(
         String::from_utf8_lossy(&bad.stderr).contains("`bus` is not an option of decision `independence-decision`; its options: independent, train"),
@@ -411,11 +493,21 @@ fn a_train_session_releases_the_system_version_and_its_dm_signs_for_it() {
     t.ok("system", &["step", "start", "independence-decision"]);
     t.ok(
         "system",
-        &["step", "decide", "independence-decision", "independent", "--note", "flags make each service safe alone"],
+        &[
+            "step",
+            "decide",
+            "independence-decision",
+            "independent",
+            "--note",
+            "flags make each service safe alone",
+        ],
     );
     let status = t.ok("system", &["status"]);
     let line = status.lines().find(|l| l.contains(" train-dm ")).unwrap();
-    assert!(line.contains("by decision: independence-decision chose independent"), "{line}");
+    assert!(
+        line.contains("by decision: independence-decision chose independent"),
+        "{line}"
+    );
     let st = t.json("system", &["status", "--json"]);
     let steps = st["state"]["steps"].as_array().unwrap();
     let step = |id: &str| steps.iter().find(|s| s["id"] == id).unwrap();
@@ -434,19 +526,43 @@ fn a_train_session_releases_the_system_version_and_its_dm_signs_for_it() {
 fn only_the_trains_dm_gives_its_dm_signoff() {
     let t = Train::new();
     t.ok("system", &["new", "--scenario", "release-train"]);
-    for s in ["impact", "backward-compatibility", "api-versions", "feature-flags"] {
+    for s in [
+        "impact",
+        "backward-compatibility",
+        "api-versions",
+        "feature-flags",
+    ] {
         t.ok("system", &["step", "start", s]);
         t.ok("system", &["step", "done", s, "--note", "ok"]);
     }
     t.ok("system", &["step", "start", "independence-decision"]);
-    t.ok("system", &["step", "decide", "independence-decision", "train", "--note", "shared schema"]);
+    t.ok(
+        "system",
+        &[
+            "step",
+            "decide",
+            "independence-decision",
+            "train",
+            "--note",
+            "shared schema",
+        ],
+    );
     // Straight to the sign-off, past everything else, with an override for
     // the requires: the DM rule is what is tested here.
     let out = t
         .cmd("system")
         .env("GREENLIGHT_USER_NAME", "Dana Developer")
         .env("GREENLIGHT_USER_EMAIL", "dana@example.com")
-        .args(["signoff", "--role", "dm", "--approve", "--step", "signoff", "--override", "test"])
+        .args([
+            "signoff",
+            "--role",
+            "dm",
+            "--approve",
+            "--step",
+            "signoff",
+            "--override",
+            "test",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -455,7 +571,13 @@ fn only_the_trains_dm_gives_its_dm_signoff() {
     let overrides = st["state"]["overrides"].as_array().unwrap();
     let rules: Vec<String> = overrides
         .iter()
-        .flat_map(|o| o[1]["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()))
+        .flat_map(|o| {
+            o[1]["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_owned())
+        })
         .collect();
     assert!(rules.contains(&"train-dm".to_owned()), "{rules:?}");
     // Without an override, someone else is refused with the DM named.
@@ -463,7 +585,16 @@ fn only_the_trains_dm_gives_its_dm_signoff() {
         .cmd("system")
         .env("GREENLIGHT_USER_NAME", "Pat Product")
         .env("GREENLIGHT_USER_EMAIL", "pat@example.com")
-        .args(["signoff", "--role", "dm", "--reject", "--comment", "no", "--step", "signoff"])
+        .args([
+            "signoff",
+            "--role",
+            "dm",
+            "--reject",
+            "--comment",
+            "no",
+            "--step",
+            "signoff",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -529,20 +660,31 @@ fn the_train_pane_follows_a_component_completing_elsewhere() {
     };
     d.dispatch(Action::Tick(clock));
     assert!(
-        d.pump_until(crate::common::PATIENCE, |a| readiness(a, "ledger").is_some()),
+        d.pump_until(crate::common::PATIENCE, |a| readiness(a, "ledger")
+            .is_some()),
         "the first read of the train"
     );
     assert_eq!(readiness(&d.app, "ledger"), Some(Readiness::Releasing));
     // Half a second later: no second read yet.
-    d.dispatch(Action::Tick(clock.checked_add(jiff::SignedDuration::from_millis(500)).unwrap()));
+    d.dispatch(Action::Tick(
+        clock
+            .checked_add(jiff::SignedDuration::from_millis(500))
+            .unwrap(),
+    ));
     assert_eq!(d.app.train.asked, Some(clock));
 
     // Elsewhere: ledger's release completes.
     t.ok("ledger", &["step", "done", "ship"]);
     let completed = std::time::Instant::now();
-    let next = clock.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
+    let next = clock
+        .checked_add(jiff::SignedDuration::from_secs(1))
+        .unwrap();
     d.dispatch(Action::Tick(next));
-    assert_eq!(d.app.train.asked, Some(next), "a read is asked a second after the last");
+    assert_eq!(
+        d.app.train.asked,
+        Some(next),
+        "a read is asked a second after the last"
+    );
     assert!(
         d.pump_until(crate::common::PATIENCE, |a| {
             readiness(a, "ledger") == Some(Readiness::Released)
@@ -574,6 +716,9 @@ fn the_train_pane_follows_a_component_completing_elsewhere() {
     })
     .unwrap();
     let screen = term.backend().to_string();
-    assert!(screen.contains("fix: rounding of cents"), "ledger's commits: {screen}");
+    assert!(
+        screen.contains("fix: rounding of cents"),
+        "ledger's commits: {screen}"
+    );
     d.shutdown();
 }

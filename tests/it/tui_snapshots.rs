@@ -789,3 +789,34 @@ fn notes_changed_after_an_approval_are_flagged() {
         "{screen}"
     );
 }
+
+/// A release train's session with its components read.
+fn train_app() -> App {
+    let mut app = fixture::app(sample::train_session().expect("sample"), default_theme());
+    app.update(Action::TrainRead(Box::new(Ok(sample::train_status()))));
+    app
+}
+
+#[test]
+fn train_120x40() {
+    let app = train_app();
+    assert!(app.is_train());
+    insta::assert_snapshot!(text(&app, 120, 40));
+}
+
+#[test]
+fn train_80x24() {
+    insta::assert_snapshot!(text(&train_app(), 80, 24));
+}
+
+#[test]
+fn train_component_details_zoomed_80x24() {
+    let mut app = train_app();
+    key(&mut app, KeyAction::FocusNext);
+    key(&mut app, KeyAction::FocusNext);
+    assert_eq!(app.focus, Pane::Train);
+    key(&mut app, KeyAction::Down);
+    key(&mut app, KeyAction::Act);
+    key(&mut app, KeyAction::Zoom);
+    insta::assert_snapshot!(text(&app, 80, 24));
+}

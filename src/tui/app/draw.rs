@@ -147,7 +147,11 @@ fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
             Constraint::Percentage(30),
         ])
         .areas(right);
-        shown.extend([(Pane::Train, train), (Pane::Canary, canary), (Pane::Logs, logs)]);
+        shown.extend([
+            (Pane::Train, train),
+            (Pane::Canary, canary),
+            (Pane::Logs, logs),
+        ]);
     } else {
         let [canary, logs] =
             Split::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);

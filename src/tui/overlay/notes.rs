@@ -418,6 +418,7 @@ mod tests {
         keymap: Keymap,
         theme: Theme,
         manifest: ManifestState,
+        train: crate::tui::ctx::TrainView,
         person: Member,
     }
 
@@ -434,6 +435,7 @@ mod tests {
                 keymap: Keymap::default(),
                 theme: Theme::no_color("default"),
                 manifest: ManifestState::default(),
+                train: Default::default(),
                 person: fixture::team().remove(0),
             }
         }
@@ -448,6 +450,7 @@ mod tests {
                 zoom: false,
                 manifest: &self.manifest,
                 canary: CanaryGlance::default(),
+                train: &self.train,
             }
         }
 

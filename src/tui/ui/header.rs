@@ -75,15 +75,26 @@ pub fn elapsed(st: &SessionState, now: Option<jiff::Timestamp>) -> Option<String
     ))
 }
 
+/// Whole days until the train's departure, by the app's clock (UTC).
+fn days_left(
+    t: &crate::session::payload::FrozenTrain,
+    now: Option<jiff::Timestamp>,
+) -> Option<i64> {
+    let date = t.departs.parse::<jiff::civil::Date>().ok()?;
+    let today = jiff::tz::Offset::UTC.to_datetime(now?).date();
+    Some(i64::from((date - today).get_days()))
+}
+
 /// "train 3 departs Mon 2026-11-30 (3 days)", from the session's frozen
 /// train and the app's clock.
-pub fn train_label(t: &crate::session::payload::FrozenTrain, now: Option<jiff::Timestamp>) -> String {
+pub fn train_label(
+    t: &crate::session::payload::FrozenTrain,
+    now: Option<jiff::Timestamp>,
+) -> String {
     let Ok(date) = t.departs.parse::<jiff::civil::Date>() else {
         return format!("train {}", t.number);
     };
-    let left = now
-        .map(|n| jiff::tz::Offset::UTC.to_datetime(n).date())
-        .map(|today| i64::from((date - today).get_days()))
+    let left = days_left(t, now)
         .map(|d| match d {
             0 => " (today)".to_owned(),
             1 => " (1 day)".to_owned(),
@@ -116,6 +127,17 @@ impl Header<'_> {
             ),
             (None, Some(v)) => format!(" v{v}"),
             (None, None) => String::new(),
+        };
+        let short_version = match (&st.train, st.version.as_deref()) {
+            (Some(t), v) => format!(
+                "{} · train {}{}",
+                v.map(|v| format!(" {v}")).unwrap_or_default(),
+                t.number,
+                days_left(t, self.now)
+                    .map(|d| format!(" {d}d"))
+                    .unwrap_or_default()
+            ),
+            _ => version.clone(),
         };
         let repo = if st.repo.is_empty() {
             self.repo_name
@@ -162,7 +184,7 @@ impl Header<'_> {
         // report still says it).
         let short = |roles: &str| {
             format!(
-                "{short_alarm} {repo}{version} · {playbook} · {done}/{total} · {clock}{state}{roles} · ⌨ {who}"
+                "{short_alarm} {repo}{short_version} · {playbook} · {done}/{total} · {clock}{state}{roles} · ⌨ {who}"
             )
         };
         let with_roles = short(roles[2]);

@@ -28,17 +28,21 @@ fn mark(r: Readiness) -> (&'static str, Tone) {
     }
 }
 
-/// A component's session in a few words: "feature-release 5/13 open".
+/// A component's session in a few words: "9/13 feature-release · 25%
+/// PROMOTE" (its readiness says whether it is open or done; an aborted
+/// one says so).
 fn session_cell(c: &ComponentStatus) -> String {
     match &c.reading.session {
         Some(s) => {
             let mut x = format!(
-                "{} {}/{} {}",
-                one_line(&s.scenario),
+                "{}/{} {}",
                 s.steps_done,
                 s.steps_total,
-                one_line(&s.status)
+                one_line(&s.scenario)
             );
+            if s.status == "aborted" {
+                x.push_str(" (aborted)");
+            }
             if let (Some(w), Some(v)) = (s.canary_weight, &s.canary_verdict) {
                 x.push_str(&format!(" · {w}% {}", one_line(v)));
             }
@@ -72,7 +76,11 @@ impl Train {
             .iter()
             .filter(|c| matches!(c.readiness, Readiness::Released | Readiness::Unchanged))
             .count();
-        let summary = format!("{ready}/{} ready · system → {}", t.components.len(), t.next_system_version);
+        let summary = format!(
+            "{ready}/{} ready · system → {}",
+            t.components.len(),
+            t.next_system_version
+        );
         frame.render_widget(pane_block(title, summary, focused, theme), area);
         let body = inner(area);
         let selected = self.selected.min(t.components.len().saturating_sub(1));
@@ -92,7 +100,7 @@ impl Train {
 fn list(frame: &mut Frame, area: Rect, t: &TrainStatus, selected: usize, theme: &Theme) -> usize {
     let rows_h = area.height.saturating_sub(1).max(1) as usize;
     let first = selected.saturating_sub(rows_h.saturating_sub(1));
-    let wide = area.width >= 70;
+    let wide = area.width >= 90;
     let rows: Vec<Row> = t
         .components
         .iter()
@@ -114,21 +122,32 @@ fn list(frame: &mut Frame, area: Rect, t: &TrainStatus, selected: usize, theme: 
             if wide {
                 cells.insert(
                     2,
-                    Span::raw(c.team.as_deref().map_or("-".into(), |t| one_line(t).into_owned()))
-                        .into(),
+                    Span::raw(
+                        c.team
+                            .as_deref()
+                            .map_or("-".into(), |t| one_line(t).into_owned()),
+                    )
+                    .into(),
                 );
             }
             Row::new(cells).style(row_style(i == selected, theme))
         })
         .collect();
+    let name_w = t
+        .components
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 16) as u16;
     let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
         (
             vec!["STATE", "COMPONENT", "TEAM", "VERSION", "SESSION"],
             vec![
                 Constraint::Length(12),
-                Constraint::Length(12),
+                Constraint::Length(name_w),
                 Constraint::Length(10),
-                Constraint::Length(16),
+                Constraint::Length(15),
                 Constraint::Fill(1),
             ],
         )
@@ -137,8 +156,8 @@ fn list(frame: &mut Frame, area: Rect, t: &TrainStatus, selected: usize, theme: 
             vec!["STATE", "COMPONENT", "VERSION", "SESSION"],
             vec![
                 Constraint::Length(12),
-                Constraint::Length(10),
-                Constraint::Length(16),
+                Constraint::Length(name_w),
+                Constraint::Length(15),
                 Constraint::Fill(1),
             ],
         )
@@ -162,7 +181,9 @@ fn details(frame: &mut Frame, area: Rect, c: &ComponentStatus, t: &TrainStatus, 
             " · manifest {} · next {} · team {}",
             c.manifest_version,
             c.reading.next_version.as_deref().unwrap_or("?"),
-            c.team.as_deref().map_or("-".into(), |x| one_line(x).into_owned())
+            c.team
+                .as_deref()
+                .map_or("-".into(), |x| one_line(x).into_owned())
         )),
     ])];
     let loc = match &c.reading.location {
@@ -180,13 +201,19 @@ fn details(frame: &mut Frame, area: Rect, c: &ComponentStatus, t: &TrainStatus, 
         .unwrap_or_default();
     lines.push(Line::styled(format!("from {loc}{folder}"), theme.dim));
     if let Some(e) = &c.reading.error {
-        lines.push(Line::styled(format!("✘ {}", one_line(e)), theme.tone(Tone::Bad)));
+        lines.push(Line::styled(
+            format!("✘ {}", one_line(e)),
+            theme.tone(Tone::Bad),
+        ));
     }
     if let Some(r) = &c.reading.reason {
         lines.push(Line::raw(format!("why: {}", one_line(r))));
     }
     for p in &c.requirement_problems {
-        lines.push(Line::styled(format!("✘ {}", one_line(p)), theme.tone(Tone::Bad)));
+        lines.push(Line::styled(
+            format!("✘ {}", one_line(p)),
+            theme.tone(Tone::Bad),
+        ));
     }
     if c.requirement_problems.is_empty() && !c.requires.is_empty() {
         let reqs: Vec<String> = c
@@ -199,31 +226,45 @@ fn details(frame: &mut Frame, area: Rect, c: &ComponentStatus, t: &TrainStatus, 
     match &c.reading.session {
         Some(s) => {
             lines.push(Line::raw(format!(
-                "session {} · {} · {}",
+                "session {} · {} · {} · from {}",
                 one_line(&s.id),
                 session_cell(c),
+                one_line(&s.status),
                 one_line(&s.source)
             )));
             for so in &s.signoffs {
                 lines.push(Line::raw(format!(
                     "  {} {} by {}",
-                    if so.approved { "✔ approved" } else { "⛔ rejected" },
+                    if so.approved {
+                        "✔ approved"
+                    } else {
+                        "⛔ rejected"
+                    },
                     one_line(&so.role),
                     one_line(&so.by)
                 )));
             }
             for x in &s.troubles {
-                lines.push(Line::styled(format!("  ✘ {}", one_line(x)), theme.tone(Tone::Bad)));
+                lines.push(Line::styled(
+                    format!("  ✘ {}", one_line(x)),
+                    theme.tone(Tone::Bad),
+                ));
             }
         }
-        None => lines.push(Line::styled("no release session in its repository", theme.dim)),
+        None => lines.push(Line::styled(
+            "no release session in its repository",
+            theme.dim,
+        )),
     }
     let n = c.reading.commits.len();
     lines.push(Line::styled(
         format!(
             "{n} commit{} since {}:",
             if n == 1 { "" } else { "s" },
-            c.reading.last_tag.as_deref().map_or("the start".into(), |x| one_line(x).into_owned())
+            c.reading
+                .last_tag
+                .as_deref()
+                .map_or("the start".into(), |x| one_line(x).into_owned())
         ),
         theme.dim,
     ));
