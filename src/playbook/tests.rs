@@ -861,7 +861,7 @@ when = { og = "train" }
     assert_eq!(
         unknown_step,
         vec![
-            "10:10: step `ride` runs `when` `og` decided, which is not a step of this playbook (did you mean `go`?)"
+            "10:10: step `ride` has a `when` on `og`, which is not a step of this playbook (did you mean `go`?)"
         ]
     );
     let unknown_option = bad(r#"id = "d"

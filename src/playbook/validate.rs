@@ -316,7 +316,7 @@ fn check_graph(steps: &[DraftStep], p: &mut Problems<'_>) {
                 p.at(
                     decision.span(),
                     format!(
-                        "{who} runs `when` `{}` decided, which is not a step of this playbook{hint}",
+                        "{who} has a `when` on `{}`, which is not a step of this playbook{hint}",
                         decision.get_ref()
                     ),
                 );
