@@ -722,3 +722,99 @@ fn the_train_pane_follows_a_component_completing_elsewhere() {
     );
     d.shutdown();
 }
+
+/// In the app, a decision step asks for its option (then why) and a wrong
+/// option keeps the prompt open saying which ones there are.
+#[test]
+fn the_app_decides_with_an_option_and_skips_what_it_rules_out() {
+    use greenlight::identity::Overrides;
+    use greenlight::session::{StepStatus, Store};
+    use greenlight::tui::action::Action;
+    use greenlight::tui::app::Runtime;
+    use greenlight::tui::keymap::{KeyAction, Keymap};
+    use greenlight::tui::pane::Component;
+    use greenlight::tui::theme::{Choice, Theme};
+    use greenlight::workspace::Workspace;
+
+    let t = Train::new();
+    t.ok("system", &["new", "--scenario", "release-train"]);
+    for s in [
+        "impact",
+        "backward-compatibility",
+        "api-versions",
+        "feature-flags",
+    ] {
+        t.ok("system", &["step", "start", s]);
+        t.ok("system", &["step", "done", s, "--note", "ok"]);
+    }
+    let mut ws = Workspace::open_in(
+        &t.dir("system"),
+        &Overrides::default(),
+        Store::at(t.home.path().to_path_buf()),
+    )
+    .expect("workspace");
+    ws.user = Default::default();
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Runtime::new(ws, choice, Keymap::default());
+    d.dispatch(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    d.boot(None).expect("boot");
+    let index = d
+        .app
+        .state()
+        .unwrap()
+        .plan
+        .steps
+        .iter()
+        .position(|s| s.id == "independence-decision")
+        .unwrap();
+    d.app.panes.checklist.select(index);
+    d.dispatch(Action::Key(KeyAction::Act)); // start it
+    d.dispatch(Action::Key(KeyAction::Act)); // decide: the prompt
+    let prompt = d.app.overlays.prompt_mut().expect("the decision prompt");
+    assert!(
+        prompt
+            .hint
+            .iter()
+            .any(|h| h == "Options: independent, train."),
+        "{:?}",
+        prompt.hint
+    );
+    for c in "bus because".chars() {
+        d.dispatch(Action::Type(c));
+    }
+    d.dispatch(Action::Key(KeyAction::Submit));
+    let prompt = d.app.overlays.prompt_mut().expect("still open");
+    assert_eq!(
+        prompt.error.as_deref(),
+        Some("`bus` is not one of the options: independent, train")
+    );
+    d.dispatch(Action::Key(KeyAction::ClearLine));
+    for c in "independent flags make each service safe alone".chars() {
+        d.dispatch(Action::Type(c));
+    }
+    d.dispatch(Action::Key(KeyAction::Submit));
+    assert!(
+        d.pump_until(crate::common::PATIENCE, |a| {
+            a.state()
+                .and_then(|s| s.step("independence-decision"))
+                .is_some_and(|s| s.choice.as_deref() == Some("independent"))
+        }),
+        "the decision is recorded"
+    );
+    let st = d.app.state().unwrap();
+    assert_eq!(st.step("canary").unwrap().status, StepStatus::Skipped);
+    assert_eq!(
+        st.step("independence-decision")
+            .unwrap()
+            .completion_note
+            .as_deref(),
+        Some("flags make each service safe alone")
+    );
+    d.shutdown();
+}

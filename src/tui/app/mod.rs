@@ -716,6 +716,21 @@ impl App {
         let who = self.person().map(Member::who);
         let cmd = match purpose {
             Purpose::CompleteNote { step } => Command::Complete { step, note: opt },
+            Purpose::Decide { step, options } => {
+                let (choice, why) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+                if !options.iter().any(|o| o == choice) {
+                    return Err(format!(
+                        "`{choice}` is not one of the options: {}",
+                        options.join(", ")
+                    ));
+                }
+                let mut c = crate::session::payload::StepWithNote::new(
+                    step,
+                    (!why.trim().is_empty()).then(|| why.trim().to_owned()),
+                );
+                c.choice = Some(choice.to_owned());
+                Command::CompleteWith(c)
+            }
             Purpose::SkipReason { step } => Command::Skip { step, reason: text },
             Purpose::FailReason { step } => Command::Fail { step, reason: text },
             Purpose::Note { step } => Command::Note { text, step },

@@ -125,6 +125,11 @@ pub enum Purpose {
     ManifestVersion {
         component: String,
     },
+    /// A decision step's option, then why (`train shared schema`).
+    Decide {
+        step: String,
+        options: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

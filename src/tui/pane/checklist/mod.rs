@@ -176,6 +176,30 @@ impl Checklist {
                 }
                 perform_unless_refused(ctx, out, Command::Start { step: p.id.clone() });
             }
+            StepStatus::InProgress if p.is_decision() => {
+                // A decision: the option first, then why.
+                let mut probe =
+                    crate::session::payload::StepWithNote::new(p.id.clone(), Some("?".into()));
+                probe.choice = p.options.first().cloned();
+                let prompt = Prompt::new(
+                    format!("Decide {}", p.id),
+                    vec![
+                        p.title.clone(),
+                        format!("Options: {}.", p.options.join(", ")),
+                        format!(
+                            "Type the option, then why (e.g. `{} because …`); steps for the other options are skipped. {} to decide:",
+                            p.options.first().map_or("OPTION", String::as_str),
+                            ctx.key(KeyAction::Submit)
+                        ),
+                    ],
+                    true,
+                    Purpose::Decide {
+                        step: p.id.clone(),
+                        options: p.options.clone(),
+                    },
+                );
+                out.open_unless_refused(ctx, &Command::CompleteWith(probe), prompt);
+            }
             StepStatus::InProgress => {
                 let mut hint = vec![p.title.clone()];
                 for e in &p.evidence {
