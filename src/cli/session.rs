@@ -244,7 +244,10 @@ pub fn new(g: &Global, a: NewArgs) -> Result<ExitCode> {
         // A train releases the system version its components add up to.
         None if train.is_some() => {
             let t = ws.train_status(false)?;
-            proposed = Some(format!("the system version: {}", t.system_reason));
+            proposed = Some(format!(
+                "{} (system {} → {})",
+                t.system_reason, t.system_version, t.next_system_version
+            ));
             semver::Version::parse(&t.next_system_version).ok()
         }
         None => match ws.propose_version_for(a.component.as_deref()) {

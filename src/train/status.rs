@@ -267,7 +267,7 @@ pub fn assemble(i: &TrainInputs<'_>, readings: Vec<ComponentReading>) -> TrainSt
         _ => (
             largest.apply(&system),
             largest.word().to_owned(),
-            format!("{deciding} is the largest change → {}", largest.word()),
+            format!("{deciding} is the largest change"),
         ),
     };
     TrainStatus {
