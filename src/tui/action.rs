@@ -81,6 +81,13 @@ pub enum Action {
     CanaryCommandDone(Box<CanaryCommandDone>),
     /// Log lines (or a finished command) wait in the feed.
     LogsReady,
+    /// A release train would leave off its schedule: ask why, then start.
+    OffSchedule {
+        why: String,
+        scenario: String,
+        version: Option<semver::Version>,
+        who: Who,
+    },
     /// The release train as its components' repositories tell it.
     TrainRead(Box<Result<crate::train::TrainStatus, String>>),
     /// A step command started; its output streams into Logs.
@@ -139,6 +146,8 @@ pub enum Effect {
         version: Option<semver::Version>,
         who: Who,
         again: bool,
+        /// Why a release train leaves off its schedule, once asked.
+        off_schedule: Option<String>,
     },
     /// Tag HEAD as the release `version` of the open session, and record it.
     TagRelease {

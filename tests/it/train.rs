@@ -818,3 +818,64 @@ fn the_app_decides_with_an_option_and_skips_what_it_rules_out() {
     );
     d.shutdown();
 }
+
+/// A second train for one departure: the app asks why, and records it.
+#[test]
+fn the_app_asks_why_an_extra_train_leaves() {
+    use greenlight::identity::Overrides;
+    use greenlight::session::{Store, Who};
+    use greenlight::tui::action::{Action, Effect};
+    use greenlight::tui::app::Runtime;
+    use greenlight::tui::keymap::{KeyAction, Keymap};
+    use greenlight::tui::theme::{Choice, Theme};
+    use greenlight::workspace::Workspace;
+
+    let t = Train::new();
+    t.ok("system", &["new", "--scenario", "release-train"]);
+    let mut ws = Workspace::open_in(
+        &t.dir("system"),
+        &Overrides::default(),
+        Store::at(t.home.path().to_path_buf()),
+    )
+    .expect("workspace");
+    ws.user = Default::default();
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = Runtime::new(ws, choice, Keymap::default());
+    d.boot(None).expect("boot");
+    let first = d.app.state().unwrap().id.clone();
+    d.open_with(Effect::StartSession {
+        scenario: "release-train".into(),
+        version: Some(semver::Version::new(4, 1, 0)),
+        who: Who {
+            name: "Dana Developer".into(),
+            email: "dana@example.com".into(),
+        },
+        again: true,
+        off_schedule: None,
+    });
+    let prompt = d.app.overlays.prompt_mut().expect("asks why");
+    assert!(
+        prompt.hint[0].contains("already has session"),
+        "{:?}",
+        prompt.hint
+    );
+    for c in "the ledger fix cannot wait two weeks".chars() {
+        d.dispatch(Action::Type(c));
+    }
+    d.dispatch(Action::Key(KeyAction::Submit));
+    assert!(
+        d.pump_until(crate::common::PATIENCE, |a| a
+            .state()
+            .is_some_and(|s| s.id != first)),
+        "the extra train starts"
+    );
+    let train = d.app.state().unwrap().train.clone().expect("a train");
+    assert_eq!(
+        train.off_schedule.as_deref(),
+        Some("the ledger fix cannot wait two weeks")
+    );
+    d.shutdown();
+}

@@ -321,6 +321,20 @@ impl App {
                 out.effect(Effect::FinishCanary(done));
             }
             Action::LogsReady => out.effect(Effect::DrainLogs),
+            Action::OffSchedule {
+                why,
+                scenario,
+                version,
+                who: _,
+            } => out.open(Overlay::Prompt(super::overlay::Prompt::new(
+                "An extra train".into(),
+                vec![
+                    format!("{why}."),
+                    "Why does this train leave off its schedule? (required, recorded in the session)".into(),
+                ],
+                true,
+                Purpose::OffSchedule { scenario, version },
+            ))),
             Action::TrainRead(read) => {
                 self.train.reading = false;
                 match *read {
@@ -696,6 +710,7 @@ impl App {
                             version: Some(version),
                             who,
                             again: true,
+                            off_schedule: None,
                         });
                     }
                 }
@@ -716,6 +731,18 @@ impl App {
         let who = self.person().map(Member::who);
         let cmd = match purpose {
             Purpose::CompleteNote { step } => Command::Complete { step, note: opt },
+            Purpose::OffSchedule { scenario, version } => {
+                if let Some(who) = who {
+                    out.effect(Effect::StartSession {
+                        scenario,
+                        version,
+                        who,
+                        again: true,
+                        off_schedule: Some(text),
+                    });
+                }
+                return Ok(());
+            }
             Purpose::Decide { step, options } => {
                 let (choice, why) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
                 if !options.iter().any(|o| o == choice) {
@@ -758,6 +785,7 @@ impl App {
                         version,
                         who,
                         again: false,
+                        off_schedule: None,
                     });
                 }
                 return Ok(());

@@ -275,6 +275,7 @@ impl Driver {
                 version,
                 who,
                 again,
+                off_schedule,
             } => {
                 // A release train releases the system version its
                 // components add up to, not this repository's next tag.
@@ -302,7 +303,14 @@ impl Driver {
                     }
                 }
                 // The person at the keyboard starts it; the file is ours.
-                match self.ws.start_session_as(&who, &scenario, version) {
+                let extras = crate::workspace::StartExtras {
+                    component: None,
+                    off_schedule,
+                };
+                match self
+                    .ws
+                    .start_session_with(&who, &scenario, version.clone(), &extras)
+                {
                     Ok(s) => {
                         let warnings = self.ws.preflight(&scenario);
                         let msg = match warnings.first() {
@@ -320,7 +328,15 @@ impl Driver {
                         out.push(Action::Info(msg));
                         out
                     }
-                    Err(e) => vec![Action::Failed(format!("{e:#}"))],
+                    Err(e) => match e.downcast_ref::<crate::workspace::TrainOffSchedule>() {
+                        Some(off) => vec![Action::OffSchedule {
+                            why: off.why.clone(),
+                            scenario,
+                            version,
+                            who,
+                        }],
+                        None => vec![Action::Failed(format!("{e:#}"))],
+                    },
                 }
             }
             Effect::TagRelease { version } => {

@@ -125,6 +125,11 @@ pub enum Purpose {
     ManifestVersion {
         component: String,
     },
+    /// Why a release train leaves off its schedule (the start screen).
+    OffSchedule {
+        scenario: String,
+        version: Option<semver::Version>,
+    },
     /// A decision step's option, then why (`train shared schema`).
     Decide {
         step: String,
