@@ -720,6 +720,30 @@ fn the_train_pane_follows_a_component_completing_elsewhere() {
         screen.contains("fix: rounding of cents"),
         "ledger's commits: {screen}"
     );
+
+    // The release notes the app drafts are the system's, by component.
+    d.dispatch(Action::Key(
+        greenlight::tui::keymap::KeyAction::ReleaseNotes,
+    ));
+    d.dispatch(Action::Key(greenlight::tui::keymap::KeyAction::DraftNotes));
+    let drawn = |d: &Runtime| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| {
+            app::draw(f, &d.app);
+        })
+        .unwrap();
+        term.backend().to_string()
+    };
+    let mut screen = String::new();
+    for _ in 0..200 {
+        d.pump_until(std::time::Duration::from_millis(20), |_| false);
+        screen = drawn(&d);
+        if screen.contains("## System 4.1.0") {
+            break;
+        }
+    }
+    assert!(screen.contains("## System 4.1.0"), "{screen}");
+    assert!(screen.contains("### billing 2.4.0 → 2.5.0"), "{screen}");
     d.shutdown();
 }
 

@@ -411,6 +411,26 @@ impl Driver {
                     vec![Action::Failed("no canary command is running".into())]
                 }
             }
+            Effect::DraftNotes
+                if self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.state().train.is_some()) =>
+            {
+                // A release train's notes: the system version's, grouped
+                // by component, each from its own repository.
+                let job = self.ws.train_job();
+                self.in_background(move || {
+                    Action::NotesDrafted(
+                        job.read(false)
+                            .and_then(|t| {
+                                let parts = crate::train::notes::collect(&t)?;
+                                Ok(crate::train::notes::render(&t, &parts))
+                            })
+                            .map_err(|e| format!("{e:#}")),
+                    )
+                })
+            }
             Effect::DraftNotes => {
                 let job = self.ws.notes_job();
                 self.in_background(move || {
