@@ -201,6 +201,21 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
     if let Some(prev) = &st.previous_version {
         let _ = writeln!(out, "- Previous version: {prev}");
     }
+    if let Some(t) = &st.train {
+        let _ = writeln!(
+            out,
+            "- Release train: train {}, departing {}{}{}",
+            t.number,
+            t.departs,
+            t.dm.as_deref()
+                .map(|d| format!("; dedicated DM {}", cell(d)))
+                .unwrap_or_default(),
+            t.off_schedule
+                .as_deref()
+                .map(|r| format!("; off schedule: {}", cell(r)))
+                .unwrap_or_default()
+        );
+    }
     for (by, t) in &st.tags {
         let _ = writeln!(
             out,

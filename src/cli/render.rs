@@ -118,6 +118,21 @@ pub fn status(session: &Session, history: usize) -> String {
             st.id
         );
     }
+    if let Some(t) = &st.train {
+        let _ = writeln!(
+            out,
+            "Train {} · departs {}{}{}",
+            t.number,
+            t.departs,
+            t.dm.as_deref()
+                .map(|d| format!(" · DM {}", crate::text::one_line(d)))
+                .unwrap_or_default(),
+            t.off_schedule
+                .as_deref()
+                .map(|r| format!(" · off schedule: {}", crate::text::one_line(r)))
+                .unwrap_or_default()
+        );
+    }
     if !session.is_local() {
         let _ = writeln!(
             out,

@@ -515,7 +515,17 @@ fn a_train_session_releases_the_system_version_and_its_dm_signs_for_it() {
     assert_eq!(step("signoff")["skipped_by_decision"][1], "independent");
     assert_eq!(step("independent-releases")["status"], "pending");
     assert_eq!(step("independence-decision")["choice"], "independent");
+    let status = t.ok("system", &["status"]);
+    assert!(
+        status.contains("Train ") && status.contains(" · DM morgan@example.com"),
+        "{status}"
+    );
     let report = t.ok("system", &["report"]);
+    assert!(
+        report.contains("- Release train: train ")
+            && report.contains("dedicated DM morgan@example.com"),
+        "{report}"
+    );
     assert!(
         report.contains("skipped by decision: `independence-decision` chose `independent`"),
         "{report}"
