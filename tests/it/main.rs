@@ -13,6 +13,7 @@ mod canary_prometheus;
 mod canary_sources;
 mod cli;
 mod cli_release;
+mod cli_shell;
 mod crash;
 mod exec_cli;
 mod exec_flood;
