@@ -177,8 +177,9 @@ fn people_overlay_80x24() {
 #[test]
 fn complete_prompt_80x24() {
     let mut app = early();
-    // The sample leaves `version` in progress and selects it.
-    key(&mut app, KeyAction::Act);
+    // The sample leaves `version` in progress and selects it: `c`, a
+    // note about it (enter alone would complete it, no note wanted).
+    key(&mut app, KeyAction::Note);
     assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
     for c in "v1.4.0 agreed".chars() {
         app.update(Action::Type(c));
@@ -288,6 +289,7 @@ fn start_app() -> App {
             version: Some("1.3.2".into()),
             headline: "v1.3.1 → v1.3.2 (patch)".into(),
             reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
+            scenario: Some("hotfix".into()),
         })),
     }));
     assert_eq!(app.screen, Screen::Start);
@@ -368,7 +370,12 @@ fn no_panic_at_any_size() {
     let mut zoomed = late();
     key(&mut zoomed, KeyAction::Zoom);
     states.push(zoomed);
-    for k in [KeyAction::Help, KeyAction::SwitchPerson, KeyAction::Act] {
+    for k in [
+        KeyAction::Help,
+        KeyAction::SwitchPerson,
+        KeyAction::Note,
+        KeyAction::Messages,
+    ] {
         let mut a = early();
         key(&mut a, k);
         states.push(a);
@@ -609,7 +616,7 @@ fn logs_filtered_with_an_error_selected_160x48() {
             (0..160)
                 .map(|x| buf[(x, *y)].symbol())
                 .collect::<String>()
-                .contains('▸')
+                .contains("▸14:42")
         })
         .expect("a selected row");
     let x = (0..160)
@@ -679,7 +686,7 @@ fn manifest_app() -> App {
 #[test]
 fn manifest_overlay_80x24() {
     let mut app = manifest_app();
-    let signoff = text(&app, 80, 24);
+    let signoff = text(&app, 120, 40);
     assert!(signoff.contains("Manifest: ✘ system 3.2.0"), "{signoff}");
     let effects = app.update(Action::Key(KeyAction::Manifest));
     assert_eq!(effects, vec![Effect::LoadManifest]);

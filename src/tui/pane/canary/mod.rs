@@ -450,6 +450,10 @@ impl Canary {
 }
 
 impl Component for Canary {
+    fn has_content(&self, ctx: &Ctx) -> bool {
+        self.config.is_some() || Canary::step(ctx).is_some()
+    }
+
     fn key(&mut self, k: KeyAction, ctx: &Ctx, out: &mut Out) -> bool {
         match k {
             KeyAction::Up | KeyAction::Down | KeyAction::Top | KeyAction::Bottom => {

@@ -1,6 +1,7 @@
 //! The Checklist pane: one row per step, the selected step's details,
 //! and what keys do to the selected step: `enter` starts it, completes
-//! it (with a note) or runs its command; `s`, `f` and `c` skip, fail and
+//! it (asking for a note only when evidence is required; a plain check
+//! completes from pending in one key) or runs its command; `s`, `f` and `c` skip, fail and
 //! note it; `a` and `x` approve and reject its sign-off; `r` rolls its
 //! command back; `x` cancels its running command (see `runs`). The step
 //! keys also reach the selected step from the Canary and Logs panes (the
@@ -174,7 +175,31 @@ impl Checklist {
                     ));
                     return;
                 }
+                // A plain check (nothing to run, no evidence, no ack
+                // to wait for) is done in one key: nothing to start.
+                if status == StepStatus::Pending && one_key(p) {
+                    perform_unless_refused(
+                        ctx,
+                        out,
+                        Command::Complete {
+                            step: p.id.clone(),
+                            note: None,
+                        },
+                    );
+                    return;
+                }
                 perform_unless_refused(ctx, out, Command::Start { step: p.id.clone() });
+            }
+            StepStatus::InProgress if !p.evidence_required => {
+                // No note wanted: `c` adds one any time.
+                perform_unless_refused(
+                    ctx,
+                    out,
+                    Command::Complete {
+                        step: p.id.clone(),
+                        note: None,
+                    },
+                );
             }
             StepStatus::InProgress => {
                 let mut hint = vec![p.title.clone()];
@@ -261,6 +286,12 @@ impl Checklist {
         };
         perform_unless_refused(ctx, out, cmd);
     }
+}
+
+/// A step `enter` completes from pending in one key: a check with
+/// nothing to run, no evidence asked for and no acknowledgement.
+fn one_key(p: &PlanStep) -> bool {
+    p.kind == "check" && p.run.is_none() && !p.evidence_required && p.ack.is_empty() && !p.manifest
 }
 
 /// Record `cmd`, unless the session's rules refuse it: then say why and
