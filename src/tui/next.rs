@@ -109,6 +109,11 @@ pub fn next_action(
         }
         StepStatus::InProgress => format!("complete `{id}` · {}", enter(ctx, focus)),
         _ if p.run.is_some() => format!("run `{id}` ({}) · {}", p.owner, enter(ctx, focus)),
+        _ if p.evidence_required && p.ack.is_empty() && !p.is_canary() => format!(
+            "complete `{id}` ({}) with its evidence · {}",
+            p.owner,
+            enter(ctx, focus)
+        ),
         _ if p.kind == "check" && !p.evidence_required && p.ack.is_empty() && !p.manifest => {
             format!("complete `{id}` ({}) · {}", p.owner, enter(ctx, focus))
         }
@@ -170,14 +175,34 @@ fn canary_next(ctx: &Ctx, focus: Pane, p: &PlanStep, action: Option<&PlanAction>
             "the canary was rolled back · skip `{id}` ({}) or start it again",
             ctx.key(KeyAction::Skip)
         )),
-        PlanAction::Done { weight } => Next {
-            text: format!(
-                "canary at {weight} % · complete `{id}` · {}",
+        PlanAction::Done { weight } => {
+            let complete = crate::session::Command::Complete {
+                step: id.clone(),
+                note: None,
+            };
+            // The rules want a Promote recorded at the last weight after
+            // its observation: the judge records it on its next round.
+            if ctx.refusal(&complete).is_some() {
+                return Next {
+                    text: format!(
+                        "canary at {weight} % · waits for a Promote judged there · then {}",
+                        ctx.key(KeyAction::Act)
+                    ),
+                    tone: Tone::Info,
+                    waiting: Some(format!("a Promote at {weight} %")),
+                };
+            }
+            let key = if matches!(focus, Pane::Canary | Pane::Checklist) {
+                ctx.key(KeyAction::Act)
+            } else {
                 enter(ctx, focus)
-            ),
-            tone: Tone::Ok,
-            waiting: None,
-        },
+            };
+            Next {
+                text: format!("canary at {weight} % · complete `{id}` · {key}"),
+                tone: Tone::Ok,
+                waiting: None,
+            }
+        }
     }
 }
 

@@ -1670,6 +1670,13 @@ fn start_and_complete(d: &mut Driver, step: &str, note: &str) {
         return;
     }
     press(d, "enter");
+    // A gate with nothing to run opens its evidence prompt at once.
+    if matches!(d.app.overlay(), Some(Overlay::Prompt(_))) {
+        press(d, &format!("{typed} enter"));
+        let st = d.app.state().unwrap().step(step).unwrap().status;
+        assert_eq!(st, StepStatus::Done, "{step}: {}", status(d));
+        return;
+    }
     let st = d.app.state().unwrap().step(step).unwrap().status;
     assert_eq!(st, StepStatus::InProgress, "{step}: {}", status(d));
     select(d, step);
@@ -1779,16 +1786,20 @@ fn the_built_in_feature_release_through_the_app() {
         "{}",
         status(&d)
     );
-    while d.app.focus != Pane::Canary {
-        press(&mut d, "tab");
-    }
+    // The next-action line: the canary's first weight, `w` from here.
+    let n = d.app.next_action().map(|n| n.text).unwrap_or_default();
+    assert!(n.contains("start the canary at 50 % · w"), "{n}");
+    // w works from the Checklist: the Canary pane takes the focus.
     press(&mut d, "w");
+    assert_eq!(d.app.focus, Pane::Canary);
     assert_eq!(
         d.app.state().unwrap().canary.weight,
         Some(50),
         "{}",
         status(&d)
     );
+    let n = d.app.next_action().map(|n| n.text).unwrap_or_default();
+    assert!(n.contains("canary at 50 %"), "{n}");
     judge_now(&mut d);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     judge_now(&mut d);
@@ -1811,9 +1822,23 @@ fn the_built_in_feature_release_through_the_app() {
         status(&d)
     );
 
+    // The next-action line names whose approval the release waits for,
+    // and how to get it from here.
+    let next = |d: &Driver| d.app.next_action().map(|n| n.text).unwrap_or_default();
+    let n = next(&d);
+    assert!(n.contains("Pat Product's approval (pm)"), "{n}");
+    assert!(n.contains("@ hands them the keyboard"), "{n}");
+    assert!(n.contains("greenlight signoff --role pm --approve"), "{n}");
     hand_to(&mut d, "Pat Product");
+    let n = next(&d);
+    assert!(
+        n.contains("Pat Product's approval (pm) · a approves"),
+        "{n}"
+    );
     select(&mut d, "pm-signoff");
     press(&mut d, "enter a canary space clean enter");
+    let n = next(&d);
+    assert!(n.contains("`enable-all`") && n.contains("enter"), "{n}");
     assert_eq!(
         d.app.state().unwrap().step("pm-signoff").unwrap().status,
         StepStatus::Done,
@@ -1856,6 +1881,7 @@ fn the_built_in_feature_release_through_the_app() {
     hand_to(&mut d, "Pat Product");
     start_and_complete(&mut d, "release-note", "published");
     assert_eq!(d.app.state().unwrap().status, SessionStatus::Completed);
+    assert!(next(&d).contains("the release is complete"), "{}", next(&d));
     // The tag is offered; not now.
     assert!(matches!(d.app.overlay(), Some(Overlay::Confirm(_))));
     press(&mut d, "n");

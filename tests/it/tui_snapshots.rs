@@ -796,3 +796,165 @@ fn notes_changed_after_an_approval_are_flagged() {
         "{screen}"
     );
 }
+
+/// The four size classes the layouts are designed for.
+const SIZES: [(u16, u16); 4] = [(200, 50), (120, 40), (80, 24), (60, 16)];
+
+/// Every built-in scenario at the four size classes (≥160, 120x40,
+/// 80x24, the 60x16 minimum): the main screen with each pane focused
+/// (below 100 columns the focused pane opens and the others keep their
+/// title line; panes with nothing to show collapse), then the timeline
+/// (`T`) and the message log (`L`) over it. One snapshot per scenario and
+/// size.
+#[test]
+fn every_scenario_at_the_four_sizes() {
+    for scenario in ["mvp-launch", "feature-release", "release-train", "hotfix"] {
+        let mut s = sample::Sample::new(sample::plan(scenario), Some("1.4.0"));
+        let first = s.state().ready_steps().first().map(|p| p.id.clone());
+        if let Some(step) = first {
+            s.wait(60);
+            s.cmd(&sample::dana(), Command::Start { step: step.clone() })
+                .expect("start");
+            s.wait(90);
+            s.cmd(
+                &sample::dana(),
+                Command::Complete {
+                    step,
+                    note: Some("checked with the on-call engineer".into()),
+                },
+            )
+            .expect("complete");
+        }
+        s.wait(30);
+        s.cmd(
+            &sample::pat(),
+            Command::Note {
+                text: "customers told about the maintenance window".into(),
+                step: None,
+            },
+        )
+        .expect("note");
+        let entries = greenlight::session::timeline::entries(&s.state(), s.events());
+        assert!(entries.len() >= 2, "{scenario}");
+        let mut app = fixture::app(s.state(), default_theme());
+        app.update(Action::Info(format!(
+            "{scenario}: a status message long enough to need a second row at the narrow sizes, where the status line wraps instead of cutting it"
+        )));
+        for (w, h) in SIZES {
+            let mut out = String::new();
+            for pane in Pane::ORDER {
+                app.focus = pane;
+                out.push_str(&format!(
+                    "--- focus {}\n{}\n",
+                    pane.title(),
+                    text(&app, w, h)
+                ));
+            }
+            app.focus = Pane::Checklist;
+            app.update(Action::Key(KeyAction::Timeline));
+            app.update(Action::TimelineRead(entries.clone()));
+            let timeline = text(&app, w, h);
+            if h >= 24 {
+                assert!(
+                    timeline.contains("customers told"),
+                    "{scenario} {w}x{h}:\n{timeline}"
+                );
+            }
+            out.push_str(&format!("--- timeline (T)\n{timeline}\n"));
+            app.update(Action::Key(KeyAction::Cancel));
+            app.update(Action::Key(KeyAction::Messages));
+            out.push_str(&format!("--- messages (L)\n{}\n", text(&app, w, h)));
+            app.update(Action::Key(KeyAction::Cancel));
+            insta::assert_snapshot!(format!("scenario_{scenario}_{w}x{h}"), out);
+        }
+    }
+}
+
+/// The hotfix has no sign-off step: its Sign-off pane collapses to its
+/// title line, at every size, leaving the rows to the Checklist.
+#[test]
+fn the_hotfix_sign_off_pane_collapses() {
+    let s = sample::Sample::new(sample::plan("hotfix"), Some("1.3.1"));
+    let app = fixture::app(s.state(), default_theme());
+    for (w, h) in SIZES {
+        let screen = text(&app, w, h);
+        assert!(!screen.contains("no sign-off steps"), "{w}x{h}:\n{screen}");
+        let line = screen
+            .lines()
+            .find(|l| l.contains("Sign-off"))
+            .unwrap_or_else(|| panic!("{w}x{h}: no Sign-off title:\n{screen}"));
+        assert!(
+            line.contains("─ Sign-off") || line.contains("┌ Sign-off") || line.contains("Sign-off")
+        );
+        let rows = screen.lines().filter(|l| l.contains("Sign-off")).count();
+        assert_eq!(rows, 1, "{w}x{h}:\n{screen}");
+    }
+}
+
+/// `t` cycles the four built-in themes at runtime, round to the first.
+#[test]
+fn t_cycles_the_themes() {
+    let mut app = early();
+    let mut seen = vec![app.theme.name.clone()];
+    for _ in 0..4 {
+        app.update(Action::Key(KeyAction::CycleTheme));
+        seen.push(app.theme.name.clone());
+    }
+    assert_eq!(
+        seen,
+        [
+            "default",
+            "light",
+            "high-contrast",
+            "colour-blind",
+            "default"
+        ]
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("theme: default"))
+    );
+}
+
+/// `S` on the main screen: the start screen selects the open session, so
+/// a reflex enter goes back to it instead of starting another release.
+#[test]
+fn s_selects_the_open_session() {
+    let mut app = early();
+    let id = app.state().expect("state").id.clone();
+    let scenarios = vec![ScenarioRow {
+        id: "hotfix".into(),
+        title: "Ship an urgent fix".into(),
+        description: String::new(),
+        steps: 14,
+    }];
+    let open = SessionSummary {
+        id: id.clone(),
+        playbook: "feature-release".into(),
+        version: Some("1.4.0".into()),
+        status: SessionStatus::Open,
+        done: 3,
+        total: 13,
+        started_at: None,
+        started_by: None,
+        pulled: false,
+    };
+    let mut other = open.clone();
+    other.id = "01JOTHER00000000000000000".into();
+    app.update(Action::StartLoaded(StartData {
+        scenarios,
+        sessions: vec![other, open],
+        error: None,
+        proposal: None,
+    }));
+    let items = app.start.items();
+    match items.get(app.start.selected) {
+        Some(greenlight::tui::start::StartItem::Session(i)) => {
+            assert_eq!(app.start.data.sessions[*i].id, id)
+        }
+        other => panic!("selected {other:?}"),
+    }
+    let effects = app.update(Action::Key(KeyAction::Act));
+    assert_eq!(effects, vec![Effect::OpenSession(id)]);
+}

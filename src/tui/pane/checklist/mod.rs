@@ -177,6 +177,24 @@ impl Checklist {
                 }
                 // A plain check (nothing to run, no evidence, no ack
                 // to wait for) is done in one key: nothing to start.
+                // Evidence to give and nothing to run: the prompt that
+                // takes it, at once (it completes the step).
+                if status == StepStatus::Pending
+                    && p.evidence_required
+                    && p.run.is_none()
+                    && p.ack.is_empty()
+                    && !p.is_canary()
+                {
+                    out.open_unless_refused(
+                        ctx,
+                        &Command::Complete {
+                            step: p.id.clone(),
+                            note: Some("?".into()),
+                        },
+                        completion_prompt(p, ctx),
+                    );
+                    return;
+                }
                 if status == StepStatus::Pending && one_key(p) {
                     perform_unless_refused(
                         ctx,
@@ -202,33 +220,11 @@ impl Checklist {
                 );
             }
             StepStatus::InProgress => {
-                let mut hint = vec![p.title.clone()];
-                for e in &p.evidence {
-                    hint.push(format!("evidence: {e}"));
-                }
-                if p.evidence_required {
-                    hint.push(format!(
-                        "Evidence is required (what it is, or a link; files by path and digest with `greenlight step done {} --evidence FILE`). {} to finish:",
-                        p.id,
-                        ctx.key(KeyAction::Submit)
-                    ));
-                } else {
-                    hint.push(format!(
-                        "A note for the record (optional; {} to finish):",
-                        ctx.key(KeyAction::Submit)
-                    ));
-                }
                 let probe = Command::Complete {
                     step: p.id.clone(),
                     note: Some("?".into()),
                 };
-                let prompt = Prompt::new(
-                    format!("Complete {}", p.id),
-                    hint,
-                    p.evidence_required,
-                    Purpose::CompleteNote { step: p.id.clone() },
-                );
-                out.open_unless_refused(ctx, &probe, prompt);
+                out.open_unless_refused(ctx, &probe, completion_prompt(p, ctx));
             }
             StepStatus::Done | StepStatus::Skipped => {
                 out.say(Tone::Dim, format!("{} is already {}", p.id, status.label()));
@@ -286,6 +282,33 @@ impl Checklist {
         };
         perform_unless_refused(ctx, out, cmd);
     }
+}
+
+/// The prompt that completes `p` with a note, or the evidence it asks
+/// for.
+fn completion_prompt(p: &PlanStep, ctx: &Ctx) -> Prompt {
+    let mut hint = vec![p.title.clone()];
+    for e in &p.evidence {
+        hint.push(format!("evidence: {e}"));
+    }
+    if p.evidence_required {
+        hint.push(format!(
+            "Evidence is required (what it is, or a link; files by path and digest with `greenlight step done {} --evidence FILE`). {} to finish:",
+            p.id,
+            ctx.key(KeyAction::Submit)
+        ));
+    } else {
+        hint.push(format!(
+            "A note for the record (optional; {} to finish):",
+            ctx.key(KeyAction::Submit)
+        ));
+    }
+    Prompt::new(
+        format!("Complete {}", p.id),
+        hint,
+        p.evidence_required,
+        Purpose::CompleteNote { step: p.id.clone() },
+    )
 }
 
 /// A step `enter` completes from pending in one key: a check with
