@@ -31,6 +31,7 @@ mod logs_sources;
 mod not_utf8;
 mod notify;
 mod playbook;
+mod readme;
 mod release;
 mod signals;
 mod signing;
