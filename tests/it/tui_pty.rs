@@ -677,13 +677,16 @@ fn the_whole_hotfix_at_80x24_in_few_keys() {
     for weight in [10, 50, 100] {
         pty.wait_for(&format!("the plan to allow {weight} %"), 30, |s| {
             s.lines().any(|l| {
+                // "· Promote · w sets 50 %", not "waits for a Promote
+                // (…) · then w sets 50 %".
                 l.contains("next ▸")
                     && (l.contains(&format!("start the canary at {weight} %"))
-                        || l.contains(&format!("sets {weight} %")))
+                        || l.contains(&format!("Promote · w sets {weight} %")))
             })
         });
         press(&mut pty, "w");
         pty.wait_text(&format!("canary at {weight} %"));
+        assert!(!pty.screen().contains("anyway?"), "{}", pty.screen());
     }
     pty.wait_for("the canary step to be completable", 30, |s| {
         s.lines()

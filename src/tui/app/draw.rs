@@ -81,7 +81,19 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
         Screen::Start => app.start.draw(frame, body, &ctx, &app.repo_name),
         Screen::Main => {
             let next = app.next_action();
-            let next_h = u16::from(next.is_some() && body.height >= 12);
+            // Two rows when it is longer than one (and the screen is not
+            // the smallest), so its key is never cut.
+            let next_h = match &next {
+                Some(_) if body.height < 12 => 0,
+                Some(n)
+                    if n.text.chars().count() + 8 > usize::from(body.width)
+                        && body.height >= 20 =>
+                {
+                    2
+                }
+                Some(_) => 1,
+                None => 0,
+            };
             let [top, next_area, panes] = Split::vertical([
                 Constraint::Length(1),
                 Constraint::Length(next_h),
