@@ -104,6 +104,18 @@ pub struct Project {
     /// Below 1.0.0 a feature bumps the patch.
     #[serde(default = "yes")]
     pub pre_1_feat_bumps_patch: bool,
+    /// Conventional types release notes leave out (a breaking change is
+    /// always listed); `[]` lists every commit.
+    #[serde(default = "default_notes_skip")]
+    pub notes_skip: Vec<String>,
+}
+
+/// What release notes leave out by default: housekeeping nobody outside
+/// the team reads.
+pub fn default_notes_skip() -> Vec<String> {
+    crate::release::notes::DEFAULT_SKIP
+        .map(String::from)
+        .to_vec()
 }
 
 fn yes() -> bool {
@@ -117,6 +129,7 @@ impl Default for Project {
             tag_pattern: default_tag_pattern(),
             pre_1_breaking_bumps_minor: true,
             pre_1_feat_bumps_patch: true,
+            notes_skip: default_notes_skip(),
         }
     }
 }
@@ -294,6 +307,9 @@ impl RepoConfig {
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub theme: Option<String>,
+    /// Ring the terminal's bell when a wait of the app ends (an
+    /// observation time, an approval); default true.
+    pub bell: Option<bool>,
     #[serde(default)]
     pub identity: Option<IdentityConfig>,
     #[serde(default)]

@@ -195,7 +195,7 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
     })
 }
 
-/// The demo's live log stream: the sample generator (`[[logs]]` reads
+/// The demo's log stream, named `demo` (generated, never production): the sample generator (`[[logs]]` reads
 /// files and commands only), about 20 lines a second with an occasional
 /// `upstream timeout` among the errors.
 pub fn log_sources() -> Vec<(String, crate::logs::SourceSpec)> {
@@ -205,7 +205,10 @@ pub fn log_sources() -> Vec<(String, crate::logs::SourceSpec)> {
         errors_per_10k: 150,
         ..Default::default()
     };
-    vec![("live".into(), crate::logs::SourceSpec::Sample { config })]
+    vec![(
+        "demo stream".into(),
+        crate::logs::SourceSpec::Sample { config },
+    )]
 }
 
 /// Start the demo's session (feature-release 1.4.0).

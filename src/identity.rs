@@ -24,6 +24,17 @@ pub struct Overrides {
 /// Resolve the person: overrides first, then git config (repository, then
 /// global). A name defaults to the email's local part.
 pub fn resolve(repo: Option<&git2::Repository>, over: &Overrides) -> Result<Who, IdentityError> {
+    resolve_in_team(repo, over, |_| None)
+}
+
+/// [`resolve`], naming a person given by email alone from the team
+/// (`team(email)`, e.g. `[[people]]`): `--user-email` without `--user-name`
+/// never borrows git's `user.name`, which belongs to another address.
+pub fn resolve_in_team(
+    repo: Option<&git2::Repository>,
+    over: &Overrides,
+    team: impl Fn(&str) -> Option<String>,
+) -> Result<Who, IdentityError> {
     let config = match repo {
         Some(r) => r.config().ok(),
         None => git2::Config::open_default().ok(),
@@ -43,11 +54,17 @@ pub fn resolve(repo: Option<&git2::Repository>, over: &Overrides) -> Result<Who,
     if !email.contains('@') || email.contains(char::is_whitespace) || email.contains('/') {
         return Err(IdentityError::BadEmail(email));
     }
+    // git's user.name goes with git's user.email only.
+    let git_email = from_git("user.email");
+    let own_email = git_email
+        .as_deref()
+        .is_some_and(|g| g.trim().eq_ignore_ascii_case(&email));
     let name = over
         .name
         .clone()
         .filter(|s| !s.trim().is_empty())
-        .or_else(|| from_git("user.name"))
+        .or_else(|| own_email.then(|| from_git("user.name")).flatten())
+        .or_else(|| team(&email))
         .unwrap_or_else(|| email.split('@').next().unwrap_or("someone").to_string());
     Ok(Who {
         name: name.trim().to_string(),

@@ -214,7 +214,13 @@ impl Workspace {
             over.email = over.email.or_else(|| id.email.clone());
         }
         let git = repo.open().ok();
-        let who = identity::resolve(git.as_ref(), &over)?;
+        let who = identity::resolve_in_team(git.as_ref(), &over, |email| {
+            config
+                .people
+                .iter()
+                .find(|p| p.email.eq_ignore_ascii_case(email))
+                .map(|p| p.name.clone())
+        })?;
         let actor = identity::actor_id(&who, &device);
         Ok(Workspace {
             repo,
@@ -226,6 +232,18 @@ impl Workspace {
             actor,
             signer: std::sync::OnceLock::new(),
         })
+    }
+
+    /// What the team calls the project: `[project] name`, else the
+    /// repository's folder name.
+    pub fn project_name(&self) -> &str {
+        self.config
+            .project
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&self.repo.name)
     }
 
     /// The actor id this process writes as.
@@ -273,6 +291,7 @@ impl Workspace {
             tag_pattern: self.config.project.tag_pattern.clone(),
             breaking_bumps_minor_pre_1: self.config.project.pre_1_breaking_bumps_minor,
             feat_bumps_patch_pre_1: self.config.project.pre_1_feat_bumps_patch,
+            notes_skip: self.config.project.notes_skip.clone(),
             ..Default::default()
         }
     }

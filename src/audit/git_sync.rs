@@ -26,7 +26,7 @@ pub fn tracking_ref(remote: &str) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("git: {0}")]
+    #[error("{}", git_sentence(.0))]
     Git(#[from] git2::Error),
     #[error("{}: {source}", path.display())]
     Io {
@@ -41,6 +41,21 @@ pub enum SyncError {
     Rejected { remote: String, message: String },
     #[error("push to `{remote}` kept being rejected: someone else keeps pushing; try again")]
     Contended { remote: String },
+}
+
+/// A libgit2 error as a sentence: its message without the class and
+/// code numbers, with what to do for the ones people run into.
+pub fn git_sentence(e: &git2::Error) -> String {
+    let msg = e.message().trim_end_matches('.');
+    match e.code() {
+        git2::ErrorCode::BareRepo => format!(
+            "git: {msg}: the remote is a repository with a working tree; push the audit trail to a bare one (`git clone --bare`, or `git init --bare` and `git remote set-url`)"
+        ),
+        git2::ErrorCode::Auth => {
+            format!("git: {msg}: check the remote's credentials (ssh-agent, a credential helper)")
+        }
+        _ => format!("git: {msg}"),
+    }
 }
 
 pub(super) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError + '_ {

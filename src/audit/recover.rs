@@ -101,10 +101,10 @@ pub fn recover(dir: &Path, id: &str, synced: Option<&Synced>) -> Result<Recovere
             Some(c) if c.len() >= good => (c, format!("{name}: restored from the synced copy")),
             _ => (
                 &local[..good],
-                format!(
-                    "{name}: cut back to its {} lines that verify",
-                    memchr::memchr_iter(b'\n', &local[..good]).count()
-                ),
+                match memchr::memchr_iter(b'\n', &local[..good]).count() {
+                    1 => format!("{name}: cut back to its 1 line that verifies"),
+                    n => format!("{name}: cut back to its {n} lines that verify"),
+                },
             ),
         };
         if keep == local.as_slice() {

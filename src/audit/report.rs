@@ -232,9 +232,11 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
         Some(r) if r.ok() => {
             let _ = writeln!(
                 out,
-                "- Audit trail: {} events in {} actor files; every hash and link verified",
+                "- Audit trail: {} event{} in {} actor file{}; every hash and link verified",
                 r.events(),
-                r.files.len()
+                if r.events() == 1 { "" } else { "s" },
+                r.files.len(),
+                if r.files.len() == 1 { "" } else { "s" }
             );
         }
         Some(r) => {
@@ -477,6 +479,48 @@ pub fn render(st: &SessionState, verified: Option<&Report>) -> String {
                 let _ = writeln!(out, "{line}");
             }
         }
+    }
+    out
+}
+
+/// The report's Timeline section: every event of `entries` that `filter`
+/// keeps, in order, as a table (time, who, kind, what, applied or why
+/// not). Empty when nothing is kept.
+pub fn timeline(
+    entries: &[crate::session::timeline::Entry],
+    filter: &crate::session::timeline::Filter,
+) -> String {
+    let kept: Vec<_> = entries.iter().filter(|e| filter.keeps(e)).collect();
+    let mut out = String::new();
+    let mut about = Vec::new();
+    if let Some(p) = &filter.person {
+        about.push(format!("by {}", cell(p)));
+    }
+    if let Some(k) = filter.kind {
+        about.push(format!("kind {}", k.word()));
+    }
+    let _ = writeln!(out, "\n## Timeline\n");
+    if !about.is_empty() {
+        let _ = writeln!(out, "_Only events {}._\n", about.join(", "));
+    }
+    if kept.is_empty() {
+        let _ = writeln!(out, "No events.");
+        return out;
+    }
+    let _ = writeln!(out, "| time | who | kind | what |\n|---|---|---|---|");
+    for e in kept {
+        let what = match &e.not_applied {
+            Some(why) => format!("{} — **not applied**: {why}", e.what),
+            None => e.what.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            when(&e.at),
+            cell(&e.person),
+            e.group().word(),
+            cell(&what)
+        );
     }
     out
 }

@@ -169,9 +169,9 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
                 }
                 if report.ok() {
                     sayln!(
-                        "audit ok: session {id}, {} events in {} actor files, every hash and link verified{}",
-                        report.events(),
-                        report.files.len(),
+                        "audit ok: session {id}, {} in {}, every hash and link verified{}",
+                        super::out::count(report.events(), "event", "events"),
+                        super::out::count(report.files.len(), "actor file", "actor files"),
                         if report.compared_with_synced {
                             "; nothing the synced copy holds is missing"
                         } else {
@@ -248,17 +248,22 @@ pub fn run(g: &Global, c: AuditCmd) -> Result<ExitCode> {
             if a.json {
                 print_json(&st)?;
             } else {
+                let unpushed = super::out::count(st.unpushed_events, "local event", "local events");
+                if !st.remote_exists {
+                    sayln!(
+                        "no remote `{}`: the audit trail is kept on this machine only ({unpushed} not pushed anywhere). Add one with `git remote add {} URL`, or name another with --remote or [audit] remote in .greenlight.toml.",
+                        st.remote,
+                        st.remote
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
                 let seen = st
                     .last_synced
                     .or(st.last_seen)
                     .and_then(|s| jiff::Timestamp::from_second(s).ok())
                     .map(|t| format!("last synced at {t}"))
-                    .unwrap_or_else(|| "never synced".into());
-                sayln!(
-                    "{}: {seen}; {} local events not pushed yet",
-                    st.remote,
-                    st.unpushed_events
-                );
+                    .unwrap_or_else(|| "never synced (`greenlight audit sync` sends it)".into());
+                sayln!("{}: {seen}; {unpushed} not pushed yet", st.remote);
             }
             Ok(ExitCode::SUCCESS)
         }

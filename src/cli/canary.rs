@@ -39,8 +39,6 @@ pub enum CanaryCmd {
     /// ending now, judges it, and explains each metric (values, ratio,
     /// interval, the rule that decided) and the verdict.
     ///
-    /// Exit code: 0 promote, 1 hold, 2 roll back, 3 error.
-    ///
     /// With source = "simulated", GREENLIGHT_SIM_REGRESSION=1 (or
     /// `regression = true` in [canary.simulated]) injects a regression into
     /// the canary.

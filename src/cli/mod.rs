@@ -42,25 +42,51 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
+/// The heading the options of every command are listed under, once, apart
+/// from a command's own.
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Act as this person (name); default: git config user.name.
-    #[arg(long, global = true, env = "GREENLIGHT_USER_NAME", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "GREENLIGHT_USER_NAME",
+        value_name = "NAME",
+        help_heading = GLOBAL,
+        hide_env_values = true
+    )]
     pub user_name: Option<String>,
     /// Act as this person (email); default: git config user.email.
     #[arg(
         long,
         global = true,
         env = "GREENLIGHT_USER_EMAIL",
-        value_name = "EMAIL"
+        value_name = "EMAIL",
+        help_heading = GLOBAL,
+        hide_env_values = true
     )]
     pub user_email: Option<String>,
     /// Run as if started in this directory.
-    #[arg(short = 'C', long = "repo", global = true, value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        long = "repo",
+        global = true,
+        value_name = "DIR",
+        help_heading = GLOBAL
+    )]
     pub repo: Option<PathBuf>,
     /// The full-screen app's theme: default, light, high-contrast,
     /// colour-blind, or one of yours in <config dir>/themes/.
-    #[arg(long, global = true, env = "GREENLIGHT_THEME", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "GREENLIGHT_THEME",
+        value_name = "NAME",
+        help_heading = GLOBAL,
+        hide_env_values = true
+    )]
     pub theme: Option<String>,
 }
 
@@ -111,6 +137,18 @@ pub enum Cmd {
     /// Try greenlight on a throwaway repository: a short history, a team,
     /// and a feature release waiting in the cockpit.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// e.g. `greenlight completions bash > ~/.local/share/bash-completion/completions/greenlight`,
+    /// `greenlight completions zsh > ~/.zfunc/_greenlight`,
+    /// `greenlight completions fish > ~/.config/fish/completions/greenlight.fish`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `greenlight man > greenlight.1; man ./greenlight.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -186,7 +224,51 @@ pub fn run() -> Result<ExitCode> {
         Some(Cmd::Train(c)) => train::run(g, c),
         Some(Cmd::Logs(a)) => logs::run(g, a),
         Some(Cmd::Notify(c)) => notify::run(g, c),
+        Some(Cmd::Completions { shell }) => {
+            out::raw(&completions(shell));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Man) => {
+            out::raw(&man_page()?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "greenlight", &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// The manual page, in roff: the command, then a section per subcommand.
+pub fn man_page() -> Result<String> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        render_subcommand_man(sub, "greenlight", &mut buf)?;
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// A subcommand's section of the manual (and its own subcommands').
+fn render_subcommand_man(cmd: &clap::Command, parent: &str, buf: &mut Vec<u8>) -> Result<()> {
+    let name = format!("{parent} {}", cmd.get_name());
+    let man = clap_mangen::Man::new(
+        cmd.clone()
+            .display_name(name.clone())
+            .bin_name(name.clone()),
+    );
+    buf.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+    man.render_description_section(buf)?;
+    man.render_options_section(buf)?;
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        render_subcommand_man(sub, &name, buf)?;
+    }
+    Ok(())
 }
 
 /// `greenlight demo`: make the throwaway repository, start its session,

@@ -96,6 +96,20 @@ pub fn json(text: &str) {
     }
 }
 
+/// "1 file", "3 files".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Text greenlight made itself for a program to read (a completion
+/// script, a manual page), written exactly.
+pub fn raw(text: &str) {
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        failed(&e);
+    }
+}
+
 /// Keep the first stdout error for [`stdout_error`].
 pub fn failed(e: &io::Error) {
     let _ = STDOUT_FAILED.set(e.to_string());
@@ -115,9 +129,29 @@ pub fn error(e: &color_eyre::eyre::Report) {
         esayln!("{e:?}");
         return;
     }
-    esayln!("error: {e}");
+    esayln!("error: {}", sentence(e.chain().next()));
+    let mut last = e.to_string();
     for cause in e.chain().skip(1) {
-        esayln!("  because: {cause}");
+        let text = sentence(Some(cause));
+        // An error that repeats its cause (`{path}: {io error}` over the
+        // io error) says it once.
+        if last.ends_with(&text) {
+            continue;
+        }
+        esayln!("  because: {text}");
+        last = text;
+    }
+}
+
+/// One error of a chain as a sentence: libgit2's without its class and
+/// code numbers.
+fn sentence(e: Option<&(dyn std::error::Error + 'static)>) -> String {
+    match e {
+        Some(e) => match e.downcast_ref::<git2::Error>() {
+            Some(g) => crate::audit::git_sync::git_sentence(g),
+            None => e.to_string(),
+        },
+        None => String::new(),
     }
 }
 

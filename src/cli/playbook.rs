@@ -20,6 +20,7 @@ pub enum PlaybookCmd {
     },
     /// Show a playbook's steps.
     Show {
+        /// The playbook's id (see `greenlight playbook list`).
         name: String,
         /// Print the playbook as JSON (every step and field).
         #[arg(long)]

@@ -77,7 +77,9 @@ pub enum ManifestCmd {
     },
     /// Change a component's version and recompute the system version.
     Set {
+        /// The component's name, as in the manifest.
         component: String,
+        /// Its new version (semver, e.g. 2.5.0).
         version: String,
         /// The manifest to change; default: release-manifest.toml at the
         /// repository's root.

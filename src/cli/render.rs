@@ -36,9 +36,15 @@ pub fn sessions_table(list: &[SessionSummary]) -> String {
     out
 }
 
-/// One step's line; `width` is the widest step id (at least 22), so the
-/// columns line up whatever the playbook names its steps.
-fn step_line(state: &SessionState, p: &PlanStep, st: &StepState, width: usize) -> String {
+/// One step's line; the widths are the widest step id (at least 22),
+/// owner and state, so the columns line up whatever the playbook names
+/// its steps.
+fn step_line(
+    state: &SessionState,
+    p: &PlanStep,
+    st: &StepState,
+    [width, owner_w, word_w]: [usize; 3],
+) -> String {
     let pending = state.pending_requires(p);
     let (icon, word) = st.mark(!pending.is_empty());
     let mut detail = String::new();
@@ -77,7 +83,7 @@ fn step_line(state: &SessionState, p: &PlanStep, st: &StepState, width: usize) -
         _ => {}
     }
     format!(
-        "  {icon} {:<width$} {:<10} {:<11} {}",
+        "  {icon} {:<width$} {:<owner_w$} {:<word_w$} {}",
         p.id, p.owner, word, detail
     )
     .trim_end()
@@ -173,8 +179,26 @@ pub fn status(session: &Session, history: usize) -> String {
         .max()
         .unwrap_or(0)
         .max(22);
+    // The owner and state columns as wide as their widest cell.
+    let owner_w = st
+        .plan
+        .steps
+        .iter()
+        .map(|p| p.owner.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    let word_w = st
+        .plan
+        .steps
+        .iter()
+        .zip(&st.steps)
+        .map(|(p, s)| s.mark(!st.pending_requires(p).is_empty()).1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(11);
     for (p, s) in st.plan.steps.iter().zip(&st.steps) {
-        let _ = writeln!(out, "{}", step_line(st, p, s, width));
+        let _ = writeln!(out, "{}", step_line(st, p, s, [width, owner_w, word_w]));
     }
     let signoffs: Vec<_> = st
         .plan

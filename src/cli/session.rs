@@ -167,6 +167,7 @@ pub enum StepCmd {
     },
     /// Run a command step's `run` (sh -c in the repo root), streaming its output and recording it; Ctrl-C cancels.
     Run {
+        /// The command step's id.
         step: String,
         /// Confirm without asking (needed when the step has `confirm = true` and stdin is not a terminal).
         #[arg(long)]
@@ -176,6 +177,7 @@ pub enum StepCmd {
     },
     /// Run a step's `rollback` command (always asks for confirmation), recording it.
     Rollback {
+        /// The step's id (a step with a `rollback` command).
         step: String,
         /// Confirm without asking.
         #[arg(long)]
@@ -211,6 +213,7 @@ pub struct SignoffArgs {
 
 #[derive(Debug, Args)]
 pub struct NoteArgs {
+    /// What to note (kept in the audit trail, shown in the app and the report).
     pub text: String,
     /// The step the note is about.
     #[arg(long)]
@@ -340,13 +343,35 @@ pub struct ReportArgs {
     /// Write it to this file instead of printing it.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+    /// The Timeline section: only this person's events (part of a name
+    /// or an email, any case).
+    #[arg(long, value_name = "PERSON")]
+    pub person: Option<String>,
+    /// The Timeline section: only events of this kind: steps, sign-offs,
+    /// canary, commands, notes, exceptions, not-applied, other.
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<crate::session::timeline::Kind>,
+}
+
+fn parse_kind(word: &str) -> Result<crate::session::timeline::Kind, String> {
+    use crate::session::timeline::Kind;
+    Kind::parse(word).ok_or_else(|| {
+        let words: Vec<&str> = Kind::ALL.iter().map(|k| k.word()).collect();
+        format!("no kind `{word}`; kinds: {}", words.join(", "))
+    })
 }
 
 pub fn report(g: &Global, a: ReportArgs) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let session = ws.session(a.session.as_deref())?;
     let verified = ws.verify(session.id())?;
-    let text = crate::audit::report::render(session.state(), Some(&verified));
+    let mut text = crate::audit::report::render(session.state(), Some(&verified));
+    let entries = crate::session::timeline::entries(session.state(), session.events());
+    let filter = crate::session::timeline::Filter {
+        person: a.person.clone(),
+        kind: a.kind,
+    };
+    text.push_str(&crate::audit::report::timeline(&entries, &filter));
     match &a.output {
         Some(path) => {
             // The record is read in a terminal or an editor too: escaped

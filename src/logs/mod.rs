@@ -26,6 +26,7 @@ pub mod grep;
 pub mod level;
 pub mod line;
 pub mod model;
+pub mod parts;
 pub mod pattern;
 pub mod rate;
 pub mod sample;

@@ -53,6 +53,12 @@ pub enum ManifestError {
         #[source]
         source: std::io::Error,
     },
+    /// No manifest where one was looked for.
+    #[error(
+        "no manifest at {}: write one (each component's version and its requirements on the others; see README, \"Versions, notes, manifest\") or name another with --file",
+        path.display()
+    )]
+    Missing { path: PathBuf },
     /// Bad TOML, an unknown key, a missing key, or a value that is not a
     /// version / requirement. Line and column are 1-based.
     #[error("{}: {message}", location(path.as_deref(), *line, *column))]
@@ -228,9 +234,14 @@ pub struct Manifest {
 impl Manifest {
     /// Read and parse the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ManifestError> {
-        let bytes = fs::read(path).map_err(|source| ManifestError::Io {
-            path: path.to_owned(),
-            source,
+        let bytes = fs::read(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => ManifestError::Missing {
+                path: path.to_owned(),
+            },
+            _ => ManifestError::Io {
+                path: path.to_owned(),
+                source,
+            },
         })?;
         let text = crate::config::utf8_text(bytes).map_err(|e| ManifestError::Parse {
             path: Some(path.to_owned()),

@@ -112,6 +112,20 @@ impl Notes {
     }
 }
 
+/// The conventional types release notes leave out unless configured
+/// (`[project] notes_skip`): housekeeping nobody outside the team reads.
+pub const DEFAULT_SKIP: [&str; 5] = ["chore", "ci", "build", "test", "style"];
+
+/// Is `c` left out of the notes by `skip` (its type, any case; never a
+/// breaking change)?
+pub fn skipped(c: &ConventionalCommitInfo, skip: &[String]) -> bool {
+    let m = &c.message;
+    !m.breaking
+        && m.type_
+            .as_deref()
+            .is_some_and(|t| skip.iter().any(|s| s.eq_ignore_ascii_case(t)))
+}
+
 /// Notes for the commits in `from..to`. `to` defaults to HEAD; `from`
 /// defaults to the last release tag reachable from `to` (per `opts`'s tag
 /// pattern and component), and to the whole history if there is none.
@@ -139,7 +153,8 @@ pub fn notes(
         Some(path) => super::history::touching_path(repo, ids, path)?,
         None => ids,
     };
-    let commits = read_commits(repo, &ids)?;
+    let mut commits = read_commits(repo, &ids)?;
+    commits.retain(|c| !skipped(c, &opts.notes_skip));
     let web = origin_web(repo)?;
     Ok(Notes {
         from,

@@ -50,6 +50,9 @@ pub struct VersionOptions {
     /// Release the current pre-release line: `1.4.0-rc.2` → `1.4.0`.
     /// Without it, commits after a pre-release tag bump its counter.
     pub graduate: bool,
+    /// Conventional types release notes leave out (`chore`, `ci`, ...);
+    /// a breaking change is listed whatever its type.
+    pub notes_skip: Vec<String>,
 }
 
 impl Default for VersionOptions {
@@ -63,6 +66,7 @@ impl Default for VersionOptions {
             feat_bumps_patch_pre_1: true,
             prerelease: None,
             graduate: false,
+            notes_skip: super::notes::DEFAULT_SKIP.map(String::from).to_vec(),
         }
     }
 }
@@ -154,6 +158,28 @@ pub struct NextVersion {
 impl NextVersion {
     pub fn is_release_needed(&self) -> bool {
         self.bump != Bump::None
+    }
+
+    /// Every change since the previous release is a fix (housekeeping
+    /// commits aside: `chore`, `ci`, `build`, `test`, `style`, `docs`,
+    /// `refactor`), and there is a previous release: a hotfix's history.
+    pub fn only_fixes(&self) -> bool {
+        const HOUSEKEEPING: [&str; 7] =
+            ["chore", "ci", "build", "test", "style", "docs", "refactor"];
+        let is_fix =
+            |c: &ConventionalCommitInfo| c.message.kind == CommitKind::Fix && !c.message.breaking;
+        let neutral = |c: &ConventionalCommitInfo| {
+            !c.message.breaking
+                && c.message.kind == CommitKind::Other
+                && c.message.conventional
+                && c.message
+                    .type_
+                    .as_deref()
+                    .is_some_and(|t| HOUSEKEEPING.contains(&t.to_ascii_lowercase().as_str()))
+        };
+        self.previous.is_some()
+            && self.commits.iter().any(is_fix)
+            && self.commits.iter().all(|c| is_fix(c) || neutral(c))
     }
 }
 

@@ -483,6 +483,22 @@ pub struct JournalWriter {
     signer: Option<Arc<Signer>>,
 }
 
+/// A writer that wrote nothing leaves nothing behind: a command refused
+/// by the session's rules must not leave an empty actor file (which sync
+/// would carry to every clone). Under the actor's lock, and only while
+/// the file is still empty: another process of this person that opened it
+/// makes it again when it appends.
+impl Drop for JournalWriter {
+    fn drop(&mut self) {
+        let Ok(_lock) = ActorLock::wait(&self.lock_path) else {
+            return;
+        };
+        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 impl JournalWriter {
     /// Open the actor's journal in `dir` for appending, repairing a torn
     /// tail first (under the actor's lock). Refuses a file whose chain does
@@ -590,6 +606,11 @@ impl JournalWriter {
         lamport: u64,
     ) -> Result<Vec<Event>, JournalError> {
         let _lock = ActorLock::wait(&self.lock_path)?;
+        // A writer of this actor that wrote nothing took its empty file
+        // away when it closed (see `Drop`): make it again.
+        if !self.path.exists() {
+            self.file = files::open_append(&self.path).map_err(io_err(&self.path))?;
+        }
         self.catch_up()?;
         let first = lamport.max(self.last_lamport.saturating_add(1));
         let (mut seq, mut prev) = (self.last_seq, self.last_hash);

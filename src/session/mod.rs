@@ -14,6 +14,7 @@ pub mod signatures;
 pub mod state;
 pub mod store;
 pub mod synth;
+pub mod timeline;
 pub mod words;
 
 pub use event::{Event, Who};

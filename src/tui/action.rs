@@ -107,6 +107,8 @@ pub enum Action {
     NotesDrafted(Result<String, String>),
     /// The repository's manifest, as read.
     ManifestRead(super::manifest::ManifestState),
+    /// The session's timeline, as read.
+    TimelineRead(Vec<crate::session::timeline::Entry>),
     /// The audit trail's sync status, or why it could not be read.
     SyncStatus(Result<crate::audit::git_sync::SyncStatus, String>),
     /// An audit sync ended (`manual`: asked for with a key).
@@ -192,6 +194,8 @@ pub enum Effect {
     LoadManifest,
     /// Read the release train's components again (in the background).
     ReadTrain,
+    /// Read the session's timeline (every event, described).
+    LoadTimeline,
     /// Change a component's version in the manifest (and note it in the
     /// session as `who`).
     SetManifest {
@@ -238,6 +242,9 @@ pub struct VersionProposal {
     pub headline: String,
     /// The commit that decided, in a sentence.
     pub reason: String,
+    /// The scenario the history suggests: `hotfix` when every change
+    /// since the last release is a fix.
+    pub scenario: Option<String>,
 }
 
 impl VersionProposal {
@@ -247,6 +254,7 @@ impl VersionProposal {
             version: nv.is_release_needed().then(|| nv.next.to_string()),
             headline: text.lines().next().unwrap_or_default().to_string(),
             reason: nv.reason.clone(),
+            scenario: nv.only_fixes().then(|| "hotfix".to_string()),
         }
     }
 }

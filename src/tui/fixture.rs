@@ -145,6 +145,12 @@ impl Sample {
         fold(&self.id, &self.events)
     }
 
+    /// The events so far, in the fold's order (each one's clock is one
+    /// more than the one before).
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// The time `secs` after the start.
     pub fn at(secs: i64) -> jiff::Timestamp {
         START

@@ -104,10 +104,16 @@ pub enum KeyAction {
     Override,
     /// Acknowledge the selected step as a role it asks to (`ack`).
     Acknowledge,
+    /// The session's timeline: every event, who, when, why.
+    Timeline,
+    /// The last messages of the status line.
+    Messages,
+    /// The next of the built-in themes (screen sharing).
+    CycleTheme,
 }
 
 impl KeyAction {
-    pub const ALL: [KeyAction; 51] = [
+    pub const ALL: [KeyAction; 54] = [
         KeyAction::Help,
         KeyAction::Quit,
         KeyAction::FocusNext,
@@ -159,6 +165,9 @@ impl KeyAction {
         KeyAction::SaveNotes,
         KeyAction::Override,
         KeyAction::Acknowledge,
+        KeyAction::Timeline,
+        KeyAction::Messages,
+        KeyAction::CycleTheme,
     ];
 
     /// The name used in the `[keys]` table.
@@ -215,6 +224,9 @@ impl KeyAction {
             KeyAction::SaveNotes => "save-notes",
             KeyAction::Override => "override",
             KeyAction::Acknowledge => "acknowledge",
+            KeyAction::Timeline => "timeline",
+            KeyAction::Messages => "messages",
+            KeyAction::CycleTheme => "cycle-theme",
         }
     }
 
@@ -280,6 +292,11 @@ impl KeyAction {
                 "override the rule that refused the last action, with a reason (recorded)"
             }
             KeyAction::Acknowledge => "acknowledge the selected step as a role it asks to",
+            KeyAction::Timeline => "the timeline: every event in order, who, when and why",
+            KeyAction::Messages => "the last messages of the status line",
+            KeyAction::CycleTheme => {
+                "the next built-in theme (default, light, high-contrast, colour-blind)"
+            }
         }
     }
 
@@ -353,6 +370,9 @@ impl KeyAction {
             KeyAction::SaveNotes => &["ctrl-s"],
             KeyAction::Override => &["o"],
             KeyAction::Acknowledge => &["A"],
+            KeyAction::Timeline => &["T"],
+            KeyAction::Messages => &["L"],
+            KeyAction::CycleTheme => &["t"],
         }
     }
 

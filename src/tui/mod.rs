@@ -56,6 +56,7 @@ pub mod fixture;
 pub mod input;
 pub mod keymap;
 pub mod manifest;
+pub mod next;
 pub mod out;
 pub mod overlay;
 pub mod pane;
@@ -93,6 +94,7 @@ pub fn runtime(ws: Workspace, opts: &Options) -> Result<app::Runtime> {
     let mut rt = app::Runtime::new(ws, choice, keymap);
     rt.start_logs(&opts.logs);
     rt.app.keymap_file = crate::config::UserConfig::path().map(|p| p.display().to_string());
+    rt.app.bell = rt.driver.ws.user.bell.unwrap_or(true);
     Ok(rt)
 }
 

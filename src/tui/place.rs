@@ -72,6 +72,10 @@ pub enum Place {
     People,
     /// The help.
     Help,
+    /// The session's timeline.
+    Timeline,
+    /// The status line's last messages.
+    Messages,
 }
 
 impl Place {
@@ -87,6 +91,8 @@ impl Place {
             Place::Manifest => "in the manifest".into(),
             Place::People => "in the people picker".into(),
             Place::Help => "in the help".into(),
+            Place::Timeline => "in the timeline".into(),
+            Place::Messages => "in the messages".into(),
         }
     }
 

@@ -378,6 +378,23 @@ pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, String> {
     }
 }
 
+/// The built-in theme after `current` (in [`BUILTIN`]'s order, round
+/// to the first; a user's theme is followed by the first built-in),
+/// keeping `NO_COLOR`'s choice: without colour only the name changes.
+pub fn next_builtin(current: &Theme) -> Theme {
+    let at = BUILTIN.iter().position(|(n, _)| *n == current.name);
+    let (name, text) = BUILTIN[at.map_or(0, |i| (i + 1) % BUILTIN.len())];
+    if !current.color {
+        return Theme::no_color(name);
+    }
+    parse(
+        name,
+        text,
+        &PathBuf::from(format!("<built-in>/{name}.toml")),
+    )
+    .unwrap_or_else(|_| Theme::default_theme())
+}
+
 /// Is `NO_COLOR` set (to anything but the empty string)?
 pub fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())

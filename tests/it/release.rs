@@ -763,9 +763,10 @@ fn invalid_manifests_report_line_and_column() {
     let text = err.to_string();
     assert!(text.contains("bad.toml:2:"), "{text}");
 
+    // A missing file is its own error, saying what to do.
     assert!(matches!(
         Manifest::load(&dir.path().join("absent.toml")),
-        Err(ManifestError::Io { .. })
+        Err(ManifestError::Missing { .. })
     ));
 }
 

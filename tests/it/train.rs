@@ -808,9 +808,13 @@ fn the_app_decides_with_an_option_and_skips_what_it_rules_out() {
         .position(|s| s.id == "independence-decision")
         .unwrap();
     d.app.panes.checklist.select(index);
-    d.dispatch(Action::Key(KeyAction::Act)); // start it
     d.dispatch(Action::Key(KeyAction::Act)); // decide: the prompt
-    let prompt = d.app.overlays.prompt_mut().expect("the decision prompt");
+    let status = format!("{:?}", d.app.status);
+    let prompt = d
+        .app
+        .overlays
+        .prompt_mut()
+        .unwrap_or_else(|| panic!("the decision prompt; status: {status}"));
     assert!(
         prompt
             .hint

@@ -266,17 +266,15 @@ fn a_release_from_the_start_screen_to_the_last_sign_off() {
     assert_eq!(d.app.screen, Screen::Main, "{}", status(&d));
     insta::assert_snapshot!("app_started", screen(&d));
 
-    // prep: start, then complete with a note.
+    // prep, a plain check: a note with c, then one key completes it
+    // (nothing to start, no empty prompt).
+    press(&mut d, "c checked space the space runbook enter");
     press(&mut d, "enter");
-    assert_eq!(
-        d.app.state().unwrap().steps[0].status,
-        StepStatus::InProgress
-    );
-    press(&mut d, "enter checked space the space runbook enter");
     let st = d.app.state().unwrap();
     assert_eq!(st.steps[0].status, StepStatus::Done);
+    assert_eq!(st.steps[0].started, None, "completed in one key");
     assert_eq!(
-        st.steps[0].completion_note.as_deref(),
+        st.notes.last().map(|n| n.text.as_str()),
         Some("checked the runbook")
     );
     // The selection moved on to the next step: the risky one.
@@ -443,7 +441,8 @@ fn a_refusal_comes_before_typing_and_o_overrides_it_with_a_reason() {
     assert_eq!(acks.len(), 1, "{}", status(&d));
     press(&mut d, "@ k enter");
     assert_eq!(d.app.person().unwrap().name, "Dana Developer");
-    press(&mut d, "enter done enter");
+    // No note wanted: one key completes it.
+    press(&mut d, "enter");
     assert_eq!(
         d.app.state().unwrap().steps[0].status,
         StepStatus::Done,
@@ -553,9 +552,11 @@ fn focus_zoom_help_and_clicks() {
     frame(&mut d);
     let l = d.app.layout.clone().expect("drawn");
     let canary = l.pane(Pane::Canary).expect("canary drawn").area;
+    // (Its title line: the pane has nothing to show here, so that is
+    // all of it.)
     d.dispatch(Action::Click {
         column: canary.x + 3,
-        row: canary.y + 2,
+        row: canary.y,
     });
     assert_eq!(d.app.focus, Pane::Canary);
     let rows = l.pane(Pane::Checklist).expect("checklist drawn").rows;
@@ -607,7 +608,8 @@ fn two_apps_of_the_same_person_both_write_one_journal() {
         notes.contains(&"from the second") && notes.contains(&"from the CLI"),
         "{notes:?}"
     );
-    assert_eq!(st.state().steps[0].status, StepStatus::InProgress);
+    // The first app's enter completed the plain check in one key.
+    assert_eq!(st.state().steps[0].status, StepStatus::Done);
     assert!(sb.ok(&["audit", "verify"]).contains("audit ok"));
 }
 
@@ -617,6 +619,7 @@ fn two_apps_of_the_same_person_both_write_one_journal() {
 fn fail_note_reject_and_the_remaining_keys() {
     let sb = sandbox();
     sb.ok(&["new", "--scenario", "mini"]);
+    sb.ok(&["step", "start", "prep"]);
     let mut d = driver(&sb);
     // G and g: last and first step.
     press(&mut d, "G");
@@ -624,12 +627,13 @@ fn fail_note_reject_and_the_remaining_keys() {
     press(&mut d, "g");
     assert_eq!(d.app.panes.checklist.selected, 0);
     // f fails a step in progress, with a reason.
-    press(&mut d, "enter f disk space full enter");
+    press(&mut d, "f disk space full enter");
     let st = d.app.state().unwrap();
     assert_eq!(st.steps[0].status, StepStatus::Failed, "{}", status(&d));
     assert_eq!(st.steps[0].failed.as_ref().unwrap().1, "disk full");
-    // enter on a failed step starts it again; complete it.
-    press(&mut d, "enter enter enter");
+    // enter on a failed step starts it again; enter completes it (no
+    // note wanted).
+    press(&mut d, "enter enter");
     assert_eq!(d.app.state().unwrap().steps[0].status, StepStatus::Done);
     // c adds a note about the selected step.
     press(&mut d, "g c looks space good enter");
@@ -919,14 +923,9 @@ fn the_promote_that_completes_the_canary_is_recorded_once() {
     assert_eq!(recorded(&sb).len(), 2);
     judge(&mut d);
     assert_eq!(recorded(&sb).len(), 2);
-    // Now enter opens the completion prompt; enter again completes.
+    // Now enter completes it (no note asked for).
     press(&mut d, "enter");
-    assert!(
-        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
-        "{}",
-        status(&d)
-    );
-    press(&mut d, "enter");
+    assert!(d.app.overlay().is_none(), "{}", status(&d));
     assert_eq!(
         on_disk(&sb).state().step("canary").unwrap().status,
         StepStatus::Done,
@@ -1494,7 +1493,7 @@ fn a_failing_auto_sync_never_blocks_the_session() {
         other => panic!("no sync status: {other:?}"),
     }
     assert!(screen(&d).contains("audit: local only"), "{}", screen(&d));
-    press(&mut d, "enter enter done enter");
+    press(&mut d, "enter");
     let st = d.app.state().unwrap();
     assert_eq!(st.steps[0].status, StepStatus::Done, "{}", status(&d));
     assert!(
@@ -1651,21 +1650,40 @@ fn select(d: &mut Driver, step: &str) {
     d.app.panes.checklist.selected = i;
 }
 
-/// Start `step` and complete it with `note`, as the person at the keyboard.
+/// Complete `step` as the person at the keyboard: a plain check in one
+/// key (with `note` added first with `c`), any other step started, then
+/// completed with `note` where it asks for one (evidence).
 fn start_and_complete(d: &mut Driver, step: &str, note: &str) {
+    let typed = note.replace(' ', " space ");
     select(d, step);
+    let plain = {
+        let st = d.app.state().unwrap();
+        let p = st.plan.step(step).unwrap();
+        p.kind == "check" && p.run.is_none() && !p.evidence_required && p.ack.is_empty()
+    };
+    if plain {
+        press(d, &format!("c {typed} enter"));
+        select(d, step);
+        press(d, "enter");
+        let st = d.app.state().unwrap().step(step).unwrap().status;
+        assert_eq!(st, StepStatus::Done, "{step}: {}", status(d));
+        return;
+    }
     press(d, "enter");
+    // A gate with nothing to run opens its evidence prompt at once.
+    if matches!(d.app.overlay(), Some(Overlay::Prompt(_))) {
+        press(d, &format!("{typed} enter"));
+        let st = d.app.state().unwrap().step(step).unwrap().status;
+        assert_eq!(st, StepStatus::Done, "{step}: {}", status(d));
+        return;
+    }
     let st = d.app.state().unwrap().step(step).unwrap().status;
     assert_eq!(st, StepStatus::InProgress, "{step}: {}", status(d));
     select(d, step);
     press(d, "enter");
-    assert!(
-        matches!(d.app.overlay(), Some(Overlay::Prompt(_))),
-        "{step}: no completion prompt: {}",
-        status(d)
-    );
-    let typed = note.replace(' ', " space ");
-    press(d, &format!("{typed} enter"));
+    if matches!(d.app.overlay(), Some(Overlay::Prompt(_))) {
+        press(d, &format!("{typed} enter"));
+    }
     let st = d.app.state().unwrap().step(step).unwrap().status;
     assert_eq!(st, StepStatus::Done, "{step}: {}", status(d));
 }
@@ -1744,10 +1762,10 @@ fn the_built_in_feature_release_through_the_app() {
     press(&mut d, "enter");
     hand_to(&mut d, "Dee Delivery");
     select(&mut d, "checklist");
-    press(&mut d, "A walked space it space through enter");
+    press(&mut d, "A");
     hand_to(&mut d, "Dana Developer");
     select(&mut d, "checklist");
-    press(&mut d, "enter done enter");
+    press(&mut d, "enter");
     assert_eq!(
         d.app.state().unwrap().step("checklist").unwrap().status,
         StepStatus::Done,
@@ -1768,16 +1786,20 @@ fn the_built_in_feature_release_through_the_app() {
         "{}",
         status(&d)
     );
-    while d.app.focus != Pane::Canary {
-        press(&mut d, "tab");
-    }
+    // The next-action line: the canary's first weight, `w` from here.
+    let n = d.app.next_action().map(|n| n.text).unwrap_or_default();
+    assert!(n.contains("start the canary at 50 % · w"), "{n}");
+    // w works from the Checklist: the Canary pane takes the focus.
     press(&mut d, "w");
+    assert_eq!(d.app.focus, Pane::Canary);
     assert_eq!(
         d.app.state().unwrap().canary.weight,
         Some(50),
         "{}",
         status(&d)
     );
+    let n = d.app.next_action().map(|n| n.text).unwrap_or_default();
+    assert!(n.contains("canary at 50 %"), "{n}");
     judge_now(&mut d);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     judge_now(&mut d);
@@ -1800,9 +1822,23 @@ fn the_built_in_feature_release_through_the_app() {
         status(&d)
     );
 
+    // The next-action line names whose approval the release waits for,
+    // and how to get it from here.
+    let next = |d: &Driver| d.app.next_action().map(|n| n.text).unwrap_or_default();
+    let n = next(&d);
+    assert!(n.contains("Pat Product's approval (pm)"), "{n}");
+    assert!(n.contains("@ hands them the keyboard"), "{n}");
+    assert!(n.contains("greenlight signoff --role pm --approve"), "{n}");
     hand_to(&mut d, "Pat Product");
+    let n = next(&d);
+    assert!(
+        n.contains("Pat Product's approval (pm) · a approves"),
+        "{n}"
+    );
     select(&mut d, "pm-signoff");
     press(&mut d, "enter a canary space clean enter");
+    let n = next(&d);
+    assert!(n.contains("`enable-all`") && n.contains("enter"), "{n}");
     assert_eq!(
         d.app.state().unwrap().step("pm-signoff").unwrap().status,
         StepStatus::Done,
@@ -1845,6 +1881,7 @@ fn the_built_in_feature_release_through_the_app() {
     hand_to(&mut d, "Pat Product");
     start_and_complete(&mut d, "release-note", "published");
     assert_eq!(d.app.state().unwrap().status, SessionStatus::Completed);
+    assert!(next(&d).contains("the release is complete"), "{}", next(&d));
     // The tag is offered; not now.
     assert!(matches!(d.app.overlay(), Some(Overlay::Confirm(_))));
     press(&mut d, "n");

@@ -177,8 +177,9 @@ fn people_overlay_80x24() {
 #[test]
 fn complete_prompt_80x24() {
     let mut app = early();
-    // The sample leaves `version` in progress and selects it.
-    key(&mut app, KeyAction::Act);
+    // The sample leaves `version` in progress and selects it: `c`, a
+    // note about it (enter alone would complete it, no note wanted).
+    key(&mut app, KeyAction::Note);
     assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
     for c in "v1.4.0 agreed".chars() {
         app.update(Action::Type(c));
@@ -288,6 +289,7 @@ fn start_app() -> App {
             version: Some("1.3.2".into()),
             headline: "v1.3.1 → v1.3.2 (patch)".into(),
             reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
+            scenario: Some("hotfix".into()),
         })),
     }));
     assert_eq!(app.screen, Screen::Start);
@@ -368,7 +370,12 @@ fn no_panic_at_any_size() {
     let mut zoomed = late();
     key(&mut zoomed, KeyAction::Zoom);
     states.push(zoomed);
-    for k in [KeyAction::Help, KeyAction::SwitchPerson, KeyAction::Act] {
+    for k in [
+        KeyAction::Help,
+        KeyAction::SwitchPerson,
+        KeyAction::Note,
+        KeyAction::Messages,
+    ] {
         let mut a = early();
         key(&mut a, k);
         states.push(a);
@@ -609,7 +616,7 @@ fn logs_filtered_with_an_error_selected_160x48() {
             (0..160)
                 .map(|x| buf[(x, *y)].symbol())
                 .collect::<String>()
-                .contains('▸')
+                .contains("▸14:42")
         })
         .expect("a selected row");
     let x = (0..160)
@@ -679,7 +686,7 @@ fn manifest_app() -> App {
 #[test]
 fn manifest_overlay_80x24() {
     let mut app = manifest_app();
-    let signoff = text(&app, 80, 24);
+    let signoff = text(&app, 120, 40);
     assert!(signoff.contains("Manifest: ✘ system 3.2.0"), "{signoff}");
     let effects = app.update(Action::Key(KeyAction::Manifest));
     assert_eq!(effects, vec![Effect::LoadManifest]);
@@ -819,4 +826,166 @@ fn train_component_details_zoomed_80x24() {
     key(&mut app, KeyAction::Act);
     key(&mut app, KeyAction::Zoom);
     insta::assert_snapshot!(text(&app, 80, 24));
+}
+
+/// The four size classes the layouts are designed for.
+const SIZES: [(u16, u16); 4] = [(200, 50), (120, 40), (80, 24), (60, 16)];
+
+/// Every built-in scenario at the four size classes (≥160, 120x40,
+/// 80x24, the 60x16 minimum): the main screen with each pane focused
+/// (below 100 columns the focused pane opens and the others keep their
+/// title line; panes with nothing to show collapse), then the timeline
+/// (`T`) and the message log (`L`) over it. One snapshot per scenario and
+/// size.
+#[test]
+fn every_scenario_at_the_four_sizes() {
+    for scenario in ["mvp-launch", "feature-release", "release-train", "hotfix"] {
+        let mut s = sample::Sample::new(sample::plan(scenario), Some("1.4.0"));
+        let first = s.state().ready_steps().first().map(|p| p.id.clone());
+        if let Some(step) = first {
+            s.wait(60);
+            s.cmd(&sample::dana(), Command::Start { step: step.clone() })
+                .expect("start");
+            s.wait(90);
+            s.cmd(
+                &sample::dana(),
+                Command::Complete {
+                    step,
+                    note: Some("checked with the on-call engineer".into()),
+                },
+            )
+            .expect("complete");
+        }
+        s.wait(30);
+        s.cmd(
+            &sample::pat(),
+            Command::Note {
+                text: "customers told about the maintenance window".into(),
+                step: None,
+            },
+        )
+        .expect("note");
+        let entries = greenlight::session::timeline::entries(&s.state(), s.events());
+        assert!(entries.len() >= 2, "{scenario}");
+        let mut app = fixture::app(s.state(), default_theme());
+        app.update(Action::Info(format!(
+            "{scenario}: a status message long enough to need a second row at the narrow sizes, where the status line wraps instead of cutting it"
+        )));
+        for (w, h) in SIZES {
+            let mut out = String::new();
+            for pane in Pane::shown(app.is_train()) {
+                app.focus = pane;
+                out.push_str(&format!(
+                    "--- focus {}\n{}\n",
+                    pane.title(),
+                    text(&app, w, h)
+                ));
+            }
+            app.focus = Pane::Checklist;
+            app.update(Action::Key(KeyAction::Timeline));
+            app.update(Action::TimelineRead(entries.clone()));
+            let timeline = text(&app, w, h);
+            if h >= 24 {
+                assert!(
+                    timeline.contains("customers told"),
+                    "{scenario} {w}x{h}:\n{timeline}"
+                );
+            }
+            out.push_str(&format!("--- timeline (T)\n{timeline}\n"));
+            app.update(Action::Key(KeyAction::Cancel));
+            app.update(Action::Key(KeyAction::Messages));
+            out.push_str(&format!("--- messages (L)\n{}\n", text(&app, w, h)));
+            app.update(Action::Key(KeyAction::Cancel));
+            insta::assert_snapshot!(format!("scenario_{scenario}_{w}x{h}"), out);
+        }
+    }
+}
+
+/// The hotfix has no sign-off step: its Sign-off pane collapses to its
+/// title line, at every size, leaving the rows to the Checklist.
+#[test]
+fn the_hotfix_sign_off_pane_collapses() {
+    let s = sample::Sample::new(sample::plan("hotfix"), Some("1.3.1"));
+    let app = fixture::app(s.state(), default_theme());
+    for (w, h) in SIZES {
+        let screen = text(&app, w, h);
+        assert!(!screen.contains("no sign-off steps"), "{w}x{h}:\n{screen}");
+        let line = screen
+            .lines()
+            .find(|l| l.contains("Sign-off"))
+            .unwrap_or_else(|| panic!("{w}x{h}: no Sign-off title:\n{screen}"));
+        assert!(
+            line.contains("─ Sign-off") || line.contains("┌ Sign-off") || line.contains("Sign-off")
+        );
+        let rows = screen.lines().filter(|l| l.contains("Sign-off")).count();
+        assert_eq!(rows, 1, "{w}x{h}:\n{screen}");
+    }
+}
+
+/// `t` cycles the four built-in themes at runtime, round to the first.
+#[test]
+fn t_cycles_the_themes() {
+    let mut app = early();
+    let mut seen = vec![app.theme.name.clone()];
+    for _ in 0..4 {
+        app.update(Action::Key(KeyAction::CycleTheme));
+        seen.push(app.theme.name.clone());
+    }
+    assert_eq!(
+        seen,
+        [
+            "default",
+            "light",
+            "high-contrast",
+            "colour-blind",
+            "default"
+        ]
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("theme: default"))
+    );
+}
+
+/// `S` on the main screen: the start screen selects the open session, so
+/// a reflex enter goes back to it instead of starting another release.
+#[test]
+fn s_selects_the_open_session() {
+    let mut app = early();
+    let id = app.state().expect("state").id.clone();
+    let scenarios = vec![ScenarioRow {
+        id: "hotfix".into(),
+        title: "Ship an urgent fix".into(),
+        description: String::new(),
+        steps: 14,
+    }];
+    let open = SessionSummary {
+        id: id.clone(),
+        playbook: "feature-release".into(),
+        version: Some("1.4.0".into()),
+        status: SessionStatus::Open,
+        done: 3,
+        total: 13,
+        started_at: None,
+        started_by: None,
+        pulled: false,
+    };
+    let mut other = open.clone();
+    other.id = "01JOTHER00000000000000000".into();
+    app.update(Action::StartLoaded(StartData {
+        scenarios,
+        sessions: vec![other, open],
+        error: None,
+        proposal: None,
+    }));
+    let items = app.start.items();
+    match items.get(app.start.selected) {
+        Some(greenlight::tui::start::StartItem::Session(i)) => {
+            assert_eq!(app.start.data.sessions[*i].id, id)
+        }
+        other => panic!("selected {other:?}"),
+    }
+    let effects = app.update(Action::Key(KeyAction::Act));
+    assert_eq!(effects, vec![Effect::OpenSession(id)]);
 }

@@ -66,17 +66,43 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
         }
         None => app.panes.get(app.focus).hints(&ctx),
     };
+    let status_h = if area.height >= 20 {
+        footer::status_rows(app.status.as_ref(), area.width)
+    } else {
+        1
+    };
     let [body, status, keys] = Split::vertical([
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(status_h),
         Constraint::Length(1),
     ])
     .areas(area);
     match app.screen {
         Screen::Start => app.start.draw(frame, body, &ctx, &app.repo_name),
         Screen::Main => {
-            let [top, panes] =
-                Split::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+            let next = app.next_action();
+            // Two rows when it is longer than one (and the screen is not
+            // the smallest), so its key is never cut.
+            let next_h = match &next {
+                Some(_) if body.height < 12 => 0,
+                Some(n)
+                    if n.text.chars().count() + 8 > usize::from(body.width)
+                        && body.height >= 20 =>
+                {
+                    2
+                }
+                Some(_) => 1,
+                None => 0,
+            };
+            let [top, next_area, panes] = Split::vertical([
+                Constraint::Length(1),
+                Constraint::Length(next_h),
+                Constraint::Fill(1),
+            ])
+            .areas(body);
+            if let Some(n) = next.filter(|_| next_h > 0) {
+                draw_next(frame, next_area, &n, app.flash, theme);
+            }
             Header {
                 repo_name: &app.repo_name,
                 session: app.session.as_ref(),
@@ -115,7 +141,40 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
     layout
 }
 
-/// The four panes (or the focused one, zoomed) in `body`.
+/// The next-action line: "next: …", reversed while it flashes (a wait
+/// ended).
+fn draw_next(
+    frame: &mut Frame,
+    area: Rect,
+    next: &crate::tui::next::Next,
+    flash: bool,
+    theme: &crate::tui::theme::Theme,
+) {
+    use ratatui::style::Modifier;
+    use ratatui::text::{Line, Span};
+    let tone = theme.tone(next.tone);
+    let (label, text) = if flash {
+        (
+            theme.key.add_modifier(Modifier::REVERSED),
+            tone.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        )
+    } else {
+        (theme.key, tone)
+    };
+    let line = Line::from(vec![
+        Span::styled(" next ▸ ", label),
+        Span::styled(next.text.clone(), text),
+    ]);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(line)
+            .style(theme.base)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
+/// The panes (or the focused one, zoomed) in `body`, laid out for the
+/// size class (see [`pane_areas`]).
 fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
     let ctx = app.ctx();
     let p = &app.panes;
@@ -132,33 +191,94 @@ fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
     if app.zoom {
         return vec![(app.focus, one(frame, app.focus, body))];
     }
+    let shown = Pane::shown(app.is_train());
+    let empty: Vec<Pane> = shown
+        .iter()
+        .copied()
+        .filter(|pane| *pane != app.focus && !p.get(*pane).has_content(&ctx))
+        .collect();
+    let signoff_h = p.signoff.wanted_height(&ctx, body.height);
+    pane_areas(body, &shown, app.focus, &empty, signoff_h)
+        .into_iter()
+        .map(|(pane, area)| {
+            let drawn = one(frame, pane, area);
+            if area.height == 1 {
+                collapse_line(frame, area);
+            }
+            (pane, drawn)
+        })
+        .collect()
+}
+
+/// A pane drawn one row high is its title line: straight ends instead of
+/// the frame's corners.
+fn collapse_line(frame: &mut Frame, area: Rect) {
+    let buf = frame.buffer_mut();
+    for x in [area.left(), area.right().saturating_sub(1)] {
+        if let Some(cell) = buf.cell_mut((x, area.y)) {
+            cell.set_symbol("─");
+        }
+    }
+}
+
+/// Where each pane goes, by size class:
+///
+/// - 100 columns and more: two columns, the Checklist (and the Sign-off
+///   pane under it) on the left, the Canary and the Logs on the right
+///   (under the Train pane, in a release train's session);
+/// - narrower (80x24, the 60x16 minimum): one column, the focused pane
+///   with the rows, every other pane on its title line (`tab` opens it).
+///
+/// Panes in `empty` (nothing to show) get their title line only, in
+/// every class. The narrow class follows `shown` (in [`Pane::ORDER`]), so
+/// a new pane slots in there; the wide one names its places.
+pub fn pane_areas(
+    body: Rect,
+    shown: &[Pane],
+    focus: Pane,
+    empty: &[Pane],
+    signoff_h: u16,
+) -> Vec<(Pane, Rect)> {
+    let is_empty = |p: Pane| empty.contains(&p);
+    if body.width < 100 {
+        let rows: Vec<Constraint> = shown
+            .iter()
+            .map(|p| {
+                if *p == focus {
+                    Constraint::Fill(1)
+                } else {
+                    Constraint::Length(1)
+                }
+            })
+            .collect();
+        let areas = Split::vertical(rows).split(body);
+        return shown.iter().copied().zip(areas.iter().copied()).collect();
+    }
     let [left, right] =
         Split::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-    let signoff_h = p.signoff.wanted_height(&ctx, body.height);
+    let signoff_h = if is_empty(Pane::Signoff) {
+        1
+    } else {
+        signoff_h
+    };
     let [checklist, signoff] =
         Split::vertical([Constraint::Fill(1), Constraint::Length(signoff_h)]).areas(left);
-    let mut shown = vec![(Pane::Checklist, checklist), (Pane::Signoff, signoff)];
-    if app.is_train() {
-        // A train's components beside the checklist, above the canary
-        // and the logs.
-        let [train, canary, logs] = Split::vertical([
-            Constraint::Percentage(40),
-            Constraint::Percentage(30),
-            Constraint::Percentage(30),
-        ])
-        .areas(right);
-        shown.extend([
-            (Pane::Train, train),
-            (Pane::Canary, canary),
-            (Pane::Logs, logs),
-        ]);
+    let (canary_c, logs_c) = match (is_empty(Pane::Canary), is_empty(Pane::Logs)) {
+        (true, false) => (Constraint::Length(1), Constraint::Fill(1)),
+        (false, true) => (Constraint::Fill(1), Constraint::Length(1)),
+        _ => (Constraint::Percentage(50), Constraint::Percentage(50)),
+    };
+    let mut out = vec![(Pane::Checklist, checklist), (Pane::Signoff, signoff)];
+    let right = if shown.contains(&Pane::Train) {
+        // A train's components above the canary and the logs.
+        let [train, rest] =
+            Split::vertical([Constraint::Percentage(40), Constraint::Fill(1)]).areas(right);
+        out.push((Pane::Train, train));
+        rest
     } else {
-        let [canary, logs] =
-            Split::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
-        shown.extend([(Pane::Canary, canary), (Pane::Logs, logs)]);
-    }
-    shown
-        .into_iter()
-        .map(|(pane, area)| (pane, one(frame, pane, area)))
-        .collect()
+        right
+    };
+    let [canary, logs] = Split::vertical([canary_c, logs_c]).areas(right);
+    out.extend([(Pane::Canary, canary), (Pane::Logs, logs)]);
+    out
 }

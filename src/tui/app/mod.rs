@@ -38,7 +38,7 @@ use super::overlay::{
     Confirm, Help, HelpEntry, HelpSection, Intent, ManifestOverlay, NotesOverlay, Overlay, People,
     Purpose, Stack,
 };
-use super::pane::Panes;
+use super::pane::{Component, Panes};
 use super::place::{Pane, Place};
 use super::start::StartScreen;
 use super::sync::SyncView;
@@ -103,11 +103,25 @@ pub struct App {
     pub layout: Option<Layout>,
     /// What `o` would carry out, breaking the rules that refused it.
     pub offer: Option<Offer>,
+    /// The status line's last messages (time, tone, text), oldest first.
+    pub messages: Vec<(String, Tone, String)>,
+    /// What the session waited for at the last update (an observation
+    /// time, a person): when it stops waiting, the next-action line
+    /// flashes and the bell rings.
+    pub waiting: Option<String>,
+    /// The next-action line is flashing (a wait ended) until the next key.
+    pub flash: bool,
+    /// Ring the terminal's bell when a wait ends (user config `bell`).
+    pub bell: bool,
+    /// A bell to ring with the next frame (the terminal takes it).
+    pub ring: bool,
 }
 
 /// How often a release train's components are read again (their
 /// sessions change in their own repositories).
 const TRAIN_EVERY_MS: i64 = 1000;
+/// How many status messages `L` shows.
+const MESSAGES_KEPT: usize = 100;
 
 /// How often the app looks for notifications due again (retries of
 /// failed deliveries; new moments go out as they are written).
@@ -142,6 +156,11 @@ impl App {
             layout: None,
             offer: None,
             notify_checked: None,
+            messages: Vec::new(),
+            waiting: None,
+            flash: false,
+            bell: true,
+            ring: false,
         }
     }
 
@@ -202,8 +221,47 @@ impl App {
     /// Apply one action; return what the core should do.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut out = Out::default();
+        if matches!(action, Action::Key(_)) {
+            self.flash = false;
+        }
         self.route(action, &mut out);
-        self.apply(out)
+        let effects = self.apply(out);
+        self.watch_waits();
+        effects
+    }
+
+    /// The next action (see [`super::next`]) for the screen as it is.
+    pub fn next_action(&self) -> Option<super::next::Next> {
+        if self.screen != Screen::Main {
+            return None;
+        }
+        let ctx = ctx!(self);
+        let canary = self.panes.canary.plan(&ctx).and_then(|plan| {
+            let st = ctx.state()?;
+            Some(crate::canary::plan::next_action(
+                &plan,
+                &st.canary,
+                ctx.now_or_real(),
+            ))
+        });
+        let running = self.panes.checklist.runs.first().map(|r| r.step.as_str());
+        super::next::next_action(&ctx, self.focus, canary.as_ref(), running)
+    }
+
+    /// A wait that ended (the observation time passed, the approval
+    /// came): flash the next-action line, and ring the bell.
+    fn watch_waits(&mut self) {
+        let now = self
+            .state()
+            .filter(|s| s.status == SessionStatus::Open)
+            .is_some()
+            .then(|| self.next_action().and_then(|n| n.waiting))
+            .flatten();
+        if self.waiting.is_some() && now != self.waiting {
+            self.flash = true;
+            self.ring = self.bell;
+        }
+        self.waiting = now;
     }
 
     fn route(&mut self, action: Action, out: &mut Out) {
@@ -238,7 +296,8 @@ impl App {
             Action::Loaded(view) => self.loaded(*view, out),
             Action::StartLoaded(data) => {
                 let error = data.error.clone();
-                self.start.loaded(data);
+                let current = self.session.as_ref().map(|v| v.state.id.clone());
+                self.start.loaded(data, current.as_deref());
                 self.screen = Screen::Start;
                 if let Some(e) = error {
                     out.say(Tone::Bad, e);
@@ -356,6 +415,11 @@ impl App {
                 }
             }
             Action::ManifestRead(m) => self.manifest = m,
+            Action::TimelineRead(entries) => {
+                if let Some(t) = self.overlays.timeline_mut() {
+                    t.loaded(entries);
+                }
+            }
             Action::SyncStatus(s) => self.sync.status_read(s, self.now, out),
             Action::Synced { manual, result } => self.sync.synced(manual, result, self.now, out),
             Action::RunStarted {
@@ -400,6 +464,9 @@ impl App {
         if first_open {
             self.focus = Pane::Checklist;
             self.zoom = false;
+        }
+        if self.overlays.timeline_mut().is_some() {
+            out.effect(Effect::LoadTimeline);
         }
         self.panes.checklist.loaded(&st, first_open);
         self.panes.signoff.loaded(&st, first_open);
@@ -492,6 +559,34 @@ impl App {
                 self.sync.sync_now(out);
                 return;
             }
+            KeyAction::Messages => {
+                out.open(super::overlay::Messages {
+                    messages: self.messages.clone(),
+                    scroll: 0,
+                });
+                return;
+            }
+            KeyAction::Timeline => {
+                if self.session.is_none() {
+                    out.say(Tone::Dim, "no session is open: no timeline");
+                } else {
+                    out.open(super::overlay::Timeline::default());
+                    out.effect(Effect::LoadTimeline);
+                }
+                return;
+            }
+            KeyAction::CycleTheme => {
+                self.theme = super::theme::next_builtin(&self.theme);
+                out.say(
+                    Tone::Info,
+                    format!(
+                        "theme: {} ({} again: the next one)",
+                        self.theme.name,
+                        self.keymap.label(KeyAction::CycleTheme)
+                    ),
+                );
+                return;
+            }
             KeyAction::Override => {
                 match &self.offer {
                     Some(_) => out.open(super::overlay::Prompt::new(
@@ -515,7 +610,6 @@ impl App {
             }
             return;
         }
-        let pane_key = |k: KeyAction| self.keymap.label(k);
         match k {
             KeyAction::FocusNext => self.focus = self.focus.step(1, self.is_train()),
             KeyAction::FocusPrev => self.focus = self.focus.step(-1, self.is_train()),
@@ -532,20 +626,24 @@ impl App {
                     out.open(NotesOverlay::default());
                 }
             }
-            KeyAction::SetWeight => out.say(
-                Tone::Dim,
-                format!(
-                    "the canary weight is set from the Canary pane ({} to focus it)",
-                    pane_key(KeyAction::FocusNext)
-                ),
-            ),
-            KeyAction::Rollback => out.say(
-                Tone::Dim,
-                format!(
-                    "the canary is rolled back from the Canary pane ({} to focus it)",
-                    pane_key(KeyAction::FocusNext)
-                ),
-            ),
+            // The canary's key works from anywhere: the Canary pane takes
+            // the focus and acts.
+            KeyAction::SetWeight => {
+                let has_canary = self
+                    .state()
+                    .is_some_and(|s| s.plan.steps.iter().any(|p| p.is_canary()));
+                if has_canary {
+                    self.focus = Pane::Canary;
+                    let ctx = ctx!(self);
+                    self.panes.canary.key(k, &ctx, out);
+                } else {
+                    out.say(
+                        Tone::Dim,
+                        "this playbook has no canary step: no weight to set",
+                    );
+                }
+            }
+            KeyAction::Rollback => self.rollback_latest(out),
             KeyAction::Regression => self.panes.canary.regression(out),
             KeyAction::Act => out.say(
                 Tone::Dim,
@@ -561,6 +659,55 @@ impl App {
                 self.panes.checklist.step_key(k, &ctx, out);
             }
             _ => {}
+        }
+    }
+
+    /// `r` where the focus has nothing to roll back: the most recent step
+    /// that has a rollback (a command step that ran, or the canary once
+    /// its weight moved), selected in its pane, behind its confirmation.
+    fn rollback_latest(&mut self, out: &mut Out) {
+        let Some(st) = self.state() else {
+            return;
+        };
+        let canary_moved = st.canary.weights.iter().any(|(_, w)| w.weight > 0);
+        // Latest by the lamport clock of the step's last start or
+        // completion.
+        let latest = st
+            .plan
+            .steps
+            .iter()
+            .zip(&st.steps)
+            .enumerate()
+            .filter(|(_, (p, s))| {
+                (p.rollback.is_some() && s.started.is_some()) || (p.is_canary() && canary_moved)
+            })
+            .max_by_key(|(_, (p, s))| {
+                let started = s.started.as_ref().map_or(0, |b| b.lamport);
+                let done = s.completed.last().map_or(0, |b| b.lamport);
+                let weight = if p.is_canary() {
+                    st.canary.weights.last().map_or(0, |(b, _)| b.lamport)
+                } else {
+                    0
+                };
+                started.max(done).max(weight)
+            })
+            .map(|(i, (p, _))| (i, p.is_canary() && p.rollback.is_none(), p.id.clone()));
+        match latest {
+            Some((_, true, _)) => {
+                self.focus = Pane::Canary;
+                let ctx = ctx!(self);
+                self.panes.canary.key(KeyAction::Rollback, &ctx, out);
+            }
+            Some((i, false, _)) => {
+                self.focus = Pane::Checklist;
+                self.panes.checklist.selected = i;
+                let ctx = ctx!(self);
+                self.panes.checklist.key(KeyAction::Rollback, &ctx, out);
+            }
+            None => out.say(
+                Tone::Dim,
+                "nothing to roll back yet: no step with a rollback has run, and the canary has not moved",
+            ),
         }
     }
 
@@ -614,6 +761,16 @@ impl App {
         let mut effects = Vec::new();
         loop {
             if let Some(s) = out.status.take() {
+                // Kept for `L`: the status line shows one message, cut
+                // to the screen; the log keeps the last ones whole.
+                let time = self
+                    .now
+                    .map(|t| t.strftime("%H:%M:%S").to_string())
+                    .unwrap_or_default();
+                if self.messages.len() >= MESSAGES_KEPT {
+                    self.messages.remove(0);
+                }
+                self.messages.push((time, s.tone, s.text.clone()));
                 self.status = Some(s);
             }
             effects.append(&mut out.effects);
@@ -917,6 +1074,10 @@ impl App {
                 HelpEntry::keys(&[K::ReleaseNotes], "release notes: read, draft, edit"),
                 HelpEntry::keys(&[K::Manifest], "the manifest of components"),
                 HelpEntry::keys(&[K::Sync], "sync the audit trail now"),
+                HelpEntry::keys(
+                    &[K::Timeline, K::Messages, K::CycleTheme],
+                    "timeline / messages / theme",
+                ),
                 HelpEntry::keys(&[K::Override], "override a refusal, with a reason"),
                 HelpEntry::text("mouse", "click: focus, select · wheel: move"),
             ],

@@ -33,7 +33,7 @@ impl Runtime {
     /// configuration. Nothing is open yet (see [`Runtime::boot`]).
     pub fn new(ws: Workspace, theme: Choice, keymap: Keymap) -> Runtime {
         let (people, at) = roster(&ws.config.people, &ws.who);
-        let mut app = App::new(&ws.repo.name, people, at, theme.theme);
+        let mut app = App::new(ws.project_name(), people, at, theme.theme);
         app.warnings.extend(theme.warning);
         app.keymap = keymap;
         app.panes.canary = Canary::new(&ws.config);

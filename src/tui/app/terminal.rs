@@ -106,6 +106,12 @@ fn frame(
     if let Some(l) = layout {
         rt.app.drawn(l);
     }
+    // A wait ended: the terminal's bell (BEL), once.
+    if std::mem::take(&mut rt.app.ring) {
+        use std::io::Write;
+        let out = terminal.backend_mut();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }
     Ok(())
 }
 

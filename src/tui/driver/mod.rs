@@ -443,6 +443,14 @@ impl Driver {
                     Action::TrainRead(Box::new(job.read(false).map_err(|e| format!("{e:#}"))))
                 })
             }
+            Effect::LoadTimeline => {
+                let entries = self
+                    .session
+                    .as_ref()
+                    .map(|s| crate::session::timeline::entries(s.state(), s.events()))
+                    .unwrap_or_default();
+                vec![Action::TimelineRead(entries)]
+            }
             Effect::LoadManifest => {
                 // Asked for after every new event: read it again only when
                 // the file changed (size or time), else nothing to do.

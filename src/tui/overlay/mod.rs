@@ -11,7 +11,9 @@
 //! - `help`: every binding, grouped by where it works;
 //! - `people`: who is at the keyboard;
 //! - `notes`: the session's release notes, read, drafted, edited;
-//! - `manifest`: the manifest of components, a version set.
+//! - `manifest`: the manifest of components, a version set;
+//! - `timeline`: the session's events in order (`T`), and the status
+//!   line's last messages (`L`).
 
 pub mod confirm;
 pub mod help;
@@ -19,6 +21,7 @@ pub mod manifest;
 pub mod notes;
 pub mod people;
 pub mod prompt;
+pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,6 +32,7 @@ pub use manifest::ManifestOverlay;
 pub use notes::{NotesEditor, NotesOverlay};
 pub use people::People;
 pub use prompt::{LineInput, Prompt, Purpose};
+pub use timeline::{Messages, Timeline};
 
 use super::ctx::Ctx;
 use super::keymap::Hint;
@@ -46,6 +50,10 @@ pub enum Overlay {
     Notes(NotesOverlay),
     /// The repository's manifest of components.
     Manifest(ManifestOverlay),
+    /// Every event of the session, in order.
+    Timeline(Timeline),
+    /// The status line's last messages.
+    Messages(Messages),
 }
 
 macro_rules! from {
@@ -58,7 +66,8 @@ macro_rules! from {
     };
 }
 from!(Help => Help, Prompt => Prompt, Confirm => Confirm, People => People,
-    NotesOverlay => Notes, ManifestOverlay => Manifest);
+    NotesOverlay => Notes, ManifestOverlay => Manifest, Timeline => Timeline,
+    Messages => Messages);
 
 /// What the top overlay does after a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +122,8 @@ impl Overlay {
             Overlay::Notes(n) if n.editor.is_some() => Place::Editor,
             Overlay::Notes(_) => Place::Notes,
             Overlay::Manifest(_) => Place::Manifest,
+            Overlay::Timeline(_) => Place::Timeline,
+            Overlay::Messages(_) => Place::Messages,
         }
     }
 
@@ -125,6 +136,8 @@ impl Overlay {
             Overlay::People(p) => p.key(k, out),
             Overlay::Notes(n) => n.key(k, ctx, drawn, out),
             Overlay::Manifest(m) => m.key(k, ctx, drawn, out),
+            Overlay::Timeline(t) => t.key(k, drawn, out),
+            Overlay::Messages(m) => m.key(k, drawn, out),
         }
     }
 
@@ -137,6 +150,8 @@ impl Overlay {
             Overlay::People(p) => p.hints(ctx),
             Overlay::Notes(n) => n.hints(ctx),
             Overlay::Manifest(m) => m.hints(ctx),
+            Overlay::Timeline(t) => t.hints(ctx),
+            Overlay::Messages(m) => m.hints(ctx),
         }
     }
 
@@ -149,6 +164,8 @@ impl Overlay {
             Overlay::People(p) => p.draw(frame, area, ctx),
             Overlay::Notes(n) => n.draw(frame, area, ctx),
             Overlay::Manifest(m) => m.draw(frame, area, ctx),
+            Overlay::Timeline(t) => t.draw(frame, area, ctx),
+            Overlay::Messages(m) => m.draw(frame, area, ctx),
         }
     }
 }
@@ -192,6 +209,14 @@ impl Stack {
     pub fn notes_mut(&mut self) -> Option<&mut NotesOverlay> {
         self.0.iter_mut().rev().find_map(|o| match o {
             Overlay::Notes(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// The timeline, wherever it is in the stack.
+    pub fn timeline_mut(&mut self) -> Option<&mut Timeline> {
+        self.0.iter_mut().rev().find_map(|o| match o {
+            Overlay::Timeline(t) => Some(t),
             _ => None,
         })
     }

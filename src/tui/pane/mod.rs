@@ -46,6 +46,12 @@ pub trait Component {
     fn help(&self) -> Vec<HelpEntry>;
     /// A click on row `i` of the list its last frame drew.
     fn select(&mut self, _i: usize) {}
+    /// Does it have anything to show? A pane with nothing (the hotfix's
+    /// Sign-off pane, a canary pane without a canary step) collapses to
+    /// its title line, leaving its rows to the others.
+    fn has_content(&self, _ctx: &Ctx) -> bool {
+        true
+    }
 }
 
 /// What a pane's last frame showed, for the mouse and for scrolling.

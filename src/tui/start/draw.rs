@@ -84,7 +84,15 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
             }
             StartItem::Scenario(s) => {
                 let sc = &screen.data.scenarios[*s];
-                format!("  {:<16} {} ({} steps)", sc.id, sc.title, sc.steps)
+                let proposed = if screen.proposed_scenario() == Some(*s) {
+                    "★ proposed, only fixes since the last release · "
+                } else {
+                    ""
+                };
+                format!(
+                    "  {:<16} {proposed}{} ({} steps)",
+                    sc.id, sc.title, sc.steps
+                )
             }
         };
         item_line.push(lines.len());

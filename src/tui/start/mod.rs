@@ -50,12 +50,40 @@ impl StartScreen {
         items
     }
 
-    /// The list arrived.
-    pub fn loaded(&mut self, data: StartData) {
+    /// The list arrived. The selection starts on the session open in the
+    /// app (`S` then `enter` goes back to it, never starts another
+    /// release), else on the scenario the history proposes (the hotfix
+    /// when every change since the last release is a fix), else the first
+    /// line.
+    pub fn loaded(&mut self, data: StartData, current: Option<&str>) {
         self.data = data;
         self.loading = false;
-        let n = self.items().len();
-        self.selected = self.selected.min(n.saturating_sub(1));
+        let items = self.items();
+        let proposed = self.proposed_scenario();
+        let at = items.iter().position(|it| match it {
+            StartItem::Session(i) => current.is_some_and(|c| self.data.sessions[*i].id == c),
+            StartItem::Scenario(_) => false,
+        });
+        let at = at.or_else(|| {
+            items.iter().position(|it| match it {
+                StartItem::Scenario(i) => proposed.is_some_and(|p| p == *i),
+                StartItem::Session(_) => false,
+            })
+        });
+        self.selected = at.unwrap_or(0).min(items.len().saturating_sub(1));
+    }
+
+    /// The index of the scenario the history proposes, if one is listed.
+    pub fn proposed_scenario(&self) -> Option<usize> {
+        let id = self
+            .data
+            .proposal
+            .as_ref()?
+            .as_ref()
+            .ok()?
+            .scenario
+            .as_deref()?;
+        self.data.scenarios.iter().position(|s| s.id == id)
     }
 
     /// A key on the start screen; false leaves it to the app.

@@ -53,7 +53,21 @@ pub fn draw_status(
     } else {
         Line::raw("")
     };
-    frame.render_widget(Paragraph::new(line).style(theme.base), area);
+    frame.render_widget(
+        Paragraph::new(line)
+            .style(theme.base)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Rows the status line wants in `width` columns: two when the latest
+/// status is longer than one (the rest is in the message log, `L`).
+pub fn status_rows(status: Option<&Status>, width: u16) -> u16 {
+    match status {
+        Some(s) if s.text.chars().count() + 1 > usize::from(width) => 2,
+        _ => 1,
+    }
 }
 
 /// The hints that fit in `width` columns: the last ones go first, but

@@ -139,10 +139,12 @@ impl Header<'_> {
             ),
             _ => version.clone(),
         };
-        let repo = if st.repo.is_empty() {
-            self.repo_name
-        } else {
+        // `[project] name` (the app's name for the repository), else what
+        // the session recorded.
+        let repo = if self.repo_name.is_empty() {
             &st.repo
+        } else {
+            self.repo_name
         };
         let clock = elapsed(st, self.now).unwrap_or_else(|| "--:--:--".into());
         let mut state = String::new();
@@ -224,8 +226,10 @@ impl Header<'_> {
             if text_width + w <= area.width {
                 let [left, right] =
                     Layout::horizontal([Constraint::Fill(1), Constraint::Length(w)]).areas(area);
+                // A separator, so the badge never reads as part of the
+                // name before it ("Pat Product audit: …").
                 frame.render_widget(
-                    Paragraph::new(format!(" {text} ")).style(theme.tone(tone)),
+                    Paragraph::new(format!("│{text} ")).style(theme.tone(tone)),
                     right,
                 );
                 return left;

@@ -271,6 +271,50 @@ impl Canary {
         }
     }
 
+    /// `enter` here at the plan's last weight: complete the canary step
+    /// (the rules still judge it), and back to the Checklist for what
+    /// comes next. Anywhere else in the plan, not this pane's key.
+    fn complete_step(&mut self, ctx: &Ctx, out: &mut Out) -> bool {
+        let (Some(plan), Some(st), Some(step), Some(m)) =
+            (self.plan(ctx), ctx.state(), Canary::step(ctx), ctx.person)
+        else {
+            return false;
+        };
+        let in_progress = st
+            .step(&step.id)
+            .is_some_and(|s| s.status == crate::session::StepStatus::InProgress);
+        if !in_progress
+            || !matches!(
+                canary_plan::next_action(&plan, &st.canary, ctx.now_or_real()),
+                PlanAction::Done { .. }
+            )
+        {
+            return false;
+        }
+        let cmd = crate::session::Command::Complete {
+            step: step.id.clone(),
+            note: None,
+        };
+        match ctx.refusal(&cmd) {
+            Some((why, true)) => out.ask(crate::tui::out::Ask::Refused {
+                why,
+                offer: crate::tui::out::Offer::Perform(Box::new((cmd, m.who()))),
+            }),
+            Some((why, false)) => out.say(Tone::Bad, format!("✘ {why}")),
+            None => {
+                out.effect(Effect::Perform {
+                    cmd,
+                    who: m.who(),
+                    override_reason: None,
+                });
+                out.ask(crate::tui::out::Ask::Focus(
+                    crate::tui::place::Pane::Checklist,
+                ));
+            }
+        }
+        true
+    }
+
     /// `r`: roll the canary back, behind one confirmation.
     fn rollback(&mut self, ctx: &Ctx, out: &mut Out) {
         if let Some(why) = self.blocked(ctx) {
@@ -450,6 +494,10 @@ impl Canary {
 }
 
 impl Component for Canary {
+    fn has_content(&self, ctx: &Ctx) -> bool {
+        self.config.is_some() || Canary::step(ctx).is_some()
+    }
+
     fn key(&mut self, k: KeyAction, ctx: &Ctx, out: &mut Out) -> bool {
         match k {
             KeyAction::Up | KeyAction::Down | KeyAction::Top | KeyAction::Bottom => {
@@ -462,6 +510,7 @@ impl Component for Canary {
             KeyAction::SetWeight => self.set_weight(ctx, out),
             KeyAction::Rollback => self.rollback(ctx, out),
             KeyAction::CancelRun => self.cancel(out),
+            KeyAction::Act => return self.complete_step(ctx, out),
             _ => return false,
         }
         true

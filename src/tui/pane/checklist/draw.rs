@@ -312,6 +312,35 @@ fn draw_details(
         }
         lines.push(Line::from(spans));
     }
+    if !pending.is_empty() {
+        // Whole, whatever the list's column had room for.
+        lines.push(Line::from(vec![
+            label("waits on "),
+            Span::styled(pending.join(", "), theme.warn),
+        ]));
+    }
+    // Every decision of a sign-off, with its comment or reason in full.
+    for d in s.latest_decisions() {
+        let (mark, word, tone) = if d.approve {
+            ("✔", "approved", theme.ok)
+        } else {
+            ("⛔", "rejected", theme.bad)
+        };
+        let why = d
+            .comment
+            .as_deref()
+            .map(|c| format!(": {c}"))
+            .unwrap_or_default();
+        lines.push(Line::styled(
+            format!(
+                "{mark} {word} as {} by {} at {}{why}",
+                d.role,
+                d.by.person(),
+                short_time(&d.by.at)
+            ),
+            tone,
+        ));
+    }
     for e in &p.evidence {
         lines.push(Line::from(vec![label("evidence "), Span::raw(e.clone())]));
     }

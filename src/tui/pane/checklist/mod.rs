@@ -1,6 +1,7 @@
 //! The Checklist pane: one row per step, the selected step's details,
 //! and what keys do to the selected step: `enter` starts it, completes
-//! it (with a note) or runs its command; `s`, `f` and `c` skip, fail and
+//! it (asking for a note only when evidence is required; a plain check
+//! completes from pending in one key) or runs its command; `s`, `f` and `c` skip, fail and
 //! note it; `a` and `x` approve and reject its sign-off; `r` rolls its
 //! command back; `x` cancels its running command (see `runs`). The step
 //! keys also reach the selected step from the Canary and Logs panes (the
@@ -174,60 +175,62 @@ impl Checklist {
                     ));
                     return;
                 }
+                // A decision: its options, at once (choosing completes it).
+                if status == StepStatus::Pending && p.is_decision() {
+                    decide(p, ctx, out);
+                    return;
+                }
+                // A plain check (nothing to run, no evidence, no ack
+                // to wait for) is done in one key: nothing to start.
+                // Evidence to give and nothing to run: the prompt that
+                // takes it, at once (it completes the step).
+                if status == StepStatus::Pending
+                    && p.evidence_required
+                    && p.run.is_none()
+                    && p.ack.is_empty()
+                    && !p.is_canary()
+                {
+                    out.open_unless_refused(
+                        ctx,
+                        &Command::Complete {
+                            step: p.id.clone(),
+                            note: Some("?".into()),
+                        },
+                        completion_prompt(p, ctx),
+                    );
+                    return;
+                }
+                if status == StepStatus::Pending && one_key(p) {
+                    perform_unless_refused(
+                        ctx,
+                        out,
+                        Command::Complete {
+                            step: p.id.clone(),
+                            note: None,
+                        },
+                    );
+                    return;
+                }
                 perform_unless_refused(ctx, out, Command::Start { step: p.id.clone() });
             }
-            StepStatus::InProgress if p.is_decision() => {
-                // A decision: the option first, then why.
-                let mut probe =
-                    crate::session::payload::StepWithNote::new(p.id.clone(), Some("?".into()));
-                probe.choice = p.options.first().cloned();
-                let prompt = Prompt::new(
-                    format!("Decide {}", p.id),
-                    vec![
-                        p.title.clone(),
-                        format!("Options: {}.", p.options.join(", ")),
-                        format!(
-                            "Type the option, then why (e.g. `{} because …`); steps for the other options are skipped. {} to decide:",
-                            p.options.first().map_or("OPTION", String::as_str),
-                            ctx.key(KeyAction::Submit)
-                        ),
-                    ],
-                    true,
-                    Purpose::Decide {
+            StepStatus::InProgress if p.is_decision() => decide(p, ctx, out),
+            StepStatus::InProgress if !p.evidence_required => {
+                // No note wanted: `c` adds one any time.
+                perform_unless_refused(
+                    ctx,
+                    out,
+                    Command::Complete {
                         step: p.id.clone(),
-                        options: p.options.clone(),
+                        note: None,
                     },
                 );
-                out.open_unless_refused(ctx, &Command::CompleteWith(probe), prompt);
             }
             StepStatus::InProgress => {
-                let mut hint = vec![p.title.clone()];
-                for e in &p.evidence {
-                    hint.push(format!("evidence: {e}"));
-                }
-                if p.evidence_required {
-                    hint.push(format!(
-                        "Evidence is required (what it is, or a link; files by path and digest with `greenlight step done {} --evidence FILE`). {} to finish:",
-                        p.id,
-                        ctx.key(KeyAction::Submit)
-                    ));
-                } else {
-                    hint.push(format!(
-                        "A note for the record (optional; {} to finish):",
-                        ctx.key(KeyAction::Submit)
-                    ));
-                }
                 let probe = Command::Complete {
                     step: p.id.clone(),
                     note: Some("?".into()),
                 };
-                let prompt = Prompt::new(
-                    format!("Complete {}", p.id),
-                    hint,
-                    p.evidence_required,
-                    Purpose::CompleteNote { step: p.id.clone() },
-                );
-                out.open_unless_refused(ctx, &probe, prompt);
+                out.open_unless_refused(ctx, &probe, completion_prompt(p, ctx));
             }
             StepStatus::Done | StepStatus::Skipped => {
                 out.say(Tone::Dim, format!("{} is already {}", p.id, status.label()));
@@ -285,6 +288,39 @@ impl Checklist {
         };
         perform_unless_refused(ctx, out, cmd);
     }
+}
+
+/// The prompt that completes `p` with a note, or the evidence it asks
+/// for.
+fn completion_prompt(p: &PlanStep, ctx: &Ctx) -> Prompt {
+    let mut hint = vec![p.title.clone()];
+    for e in &p.evidence {
+        hint.push(format!("evidence: {e}"));
+    }
+    if p.evidence_required {
+        hint.push(format!(
+            "Evidence is required (what it is, or a link; files by path and digest with `greenlight step done {} --evidence FILE`). {} to finish:",
+            p.id,
+            ctx.key(KeyAction::Submit)
+        ));
+    } else {
+        hint.push(format!(
+            "A note for the record (optional; {} to finish):",
+            ctx.key(KeyAction::Submit)
+        ));
+    }
+    Prompt::new(
+        format!("Complete {}", p.id),
+        hint,
+        p.evidence_required,
+        Purpose::CompleteNote { step: p.id.clone() },
+    )
+}
+
+/// A step `enter` completes from pending in one key: a check with
+/// nothing to run, no evidence asked for and no acknowledgement.
+fn one_key(p: &PlanStep) -> bool {
+    p.kind == "check" && p.run.is_none() && !p.evidence_required && p.ack.is_empty() && !p.manifest
 }
 
 /// Record `cmd`, unless the session's rules refuse it: then say why and
@@ -377,4 +413,29 @@ impl Component for Checklist {
     fn select(&mut self, i: usize) {
         self.selected = i;
     }
+}
+
+/// The prompt of a decision step: its options, then why. Probed first, so
+/// a decision the rules refuse is refused at the key press.
+fn decide(p: &crate::session::PlanStep, ctx: &Ctx, out: &mut Out) {
+    let mut probe = crate::session::payload::StepWithNote::new(p.id.clone(), Some("?".into()));
+    probe.choice = p.options.first().cloned();
+    let prompt = Prompt::new(
+        format!("Decide {}", p.id),
+        vec![
+            p.title.clone(),
+            format!("Options: {}.", p.options.join(", ")),
+            format!(
+                "Type the option, then why (e.g. `{} because …`); steps for the other options are skipped. {} to decide:",
+                p.options.first().map_or("OPTION", String::as_str),
+                ctx.key(KeyAction::Submit)
+            ),
+        ],
+        true,
+        Purpose::Decide {
+            step: p.id.clone(),
+            options: p.options.clone(),
+        },
+    );
+    out.open_unless_refused(ctx, &Command::CompleteWith(probe), prompt);
 }

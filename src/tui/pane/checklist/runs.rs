@@ -58,6 +58,11 @@ impl Checklist {
         if action == StepAction::Run && p.run.is_none() {
             return false;
         }
+        // No rollback here: the app offers the most recent step that has
+        // one (`r` from anywhere).
+        if action == StepAction::Rollback && p.rollback.is_none() {
+            return false;
+        }
         if let Some(r) = self.is_running(&p.id) {
             out.say(
                 Tone::Info,

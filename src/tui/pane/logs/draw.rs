@@ -75,8 +75,15 @@ impl Logs {
             return drawn;
         }
         frame.render_widget(
-            Paragraph::new(lines(m, theme, rows.width as usize, rows.height as usize))
-                .style(theme.base),
+            Paragraph::new(lines(
+                m,
+                self.raw,
+                ctx.now.map(|t| t.as_millisecond()),
+                theme,
+                rows.width as usize,
+                rows.height as usize,
+            ))
+            .style(theme.base),
             rows,
         );
         drawn
@@ -247,29 +254,80 @@ fn wrap_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Line<'static>> {
     lines.into_iter().map(Line::from).collect()
 }
 
-/// The lines on screen: the view's rows, newest at the bottom; wrapped
-/// when the view wraps (then as many of the newest rows as fit, keeping
-/// the selected one in sight).
-fn lines<'a>(m: &'a LogsModel, theme: &Theme, width: usize, height: usize) -> Vec<Line<'a>> {
+/// `HH:MM:SS.mmm` of a line's time (UTC, as the rest of the app), with
+/// `MM-DD ` before it when it is not the day of `today` (ms); without
+/// the milliseconds in a narrow pane.
+fn line_time(at: i64, today: Option<i64>, narrow: bool) -> String {
+    const DAY: i64 = 86_400_000;
+    let ms = at.rem_euclid(DAY);
+    let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut out = String::with_capacity(18);
+    if today.is_some_and(|t| t.div_euclid(DAY) != at.div_euclid(DAY))
+        && let Ok(t) = jiff::Timestamp::from_millisecond(at)
+    {
+        let d = jiff::tz::TimeZone::UTC.to_datetime(t).date();
+        out.push_str(&format!("{:02}-{:02} ", d.month(), d.day()));
+    }
+    if narrow {
+        out.push_str(&format!("{h:02}:{m:02}:{sec:02}"));
+    } else {
+        out.push_str(&format!("{h:02}:{m:02}:{sec:02}.{milli:03}"));
+    }
+    out
+}
+
+/// A level's badge: five columns, the word a reader scans for.
+fn badge(level: Level) -> &'static str {
+    match level {
+        Level::Fatal => "FATAL",
+        Level::Error => "ERROR",
+        Level::Warn => "WARN ",
+        Level::Info => "INFO ",
+        Level::Debug => "DEBUG",
+        Level::Trace => "TRACE",
+        Level::Unknown => "  ·  ",
+    }
+}
+
+/// The lines on screen: the view's rows, newest at the bottom, each as
+/// time, level badge, source, then the message (for JSON and logfmt its
+/// `msg` field, the other fields after it, dimmed); the raw line when
+/// the pane shows raw lines (`enter`) or wraps (then as many of the
+/// newest rows as fit, keeping the selected one in sight).
+fn lines<'a>(
+    m: &'a LogsModel,
+    raw: bool,
+    today: Option<i64>,
+    theme: &Theme,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'a>> {
     let view = &m.view;
     let rows = view.rows_in(&m.buffer, height);
-    let tagged = m.sources().len() > 1;
     let tag_w = m
         .sources()
         .iter()
         .map(|s| s.name.chars().count())
         .max()
         .unwrap_or(0)
-        .min(14);
+        .min(if width < 60 { 8 } else { 14 });
     let highlight = view.search().is_some();
+    let raw = raw || view.wrap();
+    let narrow = width < 50;
     let mut out: Vec<Vec<Line>> = rows
         .iter()
         .map(|r| {
             let line = r.line;
+            let level = line.level();
             let base = if r.selected {
                 theme.selected
             } else {
-                level_style(theme, line.level())
+                level_style(theme, level)
+            };
+            let dim = if r.selected {
+                theme.selected
+            } else {
+                theme.dim
             };
             let marker = if r.selected {
                 "▸"
@@ -278,21 +336,56 @@ fn lines<'a>(m: &'a LogsModel, theme: &Theme, width: usize, height: usize) -> Ve
             } else {
                 " "
             };
-            let mut spans = vec![Span::styled(marker, base)];
-            if tagged {
-                let src = m.source(line.source());
-                let name: String = src
-                    .map(|s| s.name.chars().take(tag_w).collect())
-                    .unwrap_or_default();
-                let style = src.map_or(theme.dim, |s| source_style(theme, s.color));
-                spans.push(Span::styled(format!("{name:<tag_w$} "), style));
-            }
-            let ranges = if highlight {
-                view.search_ranges(line.text())
-            } else {
-                Vec::new()
+            let mut spans = vec![
+                Span::styled(marker, base),
+                Span::styled(line_time(line.at(), today, narrow), dim),
+                Span::raw(" "),
+                Span::styled(
+                    badge(level),
+                    level_style(theme, level).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(" "),
+            ];
+            let src = m.source(line.source());
+            let name: String = src
+                .map(|s| s.name.chars().take(tag_w).collect())
+                .unwrap_or_default();
+            let style = src.map_or(theme.dim, |s| source_style(theme, s.color));
+            spans.push(Span::styled(format!("{name:<tag_w$} "), style));
+            let ranges = |text: &str| {
+                if highlight {
+                    view.search_ranges(text)
+                } else {
+                    Vec::new()
+                }
             };
-            spans.extend(highlighted(line.text(), &ranges, base));
+            if raw {
+                spans.extend(highlighted(line.text(), &ranges(line.text()), base));
+            } else {
+                let parts = crate::logs::parts::split(line.text());
+                let message = parts.message.into_owned();
+                let r = ranges(&message);
+                spans.extend(
+                    highlighted(&message, &r, base)
+                        .into_iter()
+                        .map(|s| Span::styled(s.content.into_owned(), s.style)),
+                );
+                if !parts.fields.is_empty() {
+                    let mut rest = String::new();
+                    for (k, v) in &parts.fields {
+                        rest.push_str("  ");
+                        rest.push_str(k);
+                        rest.push('=');
+                        rest.push_str(v);
+                    }
+                    let r = ranges(&rest);
+                    spans.extend(
+                        highlighted(&rest, &r, dim)
+                            .into_iter()
+                            .map(|s| Span::styled(s.content.into_owned(), s.style)),
+                    );
+                }
+            }
             if view.wrap() {
                 wrap_spans(spans, width)
             } else {

@@ -2,7 +2,8 @@
 //! sources, and drains them into this pane's [`LogsModel`]), and its
 //! keys: `/` filter (substring, or `/re/`), `n`/`N` next/previous match,
 //! `e`/`E` next/previous error, `f` or space follow/pause, `w` wrap, `l`
-//! level (all / warn+ / error+), `v` one source at a time,
+//! level (all / warn+ / error+), `v` one source at a time, `enter` raw
+//! lines (else time, level, source, the message, the other fields),
 //! `j`/`k`/pgup/pgdn/`g`/`G` scroll. Paging and centring on an error use
 //! the height the last frame gave the lines.
 
@@ -24,6 +25,9 @@ pub use draw::source_style;
 #[derive(Debug, Clone, Default)]
 pub struct Logs {
     pub model: LogsModel,
+    /// Lines as they came (`enter`), rather than time, level, source and
+    /// the message first.
+    pub raw: bool,
 }
 
 /// Rows of the Logs pane above the lines (the error-rate line).
@@ -101,6 +105,10 @@ impl Logs {
 }
 
 impl Component for Logs {
+    fn has_content(&self, _ctx: &Ctx) -> bool {
+        self.is_live()
+    }
+
     fn key(&mut self, k: KeyAction, ctx: &Ctx, out: &mut Out) -> bool {
         let m = &mut self.model;
         let v = &mut m.view;
@@ -113,6 +121,17 @@ impl Component for Logs {
             KeyAction::Bottom => v.bottom(),
             KeyAction::Follow => v.toggle_follow(),
             KeyAction::Wrap => v.toggle_wrap(),
+            KeyAction::Act => {
+                self.raw = !self.raw;
+                out.say(
+                    Tone::Info,
+                    if self.raw {
+                        "logs: raw lines, as they came (enter again: message first)"
+                    } else {
+                        "logs: time, level, source, then the message"
+                    },
+                );
+            }
             KeyAction::Level => {
                 let level = next_level(v.status(&m.buffer).min_level);
                 v.set_min_level(&m.buffer, level);
@@ -207,6 +226,7 @@ impl Component for Logs {
             Hint::pair(k, KeyAction::NextError, KeyAction::PrevError, "error"),
             Hint::of(k, KeyAction::Follow, "follow"),
             Hint::of(k, KeyAction::Wrap, "wrap"),
+            Hint::of(k, KeyAction::Act, "raw"),
             Hint::of(k, KeyAction::Level, "level"),
             Hint::of(k, KeyAction::Source, "source"),
             Hint::pair(k, KeyAction::Down, KeyAction::Up, "scroll"),
@@ -222,7 +242,10 @@ impl Component for Logs {
             HelpEntry::keys(&[K::NextMatch, K::PrevMatch], "next / previous match"),
             HelpEntry::keys(&[K::NextError, K::PrevError], "next / previous error"),
             HelpEntry::keys(&[K::Follow], "follow the newest lines, or pause"),
-            HelpEntry::keys(&[K::Wrap], "wrap long lines, or cut them"),
+            HelpEntry::keys(
+                &[K::Wrap, K::Act],
+                "wrap (raw) / raw lines, or message first",
+            ),
             HelpEntry::keys(&[K::Level], "all levels / warn+ / error+"),
             HelpEntry::keys(&[K::Source], "one source at a time, then all"),
             HelpEntry::keys(&[K::Down, K::Up], "scroll a line"),

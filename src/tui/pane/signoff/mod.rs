@@ -51,6 +51,11 @@ impl Signoff {
 }
 
 impl Component for Signoff {
+    fn has_content(&self, ctx: &Ctx) -> bool {
+        ctx.state()
+            .is_some_and(|s| !signoff_rows(s).is_empty() || s.release_notes.is_some())
+    }
+
     fn key(&mut self, k: KeyAction, ctx: &Ctx, out: &mut Out) -> bool {
         match k {
             KeyAction::Up | KeyAction::Down | KeyAction::Top | KeyAction::Bottom => {
