@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod evidence;
 pub mod exec;
+pub mod git_tls;
 pub mod http;
 pub mod identity;
 pub mod logs;

@@ -258,11 +258,7 @@ impl Workspace {
     /// Resolve a session id prefix (or the current session, else the
     /// latest one) and open it read-only.
     pub fn session(&self, prefix: Option<&str>) -> Result<Session> {
-        let id = self.store.resolve_for_reading(&self.repo.key, prefix)?;
-        Ok(Session::open(
-            &id,
-            self.store.session_dir(&self.repo.key, &id),
-        )?)
+        Ok(self.store.open_for_reading(&self.repo.key, prefix)?)
     }
 
     /// Open `s` for writing as this process's actor, signing with the
@@ -277,8 +273,7 @@ impl Workspace {
     /// Open a session for writing as this process's actor: the one named,
     /// or the last open one.
     pub fn session_for_writing(&self, prefix: Option<&str>) -> Result<Session> {
-        let id = self.store.resolve(&self.repo.key, prefix)?;
-        let mut s = Session::open(&id, self.store.session_dir(&self.repo.key, &id))?;
+        let mut s = self.store.open_current(&self.repo.key, prefix)?;
         self.attach(&mut s)?;
         let notes = crate::exec::registry::reap(self, &mut s);
         s.add_notices(notes);

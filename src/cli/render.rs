@@ -91,6 +91,8 @@ fn step_line(
 }
 
 /// The human `greenlight status`.
+/// The latest `history` history lines and notes are shown (`usize::MAX`:
+/// all), with how many earlier ones are left out.
 pub fn status(session: &Session, history: usize) -> String {
     let st = session.state();
     let (done, total) = st.progress();
@@ -241,7 +243,15 @@ pub fn status(session: &Session, history: usize) -> String {
     }
     if !st.notes.is_empty() {
         let _ = writeln!(out, "\nNotes:");
-        for n in &st.notes {
+        let skip = st.notes.len().saturating_sub(history);
+        if skip > 0 {
+            let _ = writeln!(
+                out,
+                "  … {skip} earlier note{} (--all shows every one)",
+                if skip == 1 { "" } else { "s" }
+            );
+        }
+        for n in &st.notes[skip..] {
             let about = n
                 .step
                 .as_deref()
@@ -257,8 +267,17 @@ pub fn status(session: &Session, history: usize) -> String {
         }
     }
     if history > 0 {
-        let _ = writeln!(out, "\nHistory (last {history}):");
         let skip = st.history.len().saturating_sub(history);
+        if skip == 0 {
+            let _ = writeln!(out, "\nHistory:");
+        } else {
+            let _ = writeln!(
+                out,
+                "\nHistory (last {} of {}; --all shows every one):",
+                st.history.len() - skip,
+                st.history.len()
+            );
+        }
         for h in &st.history[skip..] {
             let _ = writeln!(out, "  {}", history_line(session, h));
         }

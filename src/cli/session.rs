@@ -49,9 +49,13 @@ pub struct StatusArgs {
     /// Print the whole state and history as JSON (who did what, and when).
     #[arg(long)]
     pub json: bool,
-    /// How many history lines to show (human output).
-    #[arg(long, default_value_t = 10)]
+    /// How many of the latest history lines, and of the latest notes, to
+    /// show (human output).
+    #[arg(long, default_value_t = 10, value_name = "N")]
     pub history: usize,
+    /// Show the whole history and every note.
+    #[arg(long, conflicts_with = "history")]
+    pub all: bool,
     /// Then keep printing events as they arrive, from this machine and
     /// (with a remote) pulled from other clones every `[audit]
     /// pull_interval`, until the session ends or Ctrl-C.
@@ -397,10 +401,17 @@ pub fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
     if a.json {
         print_json(&render::StatusJson::of(&session))?;
     } else {
-        say!("{}", render::status(&session, a.history));
+        say!(
+            "{}",
+            render::status(&session, if a.all { usize::MAX } else { a.history })
+        );
     }
     if a.follow {
         follow(&ws, session)?;
+    } else {
+        // A large session is a lot of small allocations: the process
+        // ends now, and freeing them one by one would only delay it.
+        std::mem::forget(session);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -129,7 +129,10 @@ impl Batcher {
     }
 }
 
-/// Sleep up to `d` in small steps, returning early when stopped.
+/// Sleep up to `d` on a source's own thread, returning early when
+/// stopped: `SourceHandle::stop` unparks it. One wake-up per nap (a
+/// source following a quiet file, or the demo's sample stream, used to
+/// wake every 20 ms to look at the stop flag).
 pub(crate) fn nap(d: Duration, control: &Control) {
     let until = Instant::now() + d;
     while !control.stopped() {
@@ -137,6 +140,6 @@ pub(crate) fn nap(d: Duration, control: &Control) {
         if left.is_zero() {
             return;
         }
-        thread::sleep(left.min(Duration::from_millis(20)));
+        thread::park_timeout(left);
     }
 }

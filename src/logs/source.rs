@@ -81,6 +81,10 @@ impl SourceHandle {
     /// (and SIGKILL from the source's thread if it lingers).
     pub fn stop(&self) {
         self.control.stop.store(true, Ordering::Release);
+        // A source napping between reads wakes up to see the flag.
+        if let Some(t) = &self.thread {
+            t.thread().unpark();
+        }
         let pgid = self.control.pgid.load(Ordering::Acquire);
         if pgid != 0 {
             let _ = crate::exec::group::signal_group(pgid, crate::exec::group::SIGTERM);

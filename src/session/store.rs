@@ -335,6 +335,79 @@ impl Store {
         Err(StoreError::NoOpenSession)
     }
 
+    /// [`Store::resolve_for_reading`], opened: each session is read once
+    /// (choosing one without an id folds the sessions started here, newest
+    /// first, and the one chosen is kept instead of being read again).
+    pub fn open_for_reading(
+        &self,
+        repo_key: &str,
+        prefix: Option<&str>,
+    ) -> Result<Session, StoreError> {
+        if prefix.is_some() {
+            let id = self.resolve(repo_key, prefix)?;
+            return Session::open(&id, self.session_dir(repo_key, &id));
+        }
+        let mut completed = None;
+        let mut unstarted = None;
+        for id in self.session_ids(repo_key)?.iter().rev() {
+            let dir = self.session_dir(repo_key, id);
+            if !is_local(&dir) {
+                continue;
+            }
+            let s = Session::open(id, dir)?;
+            match s.state().status {
+                SessionStatus::Open => return Ok(s),
+                SessionStatus::Completed if completed.is_none() => completed = Some(s),
+                SessionStatus::Unstarted if unstarted.is_none() => unstarted = Some(s),
+                _ => {}
+            }
+        }
+        completed.or(unstarted).ok_or(StoreError::NoOpenSession)
+    }
+
+    /// [`Store::resolve`], opened: the session named, or the one open
+    /// here, each read once.
+    pub fn open_current(
+        &self,
+        repo_key: &str,
+        prefix: Option<&str>,
+    ) -> Result<Session, StoreError> {
+        if prefix.is_some() {
+            let id = self.resolve(repo_key, prefix)?;
+            return Session::open(&id, self.session_dir(repo_key, &id));
+        }
+        let mut open = Vec::new();
+        for id in self.session_ids(repo_key)? {
+            let dir = self.session_dir(repo_key, &id);
+            if !is_local(&dir) {
+                continue;
+            }
+            let s = Session::open(&id, dir)?;
+            if s.state().status == SessionStatus::Open {
+                open.push(s);
+            }
+        }
+        match open.len() {
+            0 => Err(StoreError::NoOpenSession),
+            1 => open.pop().ok_or(StoreError::NoOpenSession),
+            _ => Err(StoreError::SeveralOpen {
+                open: open
+                    .iter()
+                    .rev()
+                    .map(|s| {
+                        let st = s.state();
+                        format!(
+                            "{} ({} {})",
+                            s.id(),
+                            st.plan.playbook,
+                            st.version.as_deref().unwrap_or("(no version)")
+                        )
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
     /// Sessions started here for `version` that are open or completed:
     /// a second release of one version is a mistake unless said otherwise.
     pub fn sessions_for_version(

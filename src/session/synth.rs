@@ -63,6 +63,21 @@ pub fn write_synthetic_signed(
     actors: usize,
     signers: &[crate::signing::Signer],
 ) -> std::io::Result<()> {
+    write_synthetic_at(dir, session, events, actors, signers, SYNTHETIC_AT)
+}
+
+/// When the events of [`write_synthetic`] happened.
+const SYNTHETIC_AT: &str = "2026-11-26T14:00:00.000Z";
+
+/// [`write_synthetic_signed`], every event made at `at` (RFC 3339).
+pub fn write_synthetic_at(
+    dir: &Path,
+    session: &str,
+    events: usize,
+    actors: usize,
+    signers: &[crate::signing::Signer],
+    at: &str,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let actors = actors.max(1);
     let ids: Vec<String> = (0..actors)
@@ -114,7 +129,7 @@ pub fn write_synthetic_signed(
             actor: &ids[a],
             seq: seq[a],
             lamport: n as u64 + 1,
-            at: "2026-11-26T14:00:00.000Z".into(),
+            at: at.into(),
             who: &whos[a],
             kind: p.kind(),
             data: &data,

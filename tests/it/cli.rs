@@ -450,3 +450,29 @@ fn status_follow_prints_events_as_they_arrive_and_ends_with_the_session() {
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status}");
 }
+
+/// `status` shows the latest notes and history lines, says how many it
+/// leaves out, and `--all` shows every one.
+#[test]
+fn status_bounds_notes_and_history_unless_all() {
+    let sb = crate::common::Sandbox::new();
+    sb.ok(&["new", "--scenario", "mvp-launch", "--version", "1.0.0"]);
+    for i in 1..=12 {
+        sb.ok(&["note", &format!("observation number {i}.")]);
+    }
+    let bounded = sb.ok(&["status", "--history", "5"]);
+    assert!(
+        bounded.contains("… 7 earlier notes (--all shows every one)"),
+        "{bounded}"
+    );
+    assert!(bounded.contains("observation number 12."), "{bounded}");
+    assert!(!bounded.contains("observation number 1."), "{bounded}");
+    assert!(
+        bounded.contains("History (last 5 of 13; --all shows every one):"),
+        "{bounded}"
+    );
+    let all = sb.ok(&["status", "--all"]);
+    assert!(all.contains("observation number 1."), "{all}");
+    assert!(!all.contains("earlier notes"), "{all}");
+    assert!(all.contains("\nHistory:\n"), "{all}");
+}

@@ -209,6 +209,17 @@ impl App {
                 .is_some_and(|s| s.status == SessionStatus::Open && s.started.is_some())
     }
 
+    /// Do new log lines change what the screen shows? Only while the Logs
+    /// pane is on screen and follows the newest line. Paused, scrolled back
+    /// or hidden behind a zoom, the lines land out of sight, and what they
+    /// change (the counts in the pane's title, the error rate) is drawn
+    /// with the clock's next tick, once a second; without a running clock
+    /// the counts are drawn as they change.
+    pub fn logs_show_new_lines(&self) -> bool {
+        let on_screen = self.screen == Screen::Main && (!self.zoom || self.focus == Pane::Logs);
+        on_screen && (self.panes.logs.model.view.is_following() || !self.clock_visible())
+    }
+
     /// A frame was drawn: keep what it showed for the keys and the mouse
     /// (and give the Logs pane the rows its lines got).
     pub fn drawn(&mut self, layout: Layout) {
@@ -1169,6 +1180,29 @@ mod tests {
             filtered.contains("the Logs filter timeout hides lines without it"),
             "{filtered}"
         );
+    }
+
+    #[test]
+    fn new_log_lines_redraw_only_where_the_logs_pane_follows_the_tail() {
+        let state = crate::tui::fixture::late().expect("sample");
+        let mut app = fixture::app(state, Theme::no_color("default"));
+        fixture::busy(&mut app, 50);
+        assert!(app.clock_visible());
+        assert!(app.logs_show_new_lines(), "following, on screen");
+        app.panes.logs.model.view.pause();
+        assert!(!app.logs_show_new_lines(), "paused");
+        app.panes.logs.model.view.follow();
+        app.focus = Pane::Canary;
+        app.update(Action::Key(KeyAction::Zoom));
+        assert!(
+            !app.logs_show_new_lines(),
+            "hidden behind the Canary zoomed"
+        );
+        app.focus = Pane::Logs;
+        assert!(app.logs_show_new_lines(), "the Logs pane zoomed");
+        app.update(Action::Key(KeyAction::Zoom));
+        app.panes.logs.model.view.scroll_up(5);
+        assert!(!app.logs_show_new_lines(), "scrolled back from the tail");
     }
 
     #[test]

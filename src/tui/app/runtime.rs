@@ -74,13 +74,16 @@ impl Runtime {
         }
     }
 
-    /// Apply an action and everything it leads to. Returns false only when
-    /// nothing changed (a file event that brought nothing new).
+    /// Apply an action and everything it leads to. Returns false when
+    /// nothing changed but, perhaps, log lines: a file event that brought
+    /// nothing new, or a log batch that led to nothing else (whether its
+    /// lines show is [`App::logs_show_new_lines`]).
     pub fn dispatch(&mut self, action: Action) -> bool {
-        let mut changed = !matches!(action, Action::JournalChanged);
+        let quiet = |a: &Action| matches!(a, Action::JournalChanged | Action::LogsReady);
+        let mut changed = !quiet(&action);
         let mut queue = VecDeque::from([action]);
         while let Some(a) = queue.pop_front() {
-            if !matches!(a, Action::JournalChanged) {
+            if !quiet(&a) {
                 changed = true;
             }
             for effect in self.app.update(a) {

@@ -41,6 +41,33 @@ use crate::tui::action::{Action, Effect};
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(33);
 
+/// At most this often for new log lines alone: a person reads a line
+/// followed at 20 a second no better at 30 frames than at 10, and each
+/// frame costs a draw and its bytes.
+const LINES_FRAME: Duration = Duration::from_millis(100);
+
+/// What a message asks of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Redraw {
+    /// Nothing on screen changed.
+    No,
+    /// Only new log lines at the tail of the Logs pane: drawn within
+    /// [`LINES_FRAME`].
+    Lines,
+    /// Anything else: drawn within [`FRAME`].
+    Now,
+}
+
+impl Redraw {
+    /// How long after the last frame the next one may be drawn.
+    fn after(self) -> Duration {
+        match self {
+            Redraw::Lines => LINES_FRAME,
+            Redraw::No | Redraw::Now => FRAME,
+        }
+    }
+}
+
 /// Set to anything, the app panics right after its first frame: the
 /// end-to-end test proves the terminal is restored on a panic.
 pub const TEST_PANIC_ENV: &str = "GREENLIGHT_TEST_PANIC";
@@ -219,11 +246,11 @@ fn event_loop(
     rx: &Receiver<Msg>,
     watch: &mut Watch,
 ) -> Result<Ending> {
-    let mut dirty = false;
+    let mut pending = Redraw::No;
     let mut last_draw = Instant::now();
     loop {
-        let msg = if dirty {
-            match rx.recv_timeout(FRAME.saturating_sub(last_draw.elapsed())) {
+        let msg = if pending > Redraw::No {
+            match rx.recv_timeout(pending.after().saturating_sub(last_draw.elapsed())) {
                 Ok(m) => Some(m),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -240,16 +267,16 @@ fn event_loop(
             _ => {}
         }
         if let Some(msg) = msg {
-            dirty |= handle(rt, msg)?;
+            pending = pending.max(handle(rt, msg)?);
             if rt.app.quit {
                 break;
             }
             follow(watch, rt);
         }
-        if dirty && last_draw.elapsed() >= FRAME {
+        if pending > Redraw::No && last_draw.elapsed() >= pending.after() {
             frame(terminal, rt)?;
             last_draw = Instant::now();
-            dirty = false;
+            pending = Redraw::No;
         }
     }
     Ok(Ending::Quit)
@@ -264,23 +291,37 @@ fn follow(watch: &mut Watch, rt: &mut Runtime) {
     }
 }
 
-/// Apply one message; true when the screen needs a redraw.
-fn handle(rt: &mut Runtime, msg: Msg) -> Result<bool> {
+/// Apply one message; what it asks of the screen.
+fn handle(rt: &mut Runtime, msg: Msg) -> Result<Redraw> {
+    let now = |changed: bool| if changed { Redraw::Now } else { Redraw::No };
     Ok(match msg {
         Msg::Term(ev) => match rt.app.translate(&ev) {
-            Some(a) => rt.dispatch(a),
-            None => false,
+            Some(a) => now(rt.dispatch(a)),
+            None => Redraw::No,
         },
-        Msg::Tick(now) => {
+        Msg::Tick(at) => {
             let visible = rt.app.clock_visible();
-            rt.dispatch(Action::Tick(now));
-            visible
+            rt.dispatch(Action::Tick(at));
+            now(visible)
         }
-        Msg::Journal => rt.dispatch(Action::JournalChanged),
-        Msg::Background(a) => rt.dispatch(*a),
-        Msg::Logs => rt.dispatch(Action::LogsReady),
+        Msg::Journal => now(rt.dispatch(Action::JournalChanged)),
+        Msg::Background(a) => now(rt.dispatch(*a)),
+        // New lines show only where the Logs pane follows the tail (see
+        // `Runtime::dispatch`); what else a batch brings (a step's command
+        // ending) is drawn at once.
+        Msg::Logs => {
+            let lines = rt.app.panes.logs.model.buffer.end();
+            if rt.dispatch(Action::LogsReady) {
+                Redraw::Now
+            } else if rt.app.panes.logs.model.buffer.end() != lines && rt.app.logs_show_new_lines()
+            {
+                Redraw::Lines
+            } else {
+                Redraw::No
+            }
+        }
         // Both end the loop before they get here.
-        Msg::Signal(_) | Msg::InputClosed(_) => false,
+        Msg::Signal(_) | Msg::InputClosed(_) => Redraw::No,
     })
 }
 
