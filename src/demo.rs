@@ -195,9 +195,10 @@ pub fn create(base: &Path, own_home: bool) -> Result<Demo> {
     })
 }
 
-/// The demo's log stream, named `demo` (generated, never production): the sample generator (`[[logs]]` reads
-/// files and commands only), about 20 lines a second with an occasional
-/// `upstream timeout` among the errors.
+/// The demo's log stream, named `demo` (generated, never production):
+/// the sample generator (`[[logs]]` reads files and commands only), about
+/// 20 lines a second with an occasional `upstream timeout` among the
+/// errors.
 pub fn log_sources() -> Vec<(String, crate::logs::SourceSpec)> {
     let config = crate::logs::sample::SampleConfig {
         seed: jiff::Timestamp::now().as_second().unsigned_abs(),
@@ -205,10 +206,7 @@ pub fn log_sources() -> Vec<(String, crate::logs::SourceSpec)> {
         errors_per_10k: 150,
         ..Default::default()
     };
-    vec![(
-        "demo stream".into(),
-        crate::logs::SourceSpec::Sample { config },
-    )]
+    vec![("demo".into(), crate::logs::SourceSpec::Sample { config })]
 }
 
 /// Start the demo's session (feature-release 1.4.0).

@@ -2174,6 +2174,50 @@ mod tests {
     /// A clock set far ahead (to sort last, or to run the clock out) is
     /// refused by the fold and moves nothing; the next event written
     /// after it still folds.
+    /// The timeline keeps an event the fold refused, marked not applied
+    /// with the reason, in order, and its kind filter finds it.
+    #[test]
+    fn the_timeline_lists_refused_events_as_not_applied() {
+        use crate::session::timeline::{Filter, Kind, entries};
+        let mut l = Log::new();
+        l.cmd("a", done("impact")).unwrap();
+        // Written without the rules (as another clone could): enable
+        // waits on steps not done.
+        l.push(
+            "m",
+            Payload::StepStarted(payload::StepRef {
+                step: "enable".into(),
+            }),
+        );
+        l.cmd(
+            "a",
+            Command::Note {
+                text: "after".into(),
+                step: None,
+            },
+        )
+        .unwrap();
+        let st = l.state();
+        let t = entries(&st, &l.events);
+        assert_eq!(t.len(), 4);
+        assert!(t[1].what.contains("completed impact"), "{t:?}");
+        let refused = &t[2];
+        assert!(refused.person.starts_with('m'), "{refused:?}");
+        assert!(refused.what.contains("started enable"), "{refused:?}");
+        assert!(refused.not_applied.is_some(), "{refused:?}");
+        assert_eq!(refused.group(), Kind::NotApplied);
+        let only = Filter {
+            person: None,
+            kind: Some(Kind::NotApplied),
+        };
+        assert_eq!(t.iter().filter(|e| only.keeps(e)).count(), 1);
+        let by_a = Filter {
+            person: Some("A@X".into()),
+            kind: None,
+        };
+        assert_eq!(t.iter().filter(|e| by_a.keeps(e)).count(), 3);
+    }
+
     #[test]
     fn a_forged_clock_is_refused_and_does_not_move_the_session_clock() {
         let mut l = Log::new();

@@ -253,6 +253,7 @@ fn complete_a_step_with_keys_and_quit() {
     pty.wait_text("The note");
     pty.send("assessed in the pty\r");
     pty.wait_text("note on impact");
+    pty.wait_for("the note prompt to close", 15, |s| !s.contains("The note"));
     pty.send("\r");
     pty.wait_text("Dana Developer completed impact");
     pty.wait_for("impact done", 5, |s| {
