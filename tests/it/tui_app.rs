@@ -899,8 +899,10 @@ fn log_texts(d: &Driver) -> Vec<String> {
 #[test]
 fn the_promote_that_completes_the_canary_is_recorded_once() {
     use greenlight::tui::fixture as sample;
-    // One weight, watched for 1 s (the journal's clock is the real one).
-    let sb = canary_sandbox_with("[100]\nmin_observation = \"1s\"", "true");
+    // One weight, watched for 3 s (the journal's clock is the real one;
+    // the first two judgements must come before it ends, also on a
+    // loaded machine).
+    let sb = canary_sandbox_with("[100]\nmin_observation = \"3s\"", "true");
     sb.ok(&["canary", "weight", "100"]);
     let mut d = driver(&sb);
     let judge = |d: &mut Driver| {
@@ -916,9 +918,9 @@ fn the_promote_that_completes_the_canary_is_recorded_once() {
     press(&mut d, "enter");
     assert!(d.app.overlay().is_none());
     let s = status(&d);
-    assert!(s.contains("no Promote judged after 1s"), "{s}");
+    assert!(s.contains("no Promote judged after 3s"), "{s}");
     // Past the observation time: recorded, once.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::thread::sleep(std::time::Duration::from_millis(3100));
     judge(&mut d);
     assert_eq!(recorded(&sb).len(), 2);
     judge(&mut d);
@@ -1029,6 +1031,9 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
         status(&d),
         "regression injected into the canary: error rate and latency degrade"
     );
+    // The simulated regression degrades latency first and the error rate
+    // a moment later: wait for the Roll back that names the error rate
+    // (how soon depends on the machine's speed, not on the judge).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while d
         .app
@@ -1038,6 +1043,7 @@ fn canary_judgements_show_in_the_pane_and_are_recorded_when_they_say_something_n
         .as_ref()
         .map(|s| s.judgement.verdict)
         != Some(greenlight::canary::Verdict::Rollback)
+        || !screen(&d).contains("critical metric error rate failed")
     {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let a = rx
