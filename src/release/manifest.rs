@@ -448,9 +448,10 @@ fn set_doc_version(
     Some(())
 }
 
-/// A component's change, ordered so `max` is the largest.
+/// A component's change, ordered so `max` is the largest: the system
+/// version rule, shared with the release train (`crate::train::status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Change {
+pub(crate) enum Change {
     None,
     Patch,
     Minor,
@@ -458,7 +459,7 @@ enum Change {
 }
 
 impl Change {
-    fn apply(self, v: &Version) -> Version {
+    pub(crate) fn apply(self, v: &Version) -> Version {
         match self {
             Change::None => v.clone(),
             Change::Patch => Version::new(v.major, v.minor, v.patch + 1),
@@ -467,7 +468,7 @@ impl Change {
         }
     }
 
-    fn as_bump(self) -> Bump {
+    pub(crate) fn as_bump(self) -> Bump {
         match self {
             Change::None => Bump::None,
             Change::Patch => Bump::Patch,
@@ -477,7 +478,7 @@ impl Change {
     }
 }
 
-fn change(from: &Version, to: &Version) -> Change {
+pub(crate) fn change(from: &Version, to: &Version) -> Change {
     if from.major != to.major {
         Change::Major
     } else if from.minor != to.minor {

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::component::{self, ComponentReading};
 use super::config::TrainConfig;
 use super::schedule::{self, Departure};
+use crate::release::manifest::{Change, change};
 use crate::release::{Manifest, ManifestProblem};
 use crate::session::Store;
 
@@ -266,7 +267,7 @@ pub fn assemble(i: &TrainInputs<'_>, readings: Vec<ComponentReading>) -> TrainSt
         ),
         _ => (
             largest.apply(&system),
-            largest.word().to_owned(),
+            largest.as_bump().to_string(),
             format!("{deciding} is the largest change"),
         ),
     };
@@ -280,47 +281,6 @@ pub fn assemble(i: &TrainInputs<'_>, readings: Vec<ComponentReading>) -> TrainSt
         components,
         blockers,
         warnings,
-    }
-}
-
-/// A component's change, ordered so `max` is the largest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Change {
-    None,
-    Patch,
-    Minor,
-    Major,
-}
-
-impl Change {
-    fn apply(self, v: &Version) -> Version {
-        match self {
-            Change::None => v.clone(),
-            Change::Patch => Version::new(v.major, v.minor, v.patch + 1),
-            Change::Minor => Version::new(v.major, v.minor + 1, 0),
-            Change::Major => Version::new(v.major + 1, 0, 0),
-        }
-    }
-
-    fn word(self) -> &'static str {
-        match self {
-            Change::None => "none",
-            Change::Patch => "patch",
-            Change::Minor => "minor",
-            Change::Major => "major",
-        }
-    }
-}
-
-fn change(from: &Version, to: &Version) -> Change {
-    if from.major != to.major {
-        Change::Major
-    } else if from.minor != to.minor {
-        Change::Minor
-    } else if from != to {
-        Change::Patch
-    } else {
-        Change::None
     }
 }
 

@@ -621,15 +621,10 @@ fn only_the_trains_dm_gives_its_dm_signoff() {
 /// are driven by the app's ticks; the wall time it took is printed).
 #[test]
 fn the_train_pane_follows_a_component_completing_elsewhere() {
-    use greenlight::identity::Overrides;
-    use greenlight::session::Store;
     use greenlight::train::Readiness;
     use greenlight::tui::action::Action;
     use greenlight::tui::app::{self, Runtime};
-    use greenlight::tui::keymap::Keymap;
     use greenlight::tui::place::Pane;
-    use greenlight::tui::theme::{Choice, Theme};
-    use greenlight::workspace::Workspace;
 
     let t = Train::new();
     std::fs::create_dir_all(t.dir("ledger").join(".greenlight/playbooks")).unwrap();
@@ -642,23 +637,7 @@ fn the_train_pane_follows_a_component_completing_elsewhere() {
     t.ok("ledger", &["step", "start", "ship"]);
     t.ok("system", &["new", "--scenario", "release-train"]);
 
-    let mut ws = Workspace::open_in(
-        &t.dir("system"),
-        &Overrides::default(),
-        Store::at(t.home.path().to_path_buf()),
-    )
-    .expect("workspace");
-    ws.user = Default::default();
-    let choice = Choice {
-        theme: Theme::no_color("default"),
-        warning: None,
-    };
-    let mut d = Runtime::new(ws, choice, Keymap::default());
-    d.dispatch(Action::Resize {
-        width: 120,
-        height: 40,
-    });
-    d.boot(None).expect("boot");
+    let mut d = app_on_system(&t);
     assert!(d.app.is_train());
     let clock: jiff::Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
     let readiness = |app: &greenlight::tui::app::App, name: &str| {
@@ -761,14 +740,10 @@ fn the_train_pane_follows_a_component_completing_elsewhere() {
 /// option keeps the prompt open saying which ones there are.
 #[test]
 fn the_app_decides_with_an_option_and_skips_what_it_rules_out() {
-    use greenlight::identity::Overrides;
-    use greenlight::session::{StepStatus, Store};
+    use greenlight::session::StepStatus;
     use greenlight::tui::action::Action;
-    use greenlight::tui::app::Runtime;
-    use greenlight::tui::keymap::{KeyAction, Keymap};
+    use greenlight::tui::keymap::KeyAction;
     use greenlight::tui::pane::Component;
-    use greenlight::tui::theme::{Choice, Theme};
-    use greenlight::workspace::Workspace;
 
     let t = Train::new();
     t.ok("system", &["new", "--scenario", "release-train"]);
@@ -781,23 +756,7 @@ fn the_app_decides_with_an_option_and_skips_what_it_rules_out() {
         t.ok("system", &["step", "start", s]);
         t.ok("system", &["step", "done", s, "--note", "ok"]);
     }
-    let mut ws = Workspace::open_in(
-        &t.dir("system"),
-        &Overrides::default(),
-        Store::at(t.home.path().to_path_buf()),
-    )
-    .expect("workspace");
-    ws.user = Default::default();
-    let choice = Choice {
-        theme: Theme::no_color("default"),
-        warning: None,
-    };
-    let mut d = Runtime::new(ws, choice, Keymap::default());
-    d.dispatch(Action::Resize {
-        width: 120,
-        height: 40,
-    });
-    d.boot(None).expect("boot");
+    let mut d = app_on_system(&t);
     let index = d
         .app
         .state()
@@ -860,29 +819,13 @@ fn the_app_decides_with_an_option_and_skips_what_it_rules_out() {
 /// A second train for one departure: the app asks why, and records it.
 #[test]
 fn the_app_asks_why_an_extra_train_leaves() {
-    use greenlight::identity::Overrides;
-    use greenlight::session::{Store, Who};
+    use greenlight::session::Who;
     use greenlight::tui::action::{Action, Effect};
-    use greenlight::tui::app::Runtime;
-    use greenlight::tui::keymap::{KeyAction, Keymap};
-    use greenlight::tui::theme::{Choice, Theme};
-    use greenlight::workspace::Workspace;
+    use greenlight::tui::keymap::KeyAction;
 
     let t = Train::new();
     t.ok("system", &["new", "--scenario", "release-train"]);
-    let mut ws = Workspace::open_in(
-        &t.dir("system"),
-        &Overrides::default(),
-        Store::at(t.home.path().to_path_buf()),
-    )
-    .expect("workspace");
-    ws.user = Default::default();
-    let choice = Choice {
-        theme: Theme::no_color("default"),
-        warning: None,
-    };
-    let mut d = Runtime::new(ws, choice, Keymap::default());
-    d.boot(None).expect("boot");
+    let mut d = app_on_system(&t);
     let first = d.app.state().unwrap().id.clone();
     d.open_with(Effect::StartSession {
         scenario: "release-train".into(),
@@ -916,4 +859,33 @@ fn the_app_asks_why_an_extra_train_leaves() {
         Some("the ledger fix cannot wait two weeks")
     );
     d.shutdown();
+}
+
+/// The whole app (real core, no terminal) on the system repository, as
+/// Dana, at 120x40, booted into its current session.
+fn app_on_system(t: &Train) -> greenlight::tui::app::Runtime {
+    use greenlight::identity::Overrides;
+    use greenlight::session::Store;
+    use greenlight::tui::action::Action;
+    use greenlight::tui::keymap::Keymap;
+    use greenlight::tui::theme::{Choice, Theme};
+    use greenlight::workspace::Workspace;
+    let mut ws = Workspace::open_in(
+        &t.dir("system"),
+        &Overrides::default(),
+        Store::at(t.home.path().to_path_buf()),
+    )
+    .expect("workspace");
+    ws.user = Default::default();
+    let choice = Choice {
+        theme: Theme::no_color("default"),
+        warning: None,
+    };
+    let mut d = greenlight::tui::app::Runtime::new(ws, choice, Keymap::default());
+    d.dispatch(Action::Resize {
+        width: 120,
+        height: 40,
+    });
+    d.boot(None).expect("boot");
+    d
 }
