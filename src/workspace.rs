@@ -444,7 +444,8 @@ impl Workspace {
             )));
         }
         for id in self.store.session_ids(&self.repo.key)? {
-            let Ok(s) = Session::open(&id, self.store.session_dir(&self.repo.key, &id)) else {
+            let Ok(s) = Session::open_cached(&id, self.store.session_dir(&self.repo.key, &id))
+            else {
                 continue;
             };
             let st = s.state();
@@ -771,11 +772,7 @@ impl Workspace {
         // it broke one without an override.
         let session = Session::open(id, dir)?;
         for h in session.state().history.iter().filter(|h| h.broke.is_some()) {
-            let what = session
-                .events()
-                .get(h.index)
-                .map(crate::session::state::describe)
-                .unwrap_or_default();
+            let what = session.describe_event(h.index).unwrap_or_default();
             report.breaches.push(format!(
                 "{} ({}) {what} at {}, breaking rule {} without an override: {}",
                 h.by.person(),

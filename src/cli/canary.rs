@@ -230,7 +230,7 @@ fn judge(g: &Global, a: JudgeArgs) -> Result<ExitCode> {
         ws.store
             .resolve(&ws.repo.key, a.target.session.as_deref())
             .ok()
-            .and_then(|id| Session::open(&id, ws.store.session_dir(&ws.repo.key, &id)).ok())
+            .and_then(|id| Session::open_cached(&id, ws.store.session_dir(&ws.repo.key, &id)).ok())
     };
     let step = match &session {
         Some(s) if a.record => Some(canary_step(s, a.target.step.as_deref())?),
@@ -528,14 +528,13 @@ struct LastJudgement<'a> {
 fn status(g: &Global, a: StatusArgs) -> Result<ExitCode> {
     let ws = g.workspace()?;
     let config = load_config(&ws.config)?;
-    let session = match &a.target.session {
-        Some(_) => Some(ws.session(a.target.session.as_deref())?),
-        None => ws
-            .store
-            .resolve(&ws.repo.key, None)
-            .ok()
-            .and_then(|id| Session::open(&id, ws.store.session_dir(&ws.repo.key, &id)).ok()),
-    };
+    let session =
+        match &a.target.session {
+            Some(_) => Some(ws.session(a.target.session.as_deref())?),
+            None => ws.store.resolve(&ws.repo.key, None).ok().and_then(|id| {
+                Session::open_cached(&id, ws.store.session_dir(&ws.repo.key, &id)).ok()
+            }),
+        };
     let step = session
         .as_ref()
         .and_then(|s| canary_step(s, a.target.step.as_deref()).ok());

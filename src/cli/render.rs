@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::session::journal::LineProblem;
-use crate::session::state::{HistoryEntry, StepState, describe};
+use crate::session::state::{HistoryEntry, StepState};
 use crate::session::{PlanStep, Session, SessionState, SessionSummary, StepStatus, clock_time};
 
 pub fn sessions_table(list: &[SessionSummary]) -> String {
@@ -303,11 +303,7 @@ pub fn status(session: &Session, history: usize) -> String {
 }
 
 pub fn history_line(session: &Session, h: &HistoryEntry) -> String {
-    let what = session
-        .events()
-        .get(h.index)
-        .map(describe)
-        .unwrap_or_default();
+    let what = session.describe_event(h.index).unwrap_or_default();
     let mut s = format!("{} {:<14} {what}", clock_time(&h.by.at), h.by.person());
     if let Some(why) = &h.not_applied {
         let _ = write!(s, " (not applied: {why})");
@@ -353,11 +349,7 @@ impl<'a> StatusJson<'a> {
                     email: &h.by.who.email,
                     actor: &h.by.actor,
                     kind: &h.kind,
-                    what: session
-                        .events()
-                        .get(h.index)
-                        .map(describe)
-                        .unwrap_or_default(),
+                    what: session.describe_event(h.index).unwrap_or_default(),
                     not_applied: h.not_applied.as_deref(),
                 })
                 .collect(),

@@ -137,6 +137,28 @@ impl FileCursor {
         }
     }
 
+    /// A cursor picking up where a checkpoint left `path`: `lines` lines
+    /// (`offset` bytes) read, the last of them `last`.
+    pub fn resumed(
+        path: PathBuf,
+        session: &str,
+        offset: u64,
+        lines: usize,
+        last: Option<Link>,
+    ) -> Self {
+        FileCursor {
+            offset,
+            lines,
+            chain: Chain::resume(lines, last),
+            ..FileCursor::for_session(path, session)
+        }
+    }
+
+    /// The last event read, as the next line must link to it.
+    pub fn last_link(&self) -> Option<Link> {
+        self.chain.last()
+    }
+
     fn file_name(&self) -> Option<String> {
         self.path
             .file_name()
@@ -153,12 +175,19 @@ impl FileCursor {
 
     /// `read_new`, leaving the events in the runs they were parsed in.
     pub fn read_new_runs(&mut self) -> Result<ReadRuns, JournalError> {
+        self.read_runs_to(None)
+    }
+
+    /// `read_new_runs`, reading no further than byte `limit` when given
+    /// (the part of a file a checkpoint folded).
+    pub fn read_runs_to(&mut self, limit: Option<u64>) -> Result<ReadRuns, JournalError> {
         let mut file = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ReadRuns::default()),
             Err(e) => return Err(io_err(&self.path)(e)),
         };
         let len = file.metadata().map_err(io_err(&self.path))?.len();
+        let len = limit.map_or(len, |l| l.min(len));
         if len < self.offset {
             // The file shrank: only a repair of a torn tail does that, and it
             // never cuts below a complete line we consumed. Anything else is
@@ -173,7 +202,10 @@ impl FileCursor {
         file.seek(SeekFrom::Start(self.offset))
             .map_err(io_err(&self.path))?;
         let mut buf = Vec::with_capacity((len - self.offset) as usize);
-        file.read_to_end(&mut buf).map_err(io_err(&self.path))?;
+        (&mut file)
+            .take(len - self.offset)
+            .read_to_end(&mut buf)
+            .map_err(io_err(&self.path))?;
         let complete = match buf.iter().rposition(|&b| b == b'\n') {
             Some(i) => i + 1,
             None => 0,

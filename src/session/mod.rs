@@ -2,6 +2,7 @@
 //! store that finds sessions on disk.
 
 pub mod chain;
+pub mod checkpoint;
 pub mod event;
 pub mod files;
 pub mod journal;

@@ -17,7 +17,7 @@ use super::state::{RuleError, SessionState, Stamp, StepStatus};
 /// (an override, recorded as its own event), as opposed to a refusal
 /// nothing overrides (an unknown step, a closed session, a missing
 /// reason).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// The steps it requires are done or skipped.

@@ -92,6 +92,13 @@ impl Serialize for SignatureRules {
     }
 }
 
+/// Read back as written: what was frozen, the allowed signers parsed again.
+impl<'de> serde::Deserialize<'de> for SignatureRules {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        FrozenSignatures::deserialize(d).map(|f| SignatureRules::from_frozen(&f))
+    }
+}
+
 /// Why an event may not stand as signed (or unsigned) as it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureProblem {

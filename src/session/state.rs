@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::event::{Event, Who};
 use super::payload::{self, Payload};
@@ -17,7 +17,7 @@ use super::plan::{Plan, PlanStep};
 pub use super::rules::{Breach, Rule};
 
 /// Who did something, and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stamp {
     pub who: Arc<Who>,
     pub actor: Arc<str>,
@@ -25,7 +25,7 @@ pub struct Stamp {
     pub lamport: u64,
     /// Whose device it was done on, when not the person's own (the
     /// keyboard was handed over): the device owner's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_device_of: Option<Arc<str>>,
 }
 
@@ -50,7 +50,7 @@ impl Stamp {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     Pending,
@@ -97,8 +97,8 @@ impl StepStatus {
 }
 
 /// An override waiting for the next event of its actor file.
-#[derive(Debug, Clone, PartialEq)]
-struct PendingOverride {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct PendingOverride {
     actor: Arc<str>,
     seq: u64,
     rules: Vec<Rule>,
@@ -106,25 +106,25 @@ struct PendingOverride {
 }
 
 /// One sign-off decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub role: String,
     pub approve: bool,
     pub comment: Option<String>,
     /// The manifest snapshot (its blob id) the decision was about.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifest: Option<String>,
     pub by: Stamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoteEntry {
     pub text: String,
     pub step: Option<String>,
     pub by: Stamp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepState {
     pub id: String,
     pub status: StepStatus,
@@ -145,16 +145,16 @@ pub struct StepState {
     /// Acknowledgements: who, as which role.
     pub acks: Vec<(Stamp, String)>,
     /// A decision step: the option it chose.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<String>,
     /// Skipped because a decision chose another option: the decision's id
     /// and the option it chose.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped_by_decision: Option<(String, String)>,
 }
 
 /// One run of a step's command or of its rollback.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandRun {
     pub command: String,
     pub rollback: bool,
@@ -164,7 +164,7 @@ pub struct CommandRun {
 }
 
 /// What the session knows of its canary.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CanaryState {
     /// The traffic weight last set, if any.
     pub weight: Option<u32>,
@@ -216,7 +216,7 @@ impl StepState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// No `session_started` event has been read (yet).
@@ -227,7 +227,7 @@ pub enum SessionStatus {
 }
 
 /// One line of "who did what and when".
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub by: Stamp,
     pub seq: u64,
@@ -235,14 +235,14 @@ pub struct HistoryEntry {
     /// Position of the event in the fold's order (see `describe`).
     pub index: usize,
     /// Why the fold did not apply it, if it did not.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_applied: Option<String>,
     /// The rule it broke without an override, when that is why.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broke: Option<Rule>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionState {
     pub id: String,
     pub status: SessionStatus,
@@ -287,7 +287,7 @@ pub struct SessionState {
     pub max_lamport: u64,
     /// Overrides recorded but not yet used by their actor's next event.
     #[serde(skip)]
-    pending_overrides: Vec<PendingOverride>,
+    pub(super) pending_overrides: Vec<PendingOverride>,
 }
 
 /// Why an action is refused. Each names what to do instead where it can.
@@ -550,6 +550,76 @@ impl SessionState {
             history: Vec::new(),
             max_lamport: 0,
             pending_overrides: Vec::new(),
+        }
+    }
+
+    /// A copy without the two lists that grow with every event (history
+    /// and notes), for the checkpoint, which writes those its own way.
+    /// Destructured field by field: a new field must be thought about here.
+    pub(super) fn without_lists(&self) -> SessionState {
+        let SessionState {
+            id,
+            status,
+            plan,
+            version,
+            previous_version,
+            repo,
+            component,
+            train,
+            source,
+            started,
+            ended,
+            abort_reason,
+            steps,
+            notes: _,
+            canary,
+            release_notes,
+            tags,
+            recoveries,
+            people,
+            policy,
+            signatures,
+            canary_plan,
+            handovers,
+            notify_targets,
+            notifications,
+            overrides,
+            manifest,
+            history: _,
+            max_lamport,
+            pending_overrides,
+        } = self;
+        SessionState {
+            id: id.clone(),
+            status: *status,
+            plan: plan.clone(),
+            version: version.clone(),
+            previous_version: previous_version.clone(),
+            repo: repo.clone(),
+            component: component.clone(),
+            train: train.clone(),
+            source: source.clone(),
+            started: started.clone(),
+            ended: ended.clone(),
+            abort_reason: abort_reason.clone(),
+            steps: steps.clone(),
+            notes: Vec::new(),
+            canary: canary.clone(),
+            release_notes: release_notes.clone(),
+            tags: tags.clone(),
+            recoveries: recoveries.clone(),
+            people: people.clone(),
+            policy: policy.clone(),
+            signatures: signatures.clone(),
+            canary_plan: canary_plan.clone(),
+            handovers: handovers.clone(),
+            notify_targets: notify_targets.clone(),
+            notifications: notifications.clone(),
+            overrides: overrides.clone(),
+            manifest: manifest.clone(),
+            history: Vec::new(),
+            max_lamport: *max_lamport,
+            pending_overrides: pending_overrides.clone(),
         }
     }
 

@@ -6,12 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::checkpoint;
 use super::event::{Event, Who};
 use super::files;
 use super::journal::{FileCursor, JournalError, JournalWriter, LineProblem, actor_file_name};
 use super::payload::{Payload, SessionStarted};
 use super::state::{
-    Command, RuleError, SessionState, SessionStatus, fold, merge_runs, sort_events,
+    Command, RuleError, SessionState, SessionStatus, describe, fold, merge_runs, sort_events,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +233,7 @@ impl Store {
         self.session_ids(repo_key)?
             .into_iter()
             .map(|id| {
-                let s = Session::open(&id, self.session_dir(repo_key, &id))?;
+                let s = Session::open_cached(&id, self.session_dir(repo_key, &id))?;
                 Ok(s.summary())
             })
             .collect()
@@ -295,7 +296,7 @@ impl Store {
             if !is_local(&dir) {
                 continue;
             }
-            let s = Session::open(id, dir)?;
+            let s = Session::open_cached(id, dir)?;
             let st = s.state();
             if st.status == status {
                 let what = format!(
@@ -345,7 +346,7 @@ impl Store {
     ) -> Result<Session, StoreError> {
         if prefix.is_some() {
             let id = self.resolve(repo_key, prefix)?;
-            return Session::open(&id, self.session_dir(repo_key, &id));
+            return Session::open_cached(&id, self.session_dir(repo_key, &id));
         }
         let mut completed = None;
         let mut unstarted = None;
@@ -354,7 +355,7 @@ impl Store {
             if !is_local(&dir) {
                 continue;
             }
-            let s = Session::open(id, dir)?;
+            let s = Session::open_cached(id, dir)?;
             match s.state().status {
                 SessionStatus::Open => return Ok(s),
                 SessionStatus::Completed if completed.is_none() => completed = Some(s),
@@ -374,7 +375,7 @@ impl Store {
     ) -> Result<Session, StoreError> {
         if prefix.is_some() {
             let id = self.resolve(repo_key, prefix)?;
-            return Session::open(&id, self.session_dir(repo_key, &id));
+            return Session::open_cached(&id, self.session_dir(repo_key, &id));
         }
         let mut open = Vec::new();
         for id in self.session_ids(repo_key)? {
@@ -382,7 +383,7 @@ impl Store {
             if !is_local(&dir) {
                 continue;
             }
-            let s = Session::open(&id, dir)?;
+            let s = Session::open_cached(&id, dir)?;
             if s.state().status == SessionStatus::Open {
                 open.push(s);
             }
@@ -421,7 +422,7 @@ impl Store {
             if !is_local(&dir) {
                 continue;
             }
-            let s = Session::open(&id, dir)?;
+            let s = Session::open_cached(&id, dir)?;
             let st = s.state();
             if st.version.as_deref() == Some(version)
                 && matches!(st.status, SessionStatus::Open | SessionStatus::Completed)
@@ -483,7 +484,15 @@ pub struct Session {
     id: String,
     dir: PathBuf,
     cursors: Vec<FileCursor>,
+    /// Every event in fold order; when opened from a checkpoint (`base`),
+    /// only those read after it.
     events: Vec<Event>,
+    /// The checkpoint this session was opened from: its events are folded
+    /// into the state but not held in memory.
+    base: Option<Base>,
+    /// With a `base`: every event, read from the journals the first time
+    /// someone asks for them (the timeline), then kept up to date.
+    full: std::sync::OnceLock<Vec<Event>>,
     problems: Vec<LineProblem>,
     set_aside: Vec<PathBuf>,
     writer: Option<JournalWriter>,
@@ -496,6 +505,22 @@ pub struct Session {
     notices: Vec<String>,
 }
 
+/// What a session opened from a checkpoint did not read: how many events,
+/// the last one's fold key, what each did (for the history), and how far
+/// into which files they reach.
+#[derive(Debug)]
+struct Base {
+    count: usize,
+    last: Option<(u64, Arc<str>, u64)>,
+    descriptions: checkpoint::Descriptions,
+    reach: Vec<(PathBuf, u64)>,
+}
+
+/// The fold key of an event, owned.
+fn key_of(ev: &Event) -> (u64, Arc<str>, u64) {
+    (ev.lamport, ev.actor.clone(), ev.seq)
+}
+
 impl Session {
     /// Read every actor file of the session and fold them. Reading never
     /// changes a file: a torn tail is left where it is (only the writer of
@@ -506,6 +531,8 @@ impl Session {
             dir,
             cursors: Vec::new(),
             events: Vec::new(),
+            base: None,
+            full: std::sync::OnceLock::new(),
             problems: Vec::new(),
             set_aside: Vec::new(),
             writer: None,
@@ -514,6 +541,151 @@ impl Session {
         };
         s.refresh()?;
         Ok(s)
+    }
+
+    /// [`Session::open`] for a session of the store: from its fold
+    /// checkpoint when one can be trusted (reading only what was appended
+    /// since), and writing a new checkpoint when the session is large and
+    /// the old one (if any) is far behind. See [`checkpoint`] for when a
+    /// checkpoint is trusted; failing to write one fails nothing.
+    pub fn open_cached(id: &str, dir: PathBuf) -> Result<Session, StoreError> {
+        let s = match checkpoint::read(&dir, id) {
+            Ok(cp) => Session::resume(id, dir, cp)?,
+            Err(_) => Session::open(id, dir)?,
+        };
+        s.save_checkpoint_if_worth();
+        Ok(s)
+    }
+
+    fn resume(id: &str, dir: PathBuf, cp: checkpoint::Checkpoint) -> Result<Session, StoreError> {
+        let cursors: Vec<FileCursor> = cp
+            .files
+            .iter()
+            .map(|m| FileCursor::resumed(dir.join(&m.name), id, m.offset, m.lines, m.link))
+            .collect();
+        let reach = cursors.iter().map(|c| (c.path.clone(), c.offset)).collect();
+        let mut s = Session {
+            id: id.to_string(),
+            dir,
+            cursors,
+            events: Vec::new(),
+            base: Some(Base {
+                count: cp.events,
+                last: cp.last,
+                descriptions: cp.descriptions,
+                reach,
+            }),
+            full: std::sync::OnceLock::new(),
+            problems: Vec::new(),
+            set_aside: Vec::new(),
+            writer: None,
+            state: cp.state,
+            notices: Vec::new(),
+        };
+        s.refresh()?;
+        Ok(s)
+    }
+
+    /// Write a checkpoint when the session is large, intact, and the one it
+    /// was opened from (if any) is behind by a quarter or more.
+    fn save_checkpoint_if_worth(&self) {
+        let total = self.event_count();
+        if total < checkpoint::WORTH_FROM || !self.problems.is_empty() {
+            return;
+        }
+        if let Some(b) = &self.base
+            && total - b.count < checkpoint::WORTH_FROM.max(b.count / 4)
+        {
+            return;
+        }
+        let mut files = Vec::with_capacity(self.cursors.len());
+        for c in &self.cursors {
+            if c.lines > 0 && c.last_link().is_none() {
+                return;
+            }
+            match checkpoint::mark(&c.path, c.offset, c.lines, c.last_link()) {
+                Ok(m) => files.push(m),
+                Err(_) => return,
+            }
+        }
+        let mut descriptions = match &self.base {
+            Some(b) => match b.descriptions.loaded() {
+                Ok(d) => d,
+                Err(_) => return,
+            },
+            None => checkpoint::Descriptions::default(),
+        };
+        for ev in &self.events {
+            descriptions.push(&describe(ev));
+        }
+        let last = self
+            .events
+            .last()
+            .map(key_of)
+            .or_else(|| self.base.as_ref().and_then(|b| b.last.clone()));
+        let cp = checkpoint::Checkpoint {
+            session: self.id.clone(),
+            events: total,
+            last,
+            files,
+            state: Arc::clone(&self.state),
+            descriptions,
+        };
+        let _ = checkpoint::write(&self.dir, &cp);
+    }
+
+    /// When opened from a checkpoint: how many events it held (folded
+    /// without reading their journals again).
+    pub fn from_checkpoint(&self) -> Option<usize> {
+        self.base.as_ref().map(|b| b.count)
+    }
+
+    /// How many events were read (with a checkpoint's).
+    pub fn event_count(&self) -> usize {
+        self.base.as_ref().map_or(0, |b| b.count) + self.events.len()
+    }
+
+    /// What event `index` (in fold order, as history entries name them)
+    /// did, in words.
+    pub fn describe_event(&self, index: usize) -> Option<String> {
+        match &self.base {
+            Some(b) if index < b.count => b.descriptions.get(index),
+            Some(b) => self.events.get(index - b.count).map(describe),
+            None => self.events.get(index).map(describe),
+        }
+    }
+
+    /// A checkpoint's events, read again from the journals (as far as it
+    /// reached), in fold order. Lines that do not read are left out: they
+    /// did not when the checkpoint was made, and `audit verify` reports
+    /// anything changed since.
+    fn read_base(&self, b: &Base) -> Vec<Event> {
+        let mut runs = Vec::new();
+        for (path, reach) in &b.reach {
+            let mut c = FileCursor::for_session(path.clone(), &self.id);
+            if let Ok(read) = c.read_runs_to(Some(*reach)) {
+                runs.extend(read.runs);
+            }
+        }
+        merge_runs(runs)
+    }
+
+    /// Every event, owned, leaving the session without them.
+    fn take_all_events(&mut self) -> Vec<Event> {
+        match self.base.take() {
+            None => std::mem::take(&mut self.events),
+            Some(b) => match self.full.take() {
+                Some(all) => {
+                    self.events.clear();
+                    all
+                }
+                None => {
+                    let mut all = self.read_base(&b);
+                    all.append(&mut self.events);
+                    all
+                }
+            },
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -533,8 +705,17 @@ impl Session {
         Arc::clone(&self.state)
     }
 
+    /// Every event in fold order. Opened from a checkpoint, the first call
+    /// reads the checkpoint's part of the journals again.
     pub fn events(&self) -> &[Event] {
-        &self.events
+        match &self.base {
+            None => &self.events,
+            Some(b) => self.full.get_or_init(|| {
+                let mut all = self.read_base(b);
+                all.extend(self.events.iter().cloned());
+                all
+            }),
+        }
     }
 
     /// Things to tell the person that opening the session did.
@@ -646,28 +827,40 @@ impl Session {
         if fresh.is_empty() {
             return Ok(false);
         }
-        let appends_in_order = match (self.events.last(), fresh.first()) {
-            (Some(last), Some(first)) => {
-                (last.lamport, &last.actor, last.seq) < (first.lamport, &first.actor, first.seq)
+        let last = self
+            .events
+            .last()
+            .map(key_of)
+            .or_else(|| self.base.as_ref().and_then(|b| b.last.clone()));
+        let appends_in_order = match (last, fresh.first()) {
+            (Some((lamport, actor, seq)), Some(first)) => {
+                (lamport, &*actor, seq) < (first.lamport, &*first.actor, first.seq)
             }
             _ => false,
         };
-        if self.events.is_empty() {
+        if self.event_count() == 0 {
             // First read: take the sorted events as they are.
             self.events = fresh;
             self.state = Arc::new(fold(&self.id, &self.events));
         } else if appends_in_order {
             // The common live case: new events sort after everything seen, so
             // applying them to the current state equals a full refold.
-            let start = self.events.len();
+            let start = self.event_count();
             let state = Arc::make_mut(&mut self.state);
             for (i, ev) in fresh.iter().enumerate() {
                 state.apply_event(start + i, ev);
             }
+            if let Some(all) = self.full.get_mut() {
+                all.extend(fresh.iter().cloned());
+            }
             self.events.extend(fresh);
         } else {
-            self.events.extend(fresh);
-            sort_events(&mut self.events);
+            // An event that sorts before one already folded (another
+            // clone's, synced late): fold everything again.
+            let mut all = self.take_all_events();
+            all.extend(fresh);
+            sort_events(&mut all);
+            self.events = all;
             self.state = Arc::new(fold(&self.id, &self.events));
         }
         Ok(true)

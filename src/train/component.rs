@@ -309,7 +309,7 @@ fn local_session(
     let ids = store.session_ids(&ctx.key).ok()?;
     let states: Vec<SessionState> = ids
         .iter()
-        .filter_map(|id| Session::open(id, store.session_dir(&ctx.key, id)).ok())
+        .filter_map(|id| Session::open_cached(id, store.session_dir(&ctx.key, id)).ok())
         .map(|s| (*s.shared_state()).clone())
         .filter(|st| is_about(st, component, monorepo))
         .collect();

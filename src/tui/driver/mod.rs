@@ -27,7 +27,6 @@ use super::ctx::SessionView;
 use crate::canary::CanaryConfig;
 use crate::exec::registry;
 use crate::logs::LogsModel;
-use crate::session::state::describe;
 use crate::session::{Command, Payload, Session, StoreError, Who};
 use crate::workspace::Workspace;
 
@@ -245,11 +244,7 @@ impl Driver {
                             .rev()
                             .find(|h| *h.by.actor != *me)
                             .map(|h| {
-                                let what = session
-                                    .events()
-                                    .get(h.index)
-                                    .map(describe)
-                                    .unwrap_or_default();
+                                let what = session.describe_event(h.index).unwrap_or_default();
                                 format!("{}: {what}", h.by.person())
                             });
                         let mut out = self.loaded();

@@ -1,0 +1,1046 @@
+//! A fold checkpoint: the folded state of a large session saved beside its
+//! journals, so opening it again reads only what was appended since.
+//!
+//! Why: folding reads, hashes and applies every event again. A session of
+//! 100,000 events takes a fifth of a second, one of 1,000,000 seconds, at
+//! every `status` and every start of the app. The checkpoint (`fold.cache`
+//! in the session folder, never synced: only `*.jsonl` and set-aside files
+//! are journal material) holds the state, and for each actor file how far
+//! it was read, the link its next line must follow and a digest of its last
+//! line read.
+//!
+//! It is trusted only when this very build wrote it (the executable's
+//! identity is part of it, so a changed fold never reads an old state),
+//! when every file it names is still the same file (device and inode: a
+//! sync or a recovery replaces a journal, it never edits one in place), at
+//! least as long, and when the last line it read is still the same bytes.
+//! Like git's index, it trusts the unchanged start of a file without
+//! reading it again; `audit verify` reads every byte. Anything unexpected
+//! in the file (another build, a damaged or short file) means it is not
+//! used: the session is folded from its journals, as without a checkpoint.
+
+use std::collections::HashMap;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use sha2::{Digest, Sha256};
+
+use super::chain::Link;
+use super::event::{Hash32, Who};
+use super::rules::Rule;
+use super::state::{HistoryEntry, NoteEntry, SessionState, Stamp};
+
+/// The checkpoint's file name in a session folder.
+pub const FILE_NAME: &str = "fold.cache";
+
+/// Sessions with fewer events fold faster than a checkpoint is written.
+pub const WORTH_FROM: usize = 5_000;
+
+const MAGIC: &[u8] = b"greenlight fold checkpoint\n";
+const FORMAT: u64 = 1;
+
+/// How far one actor file was read when the checkpoint was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileMark {
+    /// The file's name in the session folder.
+    pub name: String,
+    pub dev: u64,
+    pub ino: u64,
+    /// Bytes read: just after a newline.
+    pub offset: u64,
+    /// Lines read.
+    pub lines: usize,
+    /// The last event read (None when its last line could not be read:
+    /// such a session is never checkpointed, see [`Session`]).
+    pub link: Option<Link>,
+    /// Where the last line read starts, and the sha256 of its bytes.
+    pub tail_start: u64,
+    pub tail_digest: [u8; 32],
+}
+
+/// What one event does, in words, for the events the checkpoint does not
+/// keep in memory (the history shows them). One string, sliced; read from
+/// the checkpoint file one description at a time when opened from one
+/// (`status` shows a handful of a session's 100,000).
+#[derive(Debug, Clone, Default)]
+pub struct Descriptions {
+    /// Where each description ends in the text.
+    ends: Vec<usize>,
+    text: String,
+    /// When the text was not read: the checkpoint file (kept open, so a
+    /// newer checkpoint renamed over it changes nothing) and where the
+    /// text starts in it.
+    stored: Option<(Arc<std::fs::File>, u64)>,
+}
+
+impl PartialEq for Descriptions {
+    fn eq(&self, other: &Self) -> bool {
+        self.ends == other.ends
+            && self.text == other.text
+            && self.stored.is_none()
+            && other.stored.is_none()
+    }
+}
+
+impl Descriptions {
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn range(&self, i: usize) -> Option<(usize, usize)> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some((start, end))
+    }
+
+    pub fn get(&self, i: usize) -> Option<String> {
+        let (start, end) = self.range(i)?;
+        match &self.stored {
+            None => self.text.get(start..end).map(str::to_string),
+            Some((file, at)) => {
+                let mut buf = vec![0u8; end - start];
+                file.read_exact_at(&mut buf, at + start as u64).ok()?;
+                String::from_utf8(buf).ok()
+            }
+        }
+    }
+
+    /// A copy with its text in memory, to add to.
+    pub fn loaded(&self) -> std::io::Result<Descriptions> {
+        let Some((file, at)) = &self.stored else {
+            return Ok(self.clone());
+        };
+        let len = self.ends.last().copied().unwrap_or(0);
+        let mut buf = vec![0u8; len];
+        file.read_exact_at(&mut buf, *at)?;
+        let text = String::from_utf8(buf).map_err(std::io::Error::other)?;
+        if self.ends.iter().any(|&e| !text.is_char_boundary(e)) {
+            return Err(std::io::Error::other("descriptions out of range"));
+        }
+        Ok(Descriptions {
+            ends: self.ends.clone(),
+            text,
+            stored: None,
+        })
+    }
+}
+
+/// A session folded up to the marks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub session: String,
+    /// Events folded.
+    pub events: usize,
+    /// The fold key `(lamport, actor, seq)` of the last event folded.
+    pub last: Option<(u64, Arc<str>, u64)>,
+    pub files: Vec<FileMark>,
+    pub state: Arc<SessionState>,
+    /// One per event folded, in fold order.
+    pub descriptions: Descriptions,
+}
+
+/// Why a checkpoint was not used (for tests and the curious; callers only
+/// fall back to folding).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Unusable {
+    #[error("no checkpoint")]
+    Missing,
+    #[error("written by another build of greenlight")]
+    OtherBuild,
+    #[error("not a checkpoint of this session")]
+    OtherSession,
+    #[error("damaged: {0}")]
+    Damaged(&'static str),
+    #[error("{0} changed since")]
+    Changed(String),
+}
+
+/// This build's identity: the version, the format and the executable
+/// (path, size, modification time), so a rebuilt binary never trusts a
+/// state folded by other code.
+fn build_identity() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let exe = std::env::current_exe().ok();
+        let meta = exe.as_ref().and_then(|e| std::fs::metadata(e).ok());
+        let (len, mtime) = meta
+            .map(|m| (m.len(), (m.mtime(), m.mtime_nsec())))
+            .unwrap_or_default();
+        format!(
+            "{} f{FORMAT} {} {len} {}.{}",
+            env!("CARGO_PKG_VERSION"),
+            exe.map(|e| e.display().to_string()).unwrap_or_default(),
+            mtime.0,
+            mtime.1
+        )
+    })
+}
+
+/// Mark how far `path` was read: its identity and the digest of the last
+/// line before `offset` (which starts at `tail_start`).
+pub fn mark(
+    path: &Path,
+    offset: u64,
+    lines: usize,
+    link: Option<Link>,
+) -> std::io::Result<FileMark> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let (tail_start, tail_digest) = last_line(&file, offset)?;
+    Ok(FileMark {
+        name: path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string(),
+        dev: meta.dev(),
+        ino: meta.ino(),
+        offset,
+        lines,
+        link,
+        tail_start,
+        tail_digest,
+    })
+}
+
+/// Where the line ending at `offset` starts, and its digest.
+fn last_line(file: &std::fs::File, offset: u64) -> std::io::Result<(u64, [u8; 32])> {
+    if offset == 0 {
+        return Ok((0, [0; 32]));
+    }
+    // Lines are a few hundred bytes; look back in growing windows.
+    let mut window = 4096u64;
+    loop {
+        let start = offset.saturating_sub(window);
+        let mut buf = vec![0u8; (offset - start) as usize];
+        file.read_exact_at(&mut buf, start)?;
+        // The byte at offset-1 is the line's own newline.
+        let body = &buf[..buf.len().saturating_sub(1)];
+        if let Some(i) = memchr::memrchr(b'\n', body) {
+            let line = &buf[i + 1..];
+            return Ok((start + i as u64 + 1, Sha256::digest(line).into()));
+        }
+        if start == 0 {
+            return Ok((0, Sha256::digest(&buf).into()));
+        }
+        window *= 4;
+    }
+}
+
+/// Is the file at `path` still the one `m` marked, grown or not?
+fn still_holds(dir: &Path, m: &FileMark) -> Result<(), Unusable> {
+    let path = dir.join(&m.name);
+    let changed = || Unusable::Changed(m.name.clone());
+    let file = std::fs::File::open(&path).map_err(|_| changed())?;
+    let meta = file.metadata().map_err(|_| changed())?;
+    if meta.dev() != m.dev || meta.ino() != m.ino || meta.len() < m.offset {
+        return Err(changed());
+    }
+    if m.offset == 0 {
+        return Ok(());
+    }
+    let len = m.offset.checked_sub(m.tail_start).ok_or_else(changed)?;
+    let mut buf = vec![0u8; usize::try_from(len).map_err(|_| changed())?];
+    file.read_exact_at(&mut buf, m.tail_start)
+        .map_err(|_| changed())?;
+    let digest: [u8; 32] = Sha256::digest(&buf).into();
+    if digest != m.tail_digest {
+        return Err(changed());
+    }
+    Ok(())
+}
+
+/// Ask the kernel to back a large, fresh allocation with huge pages.
+///
+/// Why: reading a large checkpoint fills tens of megabytes of new memory,
+/// and on the machines measured most of the time went to faulting it in
+/// 4 KiB at a time; with 2 MiB pages that cost mostly goes. Only advice:
+/// where transparent huge pages are off, or the range holds no whole huge
+/// page, nothing changes.
+fn advise_huge<T>(v: &Vec<T>) {
+    const HUGE: usize = 2 << 20;
+    let bytes = v.capacity().saturating_mul(std::mem::size_of::<T>());
+    if bytes < 2 * HUGE {
+        return;
+    }
+    let start = v.as_ptr() as usize;
+    let first = start.next_multiple_of(HUGE);
+    let end = (start + bytes) / HUGE * HUGE;
+    if end > first {
+        // SAFETY: madvise only advises the kernel about a range of this
+        // process's own allocation (whole pages inside it); it reads and
+        // writes no memory and cannot invalidate the Vec.
+        unsafe {
+            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+/// Read the checkpoint of session `id` in `dir`, if it can be trusted.
+pub fn read(dir: &Path, id: &str) -> Result<Checkpoint, Unusable> {
+    let file = std::fs::File::open(dir.join(FILE_NAME)).map_err(|_| Unusable::Missing)?;
+    let len = file.metadata().map_err(|_| Unusable::Missing)?.len();
+    // The file ends with where the descriptions' text starts; everything
+    // before it is read now, the text only when a description is asked for.
+    let mut trailer = [0u8; 8];
+    let trailer_at = len.checked_sub(8).ok_or(Unusable::Damaged("cut short"))?;
+    file.read_exact_at(&mut trailer, trailer_at)
+        .map_err(|_| Unusable::Damaged("cut short"))?;
+    let text_at = u64::from_le_bytes(trailer);
+    if text_at > trailer_at {
+        return Err(Unusable::Damaged("a text past the end"));
+    }
+    let mut cp = decode_head(std::io::BufReader::with_capacity(256 << 10, &file), text_at)?;
+    let text_len = usize::try_from(trailer_at - text_at).ok();
+    if cp.descriptions.ends.last().copied().unwrap_or(0) != text_len.unwrap_or(usize::MAX) {
+        return Err(Unusable::Damaged("descriptions out of range"));
+    }
+    cp.descriptions.stored = Some((Arc::new(file), text_at));
+    if cp.session != id {
+        return Err(Unusable::OtherSession);
+    }
+    for m in &cp.files {
+        still_holds(dir, m)?;
+    }
+    Ok(cp)
+}
+
+/// Write the checkpoint durably enough for a cache: a temporary file
+/// renamed over the old one, so a reader sees a whole file or none.
+pub fn write(dir: &Path, cp: &Checkpoint) -> std::io::Result<()> {
+    let bytes = encode(cp)?;
+    let tmp = dir.join(format!("{FILE_NAME}.{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, dir.join(FILE_NAME)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// The path of the checkpoint in a session folder.
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join(FILE_NAME)
+}
+
+// ---- encoding ------------------------------------------------------------
+
+/// Strings and people written once and named by number: a session's
+/// stamps share a handful of people and devices.
+#[derive(Default)]
+struct Tables<'a> {
+    strings: Vec<&'a str>,
+    string_ids: HashMap<&'a str, u64>,
+    people: Vec<&'a Who>,
+    people_ids: HashMap<&'a Who, u64>,
+}
+
+impl<'a> Tables<'a> {
+    fn string(&mut self, s: &'a str) -> u64 {
+        if let Some(&i) = self.string_ids.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u64;
+        self.strings.push(s);
+        self.string_ids.insert(s, i);
+        i
+    }
+
+    fn person(&mut self, w: &'a Who) -> u64 {
+        if let Some(&i) = self.people_ids.get(w) {
+            return i;
+        }
+        let i = self.people.len() as u64;
+        self.people.push(w);
+        self.people_ids.insert(w, i);
+        i
+    }
+}
+
+fn put_uint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_uint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn put_stamp<'a>(out: &mut Vec<u8>, t: &mut Tables<'a>, s: &'a Stamp) {
+    put_uint(out, t.person(&s.who));
+    put_uint(out, t.string(&s.actor));
+    put_uint(out, t.string(&s.at));
+    put_uint(out, s.lamport);
+    match &s.on_device_of {
+        Some(o) => put_uint(out, t.string(o) + 1),
+        None => put_uint(out, 0),
+    }
+}
+
+fn put_opt_string<'a>(out: &mut Vec<u8>, t: &mut Tables<'a>, s: Option<&'a str>) {
+    match s {
+        Some(s) => put_uint(out, t.string(s) + 1),
+        None => put_uint(out, 0),
+    }
+}
+
+fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
+    // The state without its two long lists, as JSON: small, and every
+    // type in it already reads and writes JSON.
+    let rest = cp.state.without_lists();
+    let state_json = serde_json::to_vec(&rest).map_err(std::io::Error::other)?;
+    let pending_json =
+        serde_json::to_vec(&cp.state.pending_overrides).map_err(std::io::Error::other)?;
+
+    let mut t = Tables::default();
+    let mut body = Vec::with_capacity(cp.events * 24);
+    put_uint(&mut body, cp.state.history.len() as u64);
+    for h in &cp.state.history {
+        put_stamp(&mut body, &mut t, &h.by);
+        put_uint(&mut body, h.seq);
+        put_uint(&mut body, t.string(&h.kind));
+        put_uint(&mut body, h.index as u64);
+        match &h.not_applied {
+            Some(why) => {
+                body.push(1);
+                put_bytes(&mut body, why.as_bytes());
+            }
+            None => body.push(0),
+        }
+        put_opt_string(&mut body, &mut t, h.broke.map(Rule::as_str));
+    }
+    put_uint(&mut body, cp.state.notes.len() as u64);
+    for n in &cp.state.notes {
+        put_bytes(&mut body, n.text.as_bytes());
+        put_opt_string(&mut body, &mut t, n.step.as_deref());
+        put_stamp(&mut body, &mut t, &n.by);
+    }
+    let descriptions = cp.descriptions.loaded()?;
+    put_uint(&mut body, descriptions.ends.len() as u64);
+    let mut prev = 0;
+    for &end in &descriptions.ends {
+        put_uint(&mut body, (end - prev) as u64);
+        prev = end;
+    }
+
+    let mut out = Vec::with_capacity(body.len() + state_json.len() + 4096);
+    out.extend_from_slice(MAGIC);
+    put_bytes(&mut out, build_identity().as_bytes());
+    put_bytes(&mut out, cp.session.as_bytes());
+    put_uint(&mut out, cp.events as u64);
+    match &cp.last {
+        Some((lamport, actor, seq)) => {
+            out.push(1);
+            put_uint(&mut out, *lamport);
+            put_bytes(&mut out, actor.as_bytes());
+            put_uint(&mut out, *seq);
+        }
+        None => out.push(0),
+    }
+    put_uint(&mut out, cp.files.len() as u64);
+    for m in &cp.files {
+        put_bytes(&mut out, m.name.as_bytes());
+        put_uint(&mut out, m.dev);
+        put_uint(&mut out, m.ino);
+        put_uint(&mut out, m.offset);
+        put_uint(&mut out, m.lines as u64);
+        match &m.link {
+            Some(l) => {
+                out.push(1);
+                out.extend_from_slice(&l.hash.0);
+                put_uint(&mut out, l.seq);
+                put_uint(&mut out, l.lamport);
+            }
+            None => out.push(0),
+        }
+        put_uint(&mut out, m.tail_start);
+        out.extend_from_slice(&m.tail_digest);
+    }
+    put_bytes(&mut out, &state_json);
+    put_bytes(&mut out, &pending_json);
+    put_uint(&mut out, t.strings.len() as u64);
+    for s in &t.strings {
+        put_bytes(&mut out, s.as_bytes());
+    }
+    put_uint(&mut out, t.people.len() as u64);
+    for w in &t.people {
+        put_bytes(&mut out, w.name.as_bytes());
+        put_bytes(&mut out, w.email.as_bytes());
+    }
+    out.extend_from_slice(&body);
+    let text_at = out.len() as u64;
+    out.extend_from_slice(descriptions.text.as_bytes());
+    out.extend_from_slice(&text_at.to_le_bytes());
+    Ok(out)
+}
+
+// ---- decoding ------------------------------------------------------------
+
+/// Reads what `encode` wrote, refusing anything short or out of range.
+/// It streams through a small buffer: a large checkpoint is never held
+/// whole in memory (that would be as much memory again to fault in).
+struct Reader<B> {
+    src: B,
+    /// Bytes consumed, and how many there are.
+    at: u64,
+    len: u64,
+    /// A reused buffer for text that is copied on (shared strings).
+    scratch: Vec<u8>,
+}
+
+type R<T> = Result<T, Unusable>;
+
+const SHORT: Unusable = Unusable::Damaged("cut short");
+
+impl<B: std::io::BufRead> Reader<B> {
+    fn new(src: B, len: u64) -> Self {
+        Reader {
+            src,
+            at: 0,
+            len,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Bytes left to read.
+    fn left(&self) -> usize {
+        usize::try_from(self.len - self.at).unwrap_or(usize::MAX)
+    }
+
+    fn byte(&mut self) -> R<u8> {
+        if self.at >= self.len {
+            return Err(SHORT);
+        }
+        let b = *self
+            .src
+            .fill_buf()
+            .map_err(|_| SHORT)?
+            .first()
+            .ok_or(SHORT)?;
+        self.src.consume(1);
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn uint(&mut self) -> R<u64> {
+        // Most numbers are one or two bytes and already buffered: decode
+        // them from the buffer without a call per byte.
+        if self.len - self.at >= 10
+            && let Ok(buf) = self.src.fill_buf()
+            && buf.len() >= 10
+        {
+            let mut v = 0u64;
+            for (i, &b) in buf[..10].iter().enumerate() {
+                v |= u64::from(b & 0x7f) << (7 * i);
+                if b & 0x80 == 0 {
+                    self.src.consume(i + 1);
+                    self.at += i as u64 + 1;
+                    return Ok(v);
+                }
+            }
+            return Err(Unusable::Damaged("a number too long"));
+        }
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(Unusable::Damaged("a number too long"))
+    }
+
+    fn usize(&mut self) -> R<usize> {
+        usize::try_from(self.uint()?).map_err(|_| Unusable::Damaged("a number too large"))
+    }
+
+    /// A count of items that each take at least one byte: never more
+    /// than the bytes left, so a damaged count cannot ask for memory.
+    fn count(&mut self) -> R<usize> {
+        let n = self.usize()?;
+        if n as u64 > self.len - self.at {
+            return Err(Unusable::Damaged("a count past the end"));
+        }
+        Ok(n)
+    }
+
+    fn fill(&mut self, buf: &mut [u8]) -> R<()> {
+        if buf.len() as u64 > self.len - self.at {
+            return Err(SHORT);
+        }
+        self.src.read_exact(buf).map_err(|_| SHORT)?;
+        self.at += buf.len() as u64;
+        Ok(())
+    }
+
+    /// A length-prefixed run of bytes, owned.
+    fn bytes(&mut self) -> R<Vec<u8>> {
+        let n = self.count()?;
+        let mut out = vec![0u8; n];
+        self.fill(&mut out)?;
+        Ok(out)
+    }
+
+    /// Length-prefixed text, owned.
+    fn string(&mut self) -> R<String> {
+        String::from_utf8(self.bytes()?).map_err(|_| Unusable::Damaged("text that is not UTF-8"))
+    }
+
+    /// Length-prefixed text, borrowed until the next read.
+    fn str(&mut self) -> R<&str> {
+        let n = self.count()?;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.resize(n, 0);
+        let filled = self.fill(&mut scratch);
+        self.scratch = scratch;
+        filled?;
+        std::str::from_utf8(&self.scratch).map_err(|_| Unusable::Damaged("text that is not UTF-8"))
+    }
+
+    fn hash(&mut self) -> R<[u8; 32]> {
+        let mut h = [0u8; 32];
+        self.fill(&mut h)?;
+        Ok(h)
+    }
+}
+
+/// The tables read back, shared as the fold shares them.
+struct Shared {
+    strings: Vec<Arc<str>>,
+    people: Vec<Arc<Who>>,
+}
+
+impl Shared {
+    fn string(&self, i: u64) -> R<Arc<str>> {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| self.strings.get(i))
+            .cloned()
+            .ok_or(Unusable::Damaged("a string out of range"))
+    }
+
+    fn opt_string(&self, i: u64) -> R<Option<Arc<str>>> {
+        match i {
+            0 => Ok(None),
+            i => self.string(i - 1).map(Some),
+        }
+    }
+
+    fn stamp<B: std::io::BufRead>(&self, r: &mut Reader<B>) -> R<Stamp> {
+        let who = usize::try_from(r.uint()?)
+            .ok()
+            .and_then(|i| self.people.get(i))
+            .cloned()
+            .ok_or(Unusable::Damaged("a person out of range"))?;
+        Ok(Stamp {
+            who,
+            actor: self.string(r.uint()?)?,
+            at: self.string(r.uint()?)?,
+            lamport: r.uint()?,
+            on_device_of: self.opt_string(r.uint()?)?,
+        })
+    }
+}
+
+/// A whole checkpoint in memory (the file's bytes).
+#[cfg(test)]
+fn decode(bytes: &[u8]) -> R<Checkpoint> {
+    let split = bytes
+        .len()
+        .checked_sub(8)
+        .ok_or(Unusable::Damaged("cut short"))?;
+    let mut trailer = [0u8; 8];
+    trailer.copy_from_slice(&bytes[split..]);
+    let text_at = usize::try_from(u64::from_le_bytes(trailer))
+        .ok()
+        .filter(|&t| t <= split)
+        .ok_or(Unusable::Damaged("a text past the end"))?;
+    let mut cp = decode_head(&bytes[..text_at], text_at as u64)?;
+    let text = std::str::from_utf8(&bytes[text_at..split])
+        .map_err(|_| Unusable::Damaged("text that is not UTF-8"))?;
+    let d = &cp.descriptions;
+    if d.ends.last().copied().unwrap_or(0) != text.len()
+        || d.ends.iter().any(|&e| !text.is_char_boundary(e))
+    {
+        return Err(Unusable::Damaged("descriptions out of range"));
+    }
+    cp.descriptions.text = text.to_string();
+    Ok(cp)
+}
+
+/// Everything but the descriptions' text: the first `len` bytes of `src`.
+fn decode_head(src: impl std::io::BufRead, len: u64) -> R<Checkpoint> {
+    let mut r = Reader::new(src, len);
+    let mut magic = [0u8; MAGIC.len()];
+    if r.fill(&mut magic).is_err() || magic != MAGIC {
+        return Err(Unusable::Damaged("not a checkpoint"));
+    }
+    if r.bytes()?.as_slice() != build_identity().as_bytes() {
+        return Err(Unusable::OtherBuild);
+    }
+    let session = r.str()?.to_string();
+    let events = r.usize()?;
+    let last = match r.byte()? {
+        0 => None,
+        _ => Some((r.uint()?, Arc::<str>::from(r.str()?), r.uint()?)),
+    };
+    let nfiles = r.count()?;
+    let mut files = Vec::with_capacity(nfiles);
+    for _ in 0..nfiles {
+        let name = r.str()?.to_string();
+        if !name.ends_with(".jsonl") || name.contains(['/', '\\', '\0']) {
+            return Err(Unusable::Damaged("a file name that is not a journal's"));
+        }
+        let dev = r.uint()?;
+        let ino = r.uint()?;
+        let offset = r.uint()?;
+        let lines = r.usize()?;
+        let link = match r.byte()? {
+            0 => None,
+            _ => Some(Link {
+                hash: Hash32(r.hash()?),
+                seq: r.uint()?,
+                lamport: r.uint()?,
+            }),
+        };
+        let tail_start = r.uint()?;
+        let tail_digest = r.hash()?;
+        files.push(FileMark {
+            name,
+            dev,
+            ino,
+            offset,
+            lines,
+            link,
+            tail_start,
+            tail_digest,
+        });
+    }
+    let mut state: SessionState = serde_json::from_slice(&r.bytes()?)
+        .map_err(|_| Unusable::Damaged("the state does not read"))?;
+    state.pending_overrides = serde_json::from_slice(&r.bytes()?)
+        .map_err(|_| Unusable::Damaged("the overrides do not read"))?;
+    let nstrings = r.count()?;
+    let mut strings = Vec::with_capacity(nstrings);
+    for _ in 0..nstrings {
+        strings.push(Arc::<str>::from(r.str()?));
+    }
+    let npeople = r.count()?;
+    let mut people = Vec::with_capacity(npeople);
+    for _ in 0..npeople {
+        people.push(Arc::new(Who {
+            name: r.str()?.to_string(),
+            email: r.str()?.to_string(),
+        }));
+    }
+    let shared = Shared { strings, people };
+    let nhistory = r.count()?;
+    // Capacity for what the bytes left can hold at most (an entry takes
+    // ten bytes or more), so a damaged count cannot reserve gigabytes.
+    let mut history = Vec::with_capacity(nhistory.min(r.left() / 10));
+    advise_huge(&history);
+    for _ in 0..nhistory {
+        let by = shared.stamp(&mut r)?;
+        let seq = r.uint()?;
+        let kind = shared.string(r.uint()?)?;
+        let index = r.usize()?;
+        let not_applied = match r.byte()? {
+            0 => None,
+            _ => Some(r.string()?),
+        };
+        let broke = match shared.opt_string(r.uint()?)? {
+            None => None,
+            Some(name) => Some(Rule::parse(&name).ok_or(Unusable::Damaged("an unknown rule"))?),
+        };
+        history.push(HistoryEntry {
+            by,
+            seq,
+            kind,
+            index,
+            not_applied,
+            broke,
+        });
+    }
+    let nnotes = r.count()?;
+    let mut notes = Vec::with_capacity(nnotes.min(r.left() / 7));
+    advise_huge(&notes);
+    for _ in 0..nnotes {
+        let text = r.string()?;
+        let step = shared.opt_string(r.uint()?)?.map(|s| s.to_string());
+        let by = shared.stamp(&mut r)?;
+        notes.push(NoteEntry { text, step, by });
+    }
+    state.history = history;
+    state.notes = notes;
+    let ndesc = r.count()?;
+    let mut ends = Vec::with_capacity(ndesc);
+    let mut end = 0usize;
+    for _ in 0..ndesc {
+        end = end
+            .checked_add(r.usize()?)
+            .ok_or(Unusable::Damaged("a description too long"))?;
+        ends.push(end);
+    }
+    if r.at != r.len {
+        return Err(Unusable::Damaged("bytes after the end"));
+    }
+    if ndesc != events || state.history.len() != events {
+        return Err(Unusable::Damaged("counts that disagree"));
+    }
+    Ok(Checkpoint {
+        session,
+        events,
+        last,
+        files,
+        state: Arc::new(state),
+        descriptions: Descriptions {
+            ends,
+            text: String::new(),
+            stored: None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::journal::JournalWriter;
+    use crate::session::payload::{Note, Payload};
+    use crate::session::state::describe;
+    use crate::session::synth::{SYNTHETIC_ID, write_synthetic};
+    use crate::session::{Event, Session};
+
+    const N: usize = WORTH_FROM + 1_000;
+
+    fn hashes(events: &[Event]) -> Vec<Hash32> {
+        events.iter().map(|e| e.hash).collect()
+    }
+
+    /// Opening from a checkpoint gives what folding every journal gives:
+    /// the state, the events, and what each did.
+    fn same_as_folded(dir: &Path) -> Session {
+        let folded = Session::open(SYNTHETIC_ID, dir.to_path_buf()).expect("open");
+        let cached = Session::open_cached(SYNTHETIC_ID, dir.to_path_buf()).expect("open cached");
+        assert_eq!(cached.state(), folded.state());
+        assert_eq!(cached.event_count(), folded.events().len());
+        for i in [0, 1, folded.events().len() / 2, folded.events().len() - 1] {
+            assert_eq!(
+                cached.describe_event(i),
+                Some(describe(&folded.events()[i])),
+                "event {i}"
+            );
+        }
+        assert_eq!(hashes(cached.events()), hashes(folded.events()));
+        cached
+    }
+
+    fn note(text: &str) -> Payload {
+        Payload::NoteAdded(Note {
+            text: text.into(),
+            step: None,
+        })
+    }
+
+    #[test]
+    fn a_large_session_reopens_from_its_checkpoint_as_folded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_synthetic(dir.path(), SYNTHETIC_ID, N, 3).expect("write");
+        assert_eq!(read(dir.path(), SYNTHETIC_ID), Err(Unusable::Missing));
+        // The first open folds and writes the checkpoint; the next reads it.
+        let first = same_as_folded(dir.path());
+        assert!(first.from_checkpoint().is_none());
+        let cp = read(dir.path(), SYNTHETIC_ID).expect("a checkpoint");
+        assert_eq!(cp.events, N);
+        let again = same_as_folded(dir.path());
+        assert!(
+            again.from_checkpoint().is_some(),
+            "opened from the checkpoint"
+        );
+        assert_eq!(
+            read(dir.path(), "01KBSYNTHE7C0000000000000B"),
+            Err(Unusable::OtherSession)
+        );
+    }
+
+    #[test]
+    fn events_appended_after_the_checkpoint_are_folded_on_top() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_synthetic(dir.path(), SYNTHETIC_ID, N, 3).expect("write");
+        drop(Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open"));
+        let mut s = Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open");
+        assert!(s.from_checkpoint().is_some());
+        let who = Who {
+            name: "Person 1".into(),
+            email: "person1@example.com".into(),
+        };
+        s.attach("person1@example.com/dev1").expect("attach");
+        s.record(&who, &note("after the checkpoint"))
+            .expect("record");
+        let reopened = same_as_folded(dir.path());
+        assert!(reopened.from_checkpoint().is_some());
+        assert_eq!(
+            reopened.state().notes.last().map(|n| n.text.as_str()),
+            Some("after the checkpoint")
+        );
+        // The live session, too, agrees with a fold of everything.
+        let folded = Session::open(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open");
+        assert_eq!(s.state(), folded.state());
+        assert_eq!(hashes(s.events()), hashes(folded.events()));
+    }
+
+    #[test]
+    fn an_event_that_sorts_before_the_checkpoint_refolds_everything() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_synthetic(dir.path(), SYNTHETIC_ID, N, 3).expect("write");
+        drop(Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open"));
+        // Another clone's note, written long ago by its clock, synced now.
+        let who = Who {
+            name: "Late Larry".into(),
+            email: "late@example.com".into(),
+        };
+        let data = note("from a clone that was offline")
+            .to_data()
+            .expect("data");
+        let mut w = JournalWriter::open(dir.path(), SYNTHETIC_ID, "late@example.com/laptop")
+            .expect("writer");
+        w.append("note_added", &data, &who, 3).expect("append");
+        let s = same_as_folded(dir.path());
+        assert!(
+            s.from_checkpoint().is_none(),
+            "folded again from the journals"
+        );
+    }
+
+    #[test]
+    fn a_replaced_or_edited_journal_or_a_damaged_checkpoint_is_not_trusted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_synthetic(dir.path(), SYNTHETIC_ID, N, 3).expect("write");
+        drop(Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open"));
+        let good = std::fs::read(path(dir.path())).expect("checkpoint");
+        let journal = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .expect("a journal");
+        let bytes = std::fs::read(&journal).expect("journal");
+
+        // Replaced by the same bytes (as a sync does): another file.
+        let tmp = journal.with_extension("tmp");
+        std::fs::write(&tmp, &bytes).expect("write");
+        std::fs::rename(&tmp, &journal).expect("rename");
+        assert!(matches!(
+            read(dir.path(), SYNTHETIC_ID),
+            Err(Unusable::Changed(_))
+        ));
+        same_as_folded(dir.path());
+
+        // Its last line edited in place.
+        std::fs::write(path(dir.path()), &good).expect("restore");
+        drop(Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open"));
+        let mut edited = bytes.clone();
+        let at = edited.len() - 30;
+        edited[at] = if edited[at] == b'0' { b'1' } else { b'0' };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&journal)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &edited))
+            .expect("edit in place");
+        assert!(matches!(
+            read(dir.path(), SYNTHETIC_ID),
+            Err(Unusable::Changed(_))
+        ));
+        let s = Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open");
+        assert!(s.from_checkpoint().is_none());
+        assert!(!s.problems().is_empty(), "the edit is reported");
+
+        // A checkpoint cut short or with a flipped byte is not used.
+        std::fs::write(&journal, &bytes).expect("restore journal");
+        drop(Session::open_cached(SYNTHETIC_ID, dir.path().to_path_buf()).expect("open"));
+        let good = std::fs::read(path(dir.path())).expect("checkpoint");
+        for damaged in [
+            good[..good.len() / 2].to_vec(),
+            good[..MAGIC.len() + 3].to_vec(),
+            {
+                let mut d = good.clone();
+                let at = d.len() - 7;
+                d[at] ^= 0xff;
+                d
+            },
+            [good.as_slice(), b"x"].concat(),
+        ] {
+            std::fs::write(path(dir.path()), &damaged).expect("damage");
+            assert!(read(dir.path(), SYNTHETIC_ID).is_err());
+            same_as_folded(dir.path());
+        }
+    }
+
+    #[test]
+    fn numbers_round_trip_and_damage_is_refused() {
+        let mut out = Vec::new();
+        for v in [0, 1, 127, 128, 300, u64::MAX] {
+            put_uint(&mut out, v);
+        }
+        let mut r = Reader::new(&out[..], out.len() as u64);
+        for v in [0, 1, 127, 128, 300, u64::MAX] {
+            assert_eq!(r.uint(), Ok(v));
+        }
+        assert_eq!(r.uint(), Err(SHORT));
+        let long = [0xffu8; 11];
+        let mut r = Reader::new(&long[..], long.len() as u64);
+        assert!(r.uint().is_err());
+    }
+
+    /// Every part of a full release's state (steps, sign-offs, canary,
+    /// overrides, hand-overs, notes) reads back as it was written.
+    #[test]
+    fn rich_states_round_trip() {
+        for sample in [
+            crate::tui::fixture::late_sample().expect("late"),
+            crate::tui::fixture::canary_sample().expect("canary"),
+        ] {
+            let state = sample.state();
+            let mut descriptions = Descriptions::default();
+            for ev in sample.events() {
+                descriptions.push(&describe(ev));
+            }
+            let cp = Checkpoint {
+                session: state.id.clone(),
+                events: sample.events().len(),
+                last: sample
+                    .events()
+                    .last()
+                    .map(|e| (e.lamport, e.actor.clone(), e.seq)),
+                files: Vec::new(),
+                state: Arc::new(state),
+                descriptions,
+            };
+            let back = decode(&encode(&cp).expect("encode")).expect("decode");
+            assert_eq!(back, cp);
+        }
+    }
+
+    #[test]
+    fn descriptions_slice_back() {
+        let mut d = Descriptions::default();
+        d.push("started");
+        d.push("");
+        d.push("note: héllo");
+        assert_eq!(d.get(0).as_deref(), Some("started"));
+        assert_eq!(d.get(1).as_deref(), Some(""));
+        assert_eq!(d.get(2).as_deref(), Some("note: héllo"));
+        assert_eq!(d.get(3), None);
+    }
+}
