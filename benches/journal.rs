@@ -1,5 +1,6 @@
 //! Journal costs: append + fsync against a bare write + fdatasync of the
-//! same bytes; open + fold of a 100,000-event session; audit verify of
+//! same bytes; open + fold of a 100,000-event session, and its open from
+//! the fold checkpoint; audit verify of
 //! 1,000,000 events (compare with `scripts/bench_verify.sh` for sha256sum).
 
 use std::io::Write;
@@ -62,6 +63,15 @@ fn open_fold(c: &mut Criterion) {
         b.iter(|| {
             let s = Session::open(SESSION, dir.path().to_path_buf()).expect("open");
             assert_eq!(s.events().len(), 100_000);
+            s
+        })
+    });
+    // As the store opens it: from the fold checkpoint the first open wrote.
+    drop(Session::open_cached(SESSION, dir.path().to_path_buf()).expect("checkpoint"));
+    g.bench_function("open 100k events from the fold checkpoint", |b| {
+        b.iter(|| {
+            let s = Session::open_cached(SESSION, dir.path().to_path_buf()).expect("open");
+            assert_eq!(s.from_checkpoint(), Some(100_000));
             s
         })
     });

@@ -3,7 +3,8 @@
 # session of EVENTS events (3 actor files, made by examples/gen_session
 # in the repository's own store, so `status` without an id finds it),
 # with and without the id, beside the bare open + fold
-# (examples/open_session) and `cat` of the same files (reading the bytes,
+# (examples/open_session), the open from the fold checkpoint the first
+# run writes (`--cached`) and `cat` of the same files (reading the bytes,
 # the floor). Each run is a new process (page cache warm). Goals: 100,000
 # events ≤ 50 ms, 1,000,000 ≤ 400 ms.
 #   scripts/compare_status_large.sh [EVENTS [runs]]
@@ -29,5 +30,6 @@ cat "$dir"/*.jsonl > /dev/null
 "$interleave" --runs "$runs" --warmup 1 \
     "cat-files=cat $dir/*.jsonl" \
     "open+fold=$examples/open_session $dir" \
+    "open-cached=$examples/open_session --cached $dir" \
     "status=$gl status" \
     "status-id=$gl status $id"
