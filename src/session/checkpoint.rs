@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -38,7 +38,8 @@ pub const FILE_NAME: &str = "fold.cache";
 pub const WORTH_FROM: usize = 5_000;
 
 const MAGIC: &[u8] = b"greenlight fold checkpoint\n";
-const FORMAT: u64 = 1;
+/// Bumped when the layout changes (the source fingerprint changes too).
+const FORMAT: &[u8] = b"format 1\n";
 
 /// How far one actor file was read when the checkpoint was made.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,25 +166,16 @@ pub enum Unusable {
     Changed(String),
 }
 
-/// This build's identity: the version, the format and the executable
-/// (path, size, modification time), so a rebuilt binary never trusts a
-/// state folded by other code.
+/// This build's identity: the version, the checkpoint format and a
+/// fingerprint of the source it was built from (`build.rs`), so a build
+/// whose fold may differ never trusts a state folded by other code, while
+/// the binary, examples and tests of one tree share their checkpoints.
 fn build_identity() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| {
-        let exe = std::env::current_exe().ok();
-        let meta = exe.as_ref().and_then(|e| std::fs::metadata(e).ok());
-        let (len, mtime) = meta
-            .map(|m| (m.len(), (m.mtime(), m.mtime_nsec())))
-            .unwrap_or_default();
-        format!(
-            "{} f{FORMAT} {} {len} {}.{}",
-            env!("CARGO_PKG_VERSION"),
-            exe.map(|e| e.display().to_string()).unwrap_or_default(),
-            mtime.0,
-            mtime.1
-        )
-    })
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " source ",
+        env!("GREENLIGHT_SOURCE_HASH")
+    )
 }
 
 /// Mark how far `path` was read: its identity and the digest of the last
@@ -439,6 +431,7 @@ fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
 
     let mut out = Vec::with_capacity(body.len() + state_json.len() + 4096);
     out.extend_from_slice(MAGIC);
+    out.extend_from_slice(FORMAT);
     put_bytes(&mut out, build_identity().as_bytes());
     put_bytes(&mut out, cp.session.as_bytes());
     put_uint(&mut out, cp.events as u64);
@@ -688,6 +681,10 @@ fn decode_head(src: impl std::io::BufRead, len: u64) -> R<Checkpoint> {
     let mut magic = [0u8; MAGIC.len()];
     if r.fill(&mut magic).is_err() || magic != MAGIC {
         return Err(Unusable::Damaged("not a checkpoint"));
+    }
+    let mut format = [0u8; FORMAT.len()];
+    if r.fill(&mut format).is_err() || format != FORMAT {
+        return Err(Unusable::OtherBuild);
     }
     if r.bytes()?.as_slice() != build_identity().as_bytes() {
         return Err(Unusable::OtherBuild);
