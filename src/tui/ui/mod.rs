@@ -24,6 +24,43 @@ pub fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
 }
 
+/// The layouts the screen is designed for, chosen from the terminal's
+/// size (see `app::draw::pane_areas`): the panes' columns and how much
+/// the next-action and status lines may take follow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SizeClass {
+    /// Under 80 columns or 24 rows (down to the 60x16 minimum): one
+    /// column, one status row, the next action shortened to fit a row.
+    Minimum,
+    /// 80 to 99 columns (80x24): one column, the focused pane open and
+    /// the others on their title lines.
+    Compact,
+    /// 100 to 159 columns (120x40): two columns, the Checklist's wider.
+    Medium,
+    /// 160 columns and more: two columns, the right one (Canary, Logs)
+    /// wider, every column of every list whole.
+    Wide,
+}
+
+impl SizeClass {
+    pub fn of(area: Rect) -> SizeClass {
+        if area.width < 80 || area.height < 24 {
+            SizeClass::Minimum
+        } else if area.width < 100 {
+            SizeClass::Compact
+        } else if area.width < 160 {
+            SizeClass::Medium
+        } else {
+            SizeClass::Wide
+        }
+    }
+
+    /// One column of panes (the focused one open)?
+    pub fn one_column(self) -> bool {
+        self <= SizeClass::Compact
+    }
+}
+
 /// Spans for a `key label` hint.
 pub fn hint<'a>(h: &Hint, theme: &Theme) -> [Span<'a>; 2] {
     [
