@@ -625,6 +625,70 @@ fn logs_filtered_with_an_error_selected_160x48() {
     assert_eq!(buf[(x, row)].style().bg, app.theme.selected.bg);
 }
 
+/// `enter` in Logs shows one line as it came, whole and wrapped (the
+/// selected one, here the newest error matching the filter), marked `≡`;
+/// the lines around it keep the message first; `enter` again puts it
+/// back.
+#[test]
+fn enter_in_logs_shows_the_selected_line_raw_and_whole() {
+    let (w, h) = (120, 40);
+    let mut app = logs_app(w, h, false);
+    let seq = app
+        .panes
+        .logs
+        .model
+        .view
+        .selected()
+        .expect("a selected line");
+    let raw = app
+        .panes
+        .logs
+        .model
+        .buffer
+        .get(seq)
+        .expect("the line")
+        .text()
+        .to_string();
+    // Its raw form (with its own timestamp and level) is not what the
+    // pane shows of it before `enter`.
+    // The Logs pane's columns only (the right one at this size).
+    let joined = |app: &App| {
+        let screen = text(app, w, h);
+        let x = screen
+            .lines()
+            .find_map(|l| {
+                l.trim_matches('"')
+                    .split("┏ Logs")
+                    .next()
+                    .filter(|head| head.len() < l.len() - 2)
+                    .map(|head| head.chars().count())
+            })
+            .expect("the Logs pane focused");
+        screen
+            .lines()
+            .map(|l| l.trim_matches('"').chars().skip(x).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let squash = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    let before = joined(&app);
+    assert!(!squash(&before).contains(&squash(&raw)), "{before}");
+    key(&mut app, KeyAction::Act);
+    assert_eq!(app.panes.logs.raw, Some(seq));
+    let after = joined(&app);
+    assert!(after.contains('≡'), "{after}");
+    // The whole raw text is on screen (wrapped over rows).
+    assert!(squash(&after).contains(&squash(&raw)), "{raw}\n{after}");
+    insta::assert_snapshot!(text(&app, w, h));
+    key(&mut app, KeyAction::Act);
+    assert_eq!(app.panes.logs.raw, None);
+    assert!(!joined(&app).contains('≡'));
+}
+
 /// The Notes overlay over the late sample (notes set before the PM's
 /// approval), then its editor with a line typed.
 #[test]
