@@ -895,6 +895,172 @@ fn train_component_details_zoomed_80x24() {
 /// The four size classes the layouts are designed for.
 const SIZES: [(u16, u16); 4] = [(200, 50), (120, 40), (80, 24), (60, 16)];
 
+/// The built-in playbooks (`assets/playbooks`).
+const SCENARIOS: [&str; 4] = ["mvp-launch", "feature-release", "release-train", "hotfix"];
+
+/// A session of `scenario` a few minutes in: its first ready step
+/// started and completed with a note, a note on the session; and its
+/// timeline.
+fn scenario_sample(scenario: &str) -> (sample::Sample, Vec<greenlight::session::timeline::Entry>) {
+    let mut s = sample::Sample::new(sample::plan(scenario), Some("1.4.0"));
+    let first = s.state().ready_steps().first().map(|p| p.id.clone());
+    if let Some(step) = first {
+        s.wait(60);
+        s.cmd(&sample::dana(), Command::Start { step: step.clone() })
+            .expect("start");
+        s.wait(90);
+        s.cmd(
+            &sample::dana(),
+            Command::Complete {
+                step,
+                note: Some("checked with the on-call engineer".into()),
+            },
+        )
+        .expect("complete");
+    }
+    s.wait(30);
+    s.cmd(
+        &sample::pat(),
+        Command::Note {
+            text: "customers told about the maintenance window".into(),
+            step: None,
+        },
+    )
+    .expect("note");
+    let entries = greenlight::session::timeline::entries(&s.state(), s.events());
+    assert!(entries.len() >= 2, "{scenario}");
+    (s, entries)
+}
+
+/// `key`, whatever the core is asked for (an overlay that loads
+/// something asks the driver).
+fn press(app: &mut App, k: KeyAction) {
+    app.update(Action::Key(k));
+}
+
+/// Every overlay over each built-in scenario at the four size classes:
+/// the help, the people picker, the release notes, the manifest, the
+/// note and skip prompts, a confirmation, a refusal and its override
+/// prompt, and the start screen with the session picker (the timeline
+/// and the message log are in [`every_scenario_at_the_four_sizes`]).
+/// Each closes with `esc` (or its no) back to the main screen. One
+/// snapshot per scenario and size.
+#[test]
+fn every_overlay_at_the_four_sizes() {
+    for scenario in SCENARIOS {
+        let (s, _) = scenario_sample(scenario);
+        for (w, h) in SIZES {
+            let mut app = fixture::app(s.state(), default_theme());
+            let mut out = String::new();
+            let mut shot = |app: &App, what: &str| {
+                out.push_str(&format!("--- {what}\n{}\n", text(app, w, h)));
+            };
+            let closes = |app: &mut App, k: KeyAction, what: &str| {
+                press(app, k);
+                assert!(app.overlay().is_none(), "{scenario} {w}x{h}: {what} stays");
+            };
+            for (k, what) in [
+                (KeyAction::Help, "help (?)"),
+                (KeyAction::SwitchPerson, "people (@)"),
+                (KeyAction::ReleaseNotes, "release notes (R)"),
+                (KeyAction::Manifest, "manifest (M)"),
+            ] {
+                press(&mut app, k);
+                assert!(app.overlay().is_some(), "{scenario} {w}x{h}: {what}");
+                shot(&app, what);
+                closes(&mut app, KeyAction::Cancel, what);
+            }
+            // A step's prompts, on the step the session selects.
+            press(&mut app, KeyAction::Note);
+            assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
+            for c in "v1.4.0 agreed with the team".chars() {
+                app.update(Action::Type(c));
+            }
+            shot(&app, "note prompt (c), typed");
+            closes(&mut app, KeyAction::Cancel, "the note prompt");
+            press(&mut app, KeyAction::Skip);
+            assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
+            shot(&app, "skip prompt (s)");
+            closes(&mut app, KeyAction::Cancel, "the skip prompt");
+            // A confirmation (the tag offered at the end of a release).
+            app.update(Action::OfferTag {
+                version: "1.4.0".into(),
+                tag: "v1.4.0".into(),
+            });
+            assert!(matches!(app.overlay(), Some(Overlay::Confirm(_))));
+            shot(&app, "confirm (tag offer)");
+            closes(&mut app, KeyAction::No, "the confirmation");
+            // A refusal names its way out; the override asks why.
+            let step = app
+                .state()
+                .and_then(|st| st.plan.steps.last().map(|p| p.id.clone()))
+                .expect("a step");
+            app.update(Action::Refused {
+                why: format!("`{step}` waits on the steps before it (rules: requires)"),
+                cmd: Command::Start { step },
+                who: sample::dana(),
+            });
+            shot(&app, "refused (status line, override offered)");
+            press(&mut app, KeyAction::Override);
+            assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
+            shot(&app, "override prompt");
+            closes(&mut app, KeyAction::Cancel, "the override prompt");
+            // `S`: the start screen, the open session selected.
+            press(&mut app, KeyAction::Sessions);
+            app.update(Action::StartLoaded(start_data(&app)));
+            assert_eq!(app.screen, Screen::Start);
+            shot(&app, "start screen / session picker (S)");
+            insta::assert_snapshot!(format!("overlays_{scenario}_{w}x{h}"), out);
+        }
+    }
+}
+
+/// What the start screen lists over `app`'s session: the built-in
+/// scenarios, the open session and a completed one, a proposal.
+fn start_data(app: &App) -> StartData {
+    let st = app.state().expect("a session");
+    let scenarios = greenlight::playbook::builtins()
+        .iter()
+        .map(|p| ScenarioRow {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            steps: p.steps.len(),
+        })
+        .collect();
+    let (done, total) = st.progress();
+    let open = SessionSummary {
+        id: st.id.clone(),
+        playbook: st.plan.playbook.clone(),
+        version: st.version.clone(),
+        status: SessionStatus::Open,
+        done,
+        total,
+        started_at: Some("2026-11-26T14:00:00Z".into()),
+        started_by: Some("Dana Developer <dana@example.com>".into()),
+        pulled: false,
+    };
+    let done = SessionSummary {
+        id: "01JDONE000000000000000000".into(),
+        version: Some("1.3.1".into()),
+        status: SessionStatus::Completed,
+        done: total,
+        started_at: Some("2026-11-20T09:12:00Z".into()),
+        ..open.clone()
+    };
+    StartData {
+        scenarios,
+        sessions: vec![open, done],
+        error: None,
+        proposal: Some(Ok(VersionProposal {
+            version: Some("1.4.1".into()),
+            headline: "v1.4.0 → v1.4.1 (patch)".into(),
+            reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
+            scenario: Some("hotfix".into()),
+        })),
+    }
+}
+
 /// Every built-in scenario at the four size classes (≥160, 120x40,
 /// 80x24, the 60x16 minimum): the main screen with each pane focused
 /// (below 100 columns the focused pane opens and the others keep their
@@ -903,34 +1069,8 @@ const SIZES: [(u16, u16); 4] = [(200, 50), (120, 40), (80, 24), (60, 16)];
 /// size.
 #[test]
 fn every_scenario_at_the_four_sizes() {
-    for scenario in ["mvp-launch", "feature-release", "release-train", "hotfix"] {
-        let mut s = sample::Sample::new(sample::plan(scenario), Some("1.4.0"));
-        let first = s.state().ready_steps().first().map(|p| p.id.clone());
-        if let Some(step) = first {
-            s.wait(60);
-            s.cmd(&sample::dana(), Command::Start { step: step.clone() })
-                .expect("start");
-            s.wait(90);
-            s.cmd(
-                &sample::dana(),
-                Command::Complete {
-                    step,
-                    note: Some("checked with the on-call engineer".into()),
-                },
-            )
-            .expect("complete");
-        }
-        s.wait(30);
-        s.cmd(
-            &sample::pat(),
-            Command::Note {
-                text: "customers told about the maintenance window".into(),
-                step: None,
-            },
-        )
-        .expect("note");
-        let entries = greenlight::session::timeline::entries(&s.state(), s.events());
-        assert!(entries.len() >= 2, "{scenario}");
+    for scenario in SCENARIOS {
+        let (s, entries) = scenario_sample(scenario);
         let mut app = fixture::app(s.state(), default_theme());
         app.update(Action::Info(format!(
             "{scenario}: a status message long enough to need a second row at the narrow sizes, where the status line wraps instead of cutting it"

@@ -261,10 +261,7 @@ impl Component for Logs {
             HelpEntry::keys(&[K::NextMatch, K::PrevMatch], "next / previous match"),
             HelpEntry::keys(&[K::NextError, K::PrevError], "next / previous error"),
             HelpEntry::keys(&[K::Follow], "follow the newest lines, or pause"),
-            HelpEntry::keys(
-                &[K::Wrap, K::Act],
-                "wrap every line (raw) / the selected line raw, whole",
-            ),
+            HelpEntry::keys(&[K::Wrap, K::Act], "wrap (raw) / one line raw, whole"),
             HelpEntry::keys(&[K::Level], "all levels / warn+ / error+"),
             HelpEntry::keys(&[K::Source], "one source at a time, then all"),
             HelpEntry::keys(&[K::Down, K::Up], "scroll a line"),
