@@ -6,7 +6,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout as Split, Rect};
-use ratatui::widgets::Block;
 
 use super::{App, Screen};
 use crate::tui::keymap::{Hint, KeyAction};
@@ -44,7 +43,11 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
         area,
         ..Layout::default()
     };
-    frame.render_widget(Block::new().style(theme.base), area);
+    // The theme's base style on every cell, once: the panes draw on it
+    // and do not style their areas again (see `ui::PaneFrame`).
+    for cell in frame.buffer_mut().content.iter_mut() {
+        cell.set_style(theme.base);
+    }
     if ui::too_small(area) {
         ui::draw_too_small(frame, area, theme, &app.keymap.label(KeyAction::Quit));
         ui::scrub(frame.buffer_mut());

@@ -136,7 +136,7 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
     let sel_line = item_line.get(screen.selected).copied().unwrap_or(0);
     let start = window_start(sel_line, lines.len(), list_area.height as usize);
     let visible: Vec<Line> = lines.into_iter().skip(start).collect();
-    frame.render_widget(Paragraph::new(visible).style(theme.base), list_area);
+    frame.render_widget(Paragraph::new(visible), list_area);
 
     let detail: Vec<Line> = match items.get(screen.selected) {
         Some(StartItem::Scenario(s)) => {
@@ -206,8 +206,7 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
     frame.render_widget(
         Paragraph::new(detail)
             .wrap(Wrap { trim: true })
-            .block(detail_block.title(Span::styled(" Details ", theme.dim)))
-            .style(theme.base),
+            .block(detail_block.title(Span::styled(" Details ", theme.dim))),
         detail_area,
     );
 }

@@ -71,9 +71,7 @@ pub fn draw_status(
         Line::raw("")
     };
     frame.render_widget(
-        Paragraph::new(line)
-            .style(theme.base)
-            .wrap(ratatui::widgets::Wrap { trim: true }),
+        Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: true }),
         area,
     );
 }
@@ -117,5 +115,5 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, hints: Vec<Hint>, theme: &Theme)
     for h in fitting(hints, area.width as usize) {
         spans.extend(hint(&h, theme));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -7,10 +7,12 @@ pub mod footer;
 pub mod header;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
+use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
 
 use super::keymap::{Hint, KeyAction, Keymap};
 use super::theme::{Theme, Tone};
@@ -84,7 +86,12 @@ pub fn table_rows(area: Rect) -> Rect {
 }
 
 /// A pane's frame: thick and bright when focused (not by colour alone).
-pub fn pane_block<'a>(title: &'a str, extra: String, focused: bool, theme: &Theme) -> Block<'a> {
+pub fn pane_block<'a>(
+    title: &'a str,
+    extra: String,
+    focused: bool,
+    theme: &Theme,
+) -> PaneFrame<'a> {
     let border = if focused {
         theme.border_focus
     } else {
@@ -94,14 +101,75 @@ pub fn pane_block<'a>(title: &'a str, extra: String, focused: bool, theme: &Them
     if !extra.is_empty() {
         spans.push(Span::styled(format!("{extra} "), theme.dim));
     }
-    Block::bordered()
-        .border_type(if focused {
-            BorderType::Thick
+    PaneFrame {
+        title: Line::from(spans),
+        border,
+        set: if focused {
+            border::THICK
         } else {
-            BorderType::Plain
-        })
-        .border_style(border)
-        .title(Line::from(spans))
+            border::PLAIN
+        },
+    }
+}
+
+/// A pane's frame as [`pane_block`] makes it: what a bordered `Block`
+/// with a title draws, cell for cell, but only the border cells. A
+/// `Block` first styles every cell of its area, which the panes do not
+/// need (the app fills the screen with the theme's base style first):
+/// on a 200x50 screen that was a tenth of the frame.
+pub struct PaneFrame<'a> {
+    title: Line<'a>,
+    border: Style,
+    set: border::Set<'static>,
+}
+
+impl Widget for PaneFrame<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.is_empty() {
+            return;
+        }
+        let (left, top) = (area.left(), area.top());
+        let right = area.right() - 1;
+        let bottom = area.bottom() - 1;
+        let s = self.set;
+        let mut put = |x: u16, y: u16, symbol: &str| {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.set_symbol(symbol).set_style(self.border);
+            }
+        };
+        // Sides, then corners over them, as `Block` draws them.
+        for y in top..=bottom {
+            put(left, y, s.vertical_left);
+        }
+        for x in left..=right {
+            put(x, top, s.horizontal_top);
+        }
+        for y in top..=bottom {
+            put(right, y, s.vertical_right);
+        }
+        for x in left..=right {
+            put(x, bottom, s.horizontal_bottom);
+        }
+        put(right, bottom, s.bottom_right);
+        put(right, top, s.top_right);
+        put(left, bottom, s.bottom_left);
+        put(left, top, s.top_left);
+        let titles = Rect {
+            x: left + 1,
+            y: top,
+            width: area.width.saturating_sub(2),
+            height: 1,
+        };
+        let width = u16::try_from(self.title.width()).unwrap_or(u16::MAX);
+        let at = Rect {
+            width: width.min(titles.width),
+            ..titles
+        };
+        if !at.is_empty() {
+            self.title.render(at, buf);
+        }
+    }
 }
 
 /// A pane with nothing to show yet: its frame, and why, wrapped.
@@ -119,9 +187,7 @@ pub fn draw_empty_pane(
     }
     frame.render_widget(pane_block(title, summary.into(), focused, theme), area);
     frame.render_widget(
-        Paragraph::new(Line::styled(message.to_string(), theme.dim))
-            .style(theme.base)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(Line::styled(message.to_string(), theme.dim)).wrap(Wrap { trim: true }),
         inner(area),
     );
 }
@@ -272,6 +338,13 @@ pub fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme, quit: &str) 
 pub fn scrub(buf: &mut ratatui::buffer::Buffer) {
     for cell in buf.content.iter_mut() {
         let symbol = cell.symbol();
+        // Most cells hold one printable ASCII character: nothing to look
+        // at there.
+        if let [b] = symbol.as_bytes()
+            && (0x20..0x7f).contains(b)
+        {
+            continue;
+        }
         if symbol.chars().any(crate::text::is_unsafe) {
             let kept: String = symbol
                 .chars()

@@ -172,8 +172,7 @@ impl Checklist {
         header.push("state · waits on · notes");
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(theme.dim))
-            .column_spacing(1)
-            .style(theme.base);
+            .column_spacing(1);
         frame.render_widget(table, list);
         if let (Some(p), Some(s)) = (
             st.plan.steps.get(self.selected),
@@ -581,12 +580,7 @@ fn draw_details(
         lines.push(Line::raw(""));
         lines.push(Line::raw(para));
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .style(theme.base),
-        inside,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inside);
 }
 
 /// Lines for the details of a canary step: the live verdict (the

@@ -65,10 +65,7 @@ impl Logs {
             height: HEADER_ROWS.min(inside.height),
             ..inside
         };
-        frame.render_widget(
-            Paragraph::new(rate_line(ctx, m, theme)).style(theme.base),
-            header,
-        );
+        frame.render_widget(Paragraph::new(rate_line(ctx, m, theme)), header);
         let rows = rows_area(area);
         drawn.rows = rows;
         if rows.is_empty() {
@@ -82,8 +79,7 @@ impl Logs {
                 theme,
                 rows.width as usize,
                 rows.height as usize,
-            ))
-            .style(theme.base),
+            )),
             rows,
         );
         drawn

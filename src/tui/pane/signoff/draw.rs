@@ -212,9 +212,7 @@ fn draw_pane(
         ..inner(area)
     };
     frame.render_widget(
-        Paragraph::new(release)
-            .style(theme.base)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(release).wrap(Wrap { trim: true }),
         release_area,
     );
     if rows.is_empty() {
@@ -296,8 +294,7 @@ fn draw_pane(
     };
     let table = Table::new(body, widths)
         .header(Row::new(header).style(theme.dim))
-        .column_spacing(1)
-        .style(theme.base);
+        .column_spacing(1);
     frame.render_widget(table, inside);
 }
 
