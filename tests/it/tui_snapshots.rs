@@ -842,7 +842,7 @@ fn start_prompt_proposes_the_version_80x24() {
 fn notes_changed_after_an_approval_are_flagged() {
     let app = late();
     assert!(!text(&app, 160, 48).contains("changed after"));
-    let mut s = sample::late_sample().expect("sample");
+    let mut s = sample::signoff_sample().expect("sample");
     s.wait(60)
         .cmd(
             &sample::dana(),
@@ -1012,6 +1012,78 @@ fn every_overlay_at_the_four_sizes() {
             shot(&app, "start screen / session picker (S)");
             insta::assert_snapshot!(format!("overlays_{scenario}_{w}x{h}"), out);
         }
+    }
+}
+
+/// The text inside `pane` as the frame drew it, row by row.
+fn pane_text(app: &App, w: u16, h: u16, pane: Pane) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    let mut layout = None;
+    t.draw(|f| layout = Some(app::draw(f, app))).expect("draw");
+    let area = layout
+        .and_then(|l| l.pane(pane).map(|d| d.area))
+        .expect("the pane drawn");
+    let buf = t.backend().buffer();
+    (area.top()..area.bottom())
+        .map(|y| {
+            (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Letters and digits only: text wrapped over rows compares equal to the
+/// text whole.
+fn squash(t: &str) -> String {
+    t.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// A rejection's reason and an approval's comment are read whole in the
+/// Sign-off pane at every size (wrapped, not cut), and what a step waits
+/// on is read whole in the Checklist at 120x40 and wider.
+#[test]
+fn reasons_and_waits_read_whole_at_every_size() {
+    let reason = "the release note draft is missing the CSV export and the migration warning for the orders table";
+    let mut s = sample::signoff_sample().expect("sample");
+    s.wait(60)
+        .cmd(
+            &sample::pat(),
+            Command::Signoff {
+                step: None,
+                role: "pm".into(),
+                approve: false,
+                comment: Some(reason.into()),
+            },
+        )
+        .expect("reject");
+    let mut app = fixture::app(s.state(), default_theme());
+    for (w, h) in SIZES {
+        app.focus = Pane::Signoff;
+        let text = pane_text(&app, w, h, Pane::Signoff);
+        assert!(
+            squash(&text).contains(&squash(reason)),
+            "{w}x{h}: the reason is cut:\n{text}"
+        );
+        insta::assert_snapshot!(format!("signoff_reason_{w}x{h}"), text);
+    }
+    // Every step's waits-on, whole, in the Checklist of a fresh release.
+    let fresh = fixture::app(
+        sample::Sample::new(sample::plan("feature-release"), Some("1.4.0")).state(),
+        default_theme(),
+    );
+    let waits = "security-impact, hotfix-plan, release-candidate-tests, vulnerability-scan";
+    for (w, h) in [(200, 50), (120, 40)] {
+        let text = pane_text(&fresh, w, h, Pane::Checklist);
+        let list: String = text
+            .lines()
+            .take_while(|l| !l.contains("Details"))
+            .collect();
+        assert!(
+            squash(&list).contains(&squash(waits)),
+            "{w}x{h}: waits on is cut:\n{text}"
+        );
     }
 }
 
