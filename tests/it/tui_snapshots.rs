@@ -842,7 +842,7 @@ fn start_prompt_proposes_the_version_80x24() {
 fn notes_changed_after_an_approval_are_flagged() {
     let app = late();
     assert!(!text(&app, 160, 48).contains("changed after"));
-    let mut s = sample::signoff_sample().expect("sample");
+    let mut s = sample::late_sample().expect("sample");
     s.wait(60)
         .cmd(
             &sample::dana(),

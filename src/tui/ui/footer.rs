@@ -115,5 +115,5 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, hints: Vec<Hint>, theme: &Theme)
     for h in fitting(hints, area.width as usize) {
         spans.extend(hint(&h, theme));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(super::Lines(vec![Line::from(spans)]), area);
 }

@@ -11,7 +11,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::{HEADER_ROWS, Logs};
 use crate::logs::config::COLORS;
@@ -21,7 +20,7 @@ use crate::tui::ctx::Ctx;
 use crate::tui::pane::Drawn;
 use crate::tui::place::Pane;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{draw_empty_pane, inner, pane_block};
+use crate::tui::ui::{Lines, draw_empty_pane, inner, pane_block};
 
 /// Where the lines go inside the pane's frame.
 fn rows_area(pane: Rect) -> Rect {
@@ -65,14 +64,14 @@ impl Logs {
             height: HEADER_ROWS.min(inside.height),
             ..inside
         };
-        frame.render_widget(Paragraph::new(rate_line(ctx, m, theme)), header);
+        frame.render_widget(Lines(vec![rate_line(ctx, m, theme)]), header);
         let rows = rows_area(area);
         drawn.rows = rows;
         if rows.is_empty() {
             return drawn;
         }
         frame.render_widget(
-            Paragraph::new(lines(
+            Lines(lines(
                 m,
                 self.raw,
                 ctx.now.map(|t| t.as_millisecond()),
