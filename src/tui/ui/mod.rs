@@ -208,6 +208,75 @@ impl Widget for Lines<'_> {
     }
 }
 
+/// `lines` word-wrapped to `width` columns, each span's style kept: what
+/// `Paragraph::wrap` shows, as lines [`Lines`] draws (no grapheme
+/// segmentation of a whole pane of text each frame). A line that fits is
+/// kept as it is (its indentation too); a longer one is filled greedily
+/// a word at a time (runs of spaces become one), a word wider than the
+/// line cut where the line ends. `rows` of them at most: the rest would
+/// not show.
+pub fn wrap_lines<'a>(lines: Vec<Line<'a>>, width: u16, rows: u16) -> Vec<Line<'a>> {
+    let width = usize::from(width.max(1));
+    let rows = usize::from(rows);
+    let mut out: Vec<Line<'a>> = Vec::new();
+    for line in lines {
+        if out.len() >= rows {
+            break;
+        }
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let mut cur: Vec<Span<'a>> = Vec::new();
+        let mut used = 0;
+        for span in &line.spans {
+            let style = line.style.patch(span.style);
+            for word in span.content.split(' ').filter(|w| !w.is_empty()) {
+                let mut word = word.to_string();
+                loop {
+                    let ww = Span::raw(word.as_str()).width();
+                    let gap = usize::from(used > 0);
+                    if used + gap + ww <= width {
+                        if gap == 1 {
+                            cur.push(Span::raw(" "));
+                        }
+                        cur.push(Span::styled(word, style));
+                        used += gap + ww;
+                        break;
+                    }
+                    if used > 0 {
+                        out.push(Line::from(std::mem::take(&mut cur)));
+                        used = 0;
+                        continue;
+                    }
+                    // Wider than a line: what fits, then the rest.
+                    let mut head = String::new();
+                    let mut hw = 0;
+                    for c in word.chars() {
+                        let cw = Span::raw(c.encode_utf8(&mut [0; 4]).to_string()).width();
+                        if hw + cw > width && hw > 0 {
+                            break;
+                        }
+                        head.push(c);
+                        hw += cw;
+                    }
+                    let rest = word[head.len()..].to_string();
+                    out.push(Line::from(vec![Span::styled(head, style)]));
+                    if rest.is_empty() {
+                        break;
+                    }
+                    word = rest;
+                }
+            }
+        }
+        if !cur.is_empty() {
+            out.push(Line::from(cur));
+        }
+    }
+    out.truncate(rows);
+    out
+}
+
 /// A pane with nothing to show yet: its frame, and why, wrapped.
 pub fn draw_empty_pane(
     frame: &mut Frame,
@@ -394,6 +463,29 @@ pub fn scrub(buf: &mut ratatui::buffer::Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines wrapped between words keep each word's style, cut a word
+    /// wider than the line, and stop at the rows that show.
+    #[test]
+    fn wrap_lines_keeps_styles_and_stops_at_the_rows() {
+        let bold = Style::new().add_modifier(ratatui::style::Modifier::BOLD);
+        let lines = vec![
+            Line::from(vec![
+                Span::styled("label ", bold),
+                Span::raw("one two three"),
+            ]),
+            Line::raw("  fits"),
+            Line::raw("abcdefghijkl"),
+        ];
+        let out = wrap_lines(lines.clone(), 10, 10);
+        let text: Vec<String> = out.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            ["label one", "two three", "  fits", "abcdefghij", "kl"]
+        );
+        assert_eq!(out[0].spans[0].style, bold);
+        assert_eq!(wrap_lines(lines, 10, 2).len(), 2);
+    }
 
     #[test]
     fn wrap_keeps_words_and_splits_long_ones() {

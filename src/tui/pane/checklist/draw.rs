@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Checklist;
 use crate::canary::Verdict;
@@ -17,7 +17,9 @@ use crate::tui::ctx::{Ctx, heights_on_screen, window_rows};
 use crate::tui::pane::Drawn;
 use crate::tui::place::Pane;
 use crate::tui::theme::{Theme, Tone};
-use crate::tui::ui::{inner, pane_block, row_style, short_time, table_rows, verdict_mark};
+use crate::tui::ui::{
+    Lines, inner, pane_block, row_style, short_time, table_rows, verdict_mark, wrap_lines,
+};
 
 /// Wide panes put the details beside the list, others below it.
 const BESIDE_WIDTH: u16 = 110;
@@ -580,7 +582,10 @@ fn draw_details(
         lines.push(Line::raw(""));
         lines.push(Line::raw(para));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inside);
+    frame.render_widget(
+        Lines(wrap_lines(lines, inside.width, inside.height)),
+        inside,
+    );
 }
 
 /// Lines for the details of a canary step: the live verdict (the
