@@ -258,6 +258,43 @@ pub fn window_start(selected: usize, len: usize, height: usize) -> usize {
         .min(max_start)
 }
 
+/// The first row on screen for rows `heights` tall (a row wrapped to fit
+/// its text takes more than one) in `room` rows: the selected row and
+/// the row under it show.
+pub fn window_rows(heights: &[u16], selected: usize, room: u16) -> usize {
+    let len = heights.len();
+    if len == 0 {
+        return 0;
+    }
+    let selected = selected.min(len - 1);
+    let mut start = window_start(selected, len, usize::from(room));
+    let end = (selected + 2).min(len);
+    while start < selected && heights[start..end].iter().sum::<u16>() > room {
+        start += 1;
+    }
+    start
+}
+
+/// The rows each list row on screen takes, from `start`, in `room` rows
+/// (the last cut to what is left); empty when every row takes one (see
+/// [`super::pane::Drawn::heights`]).
+pub fn heights_on_screen(heights: &[u16], start: usize, room: u16) -> Vec<u16> {
+    if heights.iter().all(|h| *h <= 1) {
+        return Vec::new();
+    }
+    let mut room = room;
+    heights
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .map_while(|h| {
+            let h = (*h).min(room);
+            room -= h;
+            (h > 0).then_some(h)
+        })
+        .collect()
+}
+
 /// Move a selection among `len` rows by a key (up, down, top, bottom).
 pub fn move_selection(selected: &mut usize, len: usize, k: KeyAction) -> bool {
     let last = len.saturating_sub(1);

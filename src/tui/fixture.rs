@@ -263,6 +263,12 @@ pub fn late() -> Result<SessionState, RuleError> {
 
 /// The late sample as a builder, to go on from.
 pub fn late_sample() -> Result<Sample, RuleError> {
+    late_rest(signoff_sample()?)
+}
+
+/// A feature release whose steps up to the canary are done: the PM's
+/// sign-off is open.
+pub fn signoff_sample() -> Result<Sample, RuleError> {
     let mut s = Sample::new(plan("feature-release"), Some("1.4.0"));
     for step in [
         "impact",
@@ -277,6 +283,12 @@ pub fn late_sample() -> Result<Sample, RuleError> {
         s.wait(120).cmd(&dana(), start(step))?;
         finish(&mut s, &dana(), step)?;
     }
+    Ok(s)
+}
+
+/// The late sample from an open sign-off on: a rejection, the notes set,
+/// the approval, enabling for everyone started.
+fn late_rest(mut s: Sample) -> Result<Sample, RuleError> {
     s.wait(60).cmd(
         &pat(),
         Command::Signoff {

@@ -58,6 +58,50 @@ fn weight_key(ctx: &Ctx, focus: Pane) -> String {
     }
 }
 
+/// The line shortened deliberately to `width` columns (the smallest
+/// screens have one row for it): asides in parentheses go first, right to
+/// left ("(tab to go there)", then the owner), then the alternative after
+/// ", or"; last the head is cut with "…". What follows the last " · " is
+/// the key that acts, and stays whole.
+pub fn shorten(text: &str, width: usize) -> String {
+    let fits = |t: &str| t.chars().count() <= width;
+    let mut t = text.to_string();
+    while !fits(&t) {
+        let Some(open) = t.rfind(" (") else { break };
+        let Some(close) = t[open..].find(')').map(|c| open + c) else {
+            break;
+        };
+        t.replace_range(open..=close, "");
+    }
+    if !fits(&t)
+        && let Some(or) = t.find(", or ")
+    {
+        let end = t[or..].find(" · ").map_or(t.len(), |e| or + e);
+        t.replace_range(or..end, "");
+    }
+    if fits(&t) {
+        return t;
+    }
+    let (head, tail) = match t.rfind(" · ") {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t.as_str(), ""),
+    };
+    let room = width.saturating_sub(tail.chars().count() + 1);
+    if room < 8 {
+        // The key alone does not leave room to say what it does: cut the
+        // end instead.
+        let cut: String = t.chars().take(width.saturating_sub(1)).collect();
+        return format!("{cut}…");
+    }
+    let cut: String = head.chars().take(room).collect();
+    // Between words, where there is a space to cut at.
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > 0 && head.chars().count() > room => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…{tail}", cut.trim_end())
+}
+
 fn mm_ss(secs: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
@@ -256,6 +300,22 @@ mod tests {
     #[test]
     fn minutes_and_seconds() {
         assert_eq!(mm_ss(72), "1:12");
+        assert_eq!(super::shorten("a · b", 10), "a · b");
+        let long = "complete `security-impact` (security) with its evidence · enter in Checklist (tab to go there)";
+        assert_eq!(
+            super::shorten(long, 80),
+            "complete `security-impact` (security) with its evidence · enter in Checklist"
+        );
+        assert_eq!(
+            super::shorten(long, 52),
+            "complete `security-impact`… · enter in Checklist"
+        );
+        let ask = "Pat's approval (pm) · @ hands them the keyboard, or `greenlight signoff --role pm --approve` from their terminal";
+        assert_eq!(
+            super::shorten(ask, 52),
+            "Pat's approval · @ hands them the keyboard"
+        );
+        assert!(super::shorten(long, 5).chars().count() <= 5);
         assert_eq!(mm_ss(5), "0:05");
     }
 }

@@ -625,6 +625,70 @@ fn logs_filtered_with_an_error_selected_160x48() {
     assert_eq!(buf[(x, row)].style().bg, app.theme.selected.bg);
 }
 
+/// `enter` in Logs shows one line as it came, whole and wrapped (the
+/// selected one, here the newest error matching the filter), marked `≡`;
+/// the lines around it keep the message first; `enter` again puts it
+/// back.
+#[test]
+fn enter_in_logs_shows_the_selected_line_raw_and_whole() {
+    let (w, h) = (120, 40);
+    let mut app = logs_app(w, h, false);
+    let seq = app
+        .panes
+        .logs
+        .model
+        .view
+        .selected()
+        .expect("a selected line");
+    let raw = app
+        .panes
+        .logs
+        .model
+        .buffer
+        .get(seq)
+        .expect("the line")
+        .text()
+        .to_string();
+    // Its raw form (with its own timestamp and level) is not what the
+    // pane shows of it before `enter`.
+    // The Logs pane's columns only (the right one at this size).
+    let joined = |app: &App| {
+        let screen = text(app, w, h);
+        let x = screen
+            .lines()
+            .find_map(|l| {
+                l.trim_matches('"')
+                    .split("┏ Logs")
+                    .next()
+                    .filter(|head| head.len() < l.len() - 2)
+                    .map(|head| head.chars().count())
+            })
+            .expect("the Logs pane focused");
+        screen
+            .lines()
+            .map(|l| l.trim_matches('"').chars().skip(x).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let squash = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    let before = joined(&app);
+    assert!(!squash(&before).contains(&squash(&raw)), "{before}");
+    key(&mut app, KeyAction::Act);
+    assert_eq!(app.panes.logs.raw, Some(seq));
+    let after = joined(&app);
+    assert!(after.contains('≡'), "{after}");
+    // The whole raw text is on screen (wrapped over rows).
+    assert!(squash(&after).contains(&squash(&raw)), "{raw}\n{after}");
+    insta::assert_snapshot!(text(&app, w, h));
+    key(&mut app, KeyAction::Act);
+    assert_eq!(app.panes.logs.raw, None);
+    assert!(!joined(&app).contains('≡'));
+}
+
 /// The Notes overlay over the late sample (notes set before the PM's
 /// approval), then its editor with a line typed.
 #[test]
@@ -831,6 +895,244 @@ fn train_component_details_zoomed_80x24() {
 /// The four size classes the layouts are designed for.
 const SIZES: [(u16, u16); 4] = [(200, 50), (120, 40), (80, 24), (60, 16)];
 
+/// The built-in playbooks (`assets/playbooks`).
+const SCENARIOS: [&str; 4] = ["mvp-launch", "feature-release", "release-train", "hotfix"];
+
+/// A session of `scenario` a few minutes in: its first ready step
+/// started and completed with a note, a note on the session; and its
+/// timeline.
+fn scenario_sample(scenario: &str) -> (sample::Sample, Vec<greenlight::session::timeline::Entry>) {
+    let mut s = sample::Sample::new(sample::plan(scenario), Some("1.4.0"));
+    let first = s.state().ready_steps().first().map(|p| p.id.clone());
+    if let Some(step) = first {
+        s.wait(60);
+        s.cmd(&sample::dana(), Command::Start { step: step.clone() })
+            .expect("start");
+        s.wait(90);
+        s.cmd(
+            &sample::dana(),
+            Command::Complete {
+                step,
+                note: Some("checked with the on-call engineer".into()),
+            },
+        )
+        .expect("complete");
+    }
+    s.wait(30);
+    s.cmd(
+        &sample::pat(),
+        Command::Note {
+            text: "customers told about the maintenance window".into(),
+            step: None,
+        },
+    )
+    .expect("note");
+    let entries = greenlight::session::timeline::entries(&s.state(), s.events());
+    assert!(entries.len() >= 2, "{scenario}");
+    (s, entries)
+}
+
+/// `key`, whatever the core is asked for (an overlay that loads
+/// something asks the driver).
+fn press(app: &mut App, k: KeyAction) {
+    app.update(Action::Key(k));
+}
+
+/// Every overlay over each built-in scenario at the four size classes:
+/// the help, the people picker, the release notes, the manifest, the
+/// note and skip prompts, a confirmation, a refusal and its override
+/// prompt, and the start screen with the session picker (the timeline
+/// and the message log are in [`every_scenario_at_the_four_sizes`]).
+/// Each closes with `esc` (or its no) back to the main screen. One
+/// snapshot per scenario and size.
+#[test]
+fn every_overlay_at_the_four_sizes() {
+    for scenario in SCENARIOS {
+        let (s, _) = scenario_sample(scenario);
+        for (w, h) in SIZES {
+            let mut app = fixture::app(s.state(), default_theme());
+            let mut out = String::new();
+            let mut shot = |app: &App, what: &str| {
+                out.push_str(&format!("--- {what}\n{}\n", text(app, w, h)));
+            };
+            let closes = |app: &mut App, k: KeyAction, what: &str| {
+                press(app, k);
+                assert!(app.overlay().is_none(), "{scenario} {w}x{h}: {what} stays");
+            };
+            for (k, what) in [
+                (KeyAction::Help, "help (?)"),
+                (KeyAction::SwitchPerson, "people (@)"),
+                (KeyAction::ReleaseNotes, "release notes (R)"),
+                (KeyAction::Manifest, "manifest (M)"),
+            ] {
+                press(&mut app, k);
+                assert!(app.overlay().is_some(), "{scenario} {w}x{h}: {what}");
+                shot(&app, what);
+                closes(&mut app, KeyAction::Cancel, what);
+            }
+            // A step's prompts, on the step the session selects.
+            press(&mut app, KeyAction::Note);
+            assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
+            for c in "v1.4.0 agreed with the team".chars() {
+                app.update(Action::Type(c));
+            }
+            shot(&app, "note prompt (c), typed");
+            closes(&mut app, KeyAction::Cancel, "the note prompt");
+            press(&mut app, KeyAction::Skip);
+            assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
+            shot(&app, "skip prompt (s)");
+            closes(&mut app, KeyAction::Cancel, "the skip prompt");
+            // A confirmation (the tag offered at the end of a release).
+            app.update(Action::OfferTag {
+                version: "1.4.0".into(),
+                tag: "v1.4.0".into(),
+            });
+            assert!(matches!(app.overlay(), Some(Overlay::Confirm(_))));
+            shot(&app, "confirm (tag offer)");
+            closes(&mut app, KeyAction::No, "the confirmation");
+            // A refusal names its way out; the override asks why.
+            let step = app
+                .state()
+                .and_then(|st| st.plan.steps.last().map(|p| p.id.clone()))
+                .expect("a step");
+            app.update(Action::Refused {
+                why: format!("`{step}` waits on the steps before it (rules: requires)"),
+                cmd: Command::Start { step },
+                who: sample::dana(),
+            });
+            shot(&app, "refused (status line, override offered)");
+            press(&mut app, KeyAction::Override);
+            assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
+            shot(&app, "override prompt");
+            closes(&mut app, KeyAction::Cancel, "the override prompt");
+            // `S`: the start screen, the open session selected.
+            press(&mut app, KeyAction::Sessions);
+            app.update(Action::StartLoaded(start_data(&app)));
+            assert_eq!(app.screen, Screen::Start);
+            shot(&app, "start screen / session picker (S)");
+            insta::assert_snapshot!(format!("overlays_{scenario}_{w}x{h}"), out);
+        }
+    }
+}
+
+/// The text inside `pane` as the frame drew it, row by row.
+fn pane_text(app: &App, w: u16, h: u16, pane: Pane) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    let mut layout = None;
+    t.draw(|f| layout = Some(app::draw(f, app))).expect("draw");
+    let area = layout
+        .and_then(|l| l.pane(pane).map(|d| d.area))
+        .expect("the pane drawn");
+    let buf = t.backend().buffer();
+    (area.top()..area.bottom())
+        .map(|y| {
+            (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Letters and digits only: text wrapped over rows compares equal to the
+/// text whole.
+fn squash(t: &str) -> String {
+    t.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// A rejection's reason and an approval's comment are read whole in the
+/// Sign-off pane at every size (wrapped, not cut), and what a step waits
+/// on is read whole in the Checklist at 120x40 and wider.
+#[test]
+fn reasons_and_waits_read_whole_at_every_size() {
+    let reason = "the release note draft is missing the CSV export and the migration warning for the orders table";
+    let mut s = sample::signoff_sample().expect("sample");
+    s.wait(60)
+        .cmd(
+            &sample::pat(),
+            Command::Signoff {
+                step: None,
+                role: "pm".into(),
+                approve: false,
+                comment: Some(reason.into()),
+            },
+        )
+        .expect("reject");
+    let mut app = fixture::app(s.state(), default_theme());
+    for (w, h) in SIZES {
+        app.focus = Pane::Signoff;
+        let text = pane_text(&app, w, h, Pane::Signoff);
+        assert!(
+            squash(&text).contains(&squash(reason)),
+            "{w}x{h}: the reason is cut:\n{text}"
+        );
+        insta::assert_snapshot!(format!("signoff_reason_{w}x{h}"), text);
+    }
+    // Every step's waits-on, whole, in the Checklist of a fresh release.
+    let fresh = fixture::app(
+        sample::Sample::new(sample::plan("feature-release"), Some("1.4.0")).state(),
+        default_theme(),
+    );
+    let waits = "security-impact, hotfix-plan, release-candidate-tests, vulnerability-scan";
+    for (w, h) in [(200, 50), (120, 40)] {
+        let text = pane_text(&fresh, w, h, Pane::Checklist);
+        let list: String = text
+            .lines()
+            .take_while(|l| !l.contains("Details"))
+            .collect();
+        assert!(
+            squash(&list).contains(&squash(waits)),
+            "{w}x{h}: waits on is cut:\n{text}"
+        );
+    }
+}
+
+/// What the start screen lists over `app`'s session: the built-in
+/// scenarios, the open session and a completed one, a proposal.
+fn start_data(app: &App) -> StartData {
+    let st = app.state().expect("a session");
+    let scenarios = greenlight::playbook::builtins()
+        .iter()
+        .map(|p| ScenarioRow {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            steps: p.steps.len(),
+        })
+        .collect();
+    let (done, total) = st.progress();
+    let open = SessionSummary {
+        id: st.id.clone(),
+        playbook: st.plan.playbook.clone(),
+        version: st.version.clone(),
+        status: SessionStatus::Open,
+        done,
+        total,
+        started_at: Some("2026-11-26T14:00:00Z".into()),
+        started_by: Some("Dana Developer <dana@example.com>".into()),
+        pulled: false,
+    };
+    let done = SessionSummary {
+        id: "01JDONE000000000000000000".into(),
+        version: Some("1.3.1".into()),
+        status: SessionStatus::Completed,
+        done: total,
+        started_at: Some("2026-11-20T09:12:00Z".into()),
+        ..open.clone()
+    };
+    StartData {
+        scenarios,
+        sessions: vec![open, done],
+        error: None,
+        proposal: Some(Ok(VersionProposal {
+            version: Some("1.4.1".into()),
+            headline: "v1.4.0 → v1.4.1 (patch)".into(),
+            reason: "fix(cart): empty totals (1c8ea43) is a fix → patch".into(),
+            scenario: Some("hotfix".into()),
+        })),
+    }
+}
+
 /// Every built-in scenario at the four size classes (≥160, 120x40,
 /// 80x24, the 60x16 minimum): the main screen with each pane focused
 /// (below 100 columns the focused pane opens and the others keep their
@@ -839,34 +1141,8 @@ const SIZES: [(u16, u16); 4] = [(200, 50), (120, 40), (80, 24), (60, 16)];
 /// size.
 #[test]
 fn every_scenario_at_the_four_sizes() {
-    for scenario in ["mvp-launch", "feature-release", "release-train", "hotfix"] {
-        let mut s = sample::Sample::new(sample::plan(scenario), Some("1.4.0"));
-        let first = s.state().ready_steps().first().map(|p| p.id.clone());
-        if let Some(step) = first {
-            s.wait(60);
-            s.cmd(&sample::dana(), Command::Start { step: step.clone() })
-                .expect("start");
-            s.wait(90);
-            s.cmd(
-                &sample::dana(),
-                Command::Complete {
-                    step,
-                    note: Some("checked with the on-call engineer".into()),
-                },
-            )
-            .expect("complete");
-        }
-        s.wait(30);
-        s.cmd(
-            &sample::pat(),
-            Command::Note {
-                text: "customers told about the maintenance window".into(),
-                step: None,
-            },
-        )
-        .expect("note");
-        let entries = greenlight::session::timeline::entries(&s.state(), s.events());
-        assert!(entries.len() >= 2, "{scenario}");
+    for scenario in SCENARIOS {
+        let (s, entries) = scenario_sample(scenario);
         let mut app = fixture::app(s.state(), default_theme());
         app.update(Action::Info(format!(
             "{scenario}: a status message long enough to need a second row at the narrow sizes, where the status line wraps instead of cutting it"

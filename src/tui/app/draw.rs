@@ -6,14 +6,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout as Split, Rect};
-use ratatui::widgets::Block;
 
 use super::{App, Screen};
 use crate::tui::keymap::{Hint, KeyAction};
 use crate::tui::overlay;
 use crate::tui::pane::Drawn;
 use crate::tui::place::{Pane, Place};
-use crate::tui::ui::{self, footer, header::Header};
+use crate::tui::ui::{self, SizeClass, footer, header::Header};
 
 /// What a frame drew.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,7 +43,11 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
         area,
         ..Layout::default()
     };
-    frame.render_widget(Block::new().style(theme.base), area);
+    // The theme's base style on every cell, once: the panes draw on it
+    // and do not style their areas again (see `ui::PaneFrame`).
+    for cell in frame.buffer_mut().content.iter_mut() {
+        cell.set_style(theme.base);
+    }
     if ui::too_small(area) {
         ui::draw_too_small(frame, area, theme, &app.keymap.label(KeyAction::Quit));
         ui::scrub(frame.buffer_mut());
@@ -66,6 +69,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
         }
         None => app.panes.get(app.focus).hints(&ctx),
     };
+    let class = SizeClass::of(area);
     let status_h = if area.height >= 20 {
         footer::status_rows(app.status.as_ref(), area.width)
     } else {
@@ -83,14 +87,14 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
             let next = app.next_action();
             // Two rows when it is longer than one (and the screen is not
             // the smallest), so its key is never cut.
+            // Two rows when it is longer than one and the screen has the
+            // rows; on the smallest, one row, shortened keeping its key.
+            let long = |n: &crate::tui::next::Next| {
+                n.text.chars().count() + NEXT_LABEL > usize::from(body.width)
+            };
             let next_h = match &next {
                 Some(_) if body.height < 12 => 0,
-                Some(n)
-                    if n.text.chars().count() + 8 > usize::from(body.width)
-                        && body.height >= 20 =>
-                {
-                    2
-                }
+                Some(n) if long(n) && class != SizeClass::Minimum && body.height >= 20 => 2,
                 Some(_) => 1,
                 None => 0,
             };
@@ -100,7 +104,11 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
                 Constraint::Fill(1),
             ])
             .areas(body);
-            if let Some(n) = next.filter(|_| next_h > 0) {
+            if let Some(mut n) = next.filter(|_| next_h > 0) {
+                if next_h == 1 {
+                    let room = usize::from(body.width).saturating_sub(NEXT_LABEL);
+                    n.text = crate::tui::next::shorten(&n.text, room);
+                }
                 draw_next(frame, next_area, &n, app.flash, theme);
             }
             Header {
@@ -120,7 +128,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
         app.status.as_ref(),
         &app.warnings,
         app.session.as_ref(),
-        theme,
+        (theme, &app.keymap.label(KeyAction::Messages)),
     );
     footer::draw_keys(frame, keys, hints, theme);
     let help = if app
@@ -140,6 +148,9 @@ pub fn draw(frame: &mut Frame, app: &App) -> Layout {
     ui::scrub(frame.buffer_mut());
     layout
 }
+
+/// The width of the next-action line's label, " next ▸ ".
+const NEXT_LABEL: usize = 8;
 
 /// The next-action line: "next: …", reversed while it flashes (a wait
 /// ended).
@@ -176,6 +187,7 @@ fn draw_next(
 /// The panes (or the focused one, zoomed) in `body`, laid out for the
 /// size class (see [`pane_areas`]).
 fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
+    let class = SizeClass::of(frame.area());
     let ctx = app.ctx();
     let p = &app.panes;
     let focused = |pane: Pane| app.focus == pane;
@@ -197,8 +209,10 @@ fn draw_panes(frame: &mut Frame, body: Rect, app: &App) -> Vec<(Pane, Drawn)> {
         .copied()
         .filter(|pane| *pane != app.focus && !p.get(*pane).has_content(&ctx))
         .collect();
-    let signoff_h = p.signoff.wanted_height(&ctx, body.height);
-    pane_areas(body, &shown, app.focus, &empty, signoff_h)
+    let signoff_h = p
+        .signoff
+        .wanted_height(&ctx, body.height, left_width(body, class));
+    pane_areas(body, class, &shown, app.focus, &empty, signoff_h)
         .into_iter()
         .map(|(pane, area)| {
             let drawn = one(frame, pane, area);
@@ -221,26 +235,47 @@ fn collapse_line(frame: &mut Frame, area: Rect) {
     }
 }
 
-/// Where each pane goes, by size class:
+/// The left column's width (Checklist, Sign-off) in two-column classes:
+/// at 120x40 (Medium) 55 % (half at 100 columns), so the Checklist keeps its owner column and
+/// room for a step's name in what a step waits on; from 160 columns
+/// (Wide) 45 % (at least 80), so the Canary and Logs get the width their
+/// charts and lines use. The whole body in one-column classes.
+pub fn left_width(body: Rect, class: SizeClass) -> u16 {
+    match class {
+        SizeClass::Wide => (body.width * 45 / 100).max(80).min(body.width),
+        // Half at 100 columns, growing to 55 % at 120 and beyond.
+        SizeClass::Medium => {
+            let w = body.width;
+            (w / 2 + w.saturating_sub(100) * 3 / 10).min(w * 55 / 100)
+        }
+        _ => body.width,
+    }
+}
+
+/// Where each pane goes, by size class ([`SizeClass`]):
 ///
-/// - 100 columns and more: two columns, the Checklist (and the Sign-off
-///   pane under it) on the left, the Canary and the Logs on the right
-///   (under the Train pane, in a release train's session);
-/// - narrower (80x24, the 60x16 minimum): one column, the focused pane
-///   with the rows, every other pane on its title line (`tab` opens it).
+/// - Wide (160 columns and more) and Medium (120x40): two columns, the
+///   Checklist (and the Sign-off pane under it) on the left, the Canary
+///   and the Logs on the right (under the Train pane, in a release
+///   train's session), the left [`left_width`] wide;
+/// - Compact (80x24) and Minimum (the 60x16 minimum): one column, the
+///   focused pane with the rows, every other pane on its title line
+///   (`tab` opens it).
 ///
 /// Panes in `empty` (nothing to show) get their title line only, in
-/// every class. The narrow class follows `shown` (in [`Pane::ORDER`]), so
-/// a new pane slots in there; the wide one names its places.
+/// every class. The one-column classes follow `shown` (in
+/// [`Pane::ORDER`]), so a new pane slots in there; the two-column ones
+/// name their places.
 pub fn pane_areas(
     body: Rect,
+    class: SizeClass,
     shown: &[Pane],
     focus: Pane,
     empty: &[Pane],
     signoff_h: u16,
 ) -> Vec<(Pane, Rect)> {
     let is_empty = |p: Pane| empty.contains(&p);
-    if body.width < 100 {
+    if class.one_column() {
         let rows: Vec<Constraint> = shown
             .iter()
             .map(|p| {
@@ -254,8 +289,11 @@ pub fn pane_areas(
         let areas = Split::vertical(rows).split(body);
         return shown.iter().copied().zip(areas.iter().copied()).collect();
     }
-    let [left, right] =
-        Split::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let [left, right] = Split::horizontal([
+        Constraint::Length(left_width(body, class)),
+        Constraint::Fill(1),
+    ])
+    .areas(body);
     let signoff_h = if is_empty(Pane::Signoff) {
         1
     } else {

@@ -56,20 +56,44 @@ impl People {
         ]
     }
 
+    /// The roster: name, email and roles in columns as wide as their
+    /// longest entry; on a screen too narrow for all three the emails go
+    /// (the roles say who may sign what), and the intro wraps.
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) -> Drawn {
         let theme = ctx.theme;
-        let mut lines: Vec<Line> = vec![Line::styled(
-            "Who is at the keyboard? Actions are recorded as this person.",
-            theme.dim,
-        )];
-        for (i, m) in self.people.iter().enumerate() {
-            let mark = if i == self.at { "⌨ " } else { "  " };
-            let text = format!(
-                "{mark}{:<22} {:<26} {}",
-                m.name,
-                m.email,
-                m.roles.join(", ")
-            );
+        let room = usize::from(area.width.saturating_sub(4));
+        let col = |f: fn(&Member) -> usize| self.people.iter().map(f).max().unwrap_or(0);
+        let name_w = col(|m| m.name.chars().count());
+        let email_w = col(|m| m.email.chars().count());
+        let roles_w = col(|m| m.roles.join(", ").chars().count());
+        let with_email = 2 + name_w + 1 + email_w + 1 + roles_w <= room;
+        let rows: Vec<String> = self
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mark = if i == self.at { "⌨ " } else { "  " };
+                let roles = m.roles.join(", ");
+                if with_email {
+                    format!("{mark}{:<name_w$} {:<email_w$} {roles}", m.name, m.email)
+                } else {
+                    format!("{mark}{:<name_w$} {roles}", m.name)
+                }
+            })
+            .collect();
+        let intro = "Who is at the keyboard? Actions are recorded as this person.";
+        let widest = rows
+            .iter()
+            .map(|r| r.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(intro.chars().count().min(room));
+        let inner_w = widest.min(room).max(1);
+        let mut lines: Vec<Line> = ui::wrap(intro, inner_w)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.dim))
+            .collect();
+        for (i, text) in rows.into_iter().enumerate() {
             let style = if i == self.selected {
                 theme.selected
             } else {
@@ -77,14 +101,8 @@ impl People {
             };
             lines.push(Line::styled(text, style));
         }
-        let width = lines
-            .iter()
-            .map(|l| l.width() as u16)
-            .max()
-            .unwrap_or(40)
-            .saturating_add(4)
-            .min(area.width.saturating_sub(2));
-        let height = lines.len() as u16 + 2;
+        let width = u16::try_from(inner_w + 2).unwrap_or(u16::MAX);
+        let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
         let r = ui::centered(area, width, height);
         frame.render_widget(Clear, r);
         frame.render_widget(

@@ -55,7 +55,7 @@ pub trait Component {
 }
 
 /// What a pane's last frame showed, for the mouse and for scrolling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Drawn {
     /// The pane's frame.
     pub area: Rect,
@@ -65,6 +65,10 @@ pub struct Drawn {
     pub first: usize,
     /// Rows in the list in all.
     pub len: usize,
+    /// The screen rows each list row on screen took, from `first` (a
+    /// row wrapped to fit its text takes more than one); empty when every
+    /// row took one.
+    pub heights: Vec<u16>,
 }
 
 impl Drawn {
@@ -74,7 +78,23 @@ impl Drawn {
         if !self.rows.contains(pos) {
             return None;
         }
-        let i = self.first + usize::from(row - self.rows.y);
+        let mut y = row - self.rows.y;
+        let mut i = self.first;
+        for h in &self.heights {
+            if y < *h {
+                break;
+            }
+            y -= h;
+            i += 1;
+        }
+        if !self.heights.is_empty() && i >= self.first + self.heights.len() {
+            return None;
+        }
+        let i = if self.heights.is_empty() {
+            self.first + usize::from(y)
+        } else {
+            i
+        };
         (i < self.len).then_some(i)
     }
 }
@@ -108,5 +128,34 @@ impl Panes {
             Pane::Logs => &mut self.logs,
             Pane::Train => &mut self.train,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A click on a wrapped row's second line selects that row; the rows
+    /// after it are found past its height.
+    #[test]
+    fn row_at_follows_wrapped_rows() {
+        let d = Drawn {
+            area: Rect::new(0, 0, 20, 10),
+            rows: Rect::new(1, 2, 18, 6),
+            first: 3,
+            len: 8,
+            heights: vec![1, 3, 1, 1],
+        };
+        let rows: Vec<Option<usize>> = (2..9).map(|y| d.row_at(5, y)).collect();
+        assert_eq!(
+            rows,
+            [Some(3), Some(4), Some(4), Some(4), Some(5), Some(6), None]
+        );
+        let plain = Drawn {
+            heights: Vec::new(),
+            ..d.clone()
+        };
+        assert_eq!(plain.row_at(5, 3), Some(4));
+        assert_eq!(plain.row_at(5, 7), None);
     }
 }

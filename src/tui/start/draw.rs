@@ -11,7 +11,7 @@ use super::{StartItem, StartScreen};
 use crate::session::SessionStatus;
 use crate::tui::ctx::{Ctx, window_start};
 use crate::tui::keymap::KeyAction;
-use crate::tui::ui::{inner, pane_block};
+use crate::tui::ui::{inner, pane_block, wrap};
 
 impl StartScreen {
     /// Draw the screen's header and body into `area` (the app draws the
@@ -21,17 +21,23 @@ impl StartScreen {
     }
 }
 
+/// Where a row's second column starts ("  " and the 16-column id).
+const INDENT: usize = 19;
+
 fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_name: &str) {
     let theme = ctx.theme;
     let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let who = ctx.person.map(|m| m.name.as_str()).unwrap_or("nobody");
-    frame.render_widget(
-        Paragraph::new(format!(
-            " greenlight · {repo_name} · start or resume a release · at the keyboard: {who}"
-        ))
-        .style(theme.header),
-        top,
-    );
+    // The short form when the long one does not fit: the person at the
+    // keyboard is never cut.
+    let long =
+        format!(" greenlight · {repo_name} · start or resume a release · at the keyboard: {who}");
+    let header = if long.chars().count() <= usize::from(top.width) {
+        long
+    } else {
+        format!(" greenlight · {repo_name} · ⌨ {who}")
+    };
+    frame.render_widget(Paragraph::new(header).style(theme.header), top);
     frame.render_widget(
         pane_block("Sessions and scenarios", String::new(), true, theme),
         body,
@@ -45,7 +51,8 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
     };
 
     let items = screen.items();
-    // Lines with section headings; remember which line each item is on.
+    // Lines with section headings; remember the line each item ends on
+    // (the window keeps it in sight).
     let mut lines: Vec<Line> = Vec::new();
     let mut item_line = Vec::new();
     let mut section = "";
@@ -95,13 +102,29 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
                 )
             }
         };
-        item_line.push(lines.len());
         let style = if i == screen.selected {
             theme.selected
         } else {
             theme.base
         };
-        lines.push(Line::styled(text, style));
+        // A row longer than the list wraps under its second column, so
+        // a title or a proposal is never cut.
+        let width = usize::from(list_area.width);
+        if text.chars().count() <= width || width <= INDENT + 8 {
+            lines.push(Line::styled(text, style));
+        } else {
+            let head: String = text.chars().take(INDENT).collect();
+            let tail: String = text.chars().skip(INDENT).collect();
+            for (k, part) in wrap(&tail, width - INDENT).into_iter().enumerate() {
+                let lead = if k == 0 {
+                    head.clone()
+                } else {
+                    " ".repeat(INDENT)
+                };
+                lines.push(Line::styled(format!("{lead}{part}"), style));
+            }
+        }
+        item_line.push(lines.len() - 1);
     }
     if items.is_empty() {
         lines.push(if screen.loading {
@@ -113,7 +136,7 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
     let sel_line = item_line.get(screen.selected).copied().unwrap_or(0);
     let start = window_start(sel_line, lines.len(), list_area.height as usize);
     let visible: Vec<Line> = lines.into_iter().skip(start).collect();
-    frame.render_widget(Paragraph::new(visible).style(theme.base), list_area);
+    frame.render_widget(Paragraph::new(visible), list_area);
 
     let detail: Vec<Line> = match items.get(screen.selected) {
         Some(StartItem::Scenario(s)) => {
@@ -183,8 +206,7 @@ fn draw(screen: &StartScreen, frame: &mut Frame, area: Rect, ctx: &Ctx, repo_nam
     frame.render_widget(
         Paragraph::new(detail)
             .wrap(Wrap { trim: true })
-            .block(detail_block.title(Span::styled(" Details ", theme.dim)))
-            .style(theme.base),
+            .block(detail_block.title(Span::styled(" Details ", theme.dim))),
         detail_area,
     );
 }

@@ -15,16 +15,33 @@ use crate::tui::out::Status;
 use crate::tui::theme::Theme;
 
 /// The status line: the latest status, else a lasting warning, else what
-/// the session says (read-only, a journal problem, ready steps).
+/// the session says (read-only, a journal problem, ready steps). A
+/// status longer than its rows ends in "… `more` more", the key of the
+/// message log where it is whole.
 pub fn draw_status(
     frame: &mut Frame,
     area: Rect,
     status: Option<&Status>,
     warnings: &[String],
     session: Option<&SessionView>,
-    theme: &Theme,
+    (theme, more): (&Theme, &str),
 ) {
-    let line = if let Some(s) = status {
+    // Wrapping between words loses up to a word's width a row: keep a
+    // margin for it past the first row.
+    let rows = usize::from(area.height);
+    let room = (usize::from(area.width) * rows).saturating_sub(rows.saturating_sub(1) * 16);
+    let line = if let Some(s) = status
+        && s.text.chars().count() + 1 > room
+        && room > more.len() + 12
+    {
+        let tail = format!("… {more} more");
+        let keep = room - tail.chars().count() - 1;
+        let head: String = s.text.chars().take(keep).collect();
+        Line::from(vec![
+            Span::styled(format!(" {}", head.trim_end()), theme.tone(s.tone)),
+            Span::styled(tail, theme.key),
+        ])
+    } else if let Some(s) = status {
         Line::styled(format!(" {}", s.text), theme.tone(s.tone))
     } else if let Some(w) = warnings.first() {
         Line::styled(format!(" ⚠ {w}"), theme.warn)
@@ -54,9 +71,7 @@ pub fn draw_status(
         Line::raw("")
     };
     frame.render_widget(
-        Paragraph::new(line)
-            .style(theme.base)
-            .wrap(ratatui::widgets::Wrap { trim: true }),
+        Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: true }),
         area,
     );
 }
@@ -100,5 +115,5 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, hints: Vec<Hint>, theme: &Theme)
     for h in fitting(hints, area.width as usize) {
         spans.extend(hint(&h, theme));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
+    frame.render_widget(super::Lines(vec![Line::from(spans)]), area);
 }

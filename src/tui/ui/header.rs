@@ -112,6 +112,13 @@ pub fn train_label(
 impl Header<'_> {
     /// The header's text for `width` columns (the long form when it fits).
     pub fn text(&self, width: u16) -> String {
+        self.text_in(width, true)
+    }
+
+    /// The header's text for `width` columns; `tiny`: forms without the
+    /// elapsed time and playbook may be used (the badge is not worth
+    /// them).
+    fn text_in(&self, width: u16, tiny_ok: bool) -> String {
         let who = self.who;
         let Some(view) = self.session else {
             return format!(" greenlight · {} · at the keyboard: {who}", self.repo_name);
@@ -193,13 +200,26 @@ impl Header<'_> {
         if with_roles.chars().count() <= width as usize {
             return with_roles;
         }
-        short("")
+        let without = short("");
+        if !tiny_ok || without.chars().count() <= width as usize {
+            return without;
+        }
+        // The smallest screens: the elapsed time goes (the timeline has
+        // the times), then the playbook's name, before the person at the
+        // keyboard is cut.
+        let tiny = format!(
+            "{short_alarm} {repo}{short_version} · {playbook} · {done}/{total}{state} · ⌨ {who}"
+        );
+        if tiny.chars().count() <= width as usize {
+            return tiny;
+        }
+        format!("{short_alarm} {repo}{short_version} · {done}/{total}{state} · ⌨ {who}")
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         // The audit badge takes the right end when it fits beside the
         // short header; the header then uses whatever is left.
-        let short = self.text(0).chars().count() as u16;
+        let short = self.text_in(0, false).chars().count() as u16;
         let left = self.draw_badge(frame, area, theme, short);
         let line = Line::raw(self.text(left.width));
         // A journal that does not verify, or a rollback that failed, is

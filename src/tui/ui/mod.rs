@@ -7,10 +7,12 @@ pub mod footer;
 pub mod header;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
+use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
 
 use super::keymap::{Hint, KeyAction, Keymap};
 use super::theme::{Theme, Tone};
@@ -22,6 +24,43 @@ pub const MIN_HEIGHT: u16 = 16;
 
 pub fn too_small(area: Rect) -> bool {
     area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// The layouts the screen is designed for, chosen from the terminal's
+/// size (see `app::draw::pane_areas`): the panes' columns and how much
+/// the next-action and status lines may take follow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SizeClass {
+    /// Under 80 columns or 24 rows (down to the 60x16 minimum): one
+    /// column, one status row, the next action shortened to fit a row.
+    Minimum,
+    /// 80 to 99 columns (80x24): one column, the focused pane open and
+    /// the others on their title lines.
+    Compact,
+    /// 100 to 159 columns (120x40): two columns, the Checklist's wider.
+    Medium,
+    /// 160 columns and more: two columns, the right one (Canary, Logs)
+    /// wider, every column of every list whole.
+    Wide,
+}
+
+impl SizeClass {
+    pub fn of(area: Rect) -> SizeClass {
+        if area.width < 80 || area.height < 24 {
+            SizeClass::Minimum
+        } else if area.width < 100 {
+            SizeClass::Compact
+        } else if area.width < 160 {
+            SizeClass::Medium
+        } else {
+            SizeClass::Wide
+        }
+    }
+
+    /// One column of panes (the focused one open)?
+    pub fn one_column(self) -> bool {
+        self <= SizeClass::Compact
+    }
 }
 
 /// Spans for a `key label` hint.
@@ -47,7 +86,12 @@ pub fn table_rows(area: Rect) -> Rect {
 }
 
 /// A pane's frame: thick and bright when focused (not by colour alone).
-pub fn pane_block<'a>(title: &'a str, extra: String, focused: bool, theme: &Theme) -> Block<'a> {
+pub fn pane_block<'a>(
+    title: &'a str,
+    extra: String,
+    focused: bool,
+    theme: &Theme,
+) -> PaneFrame<'a> {
     let border = if focused {
         theme.border_focus
     } else {
@@ -57,14 +101,180 @@ pub fn pane_block<'a>(title: &'a str, extra: String, focused: bool, theme: &Them
     if !extra.is_empty() {
         spans.push(Span::styled(format!("{extra} "), theme.dim));
     }
-    Block::bordered()
-        .border_type(if focused {
-            BorderType::Thick
+    PaneFrame {
+        title: Line::from(spans),
+        border,
+        set: if focused {
+            border::THICK
         } else {
-            BorderType::Plain
-        })
-        .border_style(border)
-        .title(Line::from(spans))
+            border::PLAIN
+        },
+    }
+}
+
+/// A pane's frame as [`pane_block`] makes it: what a bordered `Block`
+/// with a title draws, cell for cell, but only the border cells. A
+/// `Block` first styles every cell of its area, which the panes do not
+/// need (the app fills the screen with the theme's base style first):
+/// on a 200x50 screen that was a tenth of the frame.
+pub struct PaneFrame<'a> {
+    title: Line<'a>,
+    border: Style,
+    set: border::Set<'static>,
+}
+
+impl Widget for PaneFrame<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.is_empty() {
+            return;
+        }
+        let (left, top) = (area.left(), area.top());
+        let right = area.right() - 1;
+        let bottom = area.bottom() - 1;
+        let s = self.set;
+        let mut put = |x: u16, y: u16, symbol: &str| {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                cell.set_symbol(symbol).set_style(self.border);
+            }
+        };
+        // Sides, then corners over them, as `Block` draws them.
+        for y in top..=bottom {
+            put(left, y, s.vertical_left);
+        }
+        for x in left..=right {
+            put(x, top, s.horizontal_top);
+        }
+        for y in top..=bottom {
+            put(right, y, s.vertical_right);
+        }
+        for x in left..=right {
+            put(x, bottom, s.horizontal_bottom);
+        }
+        put(right, bottom, s.bottom_right);
+        put(right, top, s.top_right);
+        put(left, bottom, s.bottom_left);
+        put(left, top, s.top_left);
+        let titles = Rect {
+            x: left + 1,
+            y: top,
+            width: area.width.saturating_sub(2),
+            height: 1,
+        };
+        let width = u16::try_from(self.title.width()).unwrap_or(u16::MAX);
+        let at = Rect {
+            width: width.min(titles.width),
+            ..titles
+        };
+        if !at.is_empty() {
+            self.title.render(at, buf);
+        }
+    }
+}
+
+/// Lines drawn top to bottom, each cut at the right edge: what an
+/// unwrapped, left-aligned `Paragraph` draws, cell for cell, without its
+/// cost where it goes: a span of printable ASCII (most of a screen: log
+/// lines, tables, numbers) is written a byte a cell, instead of through
+/// grapheme segmentation; any other span goes through ratatui's own
+/// `set_span`. The draw bench spent a tenth of its time segmenting ASCII.
+pub struct Lines<'a>(pub Vec<Line<'a>>);
+
+impl Widget for Lines<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        for (line, y) in self.0.iter().zip(area.top()..area.bottom()) {
+            let mut x = area.left();
+            for span in &line.spans {
+                if x >= area.right() {
+                    break;
+                }
+                let style = line.style.patch(span.style);
+                let text = span.content.as_bytes();
+                if text.iter().all(|b| (0x20..0x7f).contains(b)) {
+                    let n = text.len().min(usize::from(area.right() - x));
+                    for (i, b) in text[..n].iter().enumerate() {
+                        if let Some(cell) = buf.cell_mut((x + i as u16, y)) {
+                            cell.set_char(char::from(*b)).set_style(style);
+                        }
+                    }
+                    x += n as u16;
+                } else {
+                    let styled = Span::styled(span.content.as_ref(), style);
+                    x = buf.set_span(x, y, &styled, area.right() - x).0;
+                }
+            }
+        }
+    }
+}
+
+/// `lines` word-wrapped to `width` columns, each span's style kept: what
+/// `Paragraph::wrap` shows, as lines [`Lines`] draws (no grapheme
+/// segmentation of a whole pane of text each frame). A line that fits is
+/// kept as it is (its indentation too); a longer one is filled greedily
+/// a word at a time (runs of spaces become one), a word wider than the
+/// line cut where the line ends. `rows` of them at most: the rest would
+/// not show.
+pub fn wrap_lines<'a>(lines: Vec<Line<'a>>, width: u16, rows: u16) -> Vec<Line<'a>> {
+    let width = usize::from(width.max(1));
+    let rows = usize::from(rows);
+    let mut out: Vec<Line<'a>> = Vec::new();
+    for line in lines {
+        if out.len() >= rows {
+            break;
+        }
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let mut cur: Vec<Span<'a>> = Vec::new();
+        let mut used = 0;
+        for span in &line.spans {
+            let style = line.style.patch(span.style);
+            for word in span.content.split(' ').filter(|w| !w.is_empty()) {
+                let mut word = word.to_string();
+                loop {
+                    let ww = Span::raw(word.as_str()).width();
+                    let gap = usize::from(used > 0);
+                    if used + gap + ww <= width {
+                        if gap == 1 {
+                            cur.push(Span::raw(" "));
+                        }
+                        cur.push(Span::styled(word, style));
+                        used += gap + ww;
+                        break;
+                    }
+                    if used > 0 {
+                        out.push(Line::from(std::mem::take(&mut cur)));
+                        used = 0;
+                        continue;
+                    }
+                    // Wider than a line: what fits, then the rest.
+                    let mut head = String::new();
+                    let mut hw = 0;
+                    for c in word.chars() {
+                        let cw = Span::raw(c.encode_utf8(&mut [0; 4]).to_string()).width();
+                        if hw + cw > width && hw > 0 {
+                            break;
+                        }
+                        head.push(c);
+                        hw += cw;
+                    }
+                    let rest = word[head.len()..].to_string();
+                    out.push(Line::from(vec![Span::styled(head, style)]));
+                    if rest.is_empty() {
+                        break;
+                    }
+                    word = rest;
+                }
+            }
+        }
+        if !cur.is_empty() {
+            out.push(Line::from(cur));
+        }
+    }
+    out.truncate(rows);
+    out
 }
 
 /// A pane with nothing to show yet: its frame, and why, wrapped.
@@ -82,9 +292,7 @@ pub fn draw_empty_pane(
     }
     frame.render_widget(pane_block(title, summary.into(), focused, theme), area);
     frame.render_widget(
-        Paragraph::new(Line::styled(message.to_string(), theme.dim))
-            .style(theme.base)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(Line::styled(message.to_string(), theme.dim)).wrap(Wrap { trim: true }),
         inner(area),
     );
 }
@@ -235,6 +443,13 @@ pub fn draw_too_small(frame: &mut Frame, area: Rect, theme: &Theme, quit: &str) 
 pub fn scrub(buf: &mut ratatui::buffer::Buffer) {
     for cell in buf.content.iter_mut() {
         let symbol = cell.symbol();
+        // Most cells hold one printable ASCII character: nothing to look
+        // at there.
+        if let [b] = symbol.as_bytes()
+            && (0x20..0x7f).contains(b)
+        {
+            continue;
+        }
         if symbol.chars().any(crate::text::is_unsafe) {
             let kept: String = symbol
                 .chars()
@@ -248,6 +463,29 @@ pub fn scrub(buf: &mut ratatui::buffer::Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines wrapped between words keep each word's style, cut a word
+    /// wider than the line, and stop at the rows that show.
+    #[test]
+    fn wrap_lines_keeps_styles_and_stops_at_the_rows() {
+        let bold = Style::new().add_modifier(ratatui::style::Modifier::BOLD);
+        let lines = vec![
+            Line::from(vec![
+                Span::styled("label ", bold),
+                Span::raw("one two three"),
+            ]),
+            Line::raw("  fits"),
+            Line::raw("abcdefghijkl"),
+        ];
+        let out = wrap_lines(lines.clone(), 10, 10);
+        let text: Vec<String> = out.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            ["label one", "two three", "  fits", "abcdefghij", "kl"]
+        );
+        assert_eq!(out[0].spans[0].style, bold);
+        assert_eq!(wrap_lines(lines, 10, 2).len(), 2);
+    }
 
     #[test]
     fn wrap_keeps_words_and_splits_long_ones() {

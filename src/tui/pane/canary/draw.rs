@@ -22,7 +22,7 @@ use crate::tui::pane::Drawn;
 use crate::tui::place::Pane;
 use crate::tui::theme::Theme;
 use crate::tui::ui::{
-    draw_empty_pane, inner, outcome_mark, pane_block, short_time, verdict_mark, wrap,
+    Lines, draw_empty_pane, inner, outcome_mark, pane_block, short_time, verdict_mark, wrap,
 };
 
 /// `values` as a one-row braille area chart of `width` cells (two
@@ -455,7 +455,7 @@ fn draw_pane(v: &Canary, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool
         if let Some(p) = plan_words(v, ctx, now, width) {
             lines.push(Line::styled(p, theme.dim));
         }
-        frame.render_widget(Paragraph::new(lines).style(theme.base), inside);
+        frame.render_widget(Lines(lines), inside);
         return;
     };
 
@@ -501,7 +501,7 @@ fn draw_pane(v: &Canary, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool
         // Zoomed: a chart per metric in the space left.
         let above = lines.len();
         let space = h - above - rule_n;
-        frame.render_widget(Paragraph::new(lines).style(theme.base), inside);
+        frame.render_widget(Lines(lines), inside);
         let each = space / n.max(1);
         for (i, m) in ms.iter().enumerate() {
             let r = Rect::new(
@@ -518,10 +518,7 @@ fn draw_pane(v: &Canary, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool
             inside.width,
             rule_n as u16,
         );
-        frame.render_widget(
-            Paragraph::new(rules.into_iter().take(rule_n).collect::<Vec<_>>()).style(theme.base),
-            r,
-        );
+        frame.render_widget(Lines(rules.into_iter().take(rule_n).collect::<Vec<_>>()), r);
         return;
     }
     if header_n > 0 {
@@ -533,7 +530,7 @@ fn draw_pane(v: &Canary, frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool
         lines.push(row(m, s, &cols, i == v.selected, focused, stale, theme));
     }
     lines.extend(rules.into_iter().take(rule_n));
-    frame.render_widget(Paragraph::new(lines).style(theme.base), inside);
+    frame.render_widget(Lines(lines), inside);
 }
 
 /// One metric, zoomed: a title line and a chart of canary (braille line)
@@ -578,7 +575,7 @@ fn draw_chart(
         Span::styled("  • baseline", theme.dim),
     ]);
     let title_area = Rect { height: 1, ..area };
-    frame.render_widget(Paragraph::new(title).style(theme.base), title_area);
+    frame.render_widget(Paragraph::new(title), title_area);
     let chart_area = Rect {
         y: area.y + 1,
         height: area.height - 1,
@@ -612,7 +609,6 @@ fn draw_chart(
             .data(&s.canary),
     ];
     let chart = Chart::new(datasets)
-        .style(theme.base)
         .x_axis(
             Axis::default()
                 .bounds([snap.window_start, snap.window_end])

@@ -5,44 +5,61 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Checklist;
 use crate::canary::Verdict;
 use crate::canary::explain::num;
 use crate::session::state::StepState;
 use crate::session::{PlanStep, SessionState, StepStatus};
-use crate::tui::ctx::{Ctx, window_start};
+use crate::tui::ctx::{Ctx, heights_on_screen, window_rows};
 use crate::tui::pane::Drawn;
 use crate::tui::place::Pane;
 use crate::tui::theme::{Theme, Tone};
-use crate::tui::ui::{inner, pane_block, row_style, short_time, table_rows, verdict_mark};
+use crate::tui::ui::{
+    Lines, inner, pane_block, row_style, short_time, table_rows, verdict_mark, wrap_lines,
+};
 
 /// Wide panes put the details beside the list, others below it.
 const BESIDE_WIDTH: u16 = 110;
 
-/// Inside a checklist pane: the table (header row included) and the
-/// details.
-fn areas(area: Rect, steps: usize) -> (Rect, Rect) {
+/// Inside a checklist pane, for a list of `want` rows (header included):
+/// the table and the details.
+fn areas(area: Rect, want: u16) -> (Rect, Rect) {
     let inside = inner(area);
     if inside.width == 0 || inside.height == 0 {
         return (inside, Rect::new(inside.x, inside.y, 0, 0));
     }
-    let steps = steps as u16;
     if inside.width >= BESIDE_WIDTH {
         let [list, details] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(inside);
         return (list, details);
     }
-    let want = steps + 1;
-    let cap = (inside.height * 3 / 5).max(3);
-    let list_h = want.min(cap).min(inside.height);
+    let list_h = want.min(inside.height);
     let [list, details] =
         Layout::vertical([Constraint::Length(list_h), Constraint::Fill(1)]).areas(inside);
     (list, details)
 }
+
+/// The most rows the list takes above the details: three fifths of the
+/// inside, so the details keep room; when `whole` (every row shown whole
+/// with what it waits on), all but [`DETAILS_MIN`] rows.
+fn list_cap(inside: Rect, whole: bool) -> u16 {
+    let cap = if inside.width >= BESIDE_WIDTH {
+        inside.height
+    } else if whole {
+        inside.height.saturating_sub(DETAILS_MIN)
+    } else {
+        0
+    };
+    cap.max((inside.height * 3 / 5).max(3)).min(inside.height)
+}
+
+/// The rows the details keep under a list shown whole: the selected
+/// step's state, owner, requirements and the start of its description.
+const DETAILS_MIN: u16 = 8;
 
 pub fn tone_of(st: &StepState, waiting: bool) -> Tone {
     match st.status {
@@ -80,15 +97,10 @@ impl Checklist {
         let Some(st) = ctx.state() else {
             return drawn;
         };
-        let (list, details) = areas(area, st.steps.len());
-        let rows_area = table_rows(list);
-        let height = rows_area.height as usize;
-        let start = window_start(self.selected, st.steps.len(), height);
-        drawn.rows = rows_area;
-        drawn.first = start;
-        drawn.len = st.steps.len();
-        // Columns by priority: icon, step and state always; owner, then
-        // "waits on · notes" when there is room.
+        let n = st.steps.len();
+        // Columns by priority: icon, step and state (with what it waits
+        // on) always; the owner while the state keeps room for a step's
+        // name (the Details name it otherwise).
         let id_w = st
             .plan
             .steps
@@ -97,29 +109,60 @@ impl Checklist {
             .max()
             .unwrap_or(4)
             .clamp(4, 24) as u16;
-        let base = 2 + 1 + id_w + 1 + 11;
-        let owner = list.width >= base + 10;
-        let info = list.width >= base + 10 + 9;
-        // What the "waits on · notes" column gets (after the fixed columns
-        // and their spacing).
-        let info_w = list
-            .width
-            .saturating_sub(2 + 1 + id_w + 1 + 11 + 1 + if owner { 10 } else { 0 })
-            as usize;
-        let cols = Cols {
-            owner,
-            info,
-            info_w,
+        let inside = inner(area);
+        let list_w = if inside.width >= BESIDE_WIDTH {
+            inside.width / 2
+        } else {
+            inside.width
         };
-        let rows: Vec<Row> = st
+        let fixed = 2 + 1 + id_w + 1;
+        let owner = list_w >= fixed + 10 + STATE_MIN;
+        let state_w = usize::from(list_w.saturating_sub(fixed + if owner { 10 } else { 0 })).max(1);
+        let cells: Vec<StateCell> = st
             .plan
             .steps
             .iter()
             .zip(&st.steps)
+            .map(|(p, s)| StateCell::of(st, p, s))
+            .collect();
+        // Every row wrapped to show all of its state when the list has
+        // room for that; else only the selected one, the others cut
+        // between names with a count (the Details have them whole).
+        let full: Vec<u16> = cells.iter().map(|c| c.rows(state_w)).collect();
+        let all_rows: u16 = full.iter().sum();
+        let wrap_all = all_rows < list_cap(inside, true);
+        let heights: Vec<u16> = full
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                if wrap_all || i == self.selected {
+                    *h
+                } else {
+                    1
+                }
+            })
+            .collect();
+        let want = heights.iter().sum::<u16>() + 1;
+        let (list, details) = areas(area, want.min(list_cap(inside, wrap_all)));
+        let rows_area = table_rows(list);
+        let start = window_rows(&heights, self.selected, rows_area.height);
+        drawn.rows = rows_area;
+        drawn.first = start;
+        drawn.len = n;
+        drawn.heights = heights_on_screen(&heights, start, rows_area.height);
+        let cols = Cols { owner, state_w };
+        let rows: Vec<Row> = st
+            .plan
+            .steps
+            .iter()
+            .zip(&cells)
             .enumerate()
             .skip(start)
-            .take(height)
-            .map(|(i, (p, s))| step_row(st, p, s, (i == self.selected, focused), cols, theme))
+            .take(drawn.heights.len().max(usize::from(rows_area.height)))
+            .map(|(i, (p, c))| {
+                let sel = (i == self.selected, focused);
+                step_row(p, c, sel, heights[i], cols, theme)
+            })
             .collect();
         let mut widths = vec![Constraint::Length(2), Constraint::Length(id_w)];
         let mut header = vec!["", "step"];
@@ -127,16 +170,11 @@ impl Checklist {
             widths.push(Constraint::Length(9));
             header.push("owner");
         }
-        widths.push(Constraint::Length(11));
-        header.push("state");
-        if info {
-            widths.push(Constraint::Fill(1));
-            header.push("waits on · notes");
-        }
+        widths.push(Constraint::Fill(1));
+        header.push("state · waits on · notes");
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(theme.dim))
-            .column_spacing(1)
-            .style(theme.base);
+            .column_spacing(1);
         frame.render_widget(table, list);
         if let (Some(p), Some(s)) = (
             st.plan.steps.get(self.selected),
@@ -149,13 +187,144 @@ impl Checklist {
     }
 }
 
+/// The narrowest the state column gets before the owner column makes
+/// way for it: room for "waits on " and a step's name.
+const STATE_MIN: u16 = 24;
+
 /// Which optional columns the list shows.
 #[derive(Clone, Copy)]
 struct Cols {
     owner: bool,
-    info: bool,
-    /// The width of the "waits on · notes" column.
-    info_w: usize,
+    /// The width of the "state · waits on · notes" column.
+    state_w: usize,
+}
+
+/// A step's state cell: its state (or what it waits on), the risky mark
+/// and its notes, whole; cut or wrapped to the column at draw time.
+struct StateCell {
+    icon: &'static str,
+    tone: Tone,
+    /// "done", "ready", … (none when it waits on steps: the names say it).
+    word: &'static str,
+    /// The steps it waits on.
+    waits: Vec<String>,
+    /// "⚠ confirm", "✎2".
+    marks: Vec<String>,
+}
+
+impl StateCell {
+    fn of(st: &SessionState, p: &PlanStep, s: &StepState) -> StateCell {
+        let pending = st.pending_requires(p);
+        let waiting = !pending.is_empty() && !s.status.is_settled();
+        let (icon, word) = s.mark(!pending.is_empty());
+        let mut marks = Vec::new();
+        if p.confirm && !s.status.is_settled() {
+            marks.push("⚠ confirm".to_string());
+        }
+        let notes = st
+            .notes
+            .iter()
+            .filter(|n| n.step.as_deref() == Some(&p.id))
+            .count();
+        if notes > 0 {
+            marks.push(format!("✎{notes}"));
+        }
+        StateCell {
+            icon,
+            tone: tone_of(s, !pending.is_empty()),
+            word,
+            waits: if waiting {
+                pending.iter().map(|n| n.to_string()).collect()
+            } else {
+                Vec::new()
+            },
+            marks,
+        }
+    }
+
+    /// The whole text, on one line.
+    fn whole(&self) -> String {
+        let mut parts = Vec::with_capacity(1 + self.marks.len());
+        if self.waits.is_empty() {
+            parts.push(self.word.to_string());
+        } else {
+            parts.push(format!("waits on {}", self.waits.join(", ")));
+        }
+        parts.extend(self.marks.iter().cloned());
+        parts.join(" · ")
+    }
+
+    /// Its words for wrapping: a mark stays whole with the " · " before
+    /// it ("⚠ confirm" never splits).
+    fn words(&self) -> Vec<String> {
+        let mut out: Vec<String> = if self.waits.is_empty() {
+            self.word.split(' ').map(str::to_string).collect()
+        } else {
+            let mut w = vec!["waits".to_string(), "on".to_string()];
+            let last = self.waits.len() - 1;
+            w.extend(
+                self.waits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| if i < last { format!("{n},") } else { n.clone() }),
+            );
+            w
+        };
+        out.extend(self.marks.iter().map(|m| format!("· {m}")));
+        out
+    }
+
+    /// Its lines wrapped to `width`, between words (a word longer than
+    /// the width is cut by the table).
+    fn wrapped(&self, width: usize) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        for w in self.words() {
+            if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&w);
+        }
+        lines.push(line);
+        lines
+    }
+
+    /// Rows it takes wrapped to `width`.
+    fn rows(&self, width: usize) -> u16 {
+        let text = self.whole();
+        if text.chars().count() <= width {
+            1
+        } else {
+            u16::try_from(self.wrapped(width).len()).unwrap_or(u16::MAX)
+        }
+    }
+
+    /// Its lines in `width` columns, at most `rows` of them: wrapped when
+    /// it has the rows, else one line cut between names with a count.
+    fn lines(&self, width: usize, rows: u16) -> Vec<String> {
+        let text = self.whole();
+        if text.chars().count() <= width {
+            return vec![text];
+        }
+        if rows > 1 {
+            return self.wrapped(width);
+        }
+        let marks: usize = self.marks.iter().map(|m| m.chars().count() + 3).sum();
+        let mut out = if self.waits.is_empty() {
+            self.word.to_string()
+        } else {
+            let room = width.saturating_sub(marks + "waits on ".len());
+            format!("waits on {}", fit_names(&self.waits, room))
+        };
+        for m in &self.marks {
+            out.push_str(" · ");
+            out.push_str(m);
+        }
+        vec![out]
+    }
 }
 
 /// Ids joined to fit `width` columns: as many as fit, then "+N" for the
@@ -186,34 +355,14 @@ fn fit_names(names: &[String], width: usize) -> String {
 }
 
 fn step_row<'a>(
-    st: &SessionState,
     p: &'a PlanStep,
-    s: &StepState,
+    c: &StateCell,
     (selected, focused): (bool, bool),
+    height: u16,
     cols: Cols,
     theme: &Theme,
 ) -> Row<'a> {
-    let pending = st.pending_requires(p);
-    let (icon, word) = s.mark(!pending.is_empty());
-    let tone = theme.tone(tone_of(s, !pending.is_empty()));
-    let mut info = Vec::new();
-    let notes = st
-        .notes
-        .iter()
-        .filter(|n| n.step.as_deref() == Some(&p.id))
-        .count();
-    if notes > 0 {
-        info.push(format!("✎{notes}"));
-    }
-    if p.confirm && !s.status.is_settled() {
-        info.push("⚠ confirm".into());
-    }
-    if !pending.is_empty() && !s.status.is_settled() {
-        // The names get what the marks leave (with the " · " between).
-        let marks: usize = info.iter().map(|m| m.chars().count() + 3).sum();
-        let names: Vec<String> = pending.iter().map(|n| n.to_string()).collect();
-        info.insert(0, fit_names(&names, cols.info_w.saturating_sub(marks)));
-    }
+    let tone = theme.tone(c.tone);
     let focused_sel = selected && focused;
     let style = if focused_sel {
         theme.selected
@@ -225,18 +374,31 @@ fn step_row<'a>(
         row_style(false, theme)
     };
     let cell_style = |s: Style| if focused_sel { theme.selected } else { s };
+    // The state word in its tone; what it waits on and the marks dimmed
+    // (they follow the word, or are the whole cell).
+    let state_style = if c.waits.is_empty() {
+        cell_style(tone)
+    } else {
+        cell_style(theme.dim)
+    };
+    let lines: Vec<Line> = c
+        .lines(cols.state_w, height)
+        .into_iter()
+        .map(|l| Line::styled(l, state_style))
+        .collect();
+    let height = u16::try_from(lines.len()).unwrap_or(1).max(1);
     let mut cells = vec![
-        Line::styled(icon, cell_style(tone)),
-        Line::raw(p.id.as_str()),
+        Cell::from(Line::styled(c.icon, cell_style(tone))),
+        Cell::from(Line::raw(p.id.as_str())),
     ];
     if cols.owner {
-        cells.push(Line::styled(p.owner.clone(), cell_style(theme.dim)));
+        cells.push(Cell::from(Line::styled(
+            p.owner.clone(),
+            cell_style(theme.dim),
+        )));
     }
-    cells.push(Line::styled(word, cell_style(tone)));
-    if cols.info {
-        cells.push(Line::styled(info.join(" · "), cell_style(theme.dim)));
-    }
-    Row::new(cells).style(style)
+    cells.push(Cell::from(Text::from(lines)));
+    Row::new(cells).height(height).style(style)
 }
 
 /// Description text as flowing paragraphs: single newlines join lines, a
@@ -421,9 +583,7 @@ fn draw_details(
         lines.push(Line::raw(para));
     }
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .style(theme.base),
+        Lines(wrap_lines(lines, inside.width, inside.height)),
         inside,
     );
 }

@@ -11,7 +11,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::{HEADER_ROWS, Logs};
 use crate::logs::config::COLORS;
@@ -21,7 +20,7 @@ use crate::tui::ctx::Ctx;
 use crate::tui::pane::Drawn;
 use crate::tui::place::Pane;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{draw_empty_pane, inner, pane_block};
+use crate::tui::ui::{Lines, draw_empty_pane, inner, pane_block};
 
 /// Where the lines go inside the pane's frame.
 fn rows_area(pane: Rect) -> Rect {
@@ -65,25 +64,21 @@ impl Logs {
             height: HEADER_ROWS.min(inside.height),
             ..inside
         };
-        frame.render_widget(
-            Paragraph::new(rate_line(ctx, m, theme)).style(theme.base),
-            header,
-        );
+        frame.render_widget(Lines(vec![rate_line(ctx, m, theme)]), header);
         let rows = rows_area(area);
         drawn.rows = rows;
         if rows.is_empty() {
             return drawn;
         }
         frame.render_widget(
-            Paragraph::new(lines(
+            Lines(lines(
                 m,
                 self.raw,
                 ctx.now.map(|t| t.as_millisecond()),
                 theme,
                 rows.width as usize,
                 rows.height as usize,
-            ))
-            .style(theme.base),
+            )),
             rows,
         );
         drawn
@@ -292,11 +287,12 @@ fn badge(level: Level) -> &'static str {
 /// The lines on screen: the view's rows, newest at the bottom, each as
 /// time, level badge, source, then the message (for JSON and logfmt its
 /// `msg` field, the other fields after it, dimmed); the raw line when
-/// the pane shows raw lines (`enter`) or wraps (then as many of the
-/// newest rows as fit, keeping the selected one in sight).
+/// the pane wraps; the line `raw` (`enter` on it) as it came, whole,
+/// wrapped and marked `≡`. As many of the newest rows as fit, keeping the
+/// selected one (and the raw one) in sight.
 fn lines<'a>(
     m: &'a LogsModel,
-    raw: bool,
+    raw_seq: Option<u64>,
     today: Option<i64>,
     theme: &Theme,
     width: usize,
@@ -312,12 +308,13 @@ fn lines<'a>(
         .unwrap_or(0)
         .min(if width < 60 { 8 } else { 14 });
     let highlight = view.search().is_some();
-    let raw = raw || view.wrap();
     let narrow = width < 50;
     let mut out: Vec<Vec<Line>> = rows
         .iter()
         .map(|r| {
             let line = r.line;
+            let whole = raw_seq == Some(r.seq);
+            let raw = whole || view.wrap();
             let level = line.level();
             let base = if r.selected {
                 theme.selected
@@ -329,7 +326,9 @@ fn lines<'a>(
             } else {
                 theme.dim
             };
-            let marker = if r.selected {
+            let marker = if whole {
+                "≡"
+            } else if r.selected {
                 "▸"
             } else if line.is_truncated() {
                 "✂"
@@ -386,7 +385,7 @@ fn lines<'a>(
                     );
                 }
             }
-            if view.wrap() {
+            if raw {
                 wrap_spans(spans, width)
             } else {
                 vec![Line::from(spans)]
@@ -401,7 +400,9 @@ fn lines<'a>(
         used += out[start - 1].len();
         start -= 1;
     }
-    if let Some(sel) = rows.iter().position(|r| r.selected)
+    if let Some(sel) = rows
+        .iter()
+        .position(|r| r.selected || raw_seq == Some(r.seq))
         && sel < start
     {
         start = sel;

@@ -2,8 +2,10 @@
 //! sources, and drains them into this pane's [`LogsModel`]), and its
 //! keys: `/` filter (substring, or `/re/`), `n`/`N` next/previous match,
 //! `e`/`E` next/previous error, `f` or space follow/pause, `w` wrap, `l`
-//! level (all / warn+ / error+), `v` one source at a time, `enter` raw
-//! lines (else time, level, source, the message, the other fields),
+//! level (all / warn+ / error+), `v` one source at a time, `enter` the
+//! raw line of the selected line (`e`/`n` select one; else the newest on
+//! screen), whole and wrapped, while the others keep time, level,
+//! source, the message and the other fields (`w` wraps every line raw),
 //! `j`/`k`/pgup/pgdn/`g`/`G` scroll. Paging and centring on an error use
 //! the height the last frame gave the lines.
 
@@ -25,9 +27,9 @@ pub use draw::source_style;
 #[derive(Debug, Clone, Default)]
 pub struct Logs {
     pub model: LogsModel,
-    /// Lines as they came (`enter`), rather than time, level, source and
-    /// the message first.
-    pub raw: bool,
+    /// The line shown as it came, whole (`enter` on it), rather than
+    /// time, level, source and the message first: its `seq`.
+    pub raw: Option<u64>,
 }
 
 /// Rows of the Logs pane above the lines (the error-rate line).
@@ -122,15 +124,32 @@ impl Component for Logs {
             KeyAction::Follow => v.toggle_follow(),
             KeyAction::Wrap => v.toggle_wrap(),
             KeyAction::Act => {
-                self.raw = !self.raw;
-                out.say(
-                    Tone::Info,
-                    if self.raw {
-                        "logs: raw lines, as they came (enter again: message first)"
-                    } else {
-                        "logs: time, level, source, then the message"
-                    },
-                );
+                // The selected line (an error or a match), else the newest
+                // on screen.
+                let target = v
+                    .selected()
+                    .or_else(|| v.rows(&m.buffer).last().map(|r| r.seq));
+                let enter = ctx.key(KeyAction::Act);
+                match target {
+                    None => out.say(Tone::Dim, "logs: no line on screen"),
+                    Some(seq) if self.raw == Some(seq) => {
+                        self.raw = None;
+                        out.say(Tone::Info, "logs: time, level, source, then the message");
+                    }
+                    Some(seq) => {
+                        self.raw = Some(seq);
+                        out.say(
+                            Tone::Info,
+                            format!(
+                                "logs: the line marked ≡ as it came, whole ({enter} again: message first; {}/{} or {}/{} pick another line)",
+                                ctx.key(KeyAction::NextError),
+                                ctx.key(KeyAction::PrevError),
+                                ctx.key(KeyAction::NextMatch),
+                                ctx.key(KeyAction::PrevMatch),
+                            ),
+                        );
+                    }
+                }
             }
             KeyAction::Level => {
                 let level = next_level(v.status(&m.buffer).min_level);
@@ -226,7 +245,7 @@ impl Component for Logs {
             Hint::pair(k, KeyAction::NextError, KeyAction::PrevError, "error"),
             Hint::of(k, KeyAction::Follow, "follow"),
             Hint::of(k, KeyAction::Wrap, "wrap"),
-            Hint::of(k, KeyAction::Act, "raw"),
+            Hint::of(k, KeyAction::Act, "raw line"),
             Hint::of(k, KeyAction::Level, "level"),
             Hint::of(k, KeyAction::Source, "source"),
             Hint::pair(k, KeyAction::Down, KeyAction::Up, "scroll"),
@@ -242,10 +261,7 @@ impl Component for Logs {
             HelpEntry::keys(&[K::NextMatch, K::PrevMatch], "next / previous match"),
             HelpEntry::keys(&[K::NextError, K::PrevError], "next / previous error"),
             HelpEntry::keys(&[K::Follow], "follow the newest lines, or pause"),
-            HelpEntry::keys(
-                &[K::Wrap, K::Act],
-                "wrap (raw) / raw lines, or message first",
-            ),
+            HelpEntry::keys(&[K::Wrap, K::Act], "wrap (raw) / one line raw, whole"),
             HelpEntry::keys(&[K::Level], "all levels / warn+ / error+"),
             HelpEntry::keys(&[K::Source], "one source at a time, then all"),
             HelpEntry::keys(&[K::Down, K::Up], "scroll a line"),

@@ -4,34 +4,161 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, Wrap};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use super::Signoff;
-use crate::tui::ctx::{Ctx, signoff_rows, window_start};
+use crate::session::SessionState;
+use crate::tui::ctx::{Ctx, SignoffRow, signoff_rows};
 use crate::tui::keymap::KeyAction;
 use crate::tui::manifest::ManifestState;
 use crate::tui::pane::Drawn;
 use crate::tui::place::Pane;
 use crate::tui::theme::Tone;
-use crate::tui::ui::{inner, pane_block, short_time, table_rows};
+use crate::tui::ui::{inner, pane_block, rows_for, short_time, table_rows, wrap};
 
 /// The pane's inside: the table (its rows under the header row), and the
-/// release lines under it (notes, manifest) when there is room for both.
-fn split(area: Rect, extra: usize) -> (Rect, Rect) {
+/// release lines under it (notes, manifest, wrapped) when there is room
+/// for both.
+fn split(area: Rect, release_rows: u16) -> (Rect, Rect) {
     let inside = inner(area);
-    let extra = (extra as u16).min(inside.height.saturating_sub(2));
+    let extra = release_rows.min(inside.height.saturating_sub(2));
     let [table, release] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(extra)]).areas(inside);
     (table_rows(table), release)
 }
 
+/// The table's columns for an inside `width` wide: the step, the role,
+/// and either one column each for the decision, who, when and the
+/// comment, or (narrow) one column for all four. The last column's width
+/// is what its text wraps to.
+struct Cols {
+    step_w: u16,
+    who_w: u16,
+    wide: bool,
+    /// The width of the comment column (wide) or of the shared one.
+    last_w: usize,
+}
+
+impl Cols {
+    fn of(rows: &[SignoffRow], width: u16) -> Cols {
+        let step_w = rows
+            .iter()
+            .map(|r| r.plan.id.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 20) as u16;
+        let who_w = rows
+            .iter()
+            .filter_map(|r| r.decision.map(|d| d.by.person().chars().count()))
+            .max()
+            .unwrap_or(11)
+            .clamp(11, 20) as u16;
+        // Wide when the comment keeps at least 20 columns.
+        let fixed = step_w + 1 + 9 + 1 + 11 + 1 + who_w + 1 + 8 + 1;
+        let wide = width >= fixed + 20;
+        let last_w = if wide {
+            width - fixed
+        } else {
+            width.saturating_sub(step_w + 1 + 9 + 1)
+        };
+        Cols {
+            step_w,
+            who_w,
+            wide,
+            last_w: usize::from(last_w).max(1),
+        }
+    }
+}
+
+/// One row's cells as text: the decision's mark and word, who, when and
+/// the comment (or reason), whole.
+struct Decided {
+    text: &'static str,
+    tone: Tone,
+    who: String,
+    when: String,
+    comment: String,
+}
+
+impl Decided {
+    fn of(st: &SessionState, r: &SignoffRow) -> Decided {
+        let waiting = !st.pending_requires(r.plan).is_empty();
+        match r.decision {
+            Some(d) => Decided {
+                text: if d.approve {
+                    "✔ approved"
+                } else {
+                    "⛔ rejected"
+                },
+                tone: if d.approve { Tone::Ok } else { Tone::Bad },
+                who: d.by.person().into_owned(),
+                when: short_time(&d.by.at).to_string(),
+                comment: d.comment.clone().unwrap_or_default(),
+            },
+            None => Decided {
+                text: if waiting { "· waiting" } else { "○ pending" },
+                tone: if waiting { Tone::Dim } else { Tone::Warn },
+                who: String::new(),
+                when: String::new(),
+                comment: String::new(),
+            },
+        }
+    }
+
+    /// The shared column's text (narrow): the word, then who, when and
+    /// the comment.
+    fn joined(&self) -> String {
+        let mut out = self.text.to_string();
+        for part in [&self.who, &self.when, &self.comment] {
+            if !part.is_empty() {
+                out.push_str(if out == self.text { " " } else { " · " });
+                out.push_str(part);
+            }
+        }
+        out
+    }
+
+    /// The last column's lines: the comment (wide) or everything
+    /// (narrow), wrapped to its width.
+    fn lines(&self, cols: &Cols) -> Vec<String> {
+        let text = if cols.wide {
+            self.comment.clone()
+        } else {
+            self.joined()
+        };
+        if text.chars().count() <= cols.last_w {
+            vec![text]
+        } else {
+            wrap(&text, cols.last_w)
+        }
+    }
+}
+
+/// The rows a row takes (its last column wrapped).
+fn row_heights(st: &SessionState, rows: &[SignoffRow], cols: &Cols) -> Vec<u16> {
+    rows.iter()
+        .map(|r| {
+            u16::try_from(Decided::of(st, r).lines(cols).len())
+                .unwrap_or(1)
+                .max(1)
+        })
+        .collect()
+}
+
 impl Signoff {
-    /// The height the pane wants beside the Checklist: its rows, their
-    /// header, the release lines and the frame, within a third of `body`.
-    pub fn wanted_height(&self, ctx: &Ctx, body: u16) -> u16 {
-        let rows = ctx.state().map_or(0, |s| signoff_rows(s).len()) as u16;
-        let extra = release_lines(ctx).len() as u16;
+    /// The height the pane wants beside the Checklist, `width` wide: its
+    /// rows (comments wrapped), their header, the release lines and the
+    /// frame, within a third of `body`.
+    pub fn wanted_height(&self, ctx: &Ctx, body: u16, width: u16) -> u16 {
+        let inside = width.saturating_sub(2);
+        let (rows, st) = match ctx.state() {
+            Some(st) => (signoff_rows(st), st),
+            None => return 4,
+        };
+        let cols = Cols::of(&rows, inside);
+        let rows: u16 = row_heights(st, &rows, &cols).iter().sum();
+        let extra = rows_for(&release_lines(ctx), inside);
         (rows + 3 + extra).clamp(4, (body / 3).max(4 + extra))
     }
 
@@ -79,12 +206,15 @@ fn draw_pane(
         area,
     );
     let release = release_lines(ctx);
-    let (rows_area, release_area) = split(area, release.len());
+    let (rows_area, release_area) = split(area, rows_for(&release, inner(area).width));
     let inside = Rect {
         height: inner(area).height.saturating_sub(release_area.height),
         ..inner(area)
     };
-    frame.render_widget(Paragraph::new(release).style(theme.base), release_area);
+    frame.render_widget(
+        Paragraph::new(release).wrap(Wrap { trim: true }),
+        release_area,
+    );
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new("no sign-off steps in this playbook")
@@ -94,98 +224,68 @@ fn draw_pane(
         );
         return;
     }
-    let height = rows_area.height as usize;
-    let start = window_start(selected, rows.len(), height);
+    let cols = Cols::of(&rows, inside.width);
+    let heights = row_heights(st, &rows, &cols);
+    let start = crate::tui::ctx::window_rows(&heights, selected, rows_area.height);
     drawn.rows = rows_area;
     drawn.first = start;
     drawn.len = rows.len();
-    let step_w = rows
-        .iter()
-        .map(|r| r.plan.id.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 20) as u16;
-    // Narrow: decision, who and when share one column.
-    let wide = inside.width >= step_w + 9 + 11 + 16 + 8 + 10 + 5;
+    drawn.heights = crate::tui::ctx::heights_on_screen(&heights, start, rows_area.height);
     let body: Vec<Row> = rows
         .iter()
         .enumerate()
         .skip(start)
-        .take(height)
+        .take(usize::from(rows_area.height))
         .map(|(i, r)| {
-            let waiting = !st.pending_requires(r.plan).is_empty();
-            let (text, tone, who, when, comment) = match r.decision {
-                Some(d) => (
-                    if d.approve {
-                        "✔ approved"
-                    } else {
-                        "⛔ rejected"
-                    },
-                    if d.approve { Tone::Ok } else { Tone::Bad },
-                    d.by.person().into_owned(),
-                    short_time(&d.by.at).to_string(),
-                    d.comment.clone().unwrap_or_default(),
-                ),
-                None if waiting => (
-                    "· waiting",
-                    Tone::Dim,
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ),
-                None => (
-                    "○ pending",
-                    Tone::Warn,
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ),
-            };
+            let d = Decided::of(st, r);
             let selected = i == selected && focused;
             let sel = |s| if selected { theme.selected } else { s };
+            let lines: Vec<Line> = d.lines(&cols).into_iter().map(Line::raw).collect();
+            let height = u16::try_from(lines.len()).unwrap_or(1).max(1);
             let mut cells = vec![
-                Line::raw(r.plan.id.as_str()),
-                Line::styled(r.role, sel(theme.accent)),
+                Cell::from(Line::raw(r.plan.id.as_str())),
+                Cell::from(Line::styled(r.role, sel(theme.accent))),
             ];
-            if wide {
-                cells.push(Line::styled(text, sel(theme.tone(tone))));
-                cells.push(Line::raw(who));
-                cells.push(Line::styled(when, sel(theme.dim)));
-                cells.push(Line::raw(comment));
+            if cols.wide {
+                cells.push(Cell::from(Line::styled(d.text, sel(theme.tone(d.tone)))));
+                cells.push(Cell::from(Line::raw(d.who.clone())));
+                cells.push(Cell::from(Line::styled(d.when.clone(), sel(theme.dim))));
+                cells.push(Cell::from(Text::from(lines)));
             } else {
-                let rest = [who, when, comment]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · ");
-                cells.push(Line::from(vec![
-                    Span::styled(text, sel(theme.tone(tone))),
-                    Span::raw(if rest.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {rest}")
-                    }),
-                ]));
+                // The word keeps its tone on the first line.
+                let mut lines = lines;
+                if let Some(first) = lines.first_mut()
+                    && let Some(rest) = first.spans.first().map(|s| s.content.to_string())
+                    && let Some(tail) = rest.strip_prefix(d.text)
+                {
+                    *first = Line::from(vec![
+                        Span::styled(d.text, sel(theme.tone(d.tone))),
+                        Span::raw(tail.to_string()),
+                    ]);
+                }
+                cells.push(Cell::from(Text::from(lines)));
             }
-            Row::new(cells).style(if selected { theme.selected } else { theme.base })
+            Row::new(cells)
+                .height(height)
+                .style(if selected { theme.selected } else { theme.base })
         })
         .collect();
-    let (widths, header) = if wide {
+    let (widths, header) = if cols.wide {
         (
             vec![
-                Constraint::Length(step_w),
+                Constraint::Length(cols.step_w),
                 Constraint::Length(9),
                 Constraint::Length(11),
-                Constraint::Fill(2),
+                Constraint::Length(cols.who_w),
                 Constraint::Length(8),
-                Constraint::Fill(3),
+                Constraint::Fill(1),
             ],
             vec!["step", "role", "decision", "who", "when", "comment"],
         )
     } else {
         (
             vec![
-                Constraint::Length(step_w),
+                Constraint::Length(cols.step_w),
                 Constraint::Length(9),
                 Constraint::Fill(1),
             ],
@@ -194,8 +294,7 @@ fn draw_pane(
     };
     let table = Table::new(body, widths)
         .header(Row::new(header).style(theme.dim))
-        .column_spacing(1)
-        .style(theme.base);
+        .column_spacing(1);
     frame.render_widget(table, inside);
 }
 

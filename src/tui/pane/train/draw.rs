@@ -163,9 +163,7 @@ fn list(frame: &mut Frame, area: Rect, t: &TrainStatus, selected: usize, theme: 
         )
     };
     frame.render_widget(
-        Table::new(rows, widths)
-            .header(Row::new(header).style(theme.dim))
-            .style(theme.base),
+        Table::new(rows, widths).header(Row::new(header).style(theme.dim)),
         area,
     );
     first
@@ -276,10 +274,5 @@ fn details(frame: &mut Frame, area: Rect, c: &ComponentStatus, t: &TrainStatus, 
         )));
     }
     let _ = t;
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .style(theme.base),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
