@@ -326,9 +326,6 @@ fn carry_over(
 /// Callbacks that find credentials the way git does: the ssh agent, the
 /// credential helper, or the default.
 fn callbacks(repo: &Repository) -> git2::RemoteCallbacks<'_> {
-    // Every fetch and push comes through here: the CA certificates libgit2
-    // needs for https, loaded now (once) rather than by every command.
-    crate::git_tls::ready();
     let mut cb = git2::RemoteCallbacks::new();
     let mut tries = 0;
     let config = repo.config().ok();
