@@ -3,7 +3,8 @@
 # a small session (`status`, `sessions`, `report`, `audit verify`,
 # `playbook list`/`show`, `version next`, `notes`, `--version`), against
 # `git status` in the same repository (whole processes, interleaved).
-# Goal: ≤ 10 ms each, nothing heavy (TLS) set up unless used. BEFORE=/path/to/an/older/greenlight adds its
+# Goal: ≤ 10 ms each, nothing heavy (TLS) set up unless used.
+# BEFORE=/path/to/an/older/greenlight adds its
 # `status` and `playbook list` to the same run, for a before/after.
 #   scripts/compare_small_commands.sh [runs]
 . "$(dirname "$0")/common.sh"

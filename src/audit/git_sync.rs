@@ -201,10 +201,11 @@ pub fn commit_local(
                 }
             }
         }
-        let oid = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
-        if !odb.exists(oid) {
-            repo.blob(&bytes)?;
-        }
+        // One hash per file: libgit2 hashes what it is given and writes
+        // nothing when the object is already there (hashing first as
+        // well cost a tenth of a first sync: SHA-1 with collision
+        // detection over every byte).
+        let oid = repo.blob(&bytes)?;
         by_session
             .entry(id.to_string())
             .or_default()
