@@ -5,7 +5,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     restore_default_sigpipe();
     // SAFETY: first thing in main, before any thread exists.
-    unsafe { greenlight::git_tls::defer() };
+    unsafe { greenlight::git_tls::start() };
     if install_error_reporting().is_err() {
         greenlight::cli::out::stderr(
             format_args!("warning: could not install the error reporter"),
@@ -81,5 +81,90 @@ fn restore_default_sigpipe() {
     // resets the disposition of one signal to the system default.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// libgit2's OpenSSL stream, wrapped at link time (`build.rs`, `--wrap`):
+/// its start-up is deferred to the first call that needs its context (see
+/// `greenlight::git_tls`). Each wrapper has the C signature of the
+/// function it stands for; the `__real_` names are the linker's names
+/// for the originals.
+#[cfg(target_os = "linux")]
+mod lazy_openssl {
+    use std::ffi::{c_char, c_int, c_void};
+
+    unsafe extern "C" {
+        fn __real_git_openssl_stream_global_init() -> c_int;
+        fn __real_git_openssl_stream_new(
+            out: *mut *mut c_void,
+            host: *const c_char,
+            port: *const c_char,
+        ) -> c_int;
+        fn __real_git_openssl_stream_wrap(
+            out: *mut *mut c_void,
+            inner: *mut c_void,
+            host: *const c_char,
+        ) -> c_int;
+        fn __real_git_openssl__set_cert_location(file: *const c_char, path: *const c_char)
+        -> c_int;
+        fn __real_git_openssl__add_x509_cert(cert: *mut c_void) -> c_int;
+    }
+
+    /// libgit2's start-up step for OpenSSL: nothing now (see `ensure`).
+    #[unsafe(no_mangle)]
+    extern "C" fn __wrap_git_openssl_stream_global_init() -> c_int {
+        0
+    }
+
+    /// The deferred start-up, once: 0 when the context is ready.
+    fn ensure() -> c_int {
+        greenlight::git_tls::deferred_init(__real_git_openssl_stream_global_init)
+    }
+
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn __wrap_git_openssl_stream_new(
+        out: *mut *mut c_void,
+        host: *const c_char,
+        port: *const c_char,
+    ) -> c_int {
+        match ensure() {
+            // SAFETY: the caller's arguments, passed on unchanged.
+            0 => unsafe { __real_git_openssl_stream_new(out, host, port) },
+            e => e,
+        }
+    }
+
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn __wrap_git_openssl_stream_wrap(
+        out: *mut *mut c_void,
+        inner: *mut c_void,
+        host: *const c_char,
+    ) -> c_int {
+        match ensure() {
+            // SAFETY: the caller's arguments, passed on unchanged.
+            0 => unsafe { __real_git_openssl_stream_wrap(out, inner, host) },
+            e => e,
+        }
+    }
+
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn __wrap_git_openssl__set_cert_location(
+        file: *const c_char,
+        path: *const c_char,
+    ) -> c_int {
+        match ensure() {
+            // SAFETY: the caller's arguments, passed on unchanged.
+            0 => unsafe { __real_git_openssl__set_cert_location(file, path) },
+            e => e,
+        }
+    }
+
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn __wrap_git_openssl__add_x509_cert(cert: *mut c_void) -> c_int {
+        match ensure() {
+            // SAFETY: the caller's argument, passed on unchanged.
+            0 => unsafe { __real_git_openssl__add_x509_cert(cert) },
+            e => e,
+        }
     }
 }

@@ -201,10 +201,11 @@ pub fn commit_local(
                 }
             }
         }
-        let oid = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
-        if !odb.exists(oid) {
-            repo.blob(&bytes)?;
-        }
+        // One hash per file: libgit2 hashes what it is given and writes
+        // nothing when the object is already there (hashing first as
+        // well cost a tenth of a first sync: SHA-1 with collision
+        // detection over every byte).
+        let oid = repo.blob(&bytes)?;
         by_session
             .entry(id.to_string())
             .or_default()
@@ -326,9 +327,6 @@ fn carry_over(
 /// Callbacks that find credentials the way git does: the ssh agent, the
 /// credential helper, or the default.
 fn callbacks(repo: &Repository) -> git2::RemoteCallbacks<'_> {
-    // Every fetch and push comes through here: the CA certificates libgit2
-    // needs for https, loaded now (once) rather than by every command.
-    crate::git_tls::ready();
     let mut cb = git2::RemoteCallbacks::new();
     let mut tries = 0;
     let config = repo.config().ok();

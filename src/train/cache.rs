@@ -30,9 +30,6 @@ pub fn ensure(dir: &Path, url: &str, refresh: bool) -> Result<(), String> {
         return Ok(());
     }
     let fail = |what: &str, e: git2::Error| format!("cannot {what} {url}: {}", e.message());
-    // An https remote needs the system's certificates, which commands
-    // that never touch the network do not load (see `git_tls`).
-    crate::git_tls::ready();
     let repo = if fresh {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the cache {}: {e}", dir.display()))?;
