@@ -294,7 +294,7 @@ pub fn read(dir: &Path, id: &str) -> Result<Checkpoint, Unusable> {
     }
     // Streamed through a small buffer: measured as fast as reading it
     // whole into memory first, and that memory is not needed.
-    let mut cp = decode_head(std::io::BufReader::with_capacity(256 << 10, &file), text_at)?;
+    let mut cp = decode_head(&file, text_at)?;
     let text_len = usize::try_from(trailer_at - text_at).ok();
     if cp.descriptions.ends.last().copied().unwrap_or(0) != text_len.unwrap_or(usize::MAX) {
         return Err(Unusable::Damaged("descriptions out of range"));
@@ -484,9 +484,15 @@ fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
 // ---- decoding ------------------------------------------------------------
 
 /// Reads what `encode` wrote, refusing anything short or out of range,
-/// from any buffered source (`read` streams the file through one).
-struct Reader<B> {
-    src: B,
+/// from any source, through its own buffer: numbers (most of a checkpoint)
+/// are decoded straight from the buffer, and a large checkpoint is never
+/// held whole in memory.
+struct Reader<S> {
+    src: S,
+    buf: Vec<u8>,
+    /// The unread bytes are `buf[pos..end]`.
+    pos: usize,
+    end: usize,
     /// Bytes consumed, and how many there are.
     at: u64,
     len: u64,
@@ -498,10 +504,17 @@ type R<T> = Result<T, Unusable>;
 
 const SHORT: Unusable = Unusable::Damaged("cut short");
 
-impl<B: std::io::BufRead> Reader<B> {
-    fn new(src: B, len: u64) -> Self {
+/// The reader's buffer: large enough that refills are rare, small enough
+/// to stay in cache.
+const BUFFER: usize = 256 << 10;
+
+impl<S: std::io::Read> Reader<S> {
+    fn new(src: S, len: u64) -> Self {
         Reader {
             src,
+            buf: vec![0; BUFFER],
+            pos: 0,
+            end: 0,
             at: 0,
             len,
             scratch: Vec::new(),
@@ -513,48 +526,65 @@ impl<B: std::io::BufRead> Reader<B> {
         usize::try_from(self.len - self.at).unwrap_or(usize::MAX)
     }
 
-    fn byte(&mut self) -> R<u8> {
-        if self.at >= self.len {
-            return Err(SHORT);
+    /// Make at least `want` bytes (up to the buffer's size) buffered,
+    /// or as many as are left.
+    fn refill(&mut self, want: usize) -> R<()> {
+        let want = want.min(self.buf.len());
+        if self.end - self.pos >= want {
+            return Ok(());
         }
-        let b = *self
-            .src
-            .fill_buf()
-            .map_err(|_| SHORT)?
-            .first()
-            .ok_or(SHORT)?;
-        self.src.consume(1);
-        self.at += 1;
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.pos = 0;
+        // Never read past `len`: what follows (the descriptions) is not ours.
+        while self.end < want {
+            let room = usize::try_from(self.len - (self.at + self.end as u64))
+                .unwrap_or(usize::MAX)
+                .min(self.buf.len() - self.end);
+            if room == 0 {
+                break;
+            }
+            let n = self
+                .src
+                .read(&mut self.buf[self.end..self.end + room])
+                .map_err(|_| SHORT)?;
+            if n == 0 {
+                break;
+            }
+            self.end += n;
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.pos += n;
+        self.at += n as u64;
+    }
+
+    fn byte(&mut self) -> R<u8> {
+        self.refill(1)?;
+        let b = *self.buf[self.pos..self.end].first().ok_or(SHORT)?;
+        self.advance(1);
         Ok(b)
     }
 
     fn uint(&mut self) -> R<u64> {
-        // Most numbers are one or two bytes and already buffered: decode
-        // them from the buffer without a call per byte.
-        if self.len - self.at >= 10
-            && let Ok(buf) = self.src.fill_buf()
-            && buf.len() >= 10
-        {
-            let mut v = 0u64;
-            for (i, &b) in buf[..10].iter().enumerate() {
-                v |= u64::from(b & 0x7f) << (7 * i);
-                if b & 0x80 == 0 {
-                    self.src.consume(i + 1);
-                    self.at += i as u64 + 1;
-                    return Ok(v);
-                }
-            }
-            return Err(Unusable::Damaged("a number too long"));
+        if self.end - self.pos < 10 {
+            self.refill(10)?;
         }
         let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
+        for (i, &b) in self.buf[self.pos..self.end].iter().take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
+                self.advance(i + 1);
                 return Ok(v);
             }
         }
-        Err(Unusable::Damaged("a number too long"))
+        if self.end - self.pos >= 10 {
+            Err(Unusable::Damaged("a number too long"))
+        } else {
+            Err(SHORT)
+        }
     }
 
     fn usize(&mut self) -> R<usize> {
@@ -565,18 +595,27 @@ impl<B: std::io::BufRead> Reader<B> {
     /// than the bytes left, so a damaged count cannot ask for memory.
     fn count(&mut self) -> R<usize> {
         let n = self.usize()?;
-        if n as u64 > self.len - self.at {
+        if n > self.left() {
             return Err(Unusable::Damaged("a count past the end"));
         }
         Ok(n)
     }
 
-    fn fill(&mut self, buf: &mut [u8]) -> R<()> {
-        if buf.len() as u64 > self.len - self.at {
+    fn fill(&mut self, out: &mut [u8]) -> R<()> {
+        if out.len() > self.left() {
             return Err(SHORT);
         }
-        self.src.read_exact(buf).map_err(|_| SHORT)?;
-        self.at += buf.len() as u64;
+        let mut done = 0;
+        while done < out.len() {
+            self.refill(out.len() - done)?;
+            let n = (self.end - self.pos).min(out.len() - done);
+            if n == 0 {
+                return Err(SHORT);
+            }
+            out[done..done + n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.advance(n);
+            done += n;
+        }
         Ok(())
     }
 
@@ -633,7 +672,7 @@ impl Shared {
         }
     }
 
-    fn stamp<B: std::io::BufRead>(&self, r: &mut Reader<B>) -> R<Stamp> {
+    fn stamp<S: std::io::Read>(&self, r: &mut Reader<S>) -> R<Stamp> {
         let who = usize::try_from(r.uint()?)
             .ok()
             .and_then(|i| self.people.get(i))
@@ -676,7 +715,7 @@ fn decode(bytes: &[u8]) -> R<Checkpoint> {
 }
 
 /// Everything but the descriptions' text: the first `len` bytes of `src`.
-fn decode_head(src: impl std::io::BufRead, len: u64) -> R<Checkpoint> {
+fn decode_head(src: impl std::io::Read, len: u64) -> R<Checkpoint> {
     let mut r = Reader::new(src, len);
     let mut magic = [0u8; MAGIC.len()];
     if r.fill(&mut magic).is_err() || magic != MAGIC {
