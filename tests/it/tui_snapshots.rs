@@ -970,6 +970,31 @@ fn every_overlay_at_the_four_sizes() {
                 shot(&app, what);
                 closes(&mut app, KeyAction::Cancel, what);
             }
+            // The release notes' editor, a line typed (esc leaves the
+            // editor, a second esc the overlay).
+            press(&mut app, KeyAction::ReleaseNotes);
+            app.update(Action::Key(KeyAction::EditNotes));
+            assert!(
+                matches!(app.overlay(), Some(Overlay::Notes(n)) if n.editor.is_some()),
+                "{scenario} {w}x{h}: the notes editor"
+            );
+            for c in "Reviewed with the team.".chars() {
+                app.update(Action::EditorInput(ratatui_textarea::Input {
+                    key: ratatui_textarea::Key::Char(c),
+                    ..Default::default()
+                }));
+            }
+            shot(&app, "release notes editor (R, e), typed");
+            for _ in 0..3 {
+                if app.overlay().is_none() {
+                    break;
+                }
+                press(&mut app, KeyAction::Cancel);
+            }
+            assert!(
+                app.overlay().is_none(),
+                "{scenario} {w}x{h}: the notes editor stays"
+            );
             // A step's prompts, on the step the session selects.
             press(&mut app, KeyAction::Note);
             assert!(matches!(app.overlay(), Some(Overlay::Prompt(_))));
