@@ -90,14 +90,6 @@ impl Descriptions {
         self.ends.push(self.text.len());
     }
 
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     fn range(&self, i: usize) -> Option<(usize, usize)> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
@@ -280,7 +272,7 @@ fn advise_huge<T>(v: &Vec<T>) {
 
 /// Read the checkpoint of session `id` in `dir`, if it can be trusted.
 pub fn read(dir: &Path, id: &str) -> Result<Checkpoint, Unusable> {
-    let file = std::fs::File::open(dir.join(FILE_NAME)).map_err(|_| Unusable::Missing)?;
+    let file = std::fs::File::open(path(dir)).map_err(|_| Unusable::Missing)?;
     let len = file.metadata().map_err(|_| Unusable::Missing)?.len();
     // The file ends with where the descriptions' text starts; everything
     // before it is read now, the text only when a description is asked for.
@@ -315,7 +307,7 @@ pub fn write(dir: &Path, cp: &Checkpoint) -> std::io::Result<()> {
     let bytes = encode(cp)?;
     let tmp = dir.join(format!("{FILE_NAME}.{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, dir.join(FILE_NAME)).inspect_err(|_| {
+    std::fs::rename(&tmp, path(dir)).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
 }

@@ -336,6 +336,12 @@ impl Store {
         Err(StoreError::NoOpenSession)
     }
 
+    /// The session `prefix` names (see [`Store::resolve`]), opened.
+    fn open_named(&self, repo_key: &str, prefix: Option<&str>) -> Result<Session, StoreError> {
+        let id = self.resolve(repo_key, prefix)?;
+        Session::open_cached(&id, self.session_dir(repo_key, &id))
+    }
+
     /// [`Store::resolve_for_reading`], opened: each session is read once
     /// (choosing one without an id folds the sessions started here, newest
     /// first, and the one chosen is kept instead of being read again).
@@ -345,8 +351,7 @@ impl Store {
         prefix: Option<&str>,
     ) -> Result<Session, StoreError> {
         if prefix.is_some() {
-            let id = self.resolve(repo_key, prefix)?;
-            return Session::open_cached(&id, self.session_dir(repo_key, &id));
+            return self.open_named(repo_key, prefix);
         }
         let mut completed = None;
         let mut unstarted = None;
@@ -374,8 +379,7 @@ impl Store {
         prefix: Option<&str>,
     ) -> Result<Session, StoreError> {
         if prefix.is_some() {
-            let id = self.resolve(repo_key, prefix)?;
-            return Session::open_cached(&id, self.session_dir(repo_key, &id));
+            return self.open_named(repo_key, prefix);
         }
         let mut open = Vec::new();
         for id in self.session_ids(repo_key)? {
@@ -618,15 +622,10 @@ impl Session {
         for ev in &self.events {
             descriptions.push(&describe(ev));
         }
-        let last = self
-            .events
-            .last()
-            .map(key_of)
-            .or_else(|| self.base.as_ref().and_then(|b| b.last.clone()));
         let cp = checkpoint::Checkpoint {
             session: self.id.clone(),
             events: total,
-            last,
+            last: self.last_key(),
             files,
             state: Arc::clone(&self.state),
             descriptions,
@@ -638,6 +637,14 @@ impl Session {
     /// without reading their journals again).
     pub fn from_checkpoint(&self) -> Option<usize> {
         self.base.as_ref().map(|b| b.count)
+    }
+
+    /// The fold key of the last event folded, read or in the checkpoint.
+    fn last_key(&self) -> Option<(u64, Arc<str>, u64)> {
+        self.events
+            .last()
+            .map(key_of)
+            .or_else(|| self.base.as_ref().and_then(|b| b.last.clone()))
     }
 
     /// How many events were read (with a checkpoint's).
@@ -827,12 +834,7 @@ impl Session {
         if fresh.is_empty() {
             return Ok(false);
         }
-        let last = self
-            .events
-            .last()
-            .map(key_of)
-            .or_else(|| self.base.as_ref().and_then(|b| b.last.clone()));
-        let appends_in_order = match (last, fresh.first()) {
+        let appends_in_order = match (self.last_key(), fresh.first()) {
             (Some((lamport, actor, seq)), Some(first)) => {
                 (lamport, &*actor, seq) < (first.lamport, &*first.actor, first.seq)
             }
