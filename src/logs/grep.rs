@@ -19,7 +19,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use super::level::{self, Level};
 
 /// Read size; the buffer grows only for a line longer than this.
-const READ: usize = 1 << 20;
+const READ: usize = 1 << 17;
 /// A line longer than this is examined up to here and the rest skipped
 /// (and reported); keeps memory bounded on a file with no newlines.
 pub const MAX_LINE: usize = 64 << 20;

@@ -11,8 +11,9 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
-use memchr::memmem;
+use memchr::memmem::Finder;
 use serde::{Deserialize, Serialize};
 
 /// A line's severity, least to most severe; `Unknown` sorts first so a
@@ -162,9 +163,14 @@ const JSON_KEYS: [&[u8]; 5] = [
     b"\"loglevel\"",
 ];
 
+/// Searchers built once: building one costs more than searching a
+/// typical line with it, and every line is searched.
+static JSON_FINDERS: LazyLock<[Finder<'static>; JSON_KEYS.len()]> =
+    LazyLock::new(|| JSON_KEYS.map(Finder::new));
+
 fn json_level(line: &[u8]) -> Option<Level> {
-    for key in JSON_KEYS {
-        let Some(pos) = memmem::find(line, key) else {
+    for (key, finder) in JSON_KEYS.iter().zip(JSON_FINDERS.iter()) {
+        let Some(pos) = finder.find(line) else {
             continue;
         };
         let rest = skip_ws(&line[pos + key.len()..]);
@@ -211,36 +217,60 @@ fn numeric_level(digits: &[u8]) -> Option<Level> {
     })
 }
 
-const LOGFMT_KEYS: [&[u8]; 3] = [b"level=", b"lvl=", b"severity="];
+/// logfmt keys that hold a level, most trusted first.
+const LOGFMT_KEYS: [&[u8]; 3] = [b"level", b"lvl", b"severity"];
 
+/// One pass over the line's `=` signs (a handful in a logfmt line, often
+/// none elsewhere) rather than a search per key. The first key in
+/// [`LOGFMT_KEYS`] order that holds a level word wins, wherever it is.
 fn logfmt_level(line: &[u8]) -> Option<Level> {
-    for key in LOGFMT_KEYS {
-        let mut from = 0;
-        while let Some(pos) = memmem::find(&line[from..], key) {
-            let at = from + pos;
-            from = at + key.len();
-            if at > 0 && !matches!(line[at - 1], b' ' | b'\t') {
-                continue;
-            }
-            let value = &line[at + key.len()..];
-            let value = value.strip_prefix(b"\"").unwrap_or(value);
-            let end = value
-                .iter()
-                .position(|b| matches!(b, b' ' | b'"' | b'\t'))
-                .unwrap_or(value.len());
-            if let Some(l) = word_level(&value[..end]) {
+    let mut best: Option<(usize, Level)> = None;
+    for eq in memchr::memchr_iter(b'=', line) {
+        let Some(rank) = LOGFMT_KEYS
+            .iter()
+            .position(|key| logfmt_key_ends_at(line, eq, key))
+        else {
+            continue;
+        };
+        if best.is_some_and(|(b, _)| b <= rank) {
+            continue;
+        }
+        let value = &line[eq + 1..];
+        let value = value.strip_prefix(b"\"").unwrap_or(value);
+        let end = value
+            .iter()
+            .position(|b| matches!(b, b' ' | b'"' | b'\t'))
+            .unwrap_or(value.len());
+        if let Some(l) = word_level(&value[..end]) {
+            if rank == 0 {
                 return Some(l);
             }
+            best = Some((rank, l));
         }
     }
-    None
+    best.map(|(_, l)| l)
+}
+
+/// Is `key` the whole key before the `=` at `eq` (at the line's start or
+/// after a space or tab, so `xlevel=` is another key)?
+fn logfmt_key_ends_at(line: &[u8], eq: usize, key: &[u8]) -> bool {
+    let Some(start) = eq.checked_sub(key.len()) else {
+        return false;
+    };
+    &line[start..eq] == key && (start == 0 || matches!(line[start - 1], b' ' | b'\t'))
 }
 
 /// The first level word in `window`: `[error]`/`[Warn]` in any case, or
 /// an upper-case word standing on its own (`ERROR`, `WARN:`).
 fn word_scan(window: &[u8]) -> Option<Level> {
     let mut i = 0;
-    while i < window.len() {
+    loop {
+        // Most bytes of a line are neither an upper-case letter nor `[`
+        // (together one range, 0x41..=0x5B): skip them in a tight loop.
+        i += window
+            .get(i..)?
+            .iter()
+            .position(|b| (b'A'..=b'[').contains(b))?;
         let b = window[i];
         if b == b'[' {
             let inner = &window[i + 1..];
@@ -270,46 +300,103 @@ fn word_scan(window: &[u8]) -> Option<Level> {
         }
         i += 1;
     }
-    None
 }
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Upper-case level words only: bare `Error` or `error` in a sentence is
-/// prose, not a level.
-fn upper_word(w: &[u8]) -> Option<Level> {
-    Some(match w {
-        b"TRACE" => Level::Trace,
-        b"DEBUG" | b"DBG" => Level::Debug,
-        b"INFO" | b"NOTICE" => Level::Info,
-        b"WARN" | b"WARNING" | b"WRN" => Level::Warn,
-        b"ERROR" | b"ERR" => Level::Error,
-        b"FATAL" | b"CRITICAL" | b"CRIT" | b"PANIC" | b"EMERG" | b"ALERT" => Level::Fatal,
-        _ => return None,
-    })
+/// Every level word, with whether it counts standing bare in text
+/// (upper-case only there: `error` in a sentence is prose) or only as a
+/// value (after a key, in brackets), where any case counts.
+const WORDS: [(&[u8], Level, Bare); 28] = [
+    (b"TRACE", Level::Trace, Bare::Yes),
+    (b"DEBUG", Level::Debug, Bare::Yes),
+    (b"DBG", Level::Debug, Bare::Yes),
+    (b"INFO", Level::Info, Bare::Yes),
+    (b"NOTICE", Level::Info, Bare::Yes),
+    (b"WARN", Level::Warn, Bare::Yes),
+    (b"WARNING", Level::Warn, Bare::Yes),
+    (b"WRN", Level::Warn, Bare::Yes),
+    (b"ERROR", Level::Error, Bare::Yes),
+    (b"ERR", Level::Error, Bare::Yes),
+    (b"FATAL", Level::Fatal, Bare::Yes),
+    (b"CRITICAL", Level::Fatal, Bare::Yes),
+    (b"CRIT", Level::Fatal, Bare::Yes),
+    (b"PANIC", Level::Fatal, Bare::Yes),
+    (b"EMERG", Level::Fatal, Bare::Yes),
+    (b"ALERT", Level::Fatal, Bare::Yes),
+    (b"T", Level::Trace, Bare::No),
+    (b"TRC", Level::Trace, Bare::No),
+    (b"D", Level::Debug, Bare::No),
+    (b"VERBOSE", Level::Debug, Bare::No),
+    (b"I", Level::Info, Bare::No),
+    (b"INF", Level::Info, Bare::No),
+    (b"LOG", Level::Info, Bare::No),
+    (b"W", Level::Warn, Bare::No),
+    (b"E", Level::Error, Bare::No),
+    (b"F", Level::Fatal, Bare::No),
+    (b"FTL", Level::Fatal, Bare::No),
+    (b"SEVERE", Level::Fatal, Bare::No),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bare {
+    Yes,
+    No,
 }
 
-/// A level value in any case (`error`, `Error`, `WARNING`, `crit`).
-fn word_level(w: &[u8]) -> Option<Level> {
-    if w.is_empty() || w.len() > 9 {
+/// The longest level word.
+const LONGEST_WORD: usize = 8;
+
+/// A word of up to 8 bytes as one number, ASCII letters upper-cased: one
+/// compare per table entry instead of a byte-by-byte match.
+const fn word_key(w: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < w.len() && i < LONGEST_WORD {
+        // Clearing bit 5 upper-cases an ASCII letter and turns no other
+        // byte into one; words are letters, so nothing else can match.
+        k |= ((w[i] & 0xDF) as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// The table's keys, computed at compile time.
+const WORD_KEYS: [u64; WORDS.len()] = {
+    let mut keys = [0u64; WORDS.len()];
+    let mut i = 0;
+    while i < WORDS.len() {
+        keys[i] = word_key(WORDS[i].0);
+        i += 1;
+    }
+    keys
+};
+
+/// The table entry for `w` (any case), if it is a level word.
+fn lookup(w: &[u8]) -> Option<(Level, Bare)> {
+    if w.is_empty() || w.len() > LONGEST_WORD {
         return None;
     }
-    let mut buf = [0u8; 9];
-    for (d, s) in buf.iter_mut().zip(w) {
-        *d = s.to_ascii_uppercase();
-    }
-    let upper = &buf[..w.len()];
-    upper_word(upper).or(match upper {
-        b"T" | b"TRC" => Some(Level::Trace),
-        b"D" | b"VERBOSE" => Some(Level::Debug),
-        b"I" | b"INF" | b"LOG" => Some(Level::Info),
-        b"W" => Some(Level::Warn),
-        b"E" => Some(Level::Error),
-        b"F" | b"FTL" | b"SEVERE" => Some(Level::Fatal),
+    let key = word_key(w);
+    let i = WORD_KEYS.iter().position(|&k| k == key)?;
+    let (word, level, bare) = WORDS[i];
+    // A space in `w` masks to 0, like the key's padding: lengths differ.
+    (word.len() == w.len()).then_some((level, bare))
+}
+
+/// An upper-case word standing bare in text (`ERROR`, `WARN`).
+fn upper_word(w: &[u8]) -> Option<Level> {
+    match lookup(w)? {
+        (level, Bare::Yes) if w.iter().all(u8::is_ascii_uppercase) => Some(level),
         _ => None,
-    })
+    }
+}
+
+/// A level value in any case (`error`, `Error`, `WARNING`, `crit`, `E`).
+fn word_level(w: &[u8]) -> Option<Level> {
+    lookup(w).map(|(level, _)| level)
 }
 
 /// glog/klog: `E1126 14:03:11.123456 …` — a level letter, then mmdd.
@@ -391,6 +478,27 @@ mod tests {
         assert_eq!(d("<999>x"), Level::Unknown);
         assert_eq!(d("E1126 14:03:11.123456   1 x.go:10] failed"), Level::Error);
         assert_eq!(d("I1126 14:03:11.123456   1 x.go:10] ok"), Level::Info);
+    }
+
+    #[test]
+    fn the_word_table_holds_together() {
+        for (i, (w, _, _)) in WORDS.iter().enumerate() {
+            assert!(w.len() <= LONGEST_WORD && w.iter().all(u8::is_ascii_uppercase));
+            // Keys are distinct, so the first equal key is the word.
+            assert_eq!(WORD_KEYS.iter().position(|&k| k == WORD_KEYS[i]), Some(i));
+        }
+        assert_eq!(word_level(b"Warning"), Some(Level::Warn));
+        assert_eq!(word_level(b"e"), Some(Level::Error));
+        // Padding, spaces and bytes that mask to letters are not words.
+        assert_eq!(word_level(b"ERR "), None);
+        assert_eq!(word_level(b"E\0"), None);
+        assert_eq!(word_level(b"\xc5RR"), None);
+        assert_eq!(word_level(b"ERRORS"), None);
+        assert_eq!(word_level(b"CRITICALS"), None);
+        // Bare words count upper-case only; short forms never bare.
+        assert_eq!(upper_word(b"ERROR"), Some(Level::Error));
+        assert_eq!(upper_word(b"Error"), None);
+        assert_eq!(upper_word(b"FTL"), None);
     }
 
     #[test]

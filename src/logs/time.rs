@@ -6,10 +6,12 @@
 //! caller gives (the machine's, normally); syslog times have no year, so
 //! the caller's "now" picks the year that puts them in the recent past.
 
+use std::sync::LazyLock;
+
 use jiff::Timestamp;
 use jiff::civil;
 use jiff::tz::TimeZone;
-use memchr::memmem;
+use memchr::memmem::Finder;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -113,9 +115,13 @@ const JSON_KEYS: [&[u8]; 5] = [
     b"\"t\"",
 ];
 
+/// Searchers built once (building one costs more than a search).
+static JSON_FINDERS: LazyLock<[Finder<'static>; JSON_KEYS.len()]> =
+    LazyLock::new(|| JSON_KEYS.map(Finder::new));
+
 fn json_time(line: &[u8], ctx: &TimeContext) -> Option<Millis> {
-    for key in JSON_KEYS {
-        let Some(pos) = memmem::find(line, key) else {
+    for (key, finder) in JSON_KEYS.iter().zip(JSON_FINDERS.iter()) {
+        let Some(pos) = finder.find(line) else {
             continue;
         };
         let rest = skip_ws(&line[pos + key.len()..]);
@@ -131,9 +137,12 @@ fn json_time(line: &[u8], ctx: &TimeContext) -> Option<Millis> {
 
 const LOGFMT_KEYS: [&[u8]; 3] = [b"ts=", b"time=", b"timestamp="];
 
+static LOGFMT_FINDERS: LazyLock<[Finder<'static>; LOGFMT_KEYS.len()]> =
+    LazyLock::new(|| LOGFMT_KEYS.map(Finder::new));
+
 fn logfmt_time(line: &[u8], ctx: &TimeContext) -> Option<Millis> {
-    for key in LOGFMT_KEYS {
-        let Some(pos) = memmem::find(line, key) else {
+    for (key, finder) in LOGFMT_KEYS.iter().zip(LOGFMT_FINDERS.iter()) {
+        let Some(pos) = finder.find(line) else {
             continue;
         };
         if pos > 0 && !matches!(line[pos - 1], b' ' | b'\t') {
