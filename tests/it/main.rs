@@ -20,6 +20,7 @@ mod exec_flood;
 mod exec_runner;
 mod exec_step;
 mod gates;
+mod git_https;
 mod git_sync;
 mod hostile_output;
 mod hostile_remote;
