@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository, Signature};
 use serde::Serialize;
 
+use super::blob_cache::{BlobCache, Stamp};
 pub use super::merge::{Fork, MergeReport, Rejected, is_journal_material, merge_tree_into_local};
 use crate::session::store::session_id_problem;
 
@@ -170,6 +171,8 @@ pub fn commit_local(
     // sessions/<id>/<name> → the blob to commit.
     let mut by_session: BTreeMap<String, BTreeMap<String, Oid>> = BTreeMap::new();
     let odb = repo.odb()?;
+    let cache = BlobCache::load(&trail.sessions_dir);
+    let mut next_cache = BlobCache::default();
     for (key, path) in &files {
         let mut parts = key.splitn(3, '/');
         let (_, id, name) = (
@@ -177,17 +180,35 @@ pub fn commit_local(
             parts.next().unwrap_or_default(),
             parts.next().unwrap_or_default(),
         );
+        let base_entry = base
+            .as_ref()
+            .and_then(|t| t.get_path(Path::new(key)).ok())
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob));
+        // Taken before reading: a write in between changes the stamp, so
+        // the next sync hashes again rather than trust a stale id.
+        let stamp = std::fs::metadata(path).ok().as_ref().and_then(Stamp::of);
+        // Unchanged since it was last committed (and the trail still
+        // holds that very blob, or nothing here yet): no reading, no
+        // hashing.
+        if let Some((stamp, oid)) = stamp
+            .and_then(|s| cache.get(key, s).map(|o| (s, o)))
+            .filter(|(_, o)| odb.exists(*o))
+            .filter(|(_, o)| base_entry.as_ref().is_none_or(|e| e.id() == *o))
+        {
+            next_cache.insert(key, stamp, oid);
+            by_session
+                .entry(id.to_string())
+                .or_default()
+                .insert(name.to_string(), oid);
+            continue;
+        }
         let mut bytes = std::fs::read(path).map_err(io(path))?;
         if name.ends_with(".jsonl") {
             // Complete lines only: a line being written, or cut short
             // by a crash, is never pushed for others to trip on.
             let complete = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
             bytes.truncate(complete);
-            if let Some(entry) = base
-                .as_ref()
-                .and_then(|t| t.get_path(Path::new(key)).ok())
-                .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
-            {
+            if let Some(entry) = &base_entry {
                 let (size, _) = odb.read_header(entry.id())?;
                 let extends = bytes.len() >= size
                     && Oid::hash_object(git2::ObjectType::Blob, &bytes[..size])? == entry.id();
@@ -206,11 +227,17 @@ pub fn commit_local(
         // well cost a tenth of a first sync: SHA-1 with collision
         // detection over every byte).
         let oid = repo.blob(&bytes)?;
+        if let Some(stamp) = stamp {
+            next_cache.insert(key, stamp, oid);
+        }
         by_session
             .entry(id.to_string())
             .or_default()
             .insert(name.to_string(), oid);
     }
+    // The blobs are written: their ids are good for the next sync even
+    // if this commit fails.
+    next_cache.save(&trail.sessions_dir);
     for t in theirs.iter().chain(base.iter()) {
         carry_over(repo, t, refused, &mut by_session)?;
     }
@@ -407,6 +434,13 @@ pub fn pull(repo: &Repository, trail: &Trail, remote: &str) -> Result<SyncReport
 /// Pull, then push the union. A push that loses a race is retried after
 /// another pull.
 pub fn sync(repo: &Repository, trail: &Trail, remote: &str) -> Result<SyncReport, SyncError> {
+    // Packing for the push reads back the objects this process has just
+    // written, and libgit2 re-hashes every byte it reads (collision-
+    // detecting SHA-1): a third of a large first sync. The journals carry
+    // their own sha256 chain, checked by every fold and `audit verify`,
+    // and the receiving side hashes every object it indexes, so the
+    // read-time check adds nothing here. (A process-wide libgit2 setting.)
+    git2::opts::strict_hash_verification(false);
     let sessions_dir = trail.sessions_dir.as_path();
     // A separate handle for pushing, so the packing setting below never
     // reaches the caller's view of the repository (or its config writes).

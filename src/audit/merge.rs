@@ -34,6 +34,7 @@ use crate::session::lock::ActorLock;
 use crate::session::names::{is_own_file, lock_file_name};
 use crate::session::store::session_id_problem;
 
+use super::blob_cache::{BlobCache, Stamp};
 use super::git_sync::{SyncError, Trail, io};
 
 /// A file that differs on the two sides in a way no append explains.
@@ -111,6 +112,7 @@ pub fn merge_tree_into_local(
     }
     let sessions = repo.find_tree(sessions.id())?;
     let odb = repo.odb()?;
+    let committed = BlobCache::load(&trail.sessions_dir);
     for session in sessions.iter() {
         let raw = String::from_utf8_lossy(session.name_bytes()).into_owned();
         let shown = crate::text::one_line(&raw).into_owned();
@@ -153,6 +155,24 @@ pub fn merge_tree_into_local(
                 ));
                 continue;
             }
+            let key = format!("sessions/{id}/{name}");
+            let base_id = base
+                .and_then(|b| b.get_path(Path::new(&key)).ok())
+                .map(|e| e.id());
+            // The remote's copy is the one this clone last synced, and
+            // ours is still the very file committed then: nothing to
+            // merge, so neither is read (a live pull of a large session
+            // every few seconds would otherwise inflate and compare it).
+            if base_id == Some(f.id())
+                && std::fs::metadata(trail.sessions_dir.join(id).join(name))
+                    .ok()
+                    .as_ref()
+                    .and_then(Stamp::of)
+                    .and_then(|s| committed.get(&key, s))
+                    == Some(f.id())
+            {
+                continue;
+            }
             let (size, _) = odb.read_header(f.id())?;
             if size as u64 > trail.max_file_bytes {
                 report.rejected.push(Rejected {
@@ -167,9 +187,8 @@ pub fn merge_tree_into_local(
                 continue;
             }
             let blob = repo.find_blob(f.id())?;
-            let base_bytes = base
-                .and_then(|b| b.get_path(Path::new(&format!("sessions/{id}/{name}"))).ok())
-                .and_then(|e| repo.find_blob(e.id()).ok())
+            let base_bytes = base_id
+                .and_then(|b| repo.find_blob(b).ok())
                 .map(|b| b.content().to_vec());
             let dir = trail.sessions_dir.join(id);
             let file = Incoming {

@@ -356,3 +356,87 @@ fn sync_without_the_remote_says_so() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no remote named `nope`"));
 }
+
+/// Every journal file of the one session under `home`.
+fn journals(home: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![home.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "jsonl") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A sync with nothing new reuses what it knows of each file (no reading,
+/// no hashing); a copy cut short or lost here since is still noticed and
+/// made whole from the trail, because its file changed.
+#[test]
+fn an_idle_sync_still_repairs_a_copy_cut_or_lost_since() {
+    let root = tempfile::tempdir().unwrap();
+    let (_bare, clones) = setup(root.path());
+    let a = Machine {
+        repo: clones[0].clone(),
+        home: tempfile::tempdir().unwrap(),
+        email: "dana@example.com",
+        name: "Dana",
+        session: Default::default(),
+    };
+    let b = Machine {
+        repo: clones[1].clone(),
+        home: tempfile::tempdir().unwrap(),
+        email: "pat@example.com",
+        name: "Pat",
+        session: Default::default(),
+    };
+    let started: serde_json::Value = serde_json::from_str(&a.ok(&[
+        "new",
+        "--scenario",
+        "hotfix",
+        "--version",
+        "1.0.1",
+        "--json",
+    ]))
+    .unwrap();
+    for i in 0..3 {
+        a.ok(&["note", &format!("a{i}")]);
+    }
+    a.ok(&["audit", "sync"]);
+    b.ok(&["audit", "sync"]);
+    *b.session.lock().unwrap() = Some(started["id"].as_str().unwrap().to_string());
+    assert_eq!(b.notes(), ["a0", "a1", "a2"]);
+    // Idle syncs on both sides change nothing.
+    for _ in 0..2 {
+        a.ok(&["audit", "sync"]);
+        b.ok(&["audit", "sync"]);
+    }
+    assert_eq!(b.notes(), ["a0", "a1", "a2"]);
+    let copy = journals(b.home.path())
+        .pop()
+        .expect("B's copy of A's journal");
+    let whole = std::fs::read(&copy).unwrap();
+
+    // Cut B's copy back by its last line: the next sync restores it.
+    let cut = &whole[..whole[..whole.len() - 1]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .unwrap()
+        + 1];
+    std::fs::write(&copy, cut).unwrap();
+    b.ok(&["audit", "sync"]);
+    assert_eq!(std::fs::read(&copy).unwrap(), whole);
+
+    // Lose it altogether: the same.
+    std::fs::remove_file(&copy).unwrap();
+    b.ok(&["audit", "sync"]);
+    assert_eq!(std::fs::read(&copy).unwrap(), whole);
+    assert_eq!(b.notes(), ["a0", "a1", "a2"]);
+    verify_ok(&b);
+}
