@@ -548,6 +548,7 @@ impl<S: std::io::Read> Reader<S> {
         Ok(())
     }
 
+    #[inline]
     fn advance(&mut self, n: usize) {
         self.pos += n;
         self.at += n as u64;
@@ -560,7 +561,20 @@ impl<S: std::io::Read> Reader<S> {
         Ok(b)
     }
 
+    /// Most numbers (table indexes, small counts) fit in one byte: read
+    /// those without the general loop.
+    #[inline]
     fn uint(&mut self) -> R<u64> {
+        if let Some(&b) = self.buf[..self.end].get(self.pos)
+            && b < 0x80
+        {
+            self.advance(1);
+            return Ok(u64::from(b));
+        }
+        self.uint_long()
+    }
+
+    fn uint_long(&mut self) -> R<u64> {
         if self.end - self.pos < 10 {
             self.refill(10)?;
         }
@@ -614,6 +628,16 @@ impl<S: std::io::Read> Reader<S> {
     /// A length-prefixed run of bytes, owned.
     fn bytes(&mut self) -> R<Vec<u8>> {
         let n = self.count()?;
+        if self.end - self.pos < n {
+            self.refill(n)?;
+        }
+        if let Some(run) = self.buf[..self.end].get(self.pos..self.pos + n) {
+            // The common case, a short text already buffered: one copy,
+            // no zeroing first.
+            let out = run.to_vec();
+            self.advance(n);
+            return Ok(out);
+        }
         let mut out = vec![0u8; n];
         self.fill(&mut out)?;
         Ok(out)
