@@ -167,7 +167,7 @@ fn scan(
         };
         let result: io::Result<u64> = match &input {
             Input::File(p) => match File::open(p) {
-                Ok(mut f) => filter.for_each(&mut f, &mut print),
+                Ok(mut f) => filter.for_each_in_file(&mut f, &mut print),
                 Err(e) => Err(e),
             },
             Input::Stdin => filter.for_each(&mut io::stdin().lock(), &mut print),

@@ -12,6 +12,7 @@
 //! about bytes that were never looked at.
 
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use memchr::memmem;
 use regex::bytes::{Regex, RegexBuilder};
@@ -20,6 +21,9 @@ use super::level::{self, Level};
 
 /// Read size; the buffer grows only for a line longer than this.
 const READ: usize = 1 << 17;
+/// Read size when a helper thread scans: each hand-over wakes a thread,
+/// so fewer, larger buffers.
+const PIPELINED_READ: usize = 1 << 19;
 /// A line longer than this is examined up to here and the rest skipped
 /// (and reported); keeps memory bounded on a file with no newlines.
 pub const MAX_LINE: usize = 64 << 20;
@@ -194,21 +198,110 @@ impl LineFilter {
         Ok(())
     }
 
-    /// Every passing line of `input`, in order. Returns how many passed,
-    /// and the lines longer than the cap (examined up to it, the rest
-    /// skipped).
+    /// Every passing line of `input`, in order, each as soon as it is
+    /// read (for pipes and commands). Returns how many passed, and the
+    /// lines longer than the cap (examined up to it, the rest skipped).
     pub fn for_each(
         &self,
         input: &mut dyn Read,
         hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<Scanned> {
-        let mut count = 0u64;
+        self.for_each_on(input, hit, false)
+    }
+
+    /// [`LineFilter::for_each`] over a file read to its end. With a
+    /// second core and a file of some megabytes, reading and scanning
+    /// overlap: a helper thread scans one buffer of whole lines while
+    /// this thread reads the next (reading a big file costs about as much
+    /// as detecting levels in it). `hit` is still called on this thread,
+    /// in order, a buffer at a time.
+    pub fn for_each_in_file(
+        &self,
+        file: &mut std::fs::File,
+        hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<Scanned> {
+        let big = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() >= 4 * PIPELINED_READ as u64);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.for_each_on(file, hit, big && cores >= 2)
+    }
+
+    /// [`LineFilter::for_each`], scanning on a helper thread or not.
+    fn for_each_on(
+        &self,
+        input: &mut dyn Read,
+        hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        helper: bool,
+    ) -> io::Result<Scanned> {
+        let mut matched = 0u64;
         let mut counted = |line: &[u8]| {
-            count += 1;
+            matched += 1;
             hit(line)
         };
+        let cut = if !helper {
+            let mut sink = Inline {
+                filter: self,
+                hit: &mut counted,
+            };
+            self.read_lines(input, READ, &mut sink)?
+        } else {
+            self.read_pipelined(input, &mut counted)?
+        };
+        Ok(Scanned { matched, cut })
+    }
+
+    /// [`LineFilter::for_each`] with the scan on a helper thread.
+    fn read_pipelined(
+        &self,
+        input: &mut dyn Read,
+        hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<Vec<CutLine>> {
+        std::thread::scope(|scope| {
+            let (jobs, job_rx) = mpsc::sync_channel::<Job>(1);
+            let (done_tx, done) = mpsc::sync_channel::<Done>(1);
+            scope.spawn(move || {
+                for Job { buf, len } in job_rx {
+                    let base = buf.as_ptr() as usize;
+                    let mut lines = Vec::new();
+                    let _ = self.scan(&buf[..len], &mut |line| {
+                        let at = line.as_ptr() as usize - base;
+                        lines.push(at..at + line.len());
+                        Ok(())
+                    });
+                    if done_tx.send(Done { buf, lines }).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut sink = Pipelined {
+                filter: self,
+                hit,
+                jobs: Some(jobs),
+                done,
+                in_flight: false,
+                spare: Vec::new(),
+            };
+            let cut = self.read_lines(input, PIPELINED_READ, &mut sink);
+            // Hang up on the helper so it ends (the scope joins it).
+            sink.jobs = None;
+            let drained = sink.wait();
+            let cut = cut?;
+            drained?;
+            Ok(cut)
+        })
+    }
+
+    /// The reading half of [`LineFilter::for_each`]: big reads, cut at
+    /// the last newline, whole lines handed to `sink`.
+    fn read_lines(
+        &self,
+        input: &mut dyn Read,
+        read: usize,
+        sink: &mut dyn Sink,
+    ) -> io::Result<Vec<CutLine>> {
         let mut cut = Vec::new();
-        let mut buf = vec![0u8; READ.min(self.max_line)];
+        let mut buf = vec![0u8; read.min(self.max_line)];
         // Bytes of an unfinished line kept at the front of `buf`.
         let mut kept = 0;
         // Newlines before `buf[0]`: the line there is number this + 1.
@@ -220,7 +313,7 @@ impl LineFilter {
                 if buf.len() >= self.max_line {
                     // No newline in max_line bytes: examine them as the
                     // line, skip the rest of it.
-                    self.scan(&buf[..kept], &mut counted)?;
+                    sink.now(&buf[..kept])?;
                     skipping = Some(CutLine {
                         line: lines_before + 1,
                         skipped: 0,
@@ -239,7 +332,7 @@ impl LineFilter {
                 match skipping {
                     Some(c) if c.skipped > 0 => cut.push(c),
                     Some(_) => {}
-                    None if kept > 0 => self.scan(&buf[..kept], &mut counted)?,
+                    None if kept > 0 => sink.now(&buf[..kept])?,
                     None => {}
                 }
                 break;
@@ -263,26 +356,133 @@ impl LineFilter {
             match memchr::memrchr(b'\n', &buf[kept..filled]) {
                 Some(p) => {
                     let end = kept + p + 1;
-                    // Whole lines, without the final newline (so an empty
-                    // last line is not invented).
-                    self.scan(&buf[..end - 1], &mut counted)?;
                     // Vectorised: costs little next to the search.
                     lines_before += memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
-                    buf.copy_within(end..filled, 0);
+                    // Whole lines, without the final newline (so an empty
+                    // last line is not invented); the rest moves to the
+                    // front.
+                    sink.lines(&mut buf, end, filled)?;
                     kept = filled - end;
                 }
                 None => kept = filled,
             }
         }
-        Ok(Scanned {
-            matched: count,
-            cut,
-        })
+        sink.finish()?;
+        Ok(cut)
     }
 
     /// How many lines of `input` pass (and which were cut).
     pub fn count(&self, input: &mut dyn Read) -> io::Result<Scanned> {
         self.for_each(input, &mut |_| Ok(()))
+    }
+}
+
+/// Where [`LineFilter::read_lines`] sends whole lines.
+trait Sink {
+    /// Scan `buf[..end - 1]` (whole lines) and leave `buf[end..filled]`
+    /// (an unfinished line) at the front of `buf`.
+    fn lines(&mut self, buf: &mut Vec<u8>, end: usize, filled: usize) -> io::Result<()>;
+    /// Scan `hay` now, after everything sent before it.
+    fn now(&mut self, hay: &[u8]) -> io::Result<()>;
+    /// Wait until everything sent is scanned.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Scanning on the reading thread.
+struct Inline<'a, 'h> {
+    filter: &'a LineFilter,
+    hit: &'h mut dyn FnMut(&[u8]) -> io::Result<()>,
+}
+
+impl Sink for Inline<'_, '_> {
+    fn lines(&mut self, buf: &mut Vec<u8>, end: usize, filled: usize) -> io::Result<()> {
+        self.now(&buf[..end - 1])?;
+        buf.copy_within(end..filled, 0);
+        Ok(())
+    }
+
+    fn now(&mut self, hay: &[u8]) -> io::Result<()> {
+        self.filter.scan(hay, &mut *self.hit)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A buffer of whole lines for the helper thread to scan.
+struct Job {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// The helper's answer: the buffer back, and where its passing lines are.
+struct Done {
+    buf: Vec<u8>,
+    lines: Vec<std::ops::Range<usize>>,
+}
+
+/// Scanning on a helper thread, one buffer at a time, while the reading
+/// thread fills the next; passing lines are handed to `hit` here.
+struct Pipelined<'a, 'h> {
+    filter: &'a LineFilter,
+    hit: &'h mut dyn FnMut(&[u8]) -> io::Result<()>,
+    jobs: Option<mpsc::SyncSender<Job>>,
+    done: mpsc::Receiver<Done>,
+    /// A buffer is with the helper.
+    in_flight: bool,
+    /// A buffer to read into while the other is scanned.
+    spare: Vec<u8>,
+}
+
+impl Pipelined<'_, '_> {
+    /// Take the helper's answer for the buffer in flight, if any.
+    fn wait(&mut self) -> io::Result<()> {
+        if !std::mem::take(&mut self.in_flight) {
+            return Ok(());
+        }
+        let Done { buf, lines } = self
+            .done
+            .recv()
+            .map_err(|_| io::Error::other("the scanning thread stopped"))?;
+        let result = lines.into_iter().try_for_each(|r| (self.hit)(&buf[r]));
+        self.spare = buf;
+        result
+    }
+}
+
+impl Sink for Pipelined<'_, '_> {
+    fn lines(&mut self, buf: &mut Vec<u8>, end: usize, filled: usize) -> io::Result<()> {
+        self.wait()?;
+        // Keep reading into the spare buffer (as large as this one),
+        // starting with the unfinished line; this one goes to be scanned.
+        let mut next = std::mem::take(&mut self.spare);
+        if next.len() != buf.len() {
+            // The first time, or after the buffer grew for a long line.
+            next.resize(buf.len(), 0);
+        }
+        next[..filled - end].copy_from_slice(&buf[end..filled]);
+        let full = std::mem::replace(buf, next);
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| io::Error::other("the scan has ended"))?;
+        jobs.send(Job {
+            buf: full,
+            len: end - 1,
+        })
+        .map_err(|_| io::Error::other("the scanning thread stopped"))?;
+        self.in_flight = true;
+        Ok(())
+    }
+
+    fn now(&mut self, hay: &[u8]) -> io::Result<()> {
+        self.wait()?;
+        self.filter.scan(hay, &mut *self.hit)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.wait()
     }
 }
 
@@ -423,5 +623,70 @@ mod tests {
         // A line of exactly the cap is whole: nothing to report.
         let s = all.count(&mut &b"12345678\nx\n"[..]).unwrap();
         assert_eq!((s.matched, s.cut.len()), (2, 0));
+    }
+
+    #[test]
+    fn the_helper_thread_changes_nothing() {
+        let mut big = vec![b'x'; 3 * PIPELINED_READ + 5];
+        big.extend_from_slice(b" ERROR\nlevel=error a\n\n[WARN] b\nERROR");
+        let many: Vec<u8> = (0..200_000)
+            .flat_map(|i| {
+                format!("{i} {}\n", ["ERROR x", "info y", "[WARN] z"][i % 3]).into_bytes()
+            })
+            .collect();
+        let inputs: [&[u8]; 5] = [
+            TEXT,
+            &big,
+            &many,
+            b"",
+            b"ERROR a\nERROR 0123456789 ERROR\nx",
+        ];
+        let filters = [
+            LineFilter::new(None, false, Some(Level::Error)).unwrap(),
+            LineFilter::new(Some("ERROR"), false, None).unwrap(),
+            LineFilter::new(Some("error|warn"), true, Some(Level::Warn)).unwrap(),
+            LineFilter::new(None, false, None).unwrap().with_max_line(8),
+            LineFilter::new(None, false, None)
+                .unwrap()
+                .with_max_line(PIPELINED_READ + 3),
+        ];
+        for f in &filters {
+            for input in inputs {
+                let run = |helper: bool| {
+                    let mut got = Vec::new();
+                    let s = f
+                        .for_each_on(
+                            &mut &input[..],
+                            &mut |l| {
+                                got.push(l.to_vec());
+                                Ok(())
+                            },
+                            helper,
+                        )
+                        .unwrap();
+                    (s, got)
+                };
+                assert_eq!(run(true), run(false), "{f:?}");
+            }
+        }
+        // A failing `hit` (a closed pipe) stops the scan with its error.
+        let all = LineFilter::new(None, false, None).unwrap();
+        let mut seen = 0;
+        let err = all
+            .for_each_on(
+                &mut &many[..],
+                &mut |_| {
+                    seen += 1;
+                    if seen == 1000 {
+                        Err(io::Error::from(io::ErrorKind::BrokenPipe))
+                    } else {
+                        Ok(())
+                    }
+                },
+                true,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(seen, 1000);
     }
 }
