@@ -4,7 +4,9 @@
 //! whole buffer (not line by line) with `memmem` for a literal or a
 //! bytes regex otherwise, and only the lines that match are delimited. No
 //! allocation per line, no UTF-8 decoding, and no level detection unless
-//! a level is asked for.
+//! a level is asked for. A big file on a machine with two cores or more
+//! is read into two buffers in turn: a helper thread scans one while the
+//! other is read.
 //!
 //! A line longer than the cap (64 MiB) is examined and shown up to the
 //! cap; the rest of it is skipped, and the scan says which line it was
