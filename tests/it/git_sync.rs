@@ -16,6 +16,40 @@ struct Machine {
 }
 
 impl Machine {
+    /// Dana on the clone at `repo`, with her own store.
+    fn dana(repo: &Path) -> Machine {
+        Machine::new(repo, "Dana", "dana@example.com")
+    }
+
+    /// Pat on another clone.
+    fn pat(repo: &Path) -> Machine {
+        Machine::new(repo, "Pat", "pat@example.com")
+    }
+
+    fn new(repo: &Path, name: &'static str, email: &'static str) -> Machine {
+        Machine {
+            repo: repo.to_path_buf(),
+            home: tempfile::tempdir().unwrap(),
+            email,
+            name,
+            session: Default::default(),
+        }
+    }
+
+    /// Start a hotfix session; its id.
+    fn start_hotfix(&self) -> String {
+        let started: serde_json::Value = serde_json::from_str(&self.ok(&[
+            "new",
+            "--scenario",
+            "hotfix",
+            "--version",
+            "1.0.1",
+            "--json",
+        ]))
+        .unwrap();
+        started["id"].as_str().unwrap().to_string()
+    }
+
     fn cmd(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_greenlight"))
             .args(args)
@@ -107,31 +141,10 @@ fn verify_ok(m: &Machine) {
 fn two_clones_writing_at_once_end_with_the_union_everywhere() {
     let root = tempfile::tempdir().unwrap();
     let (bare, clones) = setup(root.path());
-    let a = Machine {
-        repo: clones[0].clone(),
-        home: tempfile::tempdir().unwrap(),
-        email: "dana@example.com",
-        name: "Dana",
-        session: Default::default(),
-    };
-    let b = Machine {
-        repo: clones[1].clone(),
-        home: tempfile::tempdir().unwrap(),
-        email: "pat@example.com",
-        name: "Pat",
-        session: Default::default(),
-    };
+    let a = Machine::dana(&clones[0]);
+    let b = Machine::pat(&clones[1]);
 
-    let started: serde_json::Value = serde_json::from_str(&a.ok(&[
-        "new",
-        "--scenario",
-        "hotfix",
-        "--version",
-        "1.0.1",
-        "--json",
-    ]))
-    .unwrap();
-    let id = started["id"].as_str().unwrap().to_string();
+    let id = a.start_hotfix();
     a.ok(&["note", "a1"]);
     a.ok(&["audit", "push"]);
     let pulled = b.ok(&["audit", "pull"]);
@@ -230,13 +243,7 @@ fn two_clones_writing_at_once_end_with_the_union_everywhere() {
 fn a_rewrite_of_our_own_journal_on_the_remote_is_refused_and_kept_aside() {
     let root = tempfile::tempdir().unwrap();
     let (bare, clones) = setup(root.path());
-    let a = Machine {
-        repo: clones[0].clone(),
-        home: tempfile::tempdir().unwrap(),
-        email: "dana@example.com",
-        name: "Dana",
-        session: Default::default(),
-    };
+    let a = Machine::dana(&clones[0]);
     a.ok(&["new", "--scenario", "hotfix"]);
     a.ok(&["note", "the truth"]);
     a.ok(&["audit", "push"]);
@@ -344,13 +351,7 @@ fn a_rewrite_of_our_own_journal_on_the_remote_is_refused_and_kept_aside() {
 fn sync_without_the_remote_says_so() {
     let root = tempfile::tempdir().unwrap();
     let (_bare, clones) = setup(root.path());
-    let a = Machine {
-        repo: clones[0].clone(),
-        home: tempfile::tempdir().unwrap(),
-        email: "dana@example.com",
-        name: "Dana",
-        session: Default::default(),
-    };
+    let a = Machine::dana(&clones[0]);
     a.ok(&["new", "--scenario", "hotfix"]);
     let out = a.cmd(&["audit", "sync", "--remote", "nope"]);
     assert!(!out.status.success());
@@ -382,35 +383,15 @@ fn journals(home: &Path) -> Vec<PathBuf> {
 fn an_idle_sync_still_repairs_a_copy_cut_or_lost_since() {
     let root = tempfile::tempdir().unwrap();
     let (_bare, clones) = setup(root.path());
-    let a = Machine {
-        repo: clones[0].clone(),
-        home: tempfile::tempdir().unwrap(),
-        email: "dana@example.com",
-        name: "Dana",
-        session: Default::default(),
-    };
-    let b = Machine {
-        repo: clones[1].clone(),
-        home: tempfile::tempdir().unwrap(),
-        email: "pat@example.com",
-        name: "Pat",
-        session: Default::default(),
-    };
-    let started: serde_json::Value = serde_json::from_str(&a.ok(&[
-        "new",
-        "--scenario",
-        "hotfix",
-        "--version",
-        "1.0.1",
-        "--json",
-    ]))
-    .unwrap();
+    let a = Machine::dana(&clones[0]);
+    let b = Machine::pat(&clones[1]);
+    let id = a.start_hotfix();
     for i in 0..3 {
         a.ok(&["note", &format!("a{i}")]);
     }
     a.ok(&["audit", "sync"]);
     b.ok(&["audit", "sync"]);
-    *b.session.lock().unwrap() = Some(started["id"].as_str().unwrap().to_string());
+    *b.session.lock().unwrap() = Some(id);
     assert_eq!(b.notes(), ["a0", "a1", "a2"]);
     // Idle syncs on both sides change nothing.
     for _ in 0..2 {
