@@ -116,9 +116,13 @@ mod lazy_openssl {
         0
     }
 
-    /// The deferred start-up, once: 0 when the context is ready.
-    fn ensure() -> c_int {
-        greenlight::git_tls::deferred_init(__real_git_openssl_stream_global_init)
+    /// Run `real` once the deferred start-up has succeeded (it runs once);
+    /// otherwise return the start-up's error, as libgit2 would have.
+    fn after_start(real: impl FnOnce() -> c_int) -> c_int {
+        match greenlight::git_tls::deferred_init(__real_git_openssl_stream_global_init) {
+            0 => real(),
+            e => e,
+        }
     }
 
     #[unsafe(no_mangle)]
@@ -127,11 +131,8 @@ mod lazy_openssl {
         host: *const c_char,
         port: *const c_char,
     ) -> c_int {
-        match ensure() {
-            // SAFETY: the caller's arguments, passed on unchanged.
-            0 => unsafe { __real_git_openssl_stream_new(out, host, port) },
-            e => e,
-        }
+        // SAFETY: the caller's arguments, passed on unchanged.
+        after_start(|| unsafe { __real_git_openssl_stream_new(out, host, port) })
     }
 
     #[unsafe(no_mangle)]
@@ -140,11 +141,8 @@ mod lazy_openssl {
         inner: *mut c_void,
         host: *const c_char,
     ) -> c_int {
-        match ensure() {
-            // SAFETY: the caller's arguments, passed on unchanged.
-            0 => unsafe { __real_git_openssl_stream_wrap(out, inner, host) },
-            e => e,
-        }
+        // SAFETY: the caller's arguments, passed on unchanged.
+        after_start(|| unsafe { __real_git_openssl_stream_wrap(out, inner, host) })
     }
 
     #[unsafe(no_mangle)]
@@ -152,19 +150,13 @@ mod lazy_openssl {
         file: *const c_char,
         path: *const c_char,
     ) -> c_int {
-        match ensure() {
-            // SAFETY: the caller's arguments, passed on unchanged.
-            0 => unsafe { __real_git_openssl__set_cert_location(file, path) },
-            e => e,
-        }
+        // SAFETY: the caller's arguments, passed on unchanged.
+        after_start(|| unsafe { __real_git_openssl__set_cert_location(file, path) })
     }
 
     #[unsafe(no_mangle)]
     unsafe extern "C" fn __wrap_git_openssl__add_x509_cert(cert: *mut c_void) -> c_int {
-        match ensure() {
-            // SAFETY: the caller's argument, passed on unchanged.
-            0 => unsafe { __real_git_openssl__add_x509_cert(cert) },
-            e => e,
-        }
+        // SAFETY: the caller's argument, passed on unchanged.
+        after_start(|| unsafe { __real_git_openssl__add_x509_cert(cert) })
     }
 }

@@ -323,30 +323,43 @@ pub fn path(dir: &Path) -> PathBuf {
 /// stamps share a handful of people and devices.
 #[derive(Default)]
 struct Tables<'a> {
-    strings: Vec<&'a str>,
-    string_ids: HashMap<&'a str, u64>,
-    people: Vec<&'a Who>,
-    people_ids: HashMap<&'a Who, u64>,
+    strings: Numbered<'a, str>,
+    people: Numbered<'a, Who>,
 }
 
 impl<'a> Tables<'a> {
     fn string(&mut self, s: &'a str) -> u64 {
-        if let Some(&i) = self.string_ids.get(s) {
-            return i;
-        }
-        let i = self.strings.len() as u64;
-        self.strings.push(s);
-        self.string_ids.insert(s, i);
-        i
+        self.strings.number(s)
     }
 
     fn person(&mut self, w: &'a Who) -> u64 {
-        if let Some(&i) = self.people_ids.get(w) {
+        self.people.number(w)
+    }
+}
+
+/// Distinct values in first-seen order, each named by its position.
+struct Numbered<'a, T: ?Sized> {
+    items: Vec<&'a T>,
+    numbers: HashMap<&'a T, u64>,
+}
+
+impl<T: ?Sized> Default for Numbered<'_, T> {
+    fn default() -> Self {
+        Numbered {
+            items: Vec::new(),
+            numbers: HashMap::new(),
+        }
+    }
+}
+
+impl<'a, T: ?Sized + Eq + std::hash::Hash> Numbered<'a, T> {
+    fn number(&mut self, x: &'a T) -> u64 {
+        if let Some(&i) = self.numbers.get(x) {
             return i;
         }
-        let i = self.people.len() as u64;
-        self.people.push(w);
-        self.people_ids.insert(w, i);
+        let i = self.items.len() as u64;
+        self.items.push(x);
+        self.numbers.insert(x, i);
         i
     }
 }
@@ -457,12 +470,12 @@ fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
     }
     put_bytes(&mut out, &state_json);
     put_bytes(&mut out, &pending_json);
-    put_uint(&mut out, t.strings.len() as u64);
-    for s in &t.strings {
+    put_uint(&mut out, t.strings.items.len() as u64);
+    for s in &t.strings.items {
         put_bytes(&mut out, s.as_bytes());
     }
-    put_uint(&mut out, t.people.len() as u64);
-    for w in &t.people {
+    put_uint(&mut out, t.people.items.len() as u64);
+    for w in &t.people.items {
         put_bytes(&mut out, w.name.as_bytes());
         put_bytes(&mut out, w.email.as_bytes());
     }
