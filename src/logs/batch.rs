@@ -86,6 +86,11 @@ impl Batcher {
         result
     }
 
+    /// Is the last batch sent still waiting for the pane?
+    pub(crate) fn undrained(&self) -> bool {
+        self.tx.undrained()
+    }
+
     /// Send what is waiting if the oldest line has waited long enough.
     pub(crate) fn flush_if_due(&mut self) -> Result<(), Closed> {
         match self.first_at {

@@ -190,6 +190,14 @@ impl FeedSender {
         self.wake();
     }
 
+    /// Is something sent still waiting for the pane to drain it? (The
+    /// pane may drain only once a second while its new lines are out of
+    /// sight; a source that makes its own lines need not make them
+    /// faster.)
+    pub fn undrained(&self) -> bool {
+        self.shared.pending.load(Ordering::Acquire)
+    }
+
     /// Send if there is room; hand the message back if not.
     pub fn try_send(&self, msg: LogMsg) -> Result<(), TrySendError<LogMsg>> {
         self.tx.try_send(msg)?;

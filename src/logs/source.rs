@@ -180,8 +180,17 @@ fn run_sample(
             let line = log.next_line().as_bytes().to_vec();
             out.line(&line, 0, received)?;
         }
+        // The pane has not taken the batch sent a nap ago (its new lines
+        // are out of sight; it drains once a second): no need to wake
+        // sooner. Asked before this batch goes, which the pane cannot
+        // have taken yet.
+        let patience = if out.undrained() {
+            SAMPLE_IDLE_INTERVAL
+        } else {
+            SAMPLE_INTERVAL
+        };
         out.flush()?;
-        nap(SAMPLE_INTERVAL, control);
+        nap(patience, control);
     }
     out.status(SourceStatus::Stopped)
 }
@@ -191,3 +200,6 @@ fn run_sample(
 /// new lines, while each batch wakes the app (more wake-ups only cost an
 /// idle cockpit its CPU).
 const SAMPLE_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// How often while the pane leaves the last batch in the feed.
+const SAMPLE_IDLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);

@@ -120,6 +120,24 @@ pub enum Action {
     Warnings(Vec<String>),
 }
 
+impl Action {
+    /// Background work that comes round on its own: the canary
+    /// collector's judgement and its record, the live audit sync and its
+    /// status, the train's re-read, notifications sent. With the clock
+    /// running, what they change is drawn with its next tick.
+    pub fn is_periodic(&self) -> bool {
+        matches!(
+            self,
+            Action::CanaryJudged(_)
+                | Action::CanaryRecorded
+                | Action::SyncStatus(_)
+                | Action::Synced { manual: false, .. }
+                | Action::TrainRead(_)
+                | Action::Notified(_)
+        )
+    }
+}
+
 /// A canary job's command, ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CanaryCommandDone {

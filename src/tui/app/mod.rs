@@ -235,9 +235,14 @@ impl App {
         if matches!(action, Action::Key(_)) {
             self.flash = false;
         }
+        // New log lines cannot end a wait (see `super::next`): a batch,
+        // up to ten a second, skips working out the next action.
+        let logs_only = matches!(action, Action::LogsReady);
         self.route(action, &mut out);
         let effects = self.apply(out);
-        self.watch_waits();
+        if !logs_only {
+            self.watch_waits();
+        }
         effects
     }
 

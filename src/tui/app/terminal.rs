@@ -8,7 +8,9 @@
 //! see `crate::exec::signals`). The loop blocks on the channel, so an idle
 //! screen costs nothing; it redraws only after a change that shows, at
 //! most ~30 times a second (new log lines alone: at most 5, and only when
-//! the Logs pane shows the tail).
+//! the Logs pane shows the tail). While the session's clock runs, work
+//! that comes round on its own (a canary judgement, the live sync) and
+//! log lines that land out of sight wait for the clock's next frame.
 //!
 //! Every way out takes the same path: the terminal is restored, then
 //! `Runtime::shutdown` stops the running commands and records them.
@@ -250,6 +252,7 @@ fn event_loop(
 ) -> Result<Ending> {
     let mut pending = Redraw::No;
     let mut last_draw = Instant::now();
+    let mut drain_owed = false;
     loop {
         let msg = if pending > Redraw::No {
             match rx.recv_timeout(pending.after().saturating_sub(last_draw.elapsed())) {
@@ -269,7 +272,7 @@ fn event_loop(
             _ => {}
         }
         if let Some(msg) = msg {
-            pending = pending.max(handle(rt, msg)?);
+            pending = pending.max(handle(rt, msg, &mut drain_owed)?);
             if rt.app.quit {
                 break;
             }
@@ -293,8 +296,10 @@ fn follow(watch: &mut Watch, rt: &mut Runtime) {
     }
 }
 
-/// Apply one message; what it asks of the screen.
-fn handle(rt: &mut Runtime, msg: Msg) -> Result<Redraw> {
+/// Apply one message; what it asks of the screen. `drain_owed` is set
+/// when log lines that would land out of sight are left in the feed for
+/// the clock's next tick (see [`defer_drain`]).
+fn handle(rt: &mut Runtime, msg: Msg, drain_owed: &mut bool) -> Result<Redraw> {
     let now = |changed: bool| if changed { Redraw::Now } else { Redraw::No };
     Ok(match msg {
         Msg::Term(ev) => match rt.app.translate(&ev) {
@@ -302,12 +307,26 @@ fn handle(rt: &mut Runtime, msg: Msg) -> Result<Redraw> {
             None => Redraw::No,
         },
         Msg::Tick(at) => {
+            if std::mem::take(drain_owed) {
+                rt.dispatch(Action::LogsReady);
+            }
             let visible = rt.app.clock_visible();
             rt.dispatch(Action::Tick(at));
             now(visible)
         }
         Msg::Journal => now(rt.dispatch(Action::JournalChanged)),
-        Msg::Background(a) => now(rt.dispatch(*a)),
+        // Work that comes round on its own (a judgement every few
+        // seconds, the live sync) waits for the clock's next frame, at
+        // most a second: drawn at once, each would be a frame of its own.
+        Msg::Background(a) => {
+            let periodic = a.is_periodic();
+            let changed = rt.dispatch(*a);
+            now(changed && !(periodic && rt.app.clock_visible()))
+        }
+        Msg::Logs if defer_drain(rt) => {
+            *drain_owed = true;
+            Redraw::No
+        }
         // New lines show only where the Logs pane follows the tail (see
         // `Runtime::dispatch`); what else a batch brings (a step's command
         // ending) is drawn at once.
@@ -325,6 +344,20 @@ fn handle(rt: &mut Runtime, msg: Msg) -> Result<Redraw> {
         // Both end the loop before they get here.
         Msg::Signal(_) | Msg::InputClosed(_) => Redraw::No,
     })
+}
+
+/// Can the waiting log lines stay in the feed until the clock's next
+/// tick? Yes when they would land out of sight (the Logs pane paused,
+/// scrolled back or hidden) and what they change (the pane's counts) is
+/// drawn with the tick anyway; not while a command runs, whose end
+/// comes through the same drain and is drawn at once. The feed's waker
+/// stays quiet until the drain, so the sources stop waking the loop:
+/// one drain a second instead of one per batch.
+fn defer_drain(rt: &Runtime) -> bool {
+    rt.app.clock_visible()
+        && !rt.app.logs_show_new_lines()
+        && !rt.running()
+        && rt.app.panes.canary.running.is_none()
 }
 
 fn spawn_input(tx: Sender<Msg>) {
