@@ -39,7 +39,7 @@ pub const WORTH_FROM: usize = 5_000;
 
 const MAGIC: &[u8] = b"greenlight fold checkpoint\n";
 /// Bumped when the layout changes (the source fingerprint changes too).
-const FORMAT: &[u8] = b"format 1\n";
+const FORMAT: &[u8] = b"format 2\n";
 
 /// How far one actor file was read when the checkpoint was made.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,7 +286,7 @@ pub fn read(dir: &Path, id: &str) -> Result<Checkpoint, Unusable> {
     }
     // Streamed through a small buffer: measured as fast as reading it
     // whole into memory first, and that memory is not needed.
-    let mut cp = decode_head(&file, text_at)?;
+    let mut cp = decode_head(Src::File(&file), text_at, NOTES_THREAD_FROM)?;
     let text_len = usize::try_from(trailer_at - text_at).ok();
     if cp.descriptions.ends.last().copied().unwrap_or(0) != text_len.unwrap_or(usize::MAX) {
         return Err(Unusable::Damaged("descriptions out of range"));
@@ -404,37 +404,51 @@ fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
         serde_json::to_vec(&cp.state.pending_overrides).map_err(std::io::Error::other)?;
 
     let mut t = Tables::default();
-    let mut body = Vec::with_capacity(cp.events * 24);
-    put_uint(&mut body, cp.state.history.len() as u64);
+    let mut history = Vec::with_capacity(cp.events * 12);
+    put_uint(&mut history, cp.state.history.len() as u64);
     for h in &cp.state.history {
-        put_stamp(&mut body, &mut t, &h.by);
-        put_uint(&mut body, h.seq);
-        put_uint(&mut body, t.string(&h.kind));
-        put_uint(&mut body, h.index as u64);
+        put_stamp(&mut history, &mut t, &h.by);
+        put_uint(&mut history, h.seq);
+        put_uint(&mut history, t.string(&h.kind));
+        put_uint(&mut history, h.index as u64);
         match &h.not_applied {
             Some(why) => {
-                body.push(1);
-                put_bytes(&mut body, why.as_bytes());
+                history.push(1);
+                put_bytes(&mut history, why.as_bytes());
             }
-            None => body.push(0),
+            None => history.push(0),
         }
-        put_opt_string(&mut body, &mut t, h.broke.map(Rule::as_str));
+        put_opt_string(&mut history, &mut t, h.broke.map(Rule::as_str));
     }
-    put_uint(&mut body, cp.state.notes.len() as u64);
+    let mut notes = Vec::with_capacity(cp.state.notes.len() * 64);
+    put_uint(&mut notes, cp.state.notes.len() as u64);
     for n in &cp.state.notes {
-        put_bytes(&mut body, n.text.as_bytes());
-        put_opt_string(&mut body, &mut t, n.step.as_deref());
-        put_stamp(&mut body, &mut t, &n.by);
+        put_bytes(&mut notes, n.text.as_bytes());
+        put_opt_string(&mut notes, &mut t, n.step.as_deref());
+        put_stamp(&mut notes, &mut t, &n.by);
     }
     let descriptions = cp.descriptions.loaded()?;
-    put_uint(&mut body, descriptions.ends.len() as u64);
+    let mut ends = Vec::with_capacity(descriptions.ends.len() * 2);
+    put_uint(&mut ends, descriptions.ends.len() as u64);
     let mut prev = 0;
     for &end in &descriptions.ends {
-        put_uint(&mut body, (end - prev) as u64);
+        put_uint(&mut ends, (end - prev) as u64);
         prev = end;
     }
+    let mut tables = Vec::new();
+    put_uint(&mut tables, t.strings.items.len() as u64);
+    for s in &t.strings.items {
+        put_bytes(&mut tables, s.as_bytes());
+    }
+    put_uint(&mut tables, t.people.items.len() as u64);
+    for w in &t.people.items {
+        put_bytes(&mut tables, w.name.as_bytes());
+        put_bytes(&mut tables, w.email.as_bytes());
+    }
 
-    let mut out = Vec::with_capacity(body.len() + state_json.len() + 4096);
+    let mut out = Vec::with_capacity(
+        tables.len() + history.len() + notes.len() + ends.len() + state_json.len() + 4096,
+    );
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(FORMAT);
     put_bytes(&mut out, build_identity().as_bytes());
@@ -470,16 +484,18 @@ fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
     }
     put_bytes(&mut out, &state_json);
     put_bytes(&mut out, &pending_json);
-    put_uint(&mut out, t.strings.items.len() as u64);
-    for s in &t.strings.items {
-        put_bytes(&mut out, s.as_bytes());
+    // Where the history, the notes and the descriptions start: the notes
+    // are read on a thread of their own (see `decode_sections`).
+    let history_at = (out.len() + 24 + tables.len()) as u64;
+    let notes_at = history_at + history.len() as u64;
+    let desc_at = notes_at + notes.len() as u64;
+    for at in [history_at, notes_at, desc_at] {
+        out.extend_from_slice(&at.to_le_bytes());
     }
-    put_uint(&mut out, t.people.items.len() as u64);
-    for w in &t.people.items {
-        put_bytes(&mut out, w.name.as_bytes());
-        put_bytes(&mut out, w.email.as_bytes());
-    }
-    out.extend_from_slice(&body);
+    out.extend_from_slice(&tables);
+    out.extend_from_slice(&history);
+    out.extend_from_slice(&notes);
+    out.extend_from_slice(&ends);
     let text_at = out.len() as u64;
     out.extend_from_slice(descriptions.text.as_bytes());
     out.extend_from_slice(&text_at.to_le_bytes());
@@ -487,6 +503,72 @@ fn encode(cp: &Checkpoint) -> std::io::Result<Vec<u8>> {
 }
 
 // ---- decoding ------------------------------------------------------------
+
+/// Where a checkpoint's bytes are: its file, read at the offset asked
+/// (so two threads can read two sections at once), or memory (tests).
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    File(&'a std::fs::File),
+    #[cfg(test)]
+    Bytes(&'a [u8]),
+}
+
+/// `src` read on from byte `at`.
+struct At<'a> {
+    src: Src<'a>,
+    at: u64,
+}
+
+impl std::io::Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = match self.src {
+            Src::File(f) => f.read_at(buf, self.at)?,
+            #[cfg(test)]
+            Src::Bytes(b) => {
+                let rest = usize::try_from(self.at)
+                    .ok()
+                    .and_then(|a| b.get(a..))
+                    .unwrap_or_default();
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                n
+            }
+        };
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl<'a> Src<'a> {
+    /// A reader of bytes `from..to`.
+    fn reader(self, from: u64, to: u64) -> R<Reader<At<'a>>> {
+        let len = to
+            .checked_sub(from)
+            .ok_or(Unusable::Damaged("sections out of order"))?;
+        Ok(Reader::new(
+            At {
+                src: self,
+                at: from,
+            },
+            len,
+        ))
+    }
+
+    /// `decode` bytes `from..to`, which must take every byte.
+    fn read_whole<T>(
+        self,
+        from: u64,
+        to: u64,
+        decode: impl FnOnce(&mut Reader<At<'a>>) -> R<T>,
+    ) -> R<T> {
+        let mut r = self.reader(from, to)?;
+        let out = decode(&mut r)?;
+        if r.at != r.len {
+            return Err(Unusable::Damaged("bytes after the end"));
+        }
+        Ok(out)
+    }
+}
 
 /// Reads what `encode` wrote, refusing anything short or out of range,
 /// from any source, through its own buffer: numbers (most of a checkpoint)
@@ -701,7 +783,7 @@ impl Shared {
         }
     }
 
-    fn stamp<S: std::io::Read>(&self, r: &mut Reader<S>) -> R<Stamp> {
+    fn stamp(&self, r: &mut Reader<At<'_>>) -> R<Stamp> {
         let who = usize::try_from(r.uint()?)
             .ok()
             .and_then(|i| self.people.get(i))
@@ -717,7 +799,8 @@ impl Shared {
     }
 }
 
-/// A whole checkpoint in memory (the file's bytes).
+/// A whole checkpoint in memory (the file's bytes); the notes are read on
+/// a thread of their own whatever their length.
 #[cfg(test)]
 fn decode(bytes: &[u8]) -> R<Checkpoint> {
     let split = bytes
@@ -730,7 +813,9 @@ fn decode(bytes: &[u8]) -> R<Checkpoint> {
         .ok()
         .filter(|&t| t <= split)
         .ok_or(Unusable::Damaged("a text past the end"))?;
-    let mut cp = decode_head(&bytes[..text_at], text_at as u64)?;
+    // Notes of any length on their own thread: the tests' checkpoints are
+    // small, and `read` takes that path only for large ones.
+    let mut cp = decode_head(Src::Bytes(bytes), text_at as u64, 0)?;
     let text = std::str::from_utf8(&bytes[text_at..split])
         .map_err(|_| Unusable::Damaged("text that is not UTF-8"))?;
     let d = &cp.descriptions;
@@ -743,9 +828,11 @@ fn decode(bytes: &[u8]) -> R<Checkpoint> {
     Ok(cp)
 }
 
-/// Everything but the descriptions' text: the first `len` bytes of `src`.
-fn decode_head(src: impl std::io::Read, len: u64) -> R<Checkpoint> {
-    let mut r = Reader::new(src, len);
+/// Everything but the descriptions' text: the first `text_at` bytes of
+/// `src` (a notes section of `notes_thread_from` bytes or more is read on
+/// a thread of its own).
+fn decode_head(src: Src<'_>, text_at: u64, notes_thread_from: u64) -> R<Checkpoint> {
+    let mut r = src.reader(0, text_at)?;
     let mut magic = [0u8; MAGIC.len()];
     if r.fill(&mut magic).is_err() || magic != MAGIC {
         return Err(Unusable::Damaged("not a checkpoint"));
@@ -799,6 +886,79 @@ fn decode_head(src: impl std::io::Read, len: u64) -> R<Checkpoint> {
         .map_err(|_| Unusable::Damaged("the state does not read"))?;
     state.pending_overrides = serde_json::from_slice(&r.bytes()?)
         .map_err(|_| Unusable::Damaged("the overrides do not read"))?;
+    let mut sections = [0u64; 3];
+    for at in &mut sections {
+        let mut b = [0u8; 8];
+        r.fill(&mut b)?;
+        *at = u64::from_le_bytes(b);
+    }
+    let [history_at, notes_at, desc_at] = sections;
+    let tables_at = r.at;
+    if !(tables_at <= history_at
+        && history_at <= notes_at
+        && notes_at <= desc_at
+        && desc_at <= text_at)
+    {
+        return Err(Unusable::Damaged("sections out of order"));
+    }
+    let (history, notes, ends) = decode_sections(
+        src,
+        [tables_at, history_at, notes_at, desc_at, text_at],
+        notes_thread_from,
+    )?;
+    state.history = history;
+    state.notes = notes;
+    if ends.len() != events || state.history.len() != events {
+        return Err(Unusable::Damaged("counts that disagree"));
+    }
+    Ok(Checkpoint {
+        session,
+        events,
+        last,
+        files,
+        state: Arc::new(state),
+        descriptions: Descriptions {
+            ends,
+            text: String::new(),
+            stored: None,
+        },
+    })
+}
+
+/// A notes section at least this long is read on a thread of its own.
+const NOTES_THREAD_FROM: u64 = 1 << 20;
+
+/// The history, the notes and where each description ends, read from
+/// their sections (the offsets: the tables, the history, the notes, the
+/// descriptions, their end). A large session's notes are read on a
+/// second thread, with tables of its own: sharing the first thread's
+/// would have both count references to the same few people and names,
+/// slower than one thread.
+fn decode_sections(
+    src: Src<'_>,
+    [tables_at, history_at, notes_at, desc_at, end]: [u64; 5],
+    notes_thread_from: u64,
+) -> R<(Vec<HistoryEntry>, Vec<NoteEntry>, Vec<usize>)> {
+    let tables = || src.read_whole(tables_at, history_at, decode_tables);
+    let notes = |shared: &Shared| src.read_whole(notes_at, desc_at, |r| decode_notes(r, shared));
+    let apart = desc_at - notes_at >= notes_thread_from
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    std::thread::scope(|scope| {
+        let side = apart.then(|| scope.spawn(|| notes(&tables()?)));
+        let shared = tables()?;
+        let history = src.read_whole(history_at, notes_at, |r| decode_history(r, &shared))?;
+        let ends = src.read_whole(desc_at, end, decode_ends)?;
+        let notes = match side {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| Unusable::Damaged("the notes did not read"))??,
+            None => notes(&shared)?,
+        };
+        Ok((history, notes, ends))
+    })
+}
+
+fn decode_tables(r: &mut Reader<At<'_>>) -> R<Shared> {
     let nstrings = r.count()?;
     let mut strings = Vec::with_capacity(nstrings);
     for _ in 0..nstrings {
@@ -812,14 +972,17 @@ fn decode_head(src: impl std::io::Read, len: u64) -> R<Checkpoint> {
             email: r.str()?.to_string(),
         }));
     }
-    let shared = Shared { strings, people };
+    Ok(Shared { strings, people })
+}
+
+fn decode_history(r: &mut Reader<At<'_>>, shared: &Shared) -> R<Vec<HistoryEntry>> {
     let nhistory = r.count()?;
     // Capacity for what the bytes left can hold at most (an entry takes
     // ten bytes or more), so a damaged count cannot reserve gigabytes.
     let mut history = Vec::with_capacity(nhistory.min(r.left() / 10));
     advise_huge(&history);
     for _ in 0..nhistory {
-        let by = shared.stamp(&mut r)?;
+        let by = shared.stamp(r)?;
         let seq = r.uint()?;
         let kind = shared.string(r.uint()?)?;
         let index = r.usize()?;
@@ -840,17 +1003,24 @@ fn decode_head(src: impl std::io::Read, len: u64) -> R<Checkpoint> {
             broke,
         });
     }
+    Ok(history)
+}
+
+fn decode_notes(r: &mut Reader<At<'_>>, shared: &Shared) -> R<Vec<NoteEntry>> {
     let nnotes = r.count()?;
     let mut notes = Vec::with_capacity(nnotes.min(r.left() / 7));
     advise_huge(&notes);
     for _ in 0..nnotes {
         let text = r.string()?;
         let step = shared.opt_string(r.uint()?)?.map(|s| s.to_string());
-        let by = shared.stamp(&mut r)?;
+        let by = shared.stamp(r)?;
         notes.push(NoteEntry { text, step, by });
     }
-    state.history = history;
-    state.notes = notes;
+    Ok(notes)
+}
+
+/// Where each description ends in their text.
+fn decode_ends(r: &mut Reader<At<'_>>) -> R<Vec<usize>> {
     let ndesc = r.count()?;
     let mut ends = Vec::with_capacity(ndesc);
     let mut end = 0usize;
@@ -860,24 +1030,7 @@ fn decode_head(src: impl std::io::Read, len: u64) -> R<Checkpoint> {
             .ok_or(Unusable::Damaged("a description too long"))?;
         ends.push(end);
     }
-    if r.at != r.len {
-        return Err(Unusable::Damaged("bytes after the end"));
-    }
-    if ndesc != events || state.history.len() != events {
-        return Err(Unusable::Damaged("counts that disagree"));
-    }
-    Ok(Checkpoint {
-        session,
-        events,
-        last,
-        files,
-        state: Arc::new(state),
-        descriptions: Descriptions {
-            ends,
-            text: String::new(),
-            stored: None,
-        },
-    })
+    Ok(ends)
 }
 
 #[cfg(test)]
