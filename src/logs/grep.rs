@@ -5,8 +5,9 @@
 //! bytes regex otherwise, and only the lines that match are delimited. No
 //! allocation per line, no UTF-8 decoding, and no level detection unless
 //! a level is asked for. A big file on a machine with two cores or more
-//! is read into two buffers in turn: a helper thread scans one while the
-//! other is read.
+//! is cut in two at a line's start: a second thread reads and scans the
+//! second half while this one does the first, and the second half's
+//! passing lines follow the first's, in order.
 //!
 //! A line longer than the cap (64 MiB) is examined and shown up to the
 //! cap; the rest of it is skipped, and the scan says which line it was
@@ -23,9 +24,13 @@ use super::level::{self, Level};
 
 /// Read size; the buffer grows only for a line longer than this.
 const READ: usize = 1 << 17;
-/// Read size when a helper thread scans: each hand-over wakes a thread,
-/// so fewer, larger buffers.
-const PIPELINED_READ: usize = 1 << 19;
+/// A regular file at least this long is scanned in two halves at once
+/// (when there is a second core).
+const SPLIT_FROM: u64 = 2 << 20;
+/// The second half's passing lines go to this thread in batches of about
+/// this many bytes, a few at a time (memory stays bounded whatever
+/// passes).
+const BATCH: usize = 256 << 10;
 /// A line longer than this is examined up to here and the rest skipped
 /// (and reported); keeps memory bounded on a file with no newlines.
 pub const MAX_LINE: usize = 64 << 20;
@@ -208,102 +213,114 @@ impl LineFilter {
         input: &mut dyn Read,
         hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<Scanned> {
-        self.for_each_on(input, hit, false)
+        let mut matched = 0u64;
+        let mut sink = Inline {
+            filter: self,
+            hit: &mut |line: &[u8]| {
+                matched += 1;
+                hit(line)
+            },
+        };
+        let (cut, _) = self.read_lines(input, &mut sink)?;
+        Ok(Scanned { matched, cut })
     }
 
-    /// [`LineFilter::for_each`] over a file read to its end. With a
-    /// second core and a file of some megabytes, reading and scanning
-    /// overlap: a helper thread scans one buffer of whole lines while
-    /// this thread reads the next (reading a big file costs about as much
-    /// as detecting levels in it). `hit` is still called on this thread,
-    /// in order, a buffer at a time.
+    /// [`LineFilter::for_each`] over a file, from where it stands to its
+    /// end. With a second core and a file of some megabytes, the file is
+    /// cut in two at a line's start and both halves are read and scanned
+    /// at once (reading a big file costs about as much as detecting levels
+    /// in it): the second half on a thread of its own, its passing lines
+    /// kept in bounded batches until the first half is done. `hit` is
+    /// still called on this thread, in order.
     pub fn for_each_in_file(
         &self,
         file: &mut std::fs::File,
         hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<Scanned> {
-        let big = file
-            .metadata()
-            .is_ok_and(|m| m.is_file() && m.len() >= 4 * PIPELINED_READ as u64);
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        self.for_each_on(file, hit, big && cores >= 2)
+        let from = if cores >= 2 { SPLIT_FROM } else { u64::MAX };
+        self.for_each_in_halves(file, hit, from)
     }
 
-    /// [`LineFilter::for_each`], scanning on a helper thread or not.
-    fn for_each_on(
+    /// [`LineFilter::for_each_in_file`], in two halves when the file has
+    /// `split_from` bytes or more left.
+    fn for_each_in_halves(
         &self,
-        input: &mut dyn Read,
+        file: &mut std::fs::File,
         hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-        helper: bool,
+        split_from: u64,
     ) -> io::Result<Scanned> {
+        use std::io::Seek;
+        let start = file.stream_position()?;
+        let meta = file.metadata()?;
+        let left = meta.len().saturating_sub(start);
+        let split = if meta.is_file() && left >= split_from {
+            line_start_from(file, start + left / 2)?
+        } else {
+            None
+        };
+        let Some(split) = split else {
+            return self.for_each(file, hit);
+        };
+        let file = &*file;
         let mut matched = 0u64;
         let mut counted = |line: &[u8]| {
             matched += 1;
             hit(line)
         };
-        let cut = if !helper {
+        let cut = std::thread::scope(|scope| -> io::Result<_> {
+            let (batches, passed) = mpsc::sync_channel::<Batch>(4);
+            let second = scope.spawn(move || {
+                let mut batch = Batch::default();
+                let mut sink = Inline {
+                    filter: self,
+                    hit: &mut |line: &[u8]| {
+                        batch.push(line);
+                        if batch.bytes.len() >= BATCH {
+                            batches
+                                .send(std::mem::take(&mut batch))
+                                .map_err(|_| io::Error::other("the scan has ended"))?;
+                        }
+                        Ok(())
+                    },
+                };
+                let scanned = self.read_lines(&mut Region::new(file, split, None), &mut sink);
+                // The last batch, even after an error (it comes first).
+                let _ = batches.send(batch);
+                scanned
+            });
             let mut sink = Inline {
                 filter: self,
                 hit: &mut counted,
             };
-            self.read_lines(input, READ, &mut sink)?
-        } else {
-            self.read_pipelined(input, &mut counted)?
-        };
+            let (mut cut, first_lines) =
+                self.read_lines(&mut Region::new(file, start, Some(split)), &mut sink)?;
+            for batch in passed {
+                batch.lines().try_for_each(&mut counted)?;
+            }
+            let (second_cut, _) = second
+                .join()
+                .map_err(|_| io::Error::other("the scanning thread stopped"))??;
+            // The second half's line numbers count from the split.
+            cut.extend(second_cut.into_iter().map(|c| CutLine {
+                line: c.line + first_lines,
+                ..c
+            }));
+            Ok(cut)
+        })?;
         Ok(Scanned { matched, cut })
     }
 
-    /// [`LineFilter::for_each`] with the scan on a helper thread.
-    fn read_pipelined(
-        &self,
-        input: &mut dyn Read,
-        hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<Vec<CutLine>> {
-        std::thread::scope(|scope| {
-            let (jobs, job_rx) = mpsc::sync_channel::<Job>(1);
-            let (done_tx, done) = mpsc::sync_channel::<Done>(1);
-            scope.spawn(move || {
-                for Job { buf, len } in job_rx {
-                    let base = buf.as_ptr() as usize;
-                    let mut lines = Vec::new();
-                    let _ = self.scan(&buf[..len], &mut |line| {
-                        let at = line.as_ptr() as usize - base;
-                        lines.push(at..at + line.len());
-                        Ok(())
-                    });
-                    if done_tx.send(Done { buf, lines }).is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut sink = Pipelined {
-                filter: self,
-                hit,
-                jobs: Some(jobs),
-                done,
-                in_flight: false,
-                spare: Vec::new(),
-            };
-            let cut = self.read_lines(input, PIPELINED_READ, &mut sink);
-            // Hang up on the helper so it ends (the scope joins it).
-            sink.jobs = None;
-            let drained = sink.wait();
-            let cut = cut?;
-            drained?;
-            Ok(cut)
-        })
-    }
-
     /// The reading half of [`LineFilter::for_each`]: big reads, cut at
-    /// the last newline, whole lines handed to `sink`.
+    /// the last newline, whole lines handed to `sink`. Returns the lines
+    /// cut, and how many newlines were read.
     fn read_lines(
         &self,
         input: &mut dyn Read,
-        read: usize,
-        sink: &mut dyn Sink,
-    ) -> io::Result<Vec<CutLine>> {
+        sink: &mut Inline,
+    ) -> io::Result<(Vec<CutLine>, u64)> {
         let mut cut = Vec::new();
-        let mut buf = vec![0u8; read.min(self.max_line)];
+        let mut buf = vec![0u8; READ.min(self.max_line)];
         // Bytes of an unfinished line kept at the front of `buf`.
         let mut kept = 0;
         // Newlines before `buf[0]`: the line there is number this + 1.
@@ -369,8 +386,7 @@ impl LineFilter {
                 None => kept = filled,
             }
         }
-        sink.finish()?;
-        Ok(cut)
+        Ok((cut, lines_before))
     }
 
     /// How many lines of `input` pass (and which were cut).
@@ -379,112 +395,99 @@ impl LineFilter {
     }
 }
 
-/// Where [`LineFilter::read_lines`] sends whole lines.
-trait Sink {
-    /// Scan `buf[..end - 1]` (whole lines) and leave `buf[end..filled]`
-    /// (an unfinished line) at the front of `buf`.
-    fn lines(&mut self, buf: &mut Vec<u8>, end: usize, filled: usize) -> io::Result<()>;
-    /// Scan `hay` now, after everything sent before it.
-    fn now(&mut self, hay: &[u8]) -> io::Result<()>;
-    /// Wait until everything sent is scanned.
-    fn finish(&mut self) -> io::Result<()>;
-}
-
-/// Scanning on the reading thread.
+/// Where [`LineFilter::read_lines`] sends whole lines: scanned on the
+/// reading thread, passing lines to `hit`.
 struct Inline<'a, 'h> {
     filter: &'a LineFilter,
     hit: &'h mut dyn FnMut(&[u8]) -> io::Result<()>,
 }
 
-impl Sink for Inline<'_, '_> {
-    fn lines(&mut self, buf: &mut Vec<u8>, end: usize, filled: usize) -> io::Result<()> {
+impl Inline<'_, '_> {
+    /// Scan `buf[..end - 1]` (whole lines) and leave `buf[end..filled]`
+    /// (an unfinished line) at the front of `buf`.
+    fn lines(&mut self, buf: &mut [u8], end: usize, filled: usize) -> io::Result<()> {
         self.now(&buf[..end - 1])?;
         buf.copy_within(end..filled, 0);
         Ok(())
     }
 
+    /// Scan `hay` now.
     fn now(&mut self, hay: &[u8]) -> io::Result<()> {
         self.filter.scan(hay, &mut *self.hit)
     }
+}
 
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
+/// Passing lines of the second half, kept until the first is done.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn push(&mut self, line: &[u8]) {
+        self.bytes.extend_from_slice(line);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(s, &e)| &self.bytes[s..e])
     }
 }
 
-/// A buffer of whole lines for the helper thread to scan.
-struct Job {
-    buf: Vec<u8>,
-    len: usize,
+/// A file's bytes from `at` up to `to` (None: its end, however far it
+/// grows), read where asked, so two threads can read one file.
+struct Region<'f> {
+    file: &'f std::fs::File,
+    at: u64,
+    to: Option<u64>,
 }
 
-/// The helper's answer: the buffer back, and where its passing lines are.
-struct Done {
-    buf: Vec<u8>,
-    lines: Vec<std::ops::Range<usize>>,
+impl<'f> Region<'f> {
+    fn new(file: &'f std::fs::File, at: u64, to: Option<u64>) -> Region<'f> {
+        Region { file, at, to }
+    }
 }
 
-/// Scanning on a helper thread, one buffer at a time, while the reading
-/// thread fills the next; passing lines are handed to `hit` here.
-struct Pipelined<'a, 'h> {
-    filter: &'a LineFilter,
-    hit: &'h mut dyn FnMut(&[u8]) -> io::Result<()>,
-    jobs: Option<mpsc::SyncSender<Job>>,
-    done: mpsc::Receiver<Done>,
-    /// A buffer is with the helper.
-    in_flight: bool,
-    /// A buffer to read into while the other is scanned.
-    spare: Vec<u8>,
-}
-
-impl Pipelined<'_, '_> {
-    /// Take the helper's answer for the buffer in flight, if any.
-    fn wait(&mut self) -> io::Result<()> {
-        if !std::mem::take(&mut self.in_flight) {
-            return Ok(());
+impl Read for Region<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let want = match self.to {
+            Some(to) => {
+                usize::try_from(to.saturating_sub(self.at)).map_or(buf.len(), |n| n.min(buf.len()))
+            }
+            None => buf.len(),
+        };
+        if want == 0 {
+            return Ok(0);
         }
-        let Done { buf, lines } = self
-            .done
-            .recv()
-            .map_err(|_| io::Error::other("the scanning thread stopped"))?;
-        let result = lines.into_iter().try_for_each(|r| (self.hit)(&buf[r]));
-        self.spare = buf;
-        result
+        let n = self.file.read_at(&mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
-impl Sink for Pipelined<'_, '_> {
-    fn lines(&mut self, buf: &mut Vec<u8>, end: usize, filled: usize) -> io::Result<()> {
-        self.wait()?;
-        // Keep reading into the spare buffer (as large as this one),
-        // starting with the unfinished line; this one goes to be scanned.
-        let mut next = std::mem::take(&mut self.spare);
-        if next.len() != buf.len() {
-            // The first time, or after the buffer grew for a long line.
-            next.resize(buf.len(), 0);
+/// Where the first line starting at or after `at` starts (just after a
+/// newline), if one does before the end of `file`.
+fn line_start_from(file: &std::fs::File, at: u64) -> io::Result<Option<u64>> {
+    let mut window = vec![0u8; 64 << 10];
+    // The byte before `at`: a newline there means a line starts at `at`.
+    let mut from = at.saturating_sub(1);
+    let mut region = Region::new(file, from, None);
+    loop {
+        let n = match region.read(&mut window) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(None);
         }
-        next[..filled - end].copy_from_slice(&buf[end..filled]);
-        let full = std::mem::replace(buf, next);
-        let jobs = self
-            .jobs
-            .as_ref()
-            .ok_or_else(|| io::Error::other("the scan has ended"))?;
-        jobs.send(Job {
-            buf: full,
-            len: end - 1,
-        })
-        .map_err(|_| io::Error::other("the scanning thread stopped"))?;
-        self.in_flight = true;
-        Ok(())
-    }
-
-    fn now(&mut self, hay: &[u8]) -> io::Result<()> {
-        self.wait()?;
-        self.filter.scan(hay, &mut *self.hit)
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.wait()
+        if let Some(p) = memchr::memchr(b'\n', &window[..n]) {
+            return Ok(Some(from + p as u64 + 1));
+        }
+        from += n as u64;
     }
 }
 
@@ -628,19 +631,26 @@ mod tests {
     }
 
     #[test]
-    fn the_helper_thread_changes_nothing() {
-        let mut big = vec![b'x'; 3 * PIPELINED_READ + 5];
+    fn the_second_thread_changes_nothing() {
+        let mut big = vec![b'x'; 3 * READ + 5];
         big.extend_from_slice(b" ERROR\nlevel=error a\n\n[WARN] b\nERROR");
         let many: Vec<u8> = (0..200_000)
             .flat_map(|i| {
                 format!("{i} {}\n", ["ERROR x", "info y", "[WARN] z"][i % 3]).into_bytes()
             })
             .collect();
-        let inputs: [&[u8]; 5] = [
+        // A long line across the middle, and one in the second half.
+        let mut long = many[..many.len() / 2 - 7].to_vec();
+        long.extend_from_slice(&[b'e'; 40]);
+        long.extend_from_slice(&many[many.len() / 2..]);
+        long.extend_from_slice(b"ERROR 0123456789 0123456789\nlast");
+        let inputs: [&[u8]; 7] = [
             TEXT,
             &big,
             &many,
+            &long,
             b"",
+            b"\n",
             b"ERROR a\nERROR 0123456789 ERROR\nx",
         ];
         let filters = [
@@ -650,45 +660,56 @@ mod tests {
             LineFilter::new(None, false, None).unwrap().with_max_line(8),
             LineFilter::new(None, false, None)
                 .unwrap()
-                .with_max_line(PIPELINED_READ + 3),
+                .with_max_line(READ + 3),
         ];
-        for f in &filters {
-            for input in inputs {
-                let run = |helper: bool| {
-                    let mut got = Vec::new();
-                    let s = f
-                        .for_each_on(
-                            &mut &input[..],
-                            &mut |l| {
-                                got.push(l.to_vec());
-                                Ok(())
-                            },
-                            helper,
-                        )
-                        .unwrap();
-                    (s, got)
-                };
-                assert_eq!(run(true), run(false), "{f:?}");
+        let dir = tempfile::tempdir().unwrap();
+        for (i, input) in inputs.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.log"));
+            std::fs::write(&path, input).unwrap();
+            for f in &filters {
+                let mut one = Vec::new();
+                let whole = f
+                    .for_each(&mut &input[..], &mut |l| {
+                        one.push(l.to_vec());
+                        Ok(())
+                    })
+                    .unwrap();
+                let mut two = Vec::new();
+                let halves = f
+                    .for_each_in_halves(
+                        &mut std::fs::File::open(&path).unwrap(),
+                        &mut |l| {
+                            two.push(l.to_vec());
+                            Ok(())
+                        },
+                        0,
+                    )
+                    .unwrap();
+                assert_eq!((halves, two), (whole, one), "input {i}, {f:?}");
             }
         }
-        // A failing `hit` (a closed pipe) stops the scan with its error.
+        // A failing `hit` (a closed pipe) stops the scan with its error,
+        // in the first half and in the second.
+        let path = dir.path().join("2.log");
         let all = LineFilter::new(None, false, None).unwrap();
-        let mut seen = 0;
-        let err = all
-            .for_each_on(
-                &mut &many[..],
-                &mut |_| {
-                    seen += 1;
-                    if seen == 1000 {
-                        Err(io::Error::from(io::ErrorKind::BrokenPipe))
-                    } else {
-                        Ok(())
-                    }
-                },
-                true,
-            )
-            .unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
-        assert_eq!(seen, 1000);
+        for stop in [1000, 150_000] {
+            let mut seen = 0;
+            let err = all
+                .for_each_in_halves(
+                    &mut std::fs::File::open(&path).unwrap(),
+                    &mut |_| {
+                        seen += 1;
+                        if seen == stop {
+                            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+                        } else {
+                            Ok(())
+                        }
+                    },
+                    0,
+                )
+                .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+            assert_eq!(seen, stop);
+        }
     }
 }
