@@ -139,6 +139,103 @@ fn local_files(sessions_dir: &Path) -> Result<BTreeMap<String, PathBuf>, SyncErr
     Ok(out)
 }
 
+/// `sessions/<id>/<name>` → (id, name).
+fn session_and_name(key: &str) -> (&str, &str) {
+    let mut parts = key.splitn(3, '/');
+    let _ = parts.next();
+    (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    )
+}
+
+/// A local file to read, check against what this clone last synced, and
+/// write as a blob.
+struct Job<'a> {
+    key: &'a String,
+    path: &'a PathBuf,
+    /// The blob this clone last synced at that path.
+    base: Option<Oid>,
+    stamp: Option<Stamp>,
+}
+
+/// What a job gives the commit.
+enum Taken {
+    /// The file's complete lines, written.
+    Blob(Oid),
+    /// A journal that no longer extends its synced copy: that copy stays.
+    HeldBack(Oid),
+}
+
+/// From this many bytes to write, the jobs are shared with a second
+/// thread (a first sync of a large session: hashing and compressing
+/// every journal is a third of it).
+const TAKE_APART_FROM: u64 = 4 << 20;
+
+/// Every job's outcome, in order. Many megabytes of journals are taken on
+/// two threads, each with its own handle on the repository (libgit2's
+/// objects are per thread; its object store is safe to write from two).
+fn take_all(repo: &Repository, jobs: &[Job<'_>]) -> Result<Vec<Taken>, SyncError> {
+    let bytes: u64 = jobs
+        .iter()
+        .filter_map(|j| std::fs::metadata(j.path).ok())
+        .map(|m| m.len())
+        .sum();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if jobs.len() < 2 || bytes < TAKE_APART_FROM || cores < 2 {
+        return jobs.iter().map(|j| take(repo, j)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = |repo: &Repository| -> Result<Vec<(usize, Taken)>, SyncError> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else {
+                return Ok(done);
+            };
+            done.push((i, take(repo, job)?));
+        }
+    };
+    let gitdir = repo.path().to_path_buf();
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let helper = scope.spawn(|| work(&Repository::open(&gitdir)?));
+        let mine = work(repo);
+        let theirs = helper.join().unwrap_or_else(|_| {
+            Err(SyncError::Git(git2::Error::from_str(
+                "a sync thread stopped",
+            )))
+        });
+        (mine, theirs)
+    });
+    let mut all: Vec<(usize, Taken)> = mine?.into_iter().chain(theirs?).collect();
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
+}
+
+/// Read one local file and write what may be committed of it.
+fn take(repo: &Repository, job: &Job<'_>) -> Result<Taken, SyncError> {
+    let mut bytes = std::fs::read(job.path).map_err(io(job.path))?;
+    if job.key.ends_with(".jsonl") {
+        // Complete lines only: a line being written, or cut short by a
+        // crash, is never pushed for others to trip on.
+        let complete = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+        bytes.truncate(complete);
+        if let Some(base) = job.base {
+            let (size, _) = repo.odb()?.read_header(base)?;
+            let extends = bytes.len() >= size
+                && Oid::hash_object(git2::ObjectType::Blob, &bytes[..size])? == base;
+            if !extends {
+                return Ok(Taken::HeldBack(base));
+            }
+        }
+    }
+    // One hash per file: libgit2 hashes what it is given and writes
+    // nothing when the object is already there (hashing first as well
+    // cost a tenth of a first sync: SHA-1 with collision detection over
+    // every byte).
+    Ok(Taken::Blob(repo.blob(&bytes)?))
+}
+
 /// Build the trail's tree from the local sessions and commit it to
 /// AUDIT_REF, with the other side just merged (`merged`) as a second
 /// parent. Returns the commit (unchanged if the tree did not change).
@@ -173,17 +270,15 @@ pub fn commit_local(
     let odb = repo.odb()?;
     let cache = BlobCache::load(&trail.sessions_dir);
     let mut next_cache = BlobCache::default();
+    // The files to read, check and write, after those unchanged since.
+    let mut jobs = Vec::new();
     for (key, path) in &files {
-        let mut parts = key.splitn(3, '/');
-        let (_, id, name) = (
-            parts.next(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        let base_entry = base
+        let (id, name) = session_and_name(key);
+        let base_id = base
             .as_ref()
             .and_then(|t| t.get_path(Path::new(key)).ok())
-            .filter(|e| e.kind() == Some(git2::ObjectType::Blob));
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            .map(|e| e.id());
         // Taken before reading: a write in between changes the stamp, so
         // the next sync hashes again rather than trust a stale id.
         let stamp = std::fs::metadata(path).ok().as_ref().and_then(Stamp::of);
@@ -193,7 +288,7 @@ pub fn commit_local(
         if let Some((stamp, oid)) = stamp
             .and_then(|s| cache.get(key, s).map(|o| (s, o)))
             .filter(|(_, o)| odb.exists(*o))
-            .filter(|(_, o)| base_entry.as_ref().is_none_or(|e| e.id() == *o))
+            .filter(|(_, o)| base_id.is_none_or(|b| b == *o))
         {
             next_cache.insert(key, stamp, oid);
             by_session
@@ -202,34 +297,27 @@ pub fn commit_local(
                 .insert(name.to_string(), oid);
             continue;
         }
-        let mut bytes = std::fs::read(path).map_err(io(path))?;
-        if name.ends_with(".jsonl") {
-            // Complete lines only: a line being written, or cut short
-            // by a crash, is never pushed for others to trip on.
-            let complete = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
-            bytes.truncate(complete);
-            if let Some(entry) = &base_entry {
-                let (size, _) = odb.read_header(entry.id())?;
-                let extends = bytes.len() >= size
-                    && Oid::hash_object(git2::ObjectType::Blob, &bytes[..size])? == entry.id();
-                if !extends {
-                    held_back.push(key.clone());
-                    by_session
-                        .entry(id.to_string())
-                        .or_default()
-                        .insert(name.to_string(), entry.id());
-                    continue;
+        jobs.push(Job {
+            key,
+            path,
+            base: base_id,
+            stamp,
+        });
+    }
+    for (job, taken) in jobs.iter().zip(take_all(repo, &jobs)?) {
+        let (id, name) = session_and_name(job.key);
+        let oid = match taken {
+            Taken::Blob(oid) => {
+                if let Some(stamp) = job.stamp {
+                    next_cache.insert(job.key, stamp, oid);
                 }
+                oid
             }
-        }
-        // One hash per file: libgit2 hashes what it is given and writes
-        // nothing when the object is already there (hashing first as
-        // well cost a tenth of a first sync: SHA-1 with collision
-        // detection over every byte).
-        let oid = repo.blob(&bytes)?;
-        if let Some(stamp) = stamp {
-            next_cache.insert(key, stamp, oid);
-        }
+            Taken::HeldBack(oid) => {
+                held_back.push(job.key.clone());
+                oid
+            }
+        };
         by_session
             .entry(id.to_string())
             .or_default()
@@ -756,5 +844,78 @@ impl SyncTarget {
     pub fn status(&self) -> Result<SyncStatus, SyncError> {
         let repo = Repository::open(&self.git_dir)?;
         status(&repo, &self.trail, &self.remote)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many megabytes of journals are taken on two threads: each job's
+    /// outcome is what one thread alone gives, in order (a journal's
+    /// complete lines written; one that no longer extends its synced copy
+    /// held back).
+    #[test]
+    fn two_threads_take_what_one_takes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init_bare(dir.path().join("repo.git")).expect("repo");
+        let line = |i: usize| format!("{{\"seq\":{i},\"text\":\"observation {i}\"}}\n");
+        let journal = |n: usize, from: usize| (from..from + n).map(line).collect::<String>();
+        let mut files = Vec::new();
+        for (name, text) in [
+            ("a.jsonl", journal(60_000, 0)),
+            ("b.jsonl", format!("{}{{\"seq\":cut sh", journal(50_000, 7))),
+            ("c.jsonl", journal(70_000, 3)),
+            ("d.jsonl", journal(10, 0)),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &text).expect("write");
+            files.push((format!("sessions/S/{name}"), path, text));
+        }
+        // c's synced copy is not where c starts: held back. d extends its copy.
+        let other = repo.blob(journal(5, 1).as_bytes()).expect("blob");
+        let d_base = repo.blob(journal(4, 0).as_bytes()).expect("blob");
+        let jobs: Vec<Job<'_>> = files
+            .iter()
+            .map(|(key, path, _)| Job {
+                key,
+                path,
+                base: match key.as_str() {
+                    "sessions/S/c.jsonl" => Some(other),
+                    "sessions/S/d.jsonl" => Some(d_base),
+                    _ => None,
+                },
+                stamp: None,
+            })
+            .collect();
+        let total: u64 = files.iter().map(|(_, _, t)| t.len() as u64).sum();
+        assert!(total >= TAKE_APART_FROM, "large enough for two threads");
+        let id = |t: &Taken| match t {
+            Taken::Blob(o) => ("blob", *o),
+            Taken::HeldBack(o) => ("held back", *o),
+        };
+        let apart: Vec<_> = take_all(&repo, &jobs)
+            .expect("take")
+            .iter()
+            .map(id)
+            .collect();
+        let alone: Vec<_> = jobs
+            .iter()
+            .map(|j| take(&repo, j).map(|t| id(&t)).expect("take"))
+            .collect();
+        assert_eq!(apart, alone);
+        let complete = |t: &str| t[..t.rfind('\n').map_or(0, |i| i + 1)].to_string();
+        let expect = [
+            ("blob", repo.blob(files[0].2.as_bytes()).expect("blob")),
+            (
+                "blob",
+                repo.blob(complete(&files[1].2).as_bytes()).expect("blob"),
+            ),
+            ("held back", other),
+            ("blob", repo.blob(files[3].2.as_bytes()).expect("blob")),
+        ];
+        assert_eq!(apart, expect);
+        let b = repo.find_blob(apart[1].1).expect("written");
+        assert!(b.content().ends_with(b"}\n"), "complete lines only");
     }
 }
