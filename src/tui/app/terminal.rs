@@ -303,7 +303,16 @@ fn handle(rt: &mut Runtime, msg: Msg, drain_owed: &mut bool) -> Result<Redraw> {
     let now = |changed: bool| if changed { Redraw::Now } else { Redraw::No };
     Ok(match msg {
         Msg::Term(ev) => match rt.app.translate(&ev) {
-            Some(a) => now(rt.dispatch(a)),
+            Some(a) => {
+                let changed = rt.dispatch(a);
+                // A key that brings the lines back into sight (follow,
+                // unzoom) takes those left in the feed now, not at the tick.
+                if *drain_owed && !defer_drain(rt) {
+                    *drain_owed = false;
+                    rt.dispatch(Action::LogsReady);
+                }
+                now(changed)
+            }
             None => Redraw::No,
         },
         Msg::Tick(at) => {
