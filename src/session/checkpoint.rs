@@ -803,6 +803,13 @@ impl Shared {
 /// a thread of their own whatever their length.
 #[cfg(test)]
 fn decode(bytes: &[u8]) -> R<Checkpoint> {
+    decode_with(bytes, 0)
+}
+
+/// [`decode`], the notes on a thread of their own from `notes_thread_from`
+/// bytes (`u64::MAX`: never, so a panic reaches the caller).
+#[cfg(test)]
+fn decode_with(bytes: &[u8], notes_thread_from: u64) -> R<Checkpoint> {
     let split = bytes
         .len()
         .checked_sub(8)
@@ -813,9 +820,7 @@ fn decode(bytes: &[u8]) -> R<Checkpoint> {
         .ok()
         .filter(|&t| t <= split)
         .ok_or(Unusable::Damaged("a text past the end"))?;
-    // Notes of any length on their own thread: the tests' checkpoints are
-    // small, and `read` takes that path only for large ones.
-    let mut cp = decode_head(Src::Bytes(bytes), text_at as u64, 0)?;
+    let mut cp = decode_head(Src::Bytes(bytes), text_at as u64, notes_thread_from)?;
     let text = std::str::from_utf8(&bytes[text_at..split])
         .map_err(|_| Unusable::Damaged("text that is not UTF-8"))?;
     let d = &cp.descriptions;
@@ -1248,6 +1253,40 @@ mod tests {
             };
             let back = decode(&encode(&cp).expect("encode")).expect("decode");
             assert_eq!(back, cp);
+        }
+    }
+
+    /// Any one byte of a checkpoint flipped, or the file cut anywhere, is
+    /// refused or read; never a panic, whichever section it hits (the
+    /// offsets of the sections included, and the notes on their thread).
+    #[test]
+    fn no_damaged_byte_panics() {
+        let sample = crate::tui::fixture::late_sample().expect("late");
+        let state = sample.state();
+        let mut descriptions = Descriptions::default();
+        for ev in sample.events() {
+            descriptions.push(&describe(ev));
+        }
+        let cp = Checkpoint {
+            session: state.id.clone(),
+            events: sample.events().len(),
+            last: None,
+            files: Vec::new(),
+            state: Arc::new(state),
+            descriptions,
+        };
+        let good = encode(&cp).expect("encode");
+        assert_eq!(decode(&good).expect("decode"), cp);
+        // Every byte of a file this size takes a minute in a debug build:
+        // every 13th, spread over every section. The notes are read on
+        // this thread, where a panic fails the test (on their own thread
+        // it would be taken for damage).
+        assert!(good.len() > 2_000, "a sample with every section");
+        for at in (0..good.len()).step_by(13) {
+            let mut bad = good.clone();
+            bad[at] ^= 0x5a;
+            let _ = decode_with(&bad, u64::MAX);
+            let _ = decode_with(&good[..at], u64::MAX);
         }
     }
 
