@@ -226,7 +226,7 @@ impl LineFilter {
     }
 
     /// [`LineFilter::for_each`] over a file, from where it stands to its
-    /// end. With a second core and a file of some megabytes, the file is
+    /// end (where it is left). With a second core and a file of some megabytes, the file is
     /// cut in two at a line's start and both halves are read and scanned
     /// at once (reading a big file costs about as much as detecting levels
     /// in it): the second half on a thread of its own, its passing lines
@@ -284,10 +284,11 @@ impl LineFilter {
                         Ok(())
                     },
                 };
-                let scanned = self.read_lines(&mut Region::new(file, split, None), &mut sink);
+                let mut region = Region::new(file, split, None);
+                let scanned = self.read_lines(&mut region, &mut sink);
                 // The last batch, even after an error (it comes first).
                 let _ = batches.send(batch);
-                scanned
+                scanned.map(|(cut, _)| (cut, region.at))
             });
             let mut sink = Inline {
                 filter: self,
@@ -298,9 +299,12 @@ impl LineFilter {
             for batch in passed {
                 batch.lines().try_for_each(&mut counted)?;
             }
-            let (second_cut, _) = second
+            let (second_cut, read_to) = second
                 .join()
                 .map_err(|_| io::Error::other("the scanning thread stopped"))??;
+            // Where one thread reading it all would have left the file.
+            let mut at = file;
+            at.seek(io::SeekFrom::Start(read_to))?;
             // The second half's line numbers count from the split.
             cut.extend(second_cut.into_iter().map(|c| CutLine {
                 line: c.line + first_lines,
@@ -675,9 +679,10 @@ mod tests {
                     })
                     .unwrap();
                 let mut two = Vec::new();
+                let mut file = std::fs::File::open(&path).unwrap();
                 let halves = f
                     .for_each_in_halves(
-                        &mut std::fs::File::open(&path).unwrap(),
+                        &mut file,
                         &mut |l| {
                             two.push(l.to_vec());
                             Ok(())
@@ -686,6 +691,9 @@ mod tests {
                     )
                     .unwrap();
                 assert_eq!((halves, two), (whole, one), "input {i}, {f:?}");
+                // Left at its end, as one thread reading it would leave it.
+                use std::io::Seek;
+                assert_eq!(file.stream_position().unwrap(), input.len() as u64);
             }
         }
         // A failing `hit` (a closed pipe) stops the scan with its error,
