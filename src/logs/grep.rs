@@ -226,12 +226,12 @@ impl LineFilter {
     }
 
     /// [`LineFilter::for_each`] over a file, from where it stands to its
-    /// end (where it is left). With a second core and a file of some megabytes, the file is
-    /// cut in two at a line's start and both halves are read and scanned
-    /// at once (reading a big file costs about as much as detecting levels
-    /// in it): the second half on a thread of its own, its passing lines
-    /// kept in bounded batches until the first half is done. `hit` is
-    /// still called on this thread, in order.
+    /// end (where it is left). With a second core and a file of some
+    /// megabytes, the file is cut in two at a line's start and both halves
+    /// are read and scanned at once (reading a big file costs about as
+    /// much as detecting levels in it): the second half on a thread of its
+    /// own, its passing lines kept in bounded batches until the first half
+    /// is done. `hit` is still called on this thread, in order.
     pub fn for_each_in_file(
         &self,
         file: &mut std::fs::File,
