@@ -31,6 +31,11 @@ pub struct Stamp {
 }
 
 impl Stamp {
+    /// The file's length when stamped.
+    pub fn bytes(self) -> u64 {
+        self.len
+    }
+
     /// The stamp of `meta`; `None` where the platform gives no inode and
     /// change time (then every file is hashed, as before).
     pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {

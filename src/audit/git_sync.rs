@@ -176,11 +176,9 @@ const TAKE_APART_FROM: u64 = 4 << 20;
 /// two threads, each with its own handle on the repository (libgit2's
 /// objects are per thread; its object store is safe to write from two).
 fn take_all(repo: &Repository, jobs: &[Job<'_>]) -> Result<Vec<Taken>, SyncError> {
-    let bytes: u64 = jobs
-        .iter()
-        .filter_map(|j| std::fs::metadata(j.path).ok())
-        .map(|m| m.len())
-        .sum();
+    // The lengths stamped when the jobs were chosen (no stamp: counted
+    // as nothing, so such files stay on one thread).
+    let bytes: u64 = jobs.iter().filter_map(|j| j.stamp).map(Stamp::bytes).sum();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if jobs.len() < 2 || bytes < TAKE_APART_FROM || cores < 2 {
         return jobs.iter().map(|j| take(repo, j)).collect();

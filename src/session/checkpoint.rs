@@ -1227,6 +1227,26 @@ mod tests {
         assert!(r.uint().is_err());
     }
 
+    /// A sample session as the checkpoint of all its events.
+    fn checkpoint_of(sample: &crate::tui::fixture::Sample) -> Checkpoint {
+        let state = sample.state();
+        let mut descriptions = Descriptions::default();
+        for ev in sample.events() {
+            descriptions.push(&describe(ev));
+        }
+        Checkpoint {
+            session: state.id.clone(),
+            events: sample.events().len(),
+            last: sample
+                .events()
+                .last()
+                .map(|e| (e.lamport, e.actor.clone(), e.seq)),
+            files: Vec::new(),
+            state: Arc::new(state),
+            descriptions,
+        }
+    }
+
     /// Every part of a full release's state (steps, sign-offs, canary,
     /// overrides, hand-overs, notes) reads back as it was written.
     #[test]
@@ -1235,22 +1255,7 @@ mod tests {
             crate::tui::fixture::late_sample().expect("late"),
             crate::tui::fixture::canary_sample().expect("canary"),
         ] {
-            let state = sample.state();
-            let mut descriptions = Descriptions::default();
-            for ev in sample.events() {
-                descriptions.push(&describe(ev));
-            }
-            let cp = Checkpoint {
-                session: state.id.clone(),
-                events: sample.events().len(),
-                last: sample
-                    .events()
-                    .last()
-                    .map(|e| (e.lamport, e.actor.clone(), e.seq)),
-                files: Vec::new(),
-                state: Arc::new(state),
-                descriptions,
-            };
+            let cp = checkpoint_of(&sample);
             let back = decode(&encode(&cp).expect("encode")).expect("decode");
             assert_eq!(back, cp);
         }
@@ -1261,20 +1266,7 @@ mod tests {
     /// offsets of the sections included, and the notes on their thread).
     #[test]
     fn no_damaged_byte_panics() {
-        let sample = crate::tui::fixture::late_sample().expect("late");
-        let state = sample.state();
-        let mut descriptions = Descriptions::default();
-        for ev in sample.events() {
-            descriptions.push(&describe(ev));
-        }
-        let cp = Checkpoint {
-            session: state.id.clone(),
-            events: sample.events().len(),
-            last: None,
-            files: Vec::new(),
-            state: Arc::new(state),
-            descriptions,
-        };
+        let cp = checkpoint_of(&crate::tui::fixture::late_sample().expect("late"));
         let good = encode(&cp).expect("encode");
         assert_eq!(decode(&good).expect("decode"), cp);
         // Every byte of a file this size takes a minute in a debug build:
