@@ -167,14 +167,18 @@ enum Taken {
     HeldBack(Oid),
 }
 
-/// From this many bytes to write, the jobs are shared with a second
-/// thread (a first sync of a large session: hashing and compressing
-/// every journal is a third of it).
+/// From this many bytes to write, the jobs are shared with other threads
+/// (a first sync of a large session: hashing and compressing every
+/// journal is a quarter of it).
 const TAKE_APART_FROM: u64 = 4 << 20;
 
 /// Every job's outcome, in order. Many megabytes of journals are taken on
-/// two threads, each with its own handle on the repository (libgit2's
-/// objects are per thread; its object store is safe to write from two).
+/// several threads, each with its own handle on the repository (libgit2's
+/// objects are per thread; its object store is safe to write from many).
+///
+/// Up to twice as many threads as cores: a job is one whole file, so three
+/// equal journals on two threads would leave one core idle for the last
+/// third; three threads on two cores finish together.
 fn take_all(repo: &Repository, jobs: &[Job<'_>]) -> Result<Vec<Taken>, SyncError> {
     // The lengths stamped when the jobs were chosen (no stamp: counted
     // as nothing, so such files stay on one thread).
@@ -183,6 +187,7 @@ fn take_all(repo: &Repository, jobs: &[Job<'_>]) -> Result<Vec<Taken>, SyncError
     if jobs.len() < 2 || bytes < TAKE_APART_FROM || cores < 2 {
         return jobs.iter().map(|j| take(repo, j)).collect();
     }
+    let helpers = jobs.len().min(2 * cores) - 1;
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = |repo: &Repository| -> Result<Vec<(usize, Taken)>, SyncError> {
         let mut done = Vec::new();
@@ -195,21 +200,30 @@ fn take_all(repo: &Repository, jobs: &[Job<'_>]) -> Result<Vec<Taken>, SyncError
         }
     };
     let gitdir = repo.path().to_path_buf();
-    let (mine, theirs) = std::thread::scope(|scope| {
-        // A handle that cannot be opened leaves every job to this thread.
-        let helper = scope.spawn(|| match Repository::open(&gitdir) {
-            Ok(own) => work(&own),
-            Err(_) => Ok(Vec::new()),
-        });
-        let mine = work(repo);
-        let theirs = helper.join().unwrap_or_else(|_| {
-            Err(SyncError::Git(git2::Error::from_str(
-                "a sync thread stopped",
-            )))
-        });
-        (mine, theirs)
+    let results = std::thread::scope(|scope| {
+        // A handle that cannot be opened leaves its share to the others.
+        let spawned: Vec<_> = (0..helpers)
+            .map(|_| {
+                scope.spawn(|| match Repository::open(&gitdir) {
+                    Ok(own) => work(&own),
+                    Err(_) => Ok(Vec::new()),
+                })
+            })
+            .collect();
+        let mut results = vec![work(repo)];
+        for helper in spawned {
+            results.push(helper.join().unwrap_or_else(|_| {
+                Err(SyncError::Git(git2::Error::from_str(
+                    "a sync thread stopped",
+                )))
+            }));
+        }
+        results
     });
-    let mut all: Vec<(usize, Taken)> = mine?.into_iter().chain(theirs?).collect();
+    let mut all: Vec<(usize, Taken)> = Vec::with_capacity(jobs.len());
+    for done in results {
+        all.extend(done?);
+    }
     all.sort_by_key(|(i, _)| *i);
     Ok(all.into_iter().map(|(_, t)| t).collect())
 }
@@ -853,12 +867,12 @@ impl SyncTarget {
 mod tests {
     use super::*;
 
-    /// Many megabytes of journals are taken on two threads: each job's
+    /// Many megabytes of journals are taken on several threads: each job's
     /// outcome is what one thread alone gives, in order (a journal's
     /// complete lines written; one that no longer extends its synced copy
     /// held back).
     #[test]
-    fn two_threads_take_what_one_takes() {
+    fn threads_take_what_one_takes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let repo = Repository::init_bare(dir.path().join("repo.git")).expect("repo");
         let line = |i: usize| format!("{{\"seq\":{i},\"text\":\"observation {i}\"}}\n");
@@ -887,11 +901,13 @@ mod tests {
                     "sessions/S/d.jsonl" => Some(d_base),
                     _ => None,
                 },
-                stamp: None,
+                // Stamped, as commit_local stamps them: take_all counts
+                // the stamped lengths to decide on threads.
+                stamp: std::fs::metadata(path).ok().as_ref().and_then(Stamp::of),
             })
             .collect();
-        let total: u64 = files.iter().map(|(_, _, t)| t.len() as u64).sum();
-        assert!(total >= TAKE_APART_FROM, "large enough for two threads");
+        let total: u64 = jobs.iter().filter_map(|j| j.stamp).map(Stamp::bytes).sum();
+        assert!(total >= TAKE_APART_FROM, "large enough for threads");
         let id = |t: &Taken| match t {
             Taken::Blob(o) => ("blob", *o),
             Taken::HeldBack(o) => ("held back", *o),
@@ -919,5 +935,36 @@ mod tests {
         assert_eq!(apart, expect);
         let b = repo.find_blob(apart[1].1).expect("written");
         assert!(b.content().ends_with(b"}\n"), "complete lines only");
+    }
+
+    /// libgit2's zlib is zlib-rs, linked in (vendor/libz-sys): after
+    /// writing, packing and reading objects back, no shared libz is
+    /// mapped into this process. If a dependency change brought the
+    /// system's libz back, a first sync would again take about half as
+    /// long again.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn git_zlib_is_zlib_rs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init_bare(dir.path().join("repo.git")).expect("repo");
+        let text = "{\"seq\":1}\n".repeat(10_000);
+        let blob = repo.blob(text.as_bytes()).expect("blob");
+        let mut pack = repo.packbuilder().expect("packbuilder");
+        pack.insert_object(blob, None).expect("insert");
+        let mut buf = git2::Buf::new();
+        pack.write_buf(&mut buf).expect("pack");
+        assert!(buf.len() < text.len() / 10, "the pack is compressed");
+        let back = repo.find_blob(blob).expect("read back");
+        assert_eq!(back.content(), text.as_bytes());
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("maps");
+        let shared_libz = maps
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(5))
+            .find(|path| {
+                path.rsplit('/')
+                    .next()
+                    .is_some_and(|f| f.starts_with("libz.so"))
+            });
+        assert_eq!(shared_libz, None, "libgit2 uses the system's libz");
     }
 }
