@@ -443,16 +443,8 @@ impl Canary {
         let n = snap.judgement.metrics.len();
         self.selected = self.selected.min(n.saturating_sub(1));
         self.judged += 1;
-        // Choose a failing metric when the verdict turns against the
-        // canary, so its rule (the explanation) is the one on screen.
-        let previous = self.snapshot.as_ref().map(|s| s.judgement.verdict);
-        if previous != Some(snap.judgement.verdict) && snap.judgement.verdict != Verdict::Promote {
-            let worst = [Outcome::Fail, Outcome::Marginal, Outcome::Inconclusive]
-                .iter()
-                .find_map(|o| snap.judgement.metrics.iter().position(|m| m.outcome == *o));
-            if let Some(i) = worst {
-                self.selected = i;
-            }
+        if let Some(i) = metric_to_show(self.snapshot.as_ref(), &snap) {
+            self.selected = i;
         }
         let writable = ctx.not_writable().is_none();
         let plan = self.plan(ctx);
@@ -551,5 +543,73 @@ impl Component for Canary {
             HelpEntry::keys(&[K::CancelRun], "cancel its running command"),
             HelpEntry::keys(&[K::Regression], "demo: inject or clear a regression"),
         ]
+    }
+}
+
+/// The metric to select as a judgement arrives, if the selection should
+/// move: the one the verdict rests on, when the verdict turns against the
+/// canary or that metric changes under the same verdict (a Roll back on
+/// the score, then on a critical metric failing), so its rule (the
+/// explanation) is the one on screen. Otherwise the person's choice stays.
+fn metric_to_show(previous: Option<&CanarySnapshot>, snap: &CanarySnapshot) -> Option<usize> {
+    let now = (snap.judgement.verdict, deciding_metric(snap));
+    let before = previous.map(|s| (s.judgement.verdict, deciding_metric(s)));
+    if before == Some(now) || snap.judgement.verdict == Verdict::Promote {
+        return None;
+    }
+    now.1
+}
+
+/// The metric a judgement's verdict rests on: the first critical metric
+/// that failed, else the first that failed, was marginal or lacked data.
+fn deciding_metric(snap: &CanarySnapshot) -> Option<usize> {
+    let metrics = &snap.judgement.metrics;
+    metrics
+        .iter()
+        .position(|m| m.critical && m.outcome == Outcome::Fail)
+        .or_else(|| {
+            [Outcome::Fail, Outcome::Marginal, Outcome::Inconclusive]
+                .iter()
+                .find_map(|o| metrics.iter().position(|m| m.outcome == *o))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::fixture::canary_snapshot;
+
+    /// A Roll back that first rests on a failing latency, then on the
+    /// critical error rate failing too, moves the selection to the error
+    /// rate (its rule explains the headline); the same judgement again
+    /// leaves the person's choice alone, and so does a Promote.
+    #[test]
+    fn the_selection_follows_the_metric_the_verdict_rests_on() {
+        let at = jiff::Timestamp::from_second(1_800_000_000).expect("time");
+        let both = canary_snapshot(at, true);
+        let i = |name: &str| {
+            both.judgement
+                .metrics
+                .iter()
+                .position(|m| m.name == name)
+                .expect("metric")
+        };
+        let (error_rate, latency) = (i("error rate"), i("p99 latency"));
+        assert!(both.judgement.metrics[error_rate].critical);
+        assert_eq!(both.judgement.metrics[error_rate].outcome, Outcome::Fail);
+        let mut latency_only = both.clone();
+        latency_only.judgement.metrics[error_rate].outcome = Outcome::Pass;
+        latency_only.judgement.verdict = Verdict::Rollback;
+
+        assert_eq!(metric_to_show(None, &latency_only), Some(latency));
+        assert_eq!(
+            metric_to_show(Some(&latency_only), &both),
+            Some(error_rate),
+            "same verdict, a critical metric now decides it"
+        );
+        assert_eq!(metric_to_show(Some(&both), &both), None);
+        let healthy = canary_snapshot(at, false);
+        assert_eq!(healthy.judgement.verdict, Verdict::Promote);
+        assert_eq!(metric_to_show(Some(&both), &healthy), None);
     }
 }
