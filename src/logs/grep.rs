@@ -214,14 +214,11 @@ impl LineFilter {
         hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<Scanned> {
         let mut matched = 0u64;
-        let mut sink = Inline {
-            filter: self,
-            hit: &mut |line: &[u8]| {
-                matched += 1;
-                hit(line)
-            },
+        let mut counted = |line: &[u8]| {
+            matched += 1;
+            hit(line)
         };
-        let (cut, _) = self.read_lines(input, &mut sink)?;
+        let (cut, _) = self.read_lines(input, &mut counted)?;
         Ok(Scanned { matched, cut })
     }
 
@@ -272,30 +269,23 @@ impl LineFilter {
             let (batches, passed) = mpsc::sync_channel::<Batch>(4);
             let second = scope.spawn(move || {
                 let mut batch = Batch::default();
-                let mut sink = Inline {
-                    filter: self,
-                    hit: &mut |line: &[u8]| {
-                        batch.push(line);
-                        if batch.bytes.len() >= BATCH {
-                            batches
-                                .send(std::mem::take(&mut batch))
-                                .map_err(|_| io::Error::other("the scan has ended"))?;
-                        }
-                        Ok(())
-                    },
+                let mut keep = |line: &[u8]| {
+                    batch.push(line);
+                    if batch.bytes.len() >= BATCH {
+                        batches
+                            .send(std::mem::take(&mut batch))
+                            .map_err(|_| io::Error::other("the scan has ended"))?;
+                    }
+                    Ok(())
                 };
                 let mut region = Region::new(file, split, None);
-                let scanned = self.read_lines(&mut region, &mut sink);
+                let scanned = self.read_lines(&mut region, &mut keep);
                 // The last batch, even after an error (it comes first).
                 let _ = batches.send(batch);
                 scanned.map(|(cut, _)| (cut, region.at))
             });
-            let mut sink = Inline {
-                filter: self,
-                hit: &mut counted,
-            };
             let (mut cut, first_lines) =
-                self.read_lines(&mut Region::new(file, start, Some(split)), &mut sink)?;
+                self.read_lines(&mut Region::new(file, start, Some(split)), &mut counted)?;
             for batch in passed {
                 batch.lines().try_for_each(&mut counted)?;
             }
@@ -316,12 +306,12 @@ impl LineFilter {
     }
 
     /// The reading half of [`LineFilter::for_each`]: big reads, cut at
-    /// the last newline, whole lines handed to `sink`. Returns the lines
-    /// cut, and how many newlines were read.
+    /// the last newline, whole lines scanned, passing lines to `hit`.
+    /// Returns the lines cut, and how many newlines were read.
     fn read_lines(
         &self,
         input: &mut dyn Read,
-        sink: &mut Inline,
+        hit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<(Vec<CutLine>, u64)> {
         let mut cut = Vec::new();
         let mut buf = vec![0u8; READ.min(self.max_line)];
@@ -336,7 +326,7 @@ impl LineFilter {
                 if buf.len() >= self.max_line {
                     // No newline in max_line bytes: examine them as the
                     // line, skip the rest of it.
-                    sink.now(&buf[..kept])?;
+                    self.scan(&buf[..kept], hit)?;
                     skipping = Some(CutLine {
                         line: lines_before + 1,
                         skipped: 0,
@@ -355,7 +345,7 @@ impl LineFilter {
                 match skipping {
                     Some(c) if c.skipped > 0 => cut.push(c),
                     Some(_) => {}
-                    None if kept > 0 => sink.now(&buf[..kept])?,
+                    None if kept > 0 => self.scan(&buf[..kept], hit)?,
                     None => {}
                 }
                 break;
@@ -382,9 +372,9 @@ impl LineFilter {
                     // Vectorised: costs little next to the search.
                     lines_before += memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
                     // Whole lines, without the final newline (so an empty
-                    // last line is not invented); the rest moves to the
-                    // front.
-                    sink.lines(&mut buf, end, filled)?;
+                    // last line is not invented).
+                    self.scan(&buf[..end - 1], hit)?;
+                    buf.copy_within(end..filled, 0);
                     kept = filled - end;
                 }
                 None => kept = filled,
@@ -396,28 +386,6 @@ impl LineFilter {
     /// How many lines of `input` pass (and which were cut).
     pub fn count(&self, input: &mut dyn Read) -> io::Result<Scanned> {
         self.for_each(input, &mut |_| Ok(()))
-    }
-}
-
-/// Where [`LineFilter::read_lines`] sends whole lines: scanned on the
-/// reading thread, passing lines to `hit`.
-struct Inline<'a, 'h> {
-    filter: &'a LineFilter,
-    hit: &'h mut dyn FnMut(&[u8]) -> io::Result<()>,
-}
-
-impl Inline<'_, '_> {
-    /// Scan `buf[..end - 1]` (whole lines) and leave `buf[end..filled]`
-    /// (an unfinished line) at the front of `buf`.
-    fn lines(&mut self, buf: &mut [u8], end: usize, filled: usize) -> io::Result<()> {
-        self.now(&buf[..end - 1])?;
-        buf.copy_within(end..filled, 0);
-        Ok(())
-    }
-
-    /// Scan `hay` now.
-    fn now(&mut self, hay: &[u8]) -> io::Result<()> {
-        self.filter.scan(hay, &mut *self.hit)
     }
 }
 
